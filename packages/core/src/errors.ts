@@ -1,0 +1,65 @@
+/**
+ * Exit codes are one table (ARCHITECTURE §6). Typed errors carry their code and
+ * a one-sentence message meant for the person reading the terminal; the runner
+ * maps them to `process.exitCode` in one place.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  unhealthy: 3,
+  locked: 75,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class LifeboatError extends Error {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode = ExitCode.failed, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The plan or the command line is wrong; nothing was changed. Exit 2. */
+export class UsageError extends LifeboatError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.usage, options);
+  }
+}
+
+/** A plan file failed to load or validate. Exit 2. `problems` holds every sentence. */
+export class PlanError extends UsageError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.length === 1 ? problems[0]! : `${problems.length} problems in the plan:\n- ${problems.join('\n- ')}`);
+    this.problems = problems;
+  }
+}
+
+/** Another run holds the lock for this component. Exit 75 (EX_TEMPFAIL). */
+export class LockHeldError extends LifeboatError {
+  constructor(message: string) {
+    super(message, ExitCode.locked);
+  }
+}
+
+/** Something checked is not as it should be (stale, damaged, mismatched). Exit 3. */
+export class UnhealthyError extends LifeboatError {
+  constructor(message: string) {
+    super(message, ExitCode.unhealthy);
+  }
+}
+
+/** A storage key that does not exist. */
+export class NotFoundError extends LifeboatError {
+  constructor(readonly key: string, where: string) {
+    super(`${key} does not exist in ${where}`);
+  }
+}
+
+/** The message of anything thrown, as one line, for people. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

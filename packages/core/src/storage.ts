@@ -1,0 +1,64 @@
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+
+/** One object in a destination. `key` is relative to the destination's root/prefix. */
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  modifiedAt: Date;
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive; omitted = to the end. */
+  end?: number;
+}
+
+export interface PutOptions {
+  /** Aborting makes `put` reject and leaves nothing visible under `key`. */
+  signal?: AbortSignal;
+  /** Size when known in advance (lets object stores pick part sizes). */
+  expectedBytes?: number;
+}
+
+/**
+ * Where backups live. Every adapter passes `storageContract` from
+ * `@lifeboat/storage/contract`. Keys use `/` separators and never start with `/`.
+ *
+ * - `put` is atomic: until it resolves, readers see the old object or none;
+ *   if `body` errors or `signal` aborts, it rejects and nothing is visible.
+ * - `get` rejects with `NotFoundError` for a missing key.
+ * - `list` yields every object whose key starts with `prefix` (a plain string
+ *   prefix, not a folder), in no particular order.
+ * - `delete` ignores keys that do not exist.
+ */
+export interface StorageAdapter {
+  /** For messages: `fs:/var/backups`, `s3://bucket/prefix`. Never holds secrets. */
+  readonly description: string;
+  put(key: string, body: Readable, opts?: PutOptions): Promise<StoredObject>;
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  head(key: string): Promise<StoredObject | undefined>;
+  list(prefix: string): AsyncIterable<StoredObject>;
+  delete(keys: string[]): Promise<void>;
+}
+
+/** Common fields of every destination in the plan. */
+export interface DestinationCommon {
+  type: string;
+  /** What kind of medium, for the 3-2-1 rule: disk, object-storage, tape… */
+  medium: string;
+  offsite: boolean;
+}
+
+/**
+ * A storage type the apps register (`fs`, `s3`): its own plan fields and a
+ * factory. The plan loader merges `config` with the common destination fields.
+ */
+export interface StorageType<Config extends object = object> {
+  type: string;
+  config: z.ZodObject<z.ZodRawShape>;
+  /** The default `medium` when the plan names none. */
+  defaultMedium: string;
+  create(config: Config & DestinationCommon, ctx: { planDir: string }): StorageAdapter;
+}

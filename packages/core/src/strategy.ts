@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+import type { RestoreCheck, StoredArtifact } from './events.js';
+import type { ComponentPlan } from './plan/types.js';
+import type { Manifest } from './repository/manifest.js';
+import type { SecretResolver } from './plan/secret.js';
+
+/** Facts about the source recorded in the manifest (JSON, never secrets). */
+export type SourceFacts = Record<string, unknown>;
+
+export interface ArtifactOptions {
+  /** What the content is, e.g. `pg_dump custom archive`, `SQL`, `Redis RDB`. */
+  format: string;
+  /** gzip the stream in the pipeline (for content that is not compressed already). */
+  compress: boolean;
+  /** Expected content size, when known, for progress totals. */
+  expectedBytes?: number;
+}
+
+/** What both backup and restore contexts give a strategy. */
+export interface StrategyContext<Config> {
+  component: string;
+  /** The component's plan entry: common fields plus the strategy's own. */
+  config: ComponentPlan & Config;
+  secrets: SecretResolver;
+  /** Environment for child processes (PATH, locale…); secrets are added per call. */
+  env: Readonly<Record<string, string | undefined>>;
+  signal: AbortSignal;
+  step(message: string): void;
+  warn(message: string): void;
+}
+
+export interface BackupContext<Config> extends StrategyContext<Config> {
+  /**
+   * Streams `body` (content bytes) through the pipeline to every destination of
+   * the component. Resolves when each destination holds the artifact; rejects
+   * (and leaves nothing visible) if the body errors or any destination fails.
+   */
+  storeArtifact(name: string, body: Readable, opts: ArtifactOptions): Promise<StoredArtifact>;
+  /**
+   * Reads a stored artifact back from a destination, as content bytes
+   * (decompressed). The stream errors if the stored bytes do not match sha256.
+   */
+  readArtifact(name: string): Promise<Readable>;
+}
+
+export interface RestoreRequest {
+  /** Where to restore, as the user typed it (a URL, `env:NAME`, a folder…). */
+  target: string;
+  /** Remove what the target holds first. */
+  clean: boolean;
+  /** The user confirmed a destructive action. */
+  yes: boolean;
+  jobs?: number;
+}
+
+export interface RestoreContext<Config> extends StrategyContext<Config> {
+  manifest: Manifest;
+  request: RestoreRequest;
+  /**
+   * Opens an artifact as content bytes. The stream errors at its end if the
+   * stored bytes do not match the manifest's sha256; strategies must not make a
+   * restore visible (commit, close input) before the stream has ended cleanly.
+   */
+  open(name: string): Promise<Readable>;
+  /** Writes an artifact's content to `path` (mode 0600), fully verified before it resolves. */
+  download(name: string, path: string): Promise<void>;
+}
+
+export interface RestoreOutcome {
+  /** Where it went, without secrets, for messages. */
+  target: string;
+  /** Post-restore checks (row counts, key counts); any `ok: false` fails the restore. */
+  checks: RestoreCheck[];
+}
+
+/**
+ * A kind of source (`postgres`, `redis`, `files`…). `config` is the strategy's
+ * own plan fields; the plan loader merges them with the common component fields
+ * and rejects unknown keys.
+ */
+export interface Strategy<Config = unknown> {
+  kind: string;
+  /** One line for `--help` and docs. */
+  summary: string;
+  config: z.ZodObject<z.ZodRawShape>;
+  backup(ctx: BackupContext<Config>): Promise<SourceFacts>;
+  restore(ctx: RestoreContext<Config>): Promise<RestoreOutcome>;
+}

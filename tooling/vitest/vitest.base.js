@@ -1,0 +1,43 @@
+// Shared vitest setup: unit tests (`*.test.ts`) and integration tests
+// (`*.int.test.ts`, real servers, longer timeouts) run as two projects.
+// Workspace packages resolve to their TypeScript source through the
+// `@lifeboat/source` export condition, so tests never need a prior build.
+import { defineConfig } from 'vitest/config';
+
+const conditions = ['@lifeboat/source', 'module', 'node', 'development|production'];
+
+/** @param {{ int?: { testTimeout?: number } }} [options] */
+export function lifeboatVitest(options = {}) {
+  const shared = {
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['@lifeboat/source'] } },
+  };
+  return defineConfig({
+    ...shared,
+    test: {
+      passWithNoTests: false,
+      projects: [
+        {
+          ...shared,
+          test: {
+            name: 'unit',
+            include: ['src/**/*.test.{ts,tsx}'],
+            exclude: ['src/**/*.int.test.{ts,tsx}'],
+            testTimeout: 20_000,
+          },
+        },
+        {
+          ...shared,
+          test: {
+            name: 'int',
+            include: ['src/**/*.int.test.{ts,tsx}'],
+            testTimeout: options.int?.testTimeout ?? 180_000,
+            hookTimeout: 180_000,
+            // Servers are worker-scoped; two cores, so keep the pool small.
+            maxWorkers: 2,
+          },
+        },
+      ],
+    },
+  });
+}
