@@ -1,0 +1,148 @@
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
+import { describe, expect, test } from '@lifeboat/testkit';
+import { files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+
+const AWKWARD = fileURLToPath(new URL('./test/awkward.sql', import.meta.url));
+
+async function query<T extends pg.QueryResultRow>(url: string, password: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, password });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fingerprint of a database's content: each table's rows, hashed in a stable order. */
+async function fingerprint(url: string, password: string): Promise<Record<string, string>> {
+  const tables = await query<{ name: string }>(
+    url,
+    password,
+    `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
+      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
+  );
+  const result: Record<string, string> = {};
+  for (const { name } of tables) {
+    const [row] = await query<{ h: string }>(url, password, `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${name} t`);
+    result[name] = row!.h;
+  }
+  const [seq] = await query<{ v: string }>(url, password, `SELECT last_value::text AS v FROM awkward_id_seq`);
+  result['sequence awkward_id_seq'] = seq!.v;
+  const objects = await query<{ n: string }>(url, password, `SELECT string_agg(proname, ',' ORDER BY proname) AS n FROM pg_proc WHERE proname = 'twice'`);
+  result['function twice'] = objects[0]!.n;
+  const views = await query<{ n: string }>(url, password, `SELECT string_agg(table_name, ',') AS n FROM information_schema.views WHERE table_schema = 'public'`);
+  result.views = views[0]!.n;
+  return result;
+}
+
+describe('backup and restore of PostgreSQL through the runner', () => {
+  let ws: Workspace;
+  beforeEach(async () => {
+    ws = await workspace();
+  });
+  afterEach(async () => {
+    await ws.cleanup();
+  });
+
+  for (const format of ['custom', 'plain'] as const) {
+    test(`round trip of awkward content (${format} format) restores equal data and matching counts`, async ({ pg: server, db }) => {
+      const sourceUrl = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+      const client = new pg.Client({ connectionString: sourceUrl });
+      await client.connect();
+      await client.query(await readFile(AWKWARD, 'utf8'));
+      await client.end();
+
+      await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, format, tables: ['awkward', 'Ärger.Tabelle mit Leerzeichen'] }));
+      const env = { TEST_DATABASE_URL: sourceUrl, RESTORE_URL: `${sourceUrl}_restored` };
+      const backup = await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env, lockDir: ws.lockDir });
+      expect(backup.stderr).toBe('');
+      expect(backup.exitCode).toBe(0);
+
+      const list = await lifeboat(['--plan', ws.plan, 'list', '--json'], { env, lockDir: ws.lockDir });
+      const [entry] = JSON.parse(list.stdout) as Array<{ id: string; facts: { tables: Record<string, number> } }>;
+      expect(entry!.facts.tables).toEqual({ awkward: 2000, 'Ärger.Tabelle mit Leerzeichen': 300 });
+
+      const restore = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL'], { env, lockDir: ws.lockDir });
+      expect(restore.exitCode).toBe(0);
+      expect(restore.stdout).toContain('"rows in awkward"');
+      expect(await fingerprint(`${sourceUrl}_restored`, server.password)).toEqual(await fingerprint(sourceUrl, server.password));
+    });
+  }
+
+  test('two fs destinations receive identical artifacts from one read, and list shows both', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await query(url, server.password, 'CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g');
+    await ws.writePlan(postgresPlan({ destinations: { one: join(ws.dir, 'one'), two: join(ws.dir, 'two') }, tables: ['t'] }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(0);
+    const one = await files(join(ws.dir, 'one'));
+    expect(await files(join(ws.dir, 'two'))).toEqual(one);
+    const dump = one.find((f) => f.endsWith('database.dump'))!;
+    expect(await readFile(join(ws.dir, 'one', dump))).toEqual(await readFile(join(ws.dir, 'two', dump)));
+    const list = JSON.parse((await lifeboat(['--plan', ws.plan, 'list', 'database', '--json'], { env: {}, lockDir: ws.lockDir })).stdout);
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ component: 'database', destinations: ['one', 'two'], artifacts: [{ name: 'database.dump' }] });
+    expect(list[0].artifacts[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(list[0].finishedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+
+  test('restore refuses a target that already holds tables unless --clean --yes', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await query(url, server.password, 'CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 10) g');
+    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, tables: ['t'] }));
+    const env = { TEST_DATABASE_URL: url };
+    expect((await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
+    await query(url, server.password, 'INSERT INTO t SELECT 100');
+
+    const refused = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:TEST_DATABASE_URL'], { env, lockDir: ws.lockDir });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toMatch(/already holds 1 tables, views or sequences; pass --clean --yes/);
+    const unconfirmed = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:TEST_DATABASE_URL', '--clean'], { env, lockDir: ws.lockDir });
+    expect(unconfirmed.exitCode).toBe(2);
+    expect(unconfirmed.stdout).toMatch(/add --yes to confirm/);
+    const [{ n }] = await query<{ n: string }>(url, server.password, 'SELECT count(*)::text AS n FROM t');
+    expect(n).toBe('11');
+  });
+
+  test('a password written in --to is refused before anything connects', async () => {
+    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') } }));
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'postgres://u:hunter2@127.0.0.1:1/x'], { env: {}, lockDir: ws.lockDir });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('hunter2');
+  });
+
+  test('a damaged artifact fails the restore and leaves the target untouched', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await query(url, server.password, 'CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g');
+    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, format: 'plain', tables: ['t'] }));
+    const env = { TEST_DATABASE_URL: url, RESTORE_URL: `${url}_restored` };
+    expect((await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
+    const dump = (await files(join(ws.dir, 'repo'))).find((f) => f.endsWith('database.sql.gz'))!;
+    const path = join(ws.dir, 'repo', dump);
+    const bytes = await readFile(path);
+    // Flip a byte in the gzip trailer (its CRC): content decompresses fully, only the checksums can tell.
+    bytes[bytes.length - 6]! ^= 0xff;
+    await chmod(path, 0o600);
+    await writeFile(path, bytes);
+
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL'], { env, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/database\.sql\.gz in destination 'local' .* is damaged|incorrect header check|unexpected end|invalid/);
+    const tables = await query<{ n: string }>(`${url}_restored`, server.password, `SELECT count(*)::text AS n FROM information_schema.tables WHERE table_schema = 'public'`);
+    expect(tables[0]!.n).toBe('0');
+  });
+
+  test('unknown component and bad plan give a sentence and exit 2', async () => {
+    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') } }).replace('rpo: 24h', 'rpo: 24 hours'));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: {}, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/components\.database\.rpo.*24 hours/);
+    expect(await files(ws.dir)).toEqual(['lifeboat.yaml']);
+    await mkdir(join(ws.dir, 'unused'));
+  });
+});

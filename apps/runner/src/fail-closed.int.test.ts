@@ -1,0 +1,120 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
+import { describe, expect, test } from '@lifeboat/testkit';
+import { files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+/** A binDir whose pg_dump is `script`; pg_restore and psql are the real ones. */
+async function fakeBinDir(dir: string, script: string): Promise<string> {
+  const bin = join(dir, 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then exec pg_dump --version; fi\n${script}\n`);
+  await chmod(join(bin, 'pg_dump'), 0o755);
+  for (const tool of ['pg_restore', 'psql']) {
+    await writeFile(join(bin, tool), `#!/bin/sh\nexec ${tool} "$@"\n`);
+    await chmod(join(bin, tool), 0o755);
+  }
+  return bin;
+}
+
+async function seed(url: string, rows: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, ${rows}) g`);
+  await client.end();
+}
+
+describe('a failed backup leaves no manifest and no debris', () => {
+  let ws: Workspace;
+  beforeEach(async () => {
+    ws = await workspace();
+  });
+  afterEach(async () => {
+    await ws.cleanup();
+  });
+
+  test('pg_dump killed mid-stream: exit 1, the reason, nothing in either destination', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 50_000);
+    // Real pg_dump output, cut after 64 KiB by SIGKILL of the process Lifeboat started.
+    const binDir = await fakeBinDir(ws.dir, 'pg_dump "$@" | { head -c 65536; kill -9 $$; }');
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') }, binDir, tables: ['t'] }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/backup of database failed: pg_dump was killed by SIGKILL/);
+    expect(await files(join(ws.dir, 'a'))).toEqual(['lifeboat.json']);
+    expect(await files(join(ws.dir, 'b'))).toEqual(['lifeboat.json']);
+    const list = await lifeboat(['--plan', ws.plan, 'list', '--json'], { env: {}, lockDir: ws.lockDir });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  test('pg_dump exiting non-zero after partial output fails the backup', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 1000);
+    const binDir = await fakeBinDir(ws.dir, 'pg_dump "$@" | head -c 1000; echo "pg_dump: error: simulated failure" >&2; exit 3');
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') }, binDir }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/pg_dump exited with code 3: pg_dump: error: simulated failure/);
+    expect(await files(join(ws.dir, 'a'))).toEqual(['lifeboat.json']);
+  });
+
+  test('server unreachable: exit 1 with the address, no manifest', async () => {
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') } }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/could not connect to PostgreSQL at 127\.0\.0\.1:1: connection refused/);
+    expect((await files(join(ws.dir, 'a'))).filter((f) => f !== 'lifeboat.json')).toEqual([]);
+  });
+
+  test('wrong password: exit 1, says so, never prints the password', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:not-the-password@${server.host}:${server.port}/${db.name}`;
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') } }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/rejected the password for user postgres/);
+    expect(run.stdout + run.stderr).not.toContain('not-the-password');
+    expect((await files(join(ws.dir, 'a'))).filter((f) => f !== 'lifeboat.json')).toEqual([]);
+  });
+
+  test('destination not writable: exit 1 naming the destination, other destination left clean', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 100);
+    await writeFile(join(ws.dir, 'a-file'), 'not a folder');
+    await ws.writePlan(postgresPlan({ destinations: { good: join(ws.dir, 'good'), bad: join(ws.dir, 'a-file', 'repo') } }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/backup of database failed: .*a-file\/repo.*not a directory/i);
+    expect((await files(join(ws.dir, 'good'))).filter((f) => f !== 'lifeboat.json')).toEqual([]);
+  });
+
+  test('a second backup of the same component while one runs exits 75 at once', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 100);
+    const fifo = join(ws.dir, 'hold');
+    execFileSync('mkfifo', [fifo]);
+    // The first run's pg_dump waits on a FIFO, so the test decides when it may finish.
+    const binDir = await fakeBinDir(ws.dir, `cat ${JSON.stringify(fifo)} > /dev/null\nexec pg_dump "$@"`);
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') }, binDir }));
+    const env = { ...process.env, TEST_DATABASE_URL: url, LIFEBOAT_LOCK_DIR: ws.lockDir };
+    const first = spawn(process.execPath, [BIN, '--plan', ws.plan, 'backup', 'database'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const firstExit = new Promise<number>((resolve) => first.on('close', (code) => resolve(code ?? -1)));
+    let firstOut = '';
+    first.stdout.on('data', (c: Buffer) => (firstOut += c.toString()));
+    await expect.poll(() => firstOut.includes('pg_dump'), { timeout: 60_000, interval: 50 }).toBe(true);
+    expect(existsSync(ws.lockDir)).toBe(true);
+
+    const second = await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(second.exitCode).toBe(75);
+    expect(second.stdout).toMatch(new RegExp(`another lifeboat run \\(pid ${first.pid}, backup started .*\\) holds the lock for test\\.database`));
+
+    await writeFile(fifo, 'go\n');
+    expect(await firstExit).toBe(0);
+  });
+});

@@ -1,0 +1,141 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, LifeboatError, describeError, loadPlan, locatePlan, type EngineContext, type Plan, type RunListener } from '@lifeboat/core';
+import type { Environment } from './environment.js';
+import { humanListener } from './output/human.js';
+import { jsonLogListener } from './output/json-log.js';
+import { createRegistry } from './registry.js';
+import { VERSION } from './version.js';
+import { backupCommand } from './commands/backup.js';
+import { listCommand } from './commands/list.js';
+import { restoreCommand } from './commands/restore.js';
+import { demoCommand } from './commands/demo.js';
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** What every command gets: the environment, the registry, and how to load the plan and report. */
+export interface CommandContext {
+  environment: Environment;
+  io: Io;
+  registry: ReturnType<typeof createRegistry>;
+  version: string;
+  signal: AbortSignal;
+  loadPlan(): Promise<Plan>;
+  /** The event view chosen by --log-format (JSON lines off a TTY). */
+  listener(forceHuman?: boolean): RunListener;
+  /** What the engine needs to run operations on `plan`, reporting through `listener()`. */
+  engine(plan: Plan): EngineContext;
+}
+
+const EXAMPLES = `
+Examples:
+  $ lifeboat backup                      back up every component of ./lifeboat.yaml
+  $ lifeboat --plan /etc/lifeboat.yaml backup database
+  $ lifeboat list database --json        the catalog, read from the destinations
+  $ lifeboat restore database --to env:RESTORE_URL
+  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:RESTORE_URL --clean --yes
+  $ lifeboat demo                        the whole loop on a throwaway local PostgreSQL
+
+Exit codes: 0 ok · 1 failed · 2 bad usage or plan · 3 unhealthy · 75 another run holds the lock`;
+
+export async function main(argv: string[], environment: Environment, io: Io, signal: AbortSignal): Promise<number> {
+  const registry = createRegistry();
+  let exitCode: number = ExitCode.ok;
+  const program = new Command('lifeboat')
+    .description('Backups you can prove you can restore: PostgreSQL today; Redis, files, S3 and EC2 as they land.')
+    .version(VERSION, '-V, --version')
+    .option('-p, --plan <file>', 'the plan (default: $LIFEBOAT_PLAN, else ./lifeboat.yaml)')
+    .addOption(new Option('--log-format <format>', 'how to print run events').choices(['auto', 'json', 'human']).default('auto'))
+    .addHelpText('after', EXAMPLES)
+    .showHelpAfterError('(run lifeboat --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const context = (): CommandContext => {
+    const opts = program.opts<{ plan?: string; logFormat: 'auto' | 'json' | 'human' }>();
+    const ctx: CommandContext = {
+      environment,
+      io,
+      registry,
+      version: VERSION,
+      signal,
+      loadPlan: () => loadPlan(locatePlan({ flag: opts.plan, env: { LIFEBOAT_PLAN: environment.planFromEnv }, cwd: environment.cwd }), registry),
+      listener: (forceHuman = false) => {
+        const human = opts.logFormat === 'human' || (opts.logFormat === 'auto' && (forceHuman || environment.stdoutIsTTY));
+        return human
+          ? humanListener({ out: io.stdout, isTTY: environment.stdoutIsTTY, color: environment.stdoutIsTTY && !environment.noColor })
+          : jsonLogListener(io.stdout);
+      },
+      engine: (plan) => ({
+        plan,
+        registry,
+        env: environment.env,
+        lockDir: environment.lockDir,
+        toolVersion: VERSION,
+        onEvent: ctx.listener(),
+        signal,
+      }),
+    };
+    return ctx;
+  };
+  const run = (action: (ctx: CommandContext, ...args: never[]) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      exitCode = await action(context(), ...(args as never[]));
+    };
+
+  program
+    .command('backup')
+    .description('back up components (default: all) to every destination they name')
+    .argument('[components...]', 'components of the plan')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat backup\n  $ lifeboat backup database redis')
+    .action(run(backupCommand));
+
+  program
+    .command('list')
+    .description('list complete backups, read from the destinations themselves')
+    .argument('[component]', 'only this component')
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat list\n  $ lifeboat list database --json | jq \'.[-1].id\'')
+    .action(run(listCommand));
+
+  program
+    .command('restore')
+    .description('restore a backup of a component (default: its latest)')
+    .argument('<component>', 'component of the plan')
+    .requiredOption('--to <target>', 'where to restore: a postgres URL without password, or env:NAME / file:/path holding one')
+    .option('--backup <id>', 'which backup (default: the latest complete one)')
+    .option('--clean', 'drop and recreate a target that already holds data (needs --yes)')
+    .option('--jobs <n>', 'parallel restore jobs (custom-format dumps)', positiveInt)
+    .option('-y, --yes', 'confirm a destructive restore')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ RESTORE_URL=postgres://civicq@db:5432/civicq_restored lifeboat restore database --to env:RESTORE_URL\n  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:DATABASE_URL --clean --yes --jobs 4',
+    )
+    .action(run(restoreCommand));
+
+  program
+    .command('demo')
+    .description('start a throwaway PostgreSQL, load a CivicQ-like schema, back it up, list, restore and verify the counts')
+    .option('--dir <dir>', 'where the demo repository goes', '.lifeboat-demo')
+    .action(run(demoCommand));
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    io.stderr.write(`lifeboat: ${describeError(err)}\n`);
+    return err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
+  return n;
+}

@@ -1,0 +1,31 @@
+import { formatBytes, type RunEvent } from '@lifeboat/core';
+
+/** One readable sentence per event (undefined for events that are only data). */
+export function describeEvent(event: RunEvent): string | undefined {
+  switch (event.type) {
+    case 'run.started':
+      return `${event.operation} of ${event.components.join(', ')} started`;
+    case 'component.started':
+      return `${event.operation} ${event.component}`;
+    case 'step':
+      return event.message;
+    case 'progress':
+      return `${event.artifact}: ${formatBytes(event.bytes)}`;
+    case 'artifact.stored':
+      return `stored ${event.artifact.name} (${formatBytes(event.artifact.bytes)}, sha256 ${event.artifact.sha256.slice(0, 12)}) in ${event.destinations.join(', ')}`;
+    case 'verified':
+      return `verified ${event.check}${event.detail ? `: ${event.detail}` : ''}`;
+    case 'warning':
+      return `warning: ${event.message}`;
+    case 'committed':
+      return `committed backup ${event.backupId} (${formatBytes(event.bytes)}) to ${event.destinations.join(', ')}`;
+    case 'restored':
+      return `restored backup ${event.backupId} into ${event.target}`;
+    case 'failed':
+      return event.message;
+    case 'component.finished':
+      return `${event.component} ${event.outcome} in ${(event.durationMs / 1000).toFixed(1)}s`;
+    case 'run.finished':
+      return `finished: ${event.outcome} (exit ${event.exitCode}) in ${(event.durationMs / 1000).toFixed(1)}s`;
+  }
+}

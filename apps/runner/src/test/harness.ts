@@ -1,0 +1,89 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../main.js';
+
+/** Runs the CLI in-process, as a user would type it, and captures what it prints. */
+export async function lifeboat(args: string[], opts: { env?: Record<string, string | undefined>; lockDir: string; cwd?: string }) {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        append(chunk.toString());
+        cb();
+      },
+    });
+  const exitCode = await main(
+    args,
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
+      cwd: opts.cwd ?? process.cwd(),
+      lockDir: opts.lockDir,
+      stdoutIsTTY: false,
+      noColor: true,
+    },
+    { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },
+    new AbortController().signal,
+  );
+  return { exitCode, stdout, stderr };
+}
+
+export interface Workspace {
+  dir: string;
+  lockDir: string;
+  plan: string;
+  writePlan(yaml: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+export async function workspace(): Promise<Workspace> {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-test-'));
+  const plan = join(dir, 'lifeboat.yaml');
+  return {
+    dir,
+    lockDir: join(dir, 'locks'),
+    plan,
+    writePlan: async (yaml) => {
+      await writeFile(plan, yaml);
+      return plan;
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A plan with one postgres component backed up to the given fs folders. */
+export function postgresPlan(opts: { destinations: Record<string, string>; format?: 'custom' | 'plain'; tables?: string[]; binDir?: string; extra?: string }) {
+  const names = Object.keys(opts.destinations);
+  return `version: 1
+name: test
+destinations:
+${names.map((n) => `  ${n}: { type: fs, path: ${JSON.stringify(opts.destinations[n])} }`).join('\n')}
+components:
+  database:
+    type: postgres
+    url: env:TEST_DATABASE_URL
+    format: ${opts.format ?? 'custom'}
+    schedule: "0 2 * * *"
+    rpo: 24h
+    rto: 4h
+    destinations: [${names.join(', ')}]
+${opts.binDir ? `    binDir: ${JSON.stringify(opts.binDir)}\n` : ''}    verify:
+      tables: [${(opts.tables ?? []).map((t) => JSON.stringify(t)).join(', ')}]
+${opts.extra ?? ''}`;
+}
+
+/** Every file below a folder, relative to it, sorted: what a backup left on disk. */
+export async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (sub: string) => {
+    for (const entry of await readdir(join(dir, sub), { withFileTypes: true }).catch(() => [])) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) await walk(rel);
+      else out.push(rel);
+    }
+  };
+  await walk('');
+  return out.sort();
+}

@@ -1,0 +1,176 @@
+import { ExitCode, LifeboatError, LockHeldError, describeError } from '../errors.js';
+import type { StoredArtifact } from '../events.js';
+import { fanout } from '../pipeline/fanout.js';
+import { verifiedContent } from '../pipeline/verified-read.js';
+import { componentHash } from '../plan/load.js';
+import { runHooks } from '../process/hooks.js';
+import { newId } from '../repository/ids.js';
+import { MANIFEST_FORMAT, manifestBytes, type Manifest } from '../repository/manifest.js';
+import type { Repository } from '../repository/repository.js';
+import type { BackupContext } from '../strategy.js';
+import { nowOf, secretsFor, type EngineContext } from './context.js';
+import { acquireLock } from './lock.js';
+
+export interface ComponentOutcome {
+  component: string;
+  outcome: 'ok' | 'failed' | 'locked';
+  exitCode: number;
+  backupId?: string;
+  error?: string;
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  results: ComponentOutcome[];
+}
+
+/**
+ * Backs up each component in turn. A backup exists only when every artifact is
+ * stored in every destination, its size checked there, and the manifest
+ * written last; on any failure everything written for it is removed.
+ */
+export async function runBackup(ctx: EngineContext, components: string[]): Promise<RunOutcome> {
+  const runId = newId(nowOf(ctx));
+  const started = Date.now();
+  ctx.onEvent({ type: 'run.started', runId, operation: 'backup', components, at: new Date().toISOString() });
+  const results: ComponentOutcome[] = [];
+  for (const component of components) {
+    if (ctx.signal?.aborted) break;
+    results.push(await backupComponent(ctx, component));
+  }
+  const exitCode = worstExit(results.map((r) => r.exitCode));
+  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
+  return { exitCode, results };
+}
+
+/** Failures outrank a held lock, which outranks success. */
+function worstExit(codes: number[]): number {
+  if (codes.some((c) => c !== ExitCode.ok && c !== ExitCode.locked)) return codes.find((c) => c !== ExitCode.ok && c !== ExitCode.locked)!;
+  return codes.includes(ExitCode.locked) ? ExitCode.locked : ExitCode.ok;
+}
+
+async function backupComponent(ctx: EngineContext, component: string): Promise<ComponentOutcome> {
+  const { plan, registry } = ctx;
+  const started = Date.now();
+  ctx.onEvent({ type: 'component.started', component, operation: 'backup', at: new Date().toISOString() });
+  const finish = (outcome: ComponentOutcome): ComponentOutcome => {
+    ctx.onEvent({ type: 'component.finished', component, outcome: outcome.outcome === 'ok' ? 'ok' : 'failed', durationMs: Date.now() - started });
+    return outcome;
+  };
+
+  let lock;
+  try {
+    lock = acquireLock(ctx.lockDir, `${plan.name}.${component}`, 'backup');
+  } catch (err) {
+    const exitCode = err instanceof LockHeldError ? ExitCode.locked : ExitCode.failed;
+    ctx.onEvent({ type: 'failed', component, message: describeError(err), exitCode });
+    return finish({ component, outcome: exitCode === ExitCode.locked ? 'locked' : 'failed', exitCode, error: describeError(err) });
+  }
+
+  const entry = registry.component(plan, component);
+  const startedAt = nowOf(ctx);
+  const backupId = newId(startedAt);
+  let repositories: Repository[] = [];
+  try {
+    const strategy = registry.strategy(entry.type);
+    repositories = entry.destinations.map((d) => registry.repository(plan, d));
+    for (const repository of repositories) {
+      ctx.onEvent({ type: 'step', component, message: `opening ${repository.description}` });
+      await repository.ensureMarker(plan.name, startedAt);
+    }
+    await runHooks({ name: 'beforeBackup', commands: entry.hooks.beforeBackup, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: (m) => ctx.onEvent({ type: 'step', component, message: m }) });
+
+    const artifacts: StoredArtifact[] = [];
+    const signal = ctx.signal ?? new AbortController().signal;
+    const backupCtx: BackupContext<unknown> = {
+      component,
+      config: entry,
+      secrets: secretsFor(ctx),
+      env: ctx.env,
+      signal,
+      step: (message) => ctx.onEvent({ type: 'step', component, message }),
+      warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
+      storeArtifact: async (name, body, opts) => {
+        if (artifacts.some((a) => a.name === name)) throw new LifeboatError(`artifact ${name} was stored twice in one backup`);
+        const { bytes, sha256 } = await fanout(
+          body,
+          repositories.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name) })),
+          {
+            compress: opts.compress,
+            signal,
+            onProgress: (stored) => ctx.onEvent({ type: 'progress', component, artifact: name, bytes: stored, total: opts.expectedBytes }),
+          },
+        );
+        const artifact: StoredArtifact = { name, bytes, sha256, compression: opts.compress ? 'gzip' : 'none', format: opts.format };
+        artifacts.push(artifact);
+        ctx.onEvent({ type: 'artifact.stored', component, artifact, destinations: repositories.map((r) => r.name) });
+        return artifact;
+      },
+      readArtifact: async (name) => {
+        const artifact = artifacts.find((a) => a.name === name);
+        if (!artifact) throw new LifeboatError(`artifact ${name} has not been stored in this backup`);
+        const repository = repositories[0]!;
+        return verifiedContent(await repository.adapter.get(repository.artifactKey(component, backupId, name)), artifact, repository.description);
+      },
+    };
+
+    const facts = await strategy.backup(backupCtx);
+    if (artifacts.length === 0) throw new LifeboatError(`the ${entry.type} strategy stored no artifact`);
+
+    for (const repository of repositories) {
+      for (const artifact of artifacts) {
+        const object = await repository.adapter.head(repository.artifactKey(component, backupId, artifact.name));
+        if (!object || object.bytes !== artifact.bytes) {
+          throw new LifeboatError(
+            `${artifact.name} in ${repository.description} has ${object ? `${object.bytes} bytes` : 'vanished'} right after it was written (expected ${artifact.bytes} bytes)`,
+          );
+        }
+      }
+      ctx.onEvent({ type: 'verified', component, check: `sizes in ${repository.name}`, detail: `${artifacts.length} artifact(s)` });
+    }
+
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      id: backupId,
+      component,
+      kind: entry.type,
+      plan: { name: plan.name, componentHash: componentHash(plan, component) },
+      startedAt: startedAt.toISOString(),
+      finishedAt: nowOf(ctx).toISOString(),
+      tool: { name: 'lifeboat', version: ctx.toolVersion },
+      destinations: repositories.map((r) => r.name),
+      artifacts,
+      facts,
+    };
+    // The manifest goes last, destination by destination: until it is written
+    // everywhere the backup is rolled back below.
+    for (const repository of repositories) await repository.writeManifest(manifest);
+    ctx.onEvent({ type: 'committed', component, backupId, destinations: manifest.destinations, bytes: manifestBytes(manifest) });
+
+    try {
+      await runHooks({ name: 'afterBackup', commands: entry.hooks.afterBackup, cwd: plan.dir, env: ctx.env, onOutput: (m) => ctx.onEvent({ type: 'step', component, message: m }) });
+    } catch (err) {
+      ctx.onEvent({ type: 'warning', component, message: `the backup is committed, but ${describeError(err)}` });
+    }
+    return finish({ component, outcome: 'ok', exitCode: ExitCode.ok, backupId });
+  } catch (err) {
+    const cancelled = ctx.signal?.aborted === true;
+    const message = cancelled ? `backup of ${component} was cancelled` : `backup of ${component} failed: ${describeError(err)}`;
+    for (const repository of repositories) {
+      try {
+        await repository.removeBackup(component, backupId);
+      } catch (cleanupErr) {
+        ctx.onEvent({
+          type: 'warning',
+          component,
+          message: `could not remove the partial backup ${backupId} from ${repository.description} (${describeError(cleanupErr)}); it has no manifest, so it does not count as a backup, and prune will remove it`,
+        });
+      }
+    }
+    const exitCode = err instanceof LifeboatError && err.exitCode !== ExitCode.ok ? err.exitCode : ExitCode.failed;
+    ctx.onEvent({ type: 'failed', component, message, exitCode });
+    return finish({ component, outcome: 'failed', exitCode, error: message });
+  } finally {
+    lock.release();
+  }
+}

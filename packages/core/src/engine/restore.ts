@@ -1,0 +1,105 @@
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
+import { verifiedContent } from '../pipeline/verified-read.js';
+import { runHooks } from '../process/hooks.js';
+import { newId } from '../repository/ids.js';
+import type { RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
+import { readCatalog, type CatalogEntry } from './catalog.js';
+import { secretsFor, nowOf, type EngineContext } from './context.js';
+
+export interface RestoreSelection {
+  component: string;
+  /** A backup id; omitted = the latest complete backup. */
+  backupId?: string;
+}
+
+/** Finds the backup to restore, reading only the destinations. */
+export async function selectBackup(ctx: EngineContext, selection: RestoreSelection): Promise<CatalogEntry> {
+  const catalog = await readCatalog(ctx.plan, ctx.registry, {
+    component: selection.component,
+    onWarning: (message) => ctx.onEvent({ type: 'warning', component: selection.component, message }),
+  });
+  if (catalog.length === 0) {
+    const where = ctx.registry.component(ctx.plan, selection.component).destinations.join(', ');
+    throw new LifeboatError(`no complete backup of ${selection.component} exists in ${where}`);
+  }
+  if (!selection.backupId) return catalog.at(-1)!;
+  const found = catalog.find((e) => e.id === selection.backupId);
+  if (!found) {
+    throw new UsageError(
+      `no complete backup ${selection.backupId} of ${selection.component}; the latest is ${catalog.at(-1)!.id} (see lifeboat list ${selection.component})`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Restores one backup through its strategy, between the plan's beforeRestore
+ * and afterRestore hooks. afterRestore runs only after a restore whose checks
+ * passed: services are not started on top of a failed restore.
+ */
+export async function runRestore(ctx: EngineContext, selection: RestoreSelection, request: RestoreRequest): Promise<RestoreOutcome & { backupId: string }> {
+  const { plan, registry } = ctx;
+  const { component } = selection;
+  const runId = newId(nowOf(ctx));
+  const started = Date.now();
+  ctx.onEvent({ type: 'run.started', runId, operation: 'restore', components: [component], at: new Date().toISOString() });
+  ctx.onEvent({ type: 'component.started', component, operation: 'restore', at: new Date().toISOString() });
+  const finish = (exitCode: number) => {
+    const outcome = exitCode === 0 ? 'ok' : 'failed';
+    ctx.onEvent({ type: 'component.finished', component, outcome, durationMs: Date.now() - started });
+    ctx.onEvent({ type: 'run.finished', runId, outcome, durationMs: Date.now() - started, exitCode });
+  };
+  try {
+    const entry = registry.component(plan, component);
+    const strategy = registry.strategy(entry.type);
+    const chosen = await selectBackup(ctx, selection);
+    const repository = registry.repository(plan, chosen.destinations[0]!);
+    ctx.onEvent({ type: 'step', component, message: `restoring backup ${chosen.id} from ${repository.description}` });
+    const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
+
+    const open: RestoreContext<unknown>['open'] = async (name) => {
+      const artifact = chosen.manifest.artifacts.find((a) => a.name === name);
+      if (!artifact) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
+      const key = repository.artifactKey(component, chosen.id, name);
+      return verifiedContent(await repository.adapter.get(key), artifact, repository.description);
+    };
+    const restoreCtx: RestoreContext<unknown> = {
+      component,
+      config: entry,
+      secrets: secretsFor(ctx),
+      env: ctx.env,
+      signal: ctx.signal ?? new AbortController().signal,
+      step,
+      warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
+      manifest: chosen.manifest,
+      request,
+      open,
+      download: async (name, path) => {
+        await pipeline(await open(name), createWriteStream(path, { mode: 0o600 }));
+      },
+    };
+
+    await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
+    const outcome = await strategy.restore(restoreCtx);
+    ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
+    const failed = outcome.checks.filter((c) => !c.ok);
+    if (failed.length > 0) {
+      throw new LifeboatError(
+        `restore of ${component} into ${outcome.target} does not match backup ${chosen.id}: ${failed
+          .map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`)
+          .join('; ')}; afterRestore hooks were not run`,
+      );
+    }
+    await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
+    finish(ExitCode.ok);
+    return { ...outcome, backupId: chosen.id };
+  } catch (err) {
+    const exitCode = err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
+    const message = ctx.signal?.aborted ? `restore of ${component} was cancelled` : describeError(err);
+    ctx.onEvent({ type: 'failed', component, message, exitCode });
+    finish(exitCode);
+    throw err instanceof LifeboatError ? err : new LifeboatError(message, exitCode, { cause: err });
+  }
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { LifeboatError, describeError } from '../errors.js';
+import type { StorageAdapter } from '../storage.js';
+
+export interface FanoutTarget {
+  /** Destination name in the plan, for messages and progress. */
+  name: string;
+  adapter: StorageAdapter;
+  key: string;
+}
+
+export interface FanoutOptions {
+  compress: boolean;
+  signal?: AbortSignal;
+  /** Called with stored bytes so far, at most every `progressEveryMs`. */
+  onProgress?: (storedBytes: number) => void;
+  progressEveryMs?: number;
+}
+
+export interface FanoutResult {
+  /** Bytes stored in each destination. */
+  bytes: number;
+  sha256: string;
+}
+
+/** Each branch buffers at most this much before the slowest destination sets the pace. */
+const BRANCH_BUFFER = 1024 * 1024;
+
+/**
+ * Reads `body` once, optionally gzips it, hashes the stored bytes and writes
+ * them to every target concurrently. Memory stays constant: a branch that is
+ * full holds back the source until it drains. If the source, the compressor or
+ * any destination fails, every `put` is aborted (so nothing is visible) and the
+ * first failure — the cause, not the aborts it triggered — is thrown.
+ */
+export async function fanout(body: Readable, targets: FanoutTarget[], opts: FanoutOptions): Promise<FanoutResult> {
+  if (targets.length === 0) throw new LifeboatError('an artifact needs at least one destination');
+  const abort = new AbortController();
+  let cause: unknown;
+  const fail = (err: unknown) => {
+    cause ??= err;
+    abort.abort(err);
+  };
+  const onOuterAbort = () => fail(opts.signal?.reason ?? new LifeboatError('the backup was cancelled'));
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  const branches = targets.map((target) => {
+    const stream = new PassThrough({ highWaterMark: BRANCH_BUFFER });
+    const stored = target.adapter.put(target.key, stream, { signal: abort.signal }).catch((err: unknown) => {
+      const wrapped = new LifeboatError(`writing to destination '${target.name}' failed: ${describeError(err)}`, undefined, { cause: err });
+      fail(wrapped);
+      stream.destroy();
+      throw wrapped;
+    });
+    return { target, stream, stored };
+  });
+
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let lastProgress = 0;
+  const every = opts.progressEveryMs ?? 500;
+  const hasher = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      const now = Date.now();
+      if (opts.onProgress && now - lastProgress >= every) {
+        lastProgress = now;
+        opts.onProgress(bytes);
+      }
+      cb(null, chunk);
+    },
+  });
+
+  const sink = new Writable({
+    highWaterMark: BRANCH_BUFFER,
+    write(chunk: Buffer, _enc, cb) {
+      const waits: Promise<void>[] = [];
+      for (const { stream } of branches) {
+        if (!stream.write(chunk)) waits.push(drained(stream, abort.signal));
+      }
+      if (waits.length === 0) return cb();
+      Promise.all(waits).then(() => cb(), cb);
+    },
+    final(cb) {
+      for (const { stream } of branches) stream.end();
+      cb();
+    },
+  });
+
+  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [body];
+  if (opts.compress) stages.push(createGzip({ level: 6 }));
+  stages.push(hasher, sink);
+
+  const flowing = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, { signal: abort.signal }).catch((err: unknown) => {
+    fail(err);
+    for (const { stream } of branches) stream.destroy();
+    throw err;
+  });
+
+  const settled = await Promise.allSettled([flowing, ...branches.map((b) => b.stored)]);
+  opts.signal?.removeEventListener('abort', onOuterAbort);
+  if (cause !== undefined || settled.some((s) => s.status === 'rejected')) {
+    throw cause ?? (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
+  }
+  opts.onProgress?.(bytes);
+
+  const sha256 = hash.digest('hex');
+  for (let i = 0; i < branches.length; i++) {
+    const result = settled[i + 1] as PromiseFulfilledResult<{ bytes: number }>;
+    if (result.value.bytes !== bytes) {
+      throw new LifeboatError(
+        `destination '${targets[i]!.name}' stored ${result.value.bytes} bytes of ${targets[i]!.key}, but ${bytes} were sent`,
+      );
+    }
+  }
+  return { bytes, sha256 };
+}
+
+function drained(stream: PassThrough, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      reject(signal.reason);
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

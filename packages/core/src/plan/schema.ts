@@ -1,0 +1,336 @@
+/**
+ * The plan's zod schema, built from the registered strategy kinds and storage
+ * types. Every object is strict: a misspelt key must not silently disable a
+ * backup. Each destination and component is parsed on its own, with the schema
+ * its `type` picks, so that every problem in the file is reported at once.
+ */
+import { Cron } from 'croner';
+import { z } from 'zod';
+import { parseDuration } from '../duration.js';
+import { addProblem, closest, planErrorMap, problem, withPrefix, type ProblemDetail } from './problems.js';
+import { holdsPassword } from './secret.js';
+import type { DestinationCommon } from '../storage.js';
+import type { ComponentPlan, DestinationPlan, Hooks, Plan, RetentionPolicy, Rule321, Schedule } from './types.js';
+
+/** The strategy kinds and storage types a plan may use; the apps hand it in. */
+export interface PlanRegistry {
+  strategies: Array<{ kind: string; config: z.ZodObject<z.ZodRawShape> }>;
+  storage: Array<{ type: string; config: z.ZodObject<z.ZodRawShape>; defaultMedium: string }>;
+}
+
+type Issue = z.core.$ZodIssue;
+type PlanBody = Omit<Plan, 'file' | 'dir'>;
+type ComponentEntry = Plan['components'][string];
+
+/** Keys planned for later versions: refused rather than ignored, so no one believes they are enforced. */
+const NOT_YET_SUPPORTED = ['encryption', 'lifecycle', 'legalHolds', 'notify'] as const;
+
+const NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const NAME_EXPECTED = 'a name of lowercase letters, digits, - and _ that starts with a letter or digit';
+const DURATION_EXPECTED = 'a duration such as 30d, 24h or 15m';
+const SCHEDULE_EXPECTED = 'a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week), on-change or continuous';
+
+function name() {
+  return z.string({ error: NAME_EXPECTED }).regex(NAME, { error: NAME_EXPECTED });
+}
+
+/** `0` is accepted as a number too: YAML reads `rpo: 0` as one. */
+function duration(opts: { zero: boolean }) {
+  return z.unknown().transform((value, ctx) => {
+    const ms = typeof value === 'string' ? parseDuration(value) : value === 0 ? 0 : undefined;
+    if (ms === undefined) {
+      addProblem(ctx, { expected: DURATION_EXPECTED });
+      return z.NEVER;
+    }
+    if (ms === 0 && !opts.zero) {
+      addProblem(ctx, { expected: 'a duration longer than 0, such as 4h' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const schedule = z.unknown().transform((value, ctx): Schedule => {
+  if (value === 'on-change' || value === 'continuous') return { kind: value };
+  if (typeof value !== 'string') {
+    addProblem(ctx, { expected: SCHEDULE_EXPECTED });
+    return z.NEVER;
+  }
+  const fields = value.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    // Croner would take seconds and `@daily`; 5 fields keeps plans readable by anyone who knows crontab.
+    const wrong = fields.length === 6 ? 'has 6 fields; seconds are not supported' : `has ${fields.length} field${fields.length === 1 ? '' : 's'}`;
+    addProblem(ctx, { wrong, expected: SCHEDULE_EXPECTED });
+    return z.NEVER;
+  }
+  const expression = fields.join(' ');
+  let next: Date | null;
+  try {
+    next = new Cron(expression, { mode: '5-part', paused: true }).nextRun();
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.replace(/^CronPattern:\s*/, '') : String(err);
+    addProblem(ctx, { wrong: `not a valid cron expression (${reason})`, expected: SCHEDULE_EXPECTED });
+    return z.NEVER;
+  }
+  if (next === null) {
+    addProblem(ctx, { wrong: 'never fires (no date matches it)', expected: SCHEDULE_EXPECTED });
+    return z.NEVER;
+  }
+  return { kind: 'cron', expression };
+});
+
+function count(min: 0 | 1) {
+  const expected = min === 0 ? 'a whole number, 0 or more' : 'a whole number, 1 or more';
+  return z.int({ error: expected }).min(min, { error: expected });
+}
+
+const KEEP_RULES = ['keepLast', 'keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly'] as const;
+
+const retentionPolicy = z
+  .strictObject({
+    within: duration({ zero: false }).optional(),
+    keepLast: count(0).optional(),
+    keepHourly: count(0).optional(),
+    keepDaily: count(0).optional(),
+    keepWeekly: count(0).optional(),
+    keepMonthly: count(0).optional(),
+    keepYearly: count(0).optional(),
+    /** Never delete below this many complete backups. */
+    minimum: count(1).default(1),
+  })
+  .superRefine((policy, ctx) => {
+    if (policy.within === undefined && KEEP_RULES.every((rule) => policy[rule] === undefined)) {
+      addProblem(ctx, { wrong: 'keeps nothing', expected: `at least one of within, ${KEEP_RULES.join(', ')}` });
+    }
+  }) satisfies z.ZodType<RetentionPolicy>;
+
+const commands = z
+  .array(
+    z.string({ error: 'a command (text)' }).refine((command) => command.trim() !== '', { error: 'a non-empty command' }),
+    { error: 'a list of commands' },
+  )
+  .default(() => []);
+
+const hooks = z
+  .strictObject(
+    { beforeBackup: commands, afterBackup: commands, beforeRestore: commands, afterRestore: commands },
+    { error: 'a mapping of beforeBackup, afterBackup, beforeRestore, afterRestore to lists of commands' },
+  )
+  .default(() => ({ beforeBackup: [], afterBackup: [], beforeRestore: [], afterRestore: [] })) satisfies z.ZodType<Hooks>;
+
+const rule321 = z.strictObject(
+  { copies: count(1), media: count(1), offsite: count(0) },
+  { error: 'a mapping of copies, media and offsite counts' },
+) satisfies z.ZodType<Rule321>;
+
+/** What a component may refer to; `undefined` when unknown (already reported), so as not to pile up echoes. */
+interface ComponentContext {
+  /** Destinations defined at the top. */
+  destinations: string[] | undefined;
+  /** The destinations this component lists, for its retention keys. */
+  own: string[] | undefined;
+}
+
+function listed(names: readonly string[]): string {
+  return names.length > 0 ? names.join(', ') : '(none)';
+}
+
+/** Common component fields; the strategy's own are merged in by `validatePlan`. */
+function commonComponentShape(ctx: ComponentContext) {
+  const top = ctx.destinations;
+  const defined = top ? `the destinations defined at the top: ${listed(top)}` : 'destinations defined at the top';
+  const destinationName = z
+    .string({ error: `one of ${defined}` })
+    .refine((dest) => top === undefined || top.includes(dest), { error: `one of ${defined}` });
+  const own = ctx.own && [...new Set(ctx.own)];
+  const retentionKey = z.string().refine((dest) => own === undefined || own.includes(dest), {
+    error: `one of its destinations: ${listed(own ?? [])}`,
+    params: {
+      wrong: 'retention for a destination this component does not use',
+      expected: `one of its destinations: ${listed(own ?? [])}`,
+    } satisfies ProblemDetail,
+  });
+
+  return {
+    type: z.string(),
+    schedule,
+    rpo: duration({ zero: true }),
+    rto: duration({ zero: false }),
+    destinations: z
+      .array(destinationName, { error: `a list of ${defined}` })
+      .min(1, { error: `at least one of ${defined}` })
+      .superRefine((names, refine) => {
+        names.forEach((dest, i) => {
+          if (names.indexOf(dest) !== i) addProblem(refine, { wrong: 'listed twice', expected: 'each destination once' }, [i]);
+        });
+      }),
+    retention: z
+      .record(retentionKey, retentionPolicy, { error: 'a mapping of destination names to retention policies' })
+      .default(() => ({})),
+    hooks,
+  };
+}
+
+const destinationCommonShape = (defaultMedium: string) => ({
+  type: z.string(),
+  medium: z.string({ error: 'a medium such as disk or object-storage' }).min(1).default(defaultMedium),
+  offsite: z.boolean({ error: 'true or false' }).default(false),
+});
+
+/** The top level, with destinations and components left to their own schemas. */
+function topSchema(registry: PlanRegistry) {
+  const storageTypes = listed(registry.storage.map((s) => s.type));
+  const kinds = listed(registry.strategies.map((s) => s.kind));
+  return z.strictObject({
+    version: z.literal(1, { error: '1 (the only plan format this version of Lifeboat reads)' }),
+    name: name(),
+    destinations: z
+      .record(name(), z.unknown(), { error: `a mapping of destination names to destinations (type: ${storageTypes})` })
+      .refine((d) => Object.keys(d).length > 0, { error: `at least one destination (type: ${storageTypes})` }),
+    rule321: rule321.optional(),
+    components: z
+      .record(name(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
+      .refine((c) => Object.keys(c).length > 0, { error: `at least one component (type: ${kinds})` }),
+  });
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * Validates a parsed YAML document (a mapping) against the registry. Returns
+ * the normalised plan, or every issue found, each with its full path.
+ */
+export function validatePlan(document: Record<string, unknown>, registry: PlanRegistry): { plan: PlanBody } | { issues: Issue[] } {
+  const issues: Issue[] = [];
+  const parse = <T>(schema: z.ZodType<T>, value: unknown, prefix: PropertyKey[]): Parsed<T> => {
+    const result = schema.safeParse(value, { error: planErrorMap });
+    if (result.success) return { ok: true, value: result.data };
+    issues.push(...withPrefix(prefix, result.error.issues));
+    return { ok: false };
+  };
+
+  const rest: Record<string, unknown> = { ...document };
+  for (const key of NOT_YET_SUPPORTED) {
+    if (!Object.hasOwn(rest, key)) continue;
+    delete rest[key];
+    issues.push(
+      problem([key], {
+        wrong: `${key} is not supported yet by this version of Lifeboat`,
+        advice: 'remove it, since nothing would enforce it',
+        show: 'nothing',
+      }),
+    );
+  }
+  const top = parse(topSchema(registry), rest, []);
+
+  /** A destination or component, parsed with the schema its `type` picks. */
+  const parseEntry = <T>(
+    value: unknown,
+    prefix: PropertyKey[],
+    types: { known: Map<string, T>; what: string },
+    schemaFor: (chosen: T | undefined) => z.ZodType<Record<string, unknown>>,
+  ): Record<string, unknown> | undefined => {
+    if (!isMapping(value)) {
+      issues.push(problem(prefix, { expected: `a mapping with a type: ${listed([...types.known.keys()])}` }));
+      return undefined;
+    }
+    const chosen = chooseType(value, types, prefix, issues);
+    // With an unknown type the common fields are still checked, so one run shows every problem.
+    const parsed = parse(schemaFor(chosen), value, prefix);
+    return chosen && parsed.ok ? parsed.value : undefined;
+  };
+
+  const rawDestinations = entries(document['destinations']);
+  const storage = { known: new Map(registry.storage.map((s) => [s.type, s])), what: 'storage types' };
+  const destinations: Record<string, DestinationPlan> = {};
+  for (const [destName, value] of rawDestinations ?? []) {
+    const entry = parseEntry(value, ['destinations', destName], storage, (chosen) => {
+      const { type, ...common } = destinationCommonShape(chosen?.defaultMedium ?? '');
+      return chosen ? z.strictObject({ type, ...common, ...chosen.config.shape }) : z.looseObject(common);
+    });
+    if (entry) destinations[destName] = { name: destName, ...(entry as DestinationCommon & Record<string, unknown>) };
+  }
+
+  // Undefined when the top has no destinations: that is reported once, not again per component.
+  const destinationNames = rawDestinations && rawDestinations.length > 0 ? rawDestinations.map(([n]) => n) : undefined;
+  const strategies = { known: new Map(registry.strategies.map((s) => [s.kind, s])), what: 'component types' };
+  const components: Record<string, ComponentEntry> = {};
+  for (const [componentName, value] of entries(document['components']) ?? []) {
+    const ctx: ComponentContext = { destinations: destinationNames, own: ownDestinations(value) };
+    const entry = parseEntry(value, ['components', componentName], strategies, (chosen) => {
+      const { type, ...common } = commonComponentShape(ctx);
+      return chosen ? z.strictObject({ type, ...common, ...chosen.config.shape }) : z.looseObject(common);
+    });
+    // The merged shape's inferred type is loose: strategy shapes are only known at run time.
+    if (entry) components[componentName] = { name: componentName, ...(entry as Omit<ComponentPlan, 'name'> & Record<string, unknown>) };
+  }
+
+  issues.push(...passwordsIn(document));
+
+  if (issues.length > 0 || !top.ok) return { issues: onePerPath(issues) };
+  const { version, rule321: rule } = top.value;
+  return { plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), components } };
+}
+
+/** The entry's registered type, or undefined after reporting that it has none. */
+function chooseType<T>(
+  entry: Record<string, unknown>,
+  types: { known: Map<string, T>; what: string },
+  prefix: PropertyKey[],
+  issues: Issue[],
+): T | undefined {
+  const type = entry['type'];
+  const chosen = typeof type === 'string' ? types.known.get(type) : undefined;
+  if (chosen) return chosen;
+  const names = [...types.known.keys()];
+  const near = typeof type === 'string' ? closest(type, names) : undefined;
+  const suggestion = near ? ` (did you mean ${JSON.stringify(near)}?)` : '';
+  issues.push(problem([...prefix, 'type'], { expected: `one of the ${types.what}: ${listed(names)}${suggestion}` }));
+  return undefined;
+}
+
+function ownDestinations(component: unknown): string[] | undefined {
+  if (!isMapping(component)) return undefined;
+  const list = component['destinations'];
+  return Array.isArray(list) && list.every((d) => typeof d === 'string') ? list : undefined;
+}
+
+const PASSWORD_WRITTEN = 'a password is written in the plan';
+
+/**
+ * A URL with a password written in a destination or component (at any depth)
+ * would end up in backups of the plan, in git and in shell history.
+ */
+function passwordsIn(document: Record<string, unknown>): Issue[] {
+  const found: Issue[] = [];
+  const visit = (value: unknown, path: PropertyKey[]) => {
+    if (typeof value === 'string') {
+      if (holdsPassword(value)) {
+        found.push(problem(path, { wrong: PASSWORD_WRITTEN, advice: 'use env:NAME or file:/path' }));
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, [...path, i]));
+    } else if (isMapping(value)) {
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+    }
+  };
+  visit(document['destinations'], ['destinations']);
+  visit(document['components'], ['components']);
+  return found;
+}
+
+/** A password problem says all there is to say about its field; other issues there are noise. */
+function onePerPath(issues: Issue[]): Issue[] {
+  const key = (issue: Issue) => JSON.stringify(issue.path.map(String));
+  const isPassword = (issue: Issue) => issue.code === 'custom' && issue.params?.['wrong'] === PASSWORD_WRITTEN;
+  const withPassword = new Set(issues.filter(isPassword).map(key));
+  return issues.filter((issue) => isPassword(issue) || !withPassword.has(key(issue)));
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function entries(value: unknown): Array<[string, unknown]> | undefined {
+  return isMapping(value) ? Object.entries(value) : undefined;
+}

@@ -1,0 +1,173 @@
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { LifeboatError } from '@lifeboat/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storageContract } from '../contract.js';
+import { failingBody, stallingBody } from '../contract/bodies.js';
+import { FsStorage } from './fs-adapter.js';
+import { fsStorageType } from './fs-type.js';
+
+const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'lifeboat-fs-'));
+
+storageContract(
+  'fs',
+  async () => {
+    const dir = await tempDir();
+    // The root does not exist yet: the adapter creates it on the first put.
+    return { adapter: new FsStorage(path.join(dir, 'backups')), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  },
+  { largeBytes: 2 * 1024 ** 3 },
+);
+
+describe('FsStorage', () => {
+  let dir: string;
+  let root: string;
+  let storage: FsStorage;
+  const body = (text: string) => Readable.from([Buffer.from(text)]);
+  /** Every file and folder under the root, relative, sorted. */
+  const onDisk = async () => ((await readdir(root, { recursive: true })) as string[]).sort();
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    root = path.join(dir, 'backups');
+    storage = new FsStorage(root);
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('describes itself as fs:<root>', () => {
+    expect(storage.description).toBe(`fs:${root}`);
+  });
+
+  it('refuses a relative root', () => {
+    expect(() => new FsStorage('backups')).toThrow('The fs destination path "backups" must be absolute.');
+  });
+
+  it('writes files 0600 and the folders it creates 0700, whatever the umask', async () => {
+    const previous = process.umask(0o277);
+    try {
+      await storage.put('db/2026/02/backup.dump', body('dump'));
+    } finally {
+      process.umask(previous);
+    }
+    const mode = async (relative: string) => (await stat(path.join(root, relative))).mode & 0o777;
+    expect(await mode('db/2026/02/backup.dump')).toBe(0o600);
+    for (const folder of ['.', 'db', 'db/2026', 'db/2026/02']) expect(await mode(folder)).toBe(0o700);
+  });
+
+  it('leaves no temporary file or new folder after a failed or aborted put', async () => {
+    await storage.put('db/keep', body('kept'));
+    await expect(storage.put('db/broken', failingBody(1024 * 1024, new Error('source crashed')))).rejects.toThrow(
+      'source crashed',
+    );
+    await expect(storage.put('new/folder/broken', failingBody(0, new Error('source crashed')))).rejects.toThrow();
+    const controller = new AbortController();
+    const { body: hanging, stalled } = stallingBody(1024 * 1024);
+    const aborted = storage.put('db/aborted', hanging, { signal: controller.signal });
+    await stalled;
+    controller.abort();
+    await expect(aborted).rejects.toThrow();
+    expect(await onDisk()).toEqual(['db', 'db/keep']);
+  });
+
+  it('does not list files of puts in flight', async () => {
+    await storage.put('db/done', body('done'));
+    await writeFile(path.join(root, 'db', '.lifeboat-tmp-0123abcd'), 'half written');
+    const keys: string[] = [];
+    for await (const object of storage.list('')) keys.push(object.key);
+    expect(keys).toEqual(['db/done']);
+  });
+
+  it('removes folders left empty by delete, but never the root', async () => {
+    await storage.put('a/b/c/one', body('1'));
+    await storage.put('a/two', body('2'));
+    await storage.delete(['a/b/c/one']);
+    expect(await onDisk()).toEqual(['a', 'a/two']);
+    await storage.delete(['a/two']);
+    expect(await onDisk()).toEqual([]);
+  });
+
+  it('lists nothing when the root does not exist yet', async () => {
+    const keys: string[] = [];
+    for await (const object of storage.list('')) keys.push(object.key);
+    expect(keys).toEqual([]);
+    expect(await storage.head('anything')).toBeUndefined();
+  });
+
+  describe('rejects keys that are not plain relative paths', () => {
+    const invalid = ['', '/etc/passwd', '../escape', 'a/../../escape', 'a/./b', 'a//b', 'a/', 'a\\b', '.lifeboat-tmp-x'];
+
+    it.each(invalid)('%j', async (key) => {
+      const expected = `${JSON.stringify(key)} is not a valid key for fs:${root}: keys are relative paths of names separated by "/", without empty, "." or ".." parts, backslashes or names starting with ".lifeboat-tmp-".`;
+      for (const attempt of [
+        storage.put(key, body('x')),
+        storage.get(key),
+        storage.head(key),
+        storage.delete(['fine', key]),
+      ]) {
+        const err: unknown = await attempt.then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(LifeboatError);
+        expect((err as Error).message).toBe(expected);
+      }
+      await expect(stat(path.join(dir, 'escape'))).rejects.toThrow('ENOENT');
+    });
+
+    it('and list prefixes that climb out of the root', async () => {
+      for (const prefix of ['../', '/etc', 'a/../', 'a\\b']) {
+        const listing = storage.list(prefix)[Symbol.asyncIterator]().next();
+        await expect(listing).rejects.toThrow(`${JSON.stringify(prefix)} is not a valid list prefix for fs:${root}`);
+      }
+    });
+  });
+
+  describe('a root below a regular file (ENOTDIR)', () => {
+    let broken: FsStorage;
+    let brokenRoot: string;
+
+    beforeEach(async () => {
+      await writeFile(path.join(dir, 'plain-file'), 'not a folder');
+      brokenRoot = path.join(dir, 'plain-file', 'backups');
+      broken = new FsStorage(brokenRoot);
+    });
+
+    it('fails put with one sentence naming the destination and the key', async () => {
+      await expect(broken.put('db/x.dump', body('x'))).rejects.toThrow(
+        new LifeboatError(`cannot write fs:${brokenRoot}/db/x.dump: not a directory (ENOTDIR)`),
+      );
+    });
+
+    it('fails head, get and list instead of reporting missing objects', async () => {
+      const sentence = (action: string, target: string) => `cannot ${action} fs:${target}: not a directory (ENOTDIR)`;
+      await expect(broken.head('db/x.dump')).rejects.toThrow(sentence('read', `${brokenRoot}/db/x.dump`));
+      await expect(broken.get('db/x.dump')).rejects.toThrow(sentence('read', `${brokenRoot}/db/x.dump`));
+      await expect(broken.list('db/')[Symbol.asyncIterator]().next()).rejects.toThrow(
+        sentence('list', `${brokenRoot}/db`),
+      );
+    });
+  });
+
+  describe('fsStorageType', () => {
+    it('resolves a relative path against the plan folder', () => {
+      const config = fsStorageType.config.parse({ path: 'backups' }) as { path: string };
+      const adapter = fsStorageType.create({ ...config, type: 'fs', medium: 'disk', offsite: false }, { planDir: dir });
+      expect(adapter.description).toBe(`fs:${root}`);
+      expect(fsStorageType).toMatchObject({ type: 'fs', defaultMedium: 'disk' });
+    });
+
+    it('requires a path', () => {
+      expect(fsStorageType.config.safeParse({ path: '' }).success).toBe(false);
+      expect(fsStorageType.config.safeParse({}).success).toBe(false);
+    });
+  });
+
+  it('a put survives a delete emptying the same folder at the same moment', async () => {
+    // delete prunes the folder it empties; a put into that folder must still land.
+    for (let round = 0; round < 300; round++) {
+      await storage.put('shared/old', body('old'));
+      await Promise.all([storage.delete(['shared/old']), storage.put('shared/new', body('new'))]);
+      expect(await storage.head('shared/new')).toMatchObject({ bytes: 3 });
+      await storage.delete(['shared/new']);
+    }
+  }, 60_000);
+});

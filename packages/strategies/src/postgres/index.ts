@@ -1,0 +1,14 @@
+import type { Strategy } from '@lifeboat/core';
+import { backupPostgres } from './backup.js';
+import { postgresConfig, type PostgresConfig } from './config.js';
+import { restorePostgres } from './restore.js';
+
+export const postgresStrategy: Strategy<PostgresConfig> = {
+  kind: 'postgres',
+  summary: 'PostgreSQL logical backups with pg_dump (custom or gzip\u2019d plain SQL), restored with pg_restore or psql',
+  config: postgresConfig,
+  backup: backupPostgres,
+  restore: restorePostgres,
+};
+export type { PostgresConfig };
+export { pgTarget } from './connection.js';

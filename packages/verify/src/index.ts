@@ -1,0 +1,1 @@
+export { verifyChecksums, type ArtifactCheck } from './checksums.js';

@@ -1,0 +1,6 @@
+export { test } from './fixtures.js';
+export { describe, expect } from 'vitest';
+export { startPostgres, type TestDatabase, type TestPostgres } from './postgres.js';
+export { startRedis, type TestRedis } from './redis.js';
+export { redisCommand, type RedisAddress, type RespValue } from './resp.js';
+export type { Via } from './services.js';
