@@ -24,6 +24,7 @@ export function lifeboatVitest(options = {}) {
             include: ['src/**/*.test.{ts,tsx}'],
             exclude: ['src/**/*.int.test.{ts,tsx}'],
             testTimeout: 20_000,
+            sequence: { groupOrder: 0 },
           },
         },
         {
@@ -35,6 +36,8 @@ export function lifeboatVitest(options = {}) {
             hookTimeout: 180_000,
             // Servers are worker-scoped; two cores, so keep the pool small.
             maxWorkers: 2,
+            // Runs after the unit project (vitest needs distinct groups when pools differ).
+            sequence: { groupOrder: 1 },
           },
         },
       ],

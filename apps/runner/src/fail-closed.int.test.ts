@@ -11,10 +11,10 @@ import { files, lifeboat, postgresPlan, workspace, type Workspace } from './test
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 /** A binDir whose pg_dump is `script`; pg_restore and psql are the real ones. */
-async function fakeBinDir(dir: string, script: string): Promise<string> {
+async function fakeBinDir(dir: string, script: string, version = 'exec pg_dump --version'): Promise<string> {
   const bin = join(dir, 'bin');
   await mkdir(bin, { recursive: true });
-  await writeFile(join(bin, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then exec pg_dump --version; fi\n${script}\n`);
+  await writeFile(join(bin, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then ${version}; exit; fi\n${script}\n`);
   await chmod(join(bin, 'pg_dump'), 0o755);
   for (const tool of ['pg_restore', 'psql']) {
     await writeFile(join(bin, tool), `#!/bin/sh\nexec ${tool} "$@"\n`);
@@ -63,6 +63,16 @@ describe('a failed backup leaves no manifest and no debris', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/pg_dump exited with code 3: pg_dump: error: simulated failure/);
     expect(await files(join(ws.dir, 'a'))).toEqual(['lifeboat.json']);
+  });
+
+  test('a pg_dump older than the server is refused before dumping, with the fix', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    const binDir = await fakeBinDir(ws.dir, 'echo "must not run" >&2; exit 9', 'echo "pg_dump (PostgreSQL) 9.6.24"');
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') }, binDir }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/pg_dump 9 in .*\/bin is older than the PostgreSQL 1\d\.\d+ server; install the version 1\d client tools or set binDir to them/);
+    expect(run.stdout).not.toContain('must not run');
   });
 
   test('server unreachable: exit 1 with the address, no manifest', async () => {

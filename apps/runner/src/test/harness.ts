@@ -20,6 +20,7 @@ export async function lifeboat(args: string[], opts: { env?: Record<string, stri
     {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
       cwd: opts.cwd ?? process.cwd(),
+      planFromEnv: opts.env?.LIFEBOAT_PLAN,
       lockDir: opts.lockDir,
       stdoutIsTTY: false,
       noColor: true,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { DEFAULT_SEARCH_PATH } from './binaries.js';
+import { DEFAULT_SEARCH_PATH, findExecutable } from './binaries.js';
 import { ServerProcess, telltaleLine, WATCHDOG } from './server-process.js';
 
 let scratch: string;
@@ -41,9 +41,11 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
+const sleepBin = findExecutable('sleep', DEFAULT_SEARCH_PATH) ?? 'sleep';
+
 /** A stand-in server: writes its pid where the test can read it, then waits. */
-function fakeServer(pidFile: string, extra = ''): string[] {
-  return ['-c', `${extra} echo $$ > ${pidFile}; exec sleep 300`];
+function fakeServer(pidFile: string): string[] {
+  return ['-c', `echo $$ > ${pidFile}; exec ${sleepBin} 300`];
 }
 
 describe('the server watchdog', () => {
@@ -64,7 +66,8 @@ describe('the server watchdog', () => {
         '/bin/sh',
         ...fakeServer(pidFile),
       ],
-      { stdio: 'ignore', env },
+      // A PATH with nothing on it: the watchdog must not depend on the server's PATH.
+      { stdio: 'ignore', env: { PATH: '/nonexistent' } },
     );
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 'the server runs');
     const serverPid = Number(readFileSync(pidFile, 'utf8').trim());

@@ -103,7 +103,7 @@ exec 3<&-
 watcher=$!
 wait "$server"
 code=$?
-if [ -e "$dir/.stopping" ]; then rm -rf "$dir"; else kill "$watcher" 2>/dev/null; fi
+if [ -e "$dir/.stopping" ]; then PATH=/usr/bin:/bin rm -rf "$dir"; else kill "$watcher" 2>/dev/null; fi
 exit "$code"
 `;
 

@@ -232,6 +232,11 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     ['invalid plan name', edit(['name: civicq', 'name: CivicQ Prod']), [`lifeboat.yaml: name: got "CivicQ Prod"; ${NAME}`]],
     ['invalid component name', edit(['  database:', '  Database:']), [`lifeboat.yaml: components.Database: invalid name: got "Database"; ${NAME}`]],
     [
+      'component named like a repository folder',
+      edit(['  database:', '  wal:']),
+      ['lifeboat.yaml: components.wal: invalid name: got "wal"; expected a name other than wal, runs, locks (the repository keeps its own folders under those)'],
+    ],
+    [
       'destinations empty',
       edit([/destinations:\n {2}local[^]*?\ncomponents/, 'destinations: {}\ncomponents']),
       // Components naming destinations are not also blamed: the cause is the empty list.

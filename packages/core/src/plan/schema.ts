@@ -34,6 +34,14 @@ function name() {
   return z.string({ error: NAME_EXPECTED }).regex(NAME, { error: NAME_EXPECTED });
 }
 
+/** Components are top-level folders of the repository, beside its own `wal/`, `runs/` and `locks/`. */
+const RESERVED_COMPONENTS = ['wal', 'runs', 'locks'];
+function componentName() {
+  return name().refine((n) => !RESERVED_COMPONENTS.includes(n), {
+    error: `a name other than ${RESERVED_COMPONENTS.join(', ')} (the repository keeps its own folders under those)`,
+  });
+}
+
 /** `0` is accepted as a number too: YAML reads `rpo: 0` as one. */
 function duration(opts: { zero: boolean }) {
   return z.unknown().transform((value, ctx) => {
@@ -189,7 +197,7 @@ function topSchema(registry: PlanRegistry) {
       .refine((d) => Object.keys(d).length > 0, { error: `at least one destination (type: ${storageTypes})` }),
     rule321: rule321.optional(),
     components: z
-      .record(name(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
+      .record(componentName(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
       .refine((c) => Object.keys(c).length > 0, { error: `at least one component (type: ${kinds})` }),
   });
 }

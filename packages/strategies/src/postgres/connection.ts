@@ -25,10 +25,11 @@ export function pgTarget(url: string, field: string): PgTarget {
   if (!/^postgres(ql)?:\/\//.test(url) && !url.startsWith('socket:')) {
     throw new UsageError(`${field} is not a PostgreSQL URL (expected postgres://user@host:5432/database)`);
   }
-  const host = parsed.host ?? 'localhost';
-  const port = Number(parsed.port ?? 5432);
-  const user = parsed.user ?? 'postgres';
-  const database = parsed.database ?? '';
+  // The parser gives '' for parts the URL leaves out.
+  const host = parsed.host || 'localhost';
+  const port = Number(parsed.port || 5432);
+  const user = parsed.user || 'postgres';
+  const database = parsed.database || '';
   if (!database) throw new UsageError(`${field} names no database (expected postgres://user@host:5432/database)`);
   const childEnv: Record<string, string> = { PGHOST: host, PGPORT: String(port), PGUSER: user, PGDATABASE: database, PGAPPNAME: 'lifeboat' };
   if (parsed.password) childEnv.PGPASSWORD = parsed.password;

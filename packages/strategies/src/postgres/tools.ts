@@ -25,7 +25,7 @@ export function serverMajor(versionNum: number): number {
 export function checkDumpVersion(dumpMajor: number, serverVersion: string, serverMajorVersion: number, binDir: string | undefined): void {
   if (dumpMajor < serverMajorVersion) {
     throw new LifeboatError(
-      `pg_dump ${dumpMajor}${binDir ? ` in ${binDir}` : ''} is older than the PostgreSQL ${serverVersion} server; install the version ${serverMajorVersion} client tools or set binDir to them`,
+      `pg_dump ${dumpMajor}${binDir ? ` in ${binDir}` : ''} is older than the PostgreSQL ${serverVersion.split(' ')[0]} server; install the version ${serverMajorVersion} client tools or set binDir to them`,
     );
   }
 }
