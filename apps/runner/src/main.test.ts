@@ -22,9 +22,12 @@ describe('lifeboat command line', () => {
 
   it('an unknown command or a missing argument is exit 2', async () => {
     expect((await lifeboat(['bakup'], { lockDir })).exitCode).toBe(2);
-    const restore = await lifeboat(['restore', 'database'], { lockDir });
+    const restore = await lifeboat(['restore'], { lockDir });
     expect(restore.exitCode).toBe(2);
-    expect(restore.stderr).toMatch(/required option '--to <target>' not specified/);
+    expect(restore.stderr).toMatch(/missing required argument 'component'/);
+    const owner = await lifeboat(['restore', 'redis', '--owner', 'redis'], { lockDir });
+    expect(owner.exitCode).toBe(2);
+    expect(owner.stderr).toMatch(/expected numeric UID:GID such as 999:999, got "redis"/);
   });
 
   it('a missing plan is one sentence naming where it looked, exit 2', async () => {

@@ -102,16 +102,29 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
 
   program
     .command('restore')
-    .description('restore a backup of a component (default: its latest)')
+    .description('restore a backup of a component (default: its latest), or list what it holds')
     .argument('<component>', 'component of the plan')
-    .requiredOption('--to <target>', 'where to restore: a postgres URL without password, or env:NAME / file:/path holding one')
+    .option('--to <target>', 'postgres: a URL without password, or env:NAME / file:/path holding one; redis: redis://… of an empty server; files: a folder')
+    .option('--to-dir <dir>', 'redis: the folder to write dump.rdb into')
+    .option('--owner <uid:gid>', 'owner of restored files (numeric)', ownerPair)
+    .option('--in-place', 'files: restore over the original paths (needs --yes)')
+    .option('--list', 'list what the backup holds; restore nothing')
     .option('--backup <id>', 'which backup (default: the latest complete one)')
     .option('--clean', 'drop and recreate a target that already holds data (needs --yes)')
     .option('--jobs <n>', 'parallel restore jobs (custom-format dumps)', positiveInt)
     .option('-y, --yes', 'confirm a destructive restore')
+    .option('--json', 'with --list: print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ RESTORE_URL=postgres://civicq@db:5432/civicq_restored lifeboat restore database --to env:RESTORE_URL\n  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:DATABASE_URL --clean --yes --jobs 4',
+      [
+        '',
+        'Examples:',
+        '  $ RESTORE_URL=postgres://civicq@db:5432/civicq_restored lifeboat restore database --to env:RESTORE_URL',
+        '  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:DATABASE_URL --clean --yes --jobs 4',
+        '  $ lifeboat restore redis --to-dir /opt/civicq/data/redis --owner 999:999 --yes',
+        '  $ lifeboat restore config --list',
+        '  $ lifeboat restore config --to /tmp/config-restored',
+      ].join('\n'),
     )
     .action(run(restoreCommand));
 
@@ -132,6 +145,12 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     io.stderr.write(`lifeboat: ${describeError(err)}\n`);
     return err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
   }
+}
+
+function ownerPair(value: string): { uid: number; gid: number } {
+  const m = /^(\d+):(\d+)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected numeric UID:GID such as 999:999, got "${value}"`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
 }
 
 function positiveInt(value: string): number {

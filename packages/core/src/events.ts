@@ -42,9 +42,10 @@ export type RunEvent =
   | { type: 'verified'; component: string; check: string; detail?: string }
   | { type: 'warning'; component?: string; message: string }
   | { type: 'committed'; component: string; backupId: string; destinations: string[]; bytes: number }
+  | { type: 'unchanged'; component: string; reason: string; previousId?: string }
   | { type: 'restored'; component: string; backupId: string; target: string; checks: RestoreCheck[] }
   | { type: 'failed'; component?: string; message: string; exitCode: number }
-  | { type: 'component.finished'; component: string; outcome: 'ok' | 'failed'; durationMs: number }
+  | { type: 'component.finished'; component: string; outcome: 'ok' | 'unchanged' | 'failed'; durationMs: number }
   | { type: 'run.finished'; runId: string; outcome: 'ok' | 'failed'; durationMs: number; exitCode: number };
 
 export type RunListener = (event: RunEvent) => void;

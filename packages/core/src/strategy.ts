@@ -42,16 +42,55 @@ export interface BackupContext<Config> extends StrategyContext<Config> {
    * (decompressed). The stream errors if the stored bytes do not match sha256.
    */
   readArtifact(name: string): Promise<Readable>;
+  /** The latest complete backup of this component, if any (for `schedule: on-change`). */
+  previous?: Manifest;
+  /**
+   * What a strategy returns instead of facts when the source has not changed
+   * since `previous`: no backup is written, and the run journal records that
+   * the component was checked (it counts as fresh for its RPO).
+   */
+  unchanged(reason: string): Unchanged;
+}
+
+const UNCHANGED = Symbol.for('lifeboat.unchanged');
+
+export interface Unchanged {
+  readonly [UNCHANGED]: true;
+  reason: string;
+}
+
+export function unchanged(reason: string): Unchanged {
+  return { [UNCHANGED]: true, reason };
+}
+
+export function isUnchanged(value: unknown): value is Unchanged {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[UNCHANGED] === true;
 }
 
 export interface RestoreRequest {
-  /** Where to restore, as the user typed it (a URL, `env:NAME`, a folder…). */
-  target: string;
+  /** `--to`: where to restore, as the user typed it (a URL, `env:NAME`, a folder…). */
+  target?: string;
+  /** `--to-dir`: a folder to write the restored files into (Redis: dump.rdb). */
+  targetDir?: string;
+  /** `--owner UID:GID` for restored files. */
+  owner?: { uid: number; gid: number };
+  /** `--in-place`: restore over the original paths (needs `yes`). */
+  inPlace: boolean;
   /** Remove what the target holds first. */
   clean: boolean;
   /** The user confirmed a destructive action. */
   yes: boolean;
   jobs?: number;
+}
+
+/** One entry of what a backup holds, for `restore --list`. */
+export interface ContentEntry {
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  bytes: number;
+  mode: number;
+  mtime: string;
+  linkTarget?: string;
 }
 
 export interface RestoreContext<Config> extends StrategyContext<Config> {
@@ -84,6 +123,9 @@ export interface Strategy<Config = unknown> {
   /** One line for `--help` and docs. */
   summary: string;
   config: z.ZodObject<z.ZodRawShape>;
-  backup(ctx: BackupContext<Config>): Promise<SourceFacts>;
+  /** Facts about the source, or `ctx.unchanged(reason)` when there is nothing new to back up. */
+  backup(ctx: BackupContext<Config>): Promise<SourceFacts | Unchanged>;
   restore(ctx: RestoreContext<Config>): Promise<RestoreOutcome>;
+  /** What a backup holds, without restoring it (`restore --list`). */
+  contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
 }

@@ -1,8 +1,10 @@
 import type { Strategy } from '@lifeboat/core';
+import { filesStrategy } from './files/index.js';
 import { postgresStrategy } from './postgres/index.js';
+import { redisStrategy } from './redis/index.js';
 
-export { postgresStrategy };
+export { filesStrategy, postgresStrategy, redisStrategy };
 export type { PostgresConfig } from './postgres/index.js';
 
 /** Every strategy this build ships, for the apps' registry. */
-export const strategies: Strategy<never>[] = [postgresStrategy as Strategy<never>];
+export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy] as Strategy<never>[];

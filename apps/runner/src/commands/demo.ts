@@ -54,7 +54,7 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     for (const entry of catalog.slice(-3)) say(`  ${entry.id}  ${entry.bytes} bytes  in ${entry.destinations.join(', ')}`);
     say('');
 
-    const restored = await runRestore(engine, { component: 'database' }, { target: 'env:DEMO_RESTORE_URL', clean: true, yes: true, jobs: 2 });
+    const restored = await runRestore(engine, { component: 'database' }, { target: 'env:DEMO_RESTORE_URL', inPlace: false, clean: true, yes: true, jobs: 2 });
     say('\nRow counts, backup vs restored database:');
     for (const check of restored.checks) say(`  ${check.ok ? 'match' : 'DIFFER'}  ${check.name}: ${check.expected} → ${check.actual}`);
     const allMatch = restored.checks.length > 0 && restored.checks.every((c) => c.ok);

@@ -1,8 +1,13 @@
-import { LifeboatError, runRestore } from '@lifeboat/core';
+import { LifeboatError, listContents, runRestore, type ContentEntry } from '@lifeboat/core';
 import type { CommandContext } from '../main.js';
 
 export interface RestoreFlags {
-  to: string;
+  to?: string;
+  toDir?: string;
+  owner?: { uid: number; gid: number };
+  inPlace?: boolean;
+  list?: boolean;
+  json?: boolean;
   backup?: string;
   clean?: boolean;
   jobs?: number;
@@ -12,16 +17,36 @@ export interface RestoreFlags {
 export async function restoreCommand(ctx: CommandContext, component: string, flags: RestoreFlags): Promise<number> {
   const plan = await ctx.loadPlan();
   ctx.registry.component(plan, component);
+  const selection = { component, backupId: flags.backup };
+  if (flags.list) {
+    const { backupId, entries } = await listContents(ctx.engine(plan), selection);
+    ctx.io.stdout.write(flags.json ? JSON.stringify({ backupId, entries }, null, 2) + '\n' : formatContents(backupId, entries));
+    return 0;
+  }
   try {
-    await runRestore(
-    ctx.engine(plan),
-    { component, backupId: flags.backup },
-    { target: flags.to, clean: flags.clean === true, yes: flags.yes === true, jobs: flags.jobs },
-    );
+    await runRestore(ctx.engine(plan), selection, {
+      target: flags.to,
+      targetDir: flags.toDir,
+      owner: flags.owner,
+      inPlace: flags.inPlace === true,
+      clean: flags.clean === true,
+      yes: flags.yes === true,
+      jobs: flags.jobs,
+    });
   } catch (err) {
     // The run's own 'failed' event has already told the reader why.
     if (err instanceof LifeboatError) return err.exitCode;
     throw err;
   }
   return 0;
+}
+
+/** `ls -l`-like lines: mode, size, mtime, path (-> link target). */
+function formatContents(backupId: string, entries: ContentEntry[]): string {
+  const lines = entries.map((e) => {
+    const kind = e.type === 'directory' ? 'd' : e.type === 'symlink' ? 'l' : e.type === 'file' ? '-' : '?';
+    const mode = kind + (e.mode & 0o777).toString(8).padStart(4, '0');
+    return `${mode}  ${String(e.bytes).padStart(12)}  ${e.mtime}  ${e.path}${e.linkTarget ? ` -> ${e.linkTarget}` : ''}`;
+  });
+  return `backup ${backupId}: ${entries.length} entries\n${lines.join('\n')}\n`;
 }

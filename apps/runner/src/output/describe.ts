@@ -19,6 +19,8 @@ export function describeEvent(event: RunEvent): string | undefined {
       return `warning: ${event.message}`;
     case 'committed':
       return `committed backup ${event.backupId} (${formatBytes(event.bytes)}) to ${event.destinations.join(', ')}`;
+    case 'unchanged':
+      return `unchanged since backup ${event.previousId ?? '(none)'}: ${event.reason}; no new backup needed`;
     case 'restored':
       return `restored backup ${event.backupId} into ${event.target}`;
     case 'failed':

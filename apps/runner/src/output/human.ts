@@ -40,6 +40,7 @@ export function humanListener(opts: HumanOptions): RunListener {
       case 'artifact.stored':
       case 'verified':
       case 'committed':
+      case 'unchanged':
       case 'restored':
         write(`  ${ok} ${describeEvent(event)}`);
         if (event.type === 'restored') {

@@ -7,13 +7,15 @@ import { runHooks } from '../process/hooks.js';
 import { newId } from '../repository/ids.js';
 import { MANIFEST_FORMAT, manifestBytes, type Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
-import type { BackupContext } from '../strategy.js';
+import { isUnchanged, unchanged, type BackupContext } from '../strategy.js';
+import { readCatalog } from './catalog.js';
 import { nowOf, secretsFor, type EngineContext } from './context.js';
 import { acquireLock } from './lock.js';
 
 export interface ComponentOutcome {
   component: string;
-  outcome: 'ok' | 'failed' | 'locked';
+  /** `unchanged`: the source was checked and had nothing new (on-change schedules); no backup written. */
+  outcome: 'ok' | 'unchanged' | 'failed' | 'locked';
   exitCode: number;
   backupId?: string;
   error?: string;
@@ -54,7 +56,8 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
   const started = Date.now();
   ctx.onEvent({ type: 'component.started', component, operation: 'backup', at: new Date().toISOString() });
   const finish = (outcome: ComponentOutcome): ComponentOutcome => {
-    ctx.onEvent({ type: 'component.finished', component, outcome: outcome.outcome === 'ok' ? 'ok' : 'failed', durationMs: Date.now() - started });
+    const shown = outcome.outcome === 'ok' || outcome.outcome === 'unchanged' ? outcome.outcome : 'failed';
+    ctx.onEvent({ type: 'component.finished', component, outcome: shown, durationMs: Date.now() - started });
     return outcome;
   };
 
@@ -82,6 +85,10 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
 
     const artifacts: StoredArtifact[] = [];
     const signal = ctx.signal ?? new AbortController().signal;
+    const previous =
+      entry.schedule.kind === 'on-change'
+        ? (await readCatalog(plan, registry, { component, onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }) })).at(-1)?.manifest
+        : undefined;
     const backupCtx: BackupContext<unknown> = {
       component,
       config: entry,
@@ -90,6 +97,8 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       signal,
       step: (message) => ctx.onEvent({ type: 'step', component, message }),
       warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
+      previous,
+      unchanged,
       storeArtifact: async (name, body, opts) => {
         if (artifacts.some((a) => a.name === name)) throw new LifeboatError(`artifact ${name} was stored twice in one backup`);
         const { bytes, sha256 } = await fanout(
@@ -115,6 +124,11 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     };
 
     const facts = await strategy.backup(backupCtx);
+    if (isUnchanged(facts)) {
+      if (artifacts.length > 0) throw new LifeboatError(`the ${entry.type} strategy stored artifacts, then said nothing changed`);
+      ctx.onEvent({ type: 'unchanged', component, reason: facts.reason, previousId: previous?.id });
+      return finish({ component, outcome: 'unchanged', exitCode: ExitCode.ok, backupId: previous?.id });
+    }
     if (artifacts.length === 0) throw new LifeboatError(`the ${entry.type} strategy stored no artifact`);
 
     for (const repository of repositories) {

@@ -4,7 +4,7 @@ import { ExitCode, LifeboatError, UsageError, describeError } from '../errors.js
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
 import { newId } from '../repository/ids.js';
-import type { RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
+import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { secretsFor, nowOf, type EngineContext } from './context.js';
 
@@ -34,6 +34,42 @@ export async function selectBackup(ctx: EngineContext, selection: RestoreSelecti
   return found;
 }
 
+/** What a backup holds, without restoring it (`restore --list`). */
+export async function listContents(ctx: EngineContext, selection: RestoreSelection): Promise<{ backupId: string; entries: ContentEntry[] }> {
+  const entry = ctx.registry.component(ctx.plan, selection.component);
+  const strategy = ctx.registry.strategy(entry.type);
+  if (!strategy.contents) throw new UsageError(`--list is not available for ${entry.type} components`);
+  const chosen = await selectBackup(ctx, selection);
+  const entries = await strategy.contents(restoreContext(ctx, chosen, { inPlace: false, clean: false, yes: false }));
+  return { backupId: chosen.id, entries };
+}
+
+function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: RestoreRequest): RestoreContext<unknown> {
+  const { component } = chosen;
+  const repository = ctx.registry.repository(ctx.plan, chosen.destinations[0]!);
+  const open: RestoreContext<unknown>['open'] = async (name) => {
+    const artifact = chosen.manifest.artifacts.find((a) => a.name === name);
+    if (!artifact) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
+    const key = repository.artifactKey(component, chosen.id, name);
+    return verifiedContent(await repository.adapter.get(key), artifact, repository.description);
+  };
+  return {
+    component,
+    config: ctx.registry.component(ctx.plan, component),
+    secrets: secretsFor(ctx),
+    env: ctx.env,
+    signal: ctx.signal ?? new AbortController().signal,
+    step: (message) => ctx.onEvent({ type: 'step', component, message }),
+    warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
+    manifest: chosen.manifest,
+    request,
+    open,
+    download: async (name, path) => {
+      await pipeline(await open(name), createWriteStream(path, { mode: 0o600 }));
+    },
+  };
+}
+
 /**
  * Restores one backup through its strategy, between the plan's beforeRestore
  * and afterRestore hooks. afterRestore runs only after a restore whose checks
@@ -55,31 +91,9 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     const entry = registry.component(plan, component);
     const strategy = registry.strategy(entry.type);
     const chosen = await selectBackup(ctx, selection);
-    const repository = registry.repository(plan, chosen.destinations[0]!);
-    ctx.onEvent({ type: 'step', component, message: `restoring backup ${chosen.id} from ${repository.description}` });
+    ctx.onEvent({ type: 'step', component, message: `restoring backup ${chosen.id} from ${registry.repository(plan, chosen.destinations[0]!).description}` });
     const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
-
-    const open: RestoreContext<unknown>['open'] = async (name) => {
-      const artifact = chosen.manifest.artifacts.find((a) => a.name === name);
-      if (!artifact) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
-      const key = repository.artifactKey(component, chosen.id, name);
-      return verifiedContent(await repository.adapter.get(key), artifact, repository.description);
-    };
-    const restoreCtx: RestoreContext<unknown> = {
-      component,
-      config: entry,
-      secrets: secretsFor(ctx),
-      env: ctx.env,
-      signal: ctx.signal ?? new AbortController().signal,
-      step,
-      warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
-      manifest: chosen.manifest,
-      request,
-      open,
-      download: async (name, path) => {
-        await pipeline(await open(name), createWriteStream(path, { mode: 0o600 }));
-      },
-    };
+    const restoreCtx = restoreContext(ctx, chosen, request);
 
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
     const outcome = await strategy.restore(restoreCtx);
