@@ -1,10 +1,10 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
 
 const AWKWARD = fileURLToPath(new URL('./test/awkward.sql', import.meta.url));
 
@@ -80,8 +80,9 @@ describe('backup and restore of PostgreSQL through the runner', () => {
     await ws.writePlan(postgresPlan({ destinations: { one: join(ws.dir, 'one'), two: join(ws.dir, 'two') }, tables: ['t'] }));
     const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(0);
-    const one = await files(join(ws.dir, 'one'));
-    expect(await files(join(ws.dir, 'two'))).toEqual(one);
+    const one = await backupFiles(join(ws.dir, 'one'));
+    expect(one).toHaveLength(2);
+    expect(await backupFiles(join(ws.dir, 'two'))).toEqual(one);
     const dump = one.find((f) => f.endsWith('database.dump'))!;
     expect(await readFile(join(ws.dir, 'one', dump))).toEqual(await readFile(join(ws.dir, 'two', dump)));
     const list = JSON.parse((await lifeboat(['--plan', ws.plan, 'list', 'database', '--json'], { env: {}, lockDir: ws.lockDir })).stdout);
@@ -143,6 +144,5 @@ describe('backup and restore of PostgreSQL through the runner', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/components\.database\.rpo.*24 hours/);
     expect(await files(ws.dir)).toEqual(['lifeboat.yaml']);
-    await mkdir(join(ws.dir, 'unused'));
   });
 });

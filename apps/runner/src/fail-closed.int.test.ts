@@ -1,12 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, beforeEach } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -48,8 +48,14 @@ describe('a failed backup leaves no manifest and no debris', () => {
     const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/backup of database failed: pg_dump was killed by SIGKILL/);
-    expect(await files(join(ws.dir, 'a'))).toEqual(['lifeboat.json']);
-    expect(await files(join(ws.dir, 'b'))).toEqual(['lifeboat.json']);
+    expect(await backupFiles(join(ws.dir, 'a'))).toEqual([]);
+    expect(await backupFiles(join(ws.dir, 'b'))).toEqual([]);
+    // The run journal says what happened, in both destinations.
+    const runs = (await files(join(ws.dir, 'a'))).filter((f) => f.startsWith('runs/'));
+    expect(runs).toHaveLength(1);
+    const record = JSON.parse(await readFile(join(ws.dir, 'a', runs[0]!), 'utf8'));
+    expect(record).toMatchObject({ operation: 'backup', exitCode: 1, components: [{ component: 'database', outcome: 'failed' }] });
+    expect(record.components[0].error).toMatch(/pg_dump was killed by SIGKILL/);
     const list = await lifeboat(['--plan', ws.plan, 'list', '--json'], { env: {}, lockDir: ws.lockDir });
     expect(JSON.parse(list.stdout)).toEqual([]);
   });
@@ -62,7 +68,7 @@ describe('a failed backup leaves no manifest and no debris', () => {
     const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/pg_dump exited with code 3: pg_dump: error: simulated failure/);
-    expect(await files(join(ws.dir, 'a'))).toEqual(['lifeboat.json']);
+    expect(await backupFiles(join(ws.dir, 'a'))).toEqual([]);
   });
 
   test('a pg_dump older than the server is refused before dumping, with the fix', async ({ pg: server, db }) => {
@@ -80,7 +86,7 @@ describe('a failed backup leaves no manifest and no debris', () => {
     const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/could not connect to PostgreSQL at 127\.0\.0\.1:1: connection refused/);
-    expect((await files(join(ws.dir, 'a'))).filter((f) => f !== 'lifeboat.json')).toEqual([]);
+    expect(await backupFiles(join(ws.dir, 'a'))).toEqual([]);
   });
 
   test('wrong password: exit 1, says so, never prints the password', async ({ pg: server, db }) => {
@@ -90,7 +96,7 @@ describe('a failed backup leaves no manifest and no debris', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/rejected the password for user postgres/);
     expect(run.stdout + run.stderr).not.toContain('not-the-password');
-    expect((await files(join(ws.dir, 'a'))).filter((f) => f !== 'lifeboat.json')).toEqual([]);
+    expect(await backupFiles(join(ws.dir, 'a'))).toEqual([]);
   });
 
   test('destination not writable: exit 1 naming the destination, other destination left clean', async ({ pg: server, db }) => {
@@ -101,7 +107,7 @@ describe('a failed backup leaves no manifest and no debris', () => {
     const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/backup of database failed: .*a-file\/repo.*not a directory/i);
-    expect((await files(join(ws.dir, 'good'))).filter((f) => f !== 'lifeboat.json')).toEqual([]);
+    expect(await backupFiles(join(ws.dir, 'good'))).toEqual([]);
   });
 
   test('a second backup of the same component while one runs exits 75 at once', async ({ pg: server, db }) => {

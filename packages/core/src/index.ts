@@ -17,6 +17,7 @@ export * from './engine/restore.js';
 export * from './engine/registry.js';
 export * from './engine/catalog.js';
 export * from './engine/context.js';
+export * from './journal/journal.js';
 export * from './pipeline/verified-read.js';
 export * from './process/child.js';
 export * from './process/hooks.js';

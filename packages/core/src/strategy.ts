@@ -23,6 +23,8 @@ export interface StrategyContext<Config> {
   /** The component's plan entry: common fields plus the strategy's own. */
   config: ComponentPlan & Config;
   secrets: SecretResolver;
+  /** Folder of the plan file: relative paths in the component's config are relative to it. */
+  planDir: string;
   /** Environment for child processes (PATH, locale…); secrets are added per call. */
   env: Readonly<Record<string, string | undefined>>;
   signal: AbortSignal;

@@ -88,3 +88,8 @@ export async function files(dir: string): Promise<string[]> {
   await walk('');
   return out.sort();
 }
+
+/** Files of backups proper: everything but the repository marker and the run journal. */
+export async function backupFiles(dir: string): Promise<string[]> {
+  return (await files(dir)).filter((f) => f !== 'lifeboat.json' && !f.startsWith('runs/'));
+}

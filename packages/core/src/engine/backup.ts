@@ -11,6 +11,7 @@ import { isUnchanged, unchanged, type BackupContext } from '../strategy.js';
 import { readCatalog } from './catalog.js';
 import { nowOf, secretsFor, type EngineContext } from './context.js';
 import { acquireLock } from './lock.js';
+import { runRecord, writeRunRecord } from '../journal/journal.js';
 
 export interface ComponentOutcome {
   component: string;
@@ -19,6 +20,7 @@ export interface ComponentOutcome {
   exitCode: number;
   backupId?: string;
   error?: string;
+  durationMs?: number;
 }
 
 export interface RunOutcome {
@@ -32,15 +34,35 @@ export interface RunOutcome {
  * written last; on any failure everything written for it is removed.
  */
 export async function runBackup(ctx: EngineContext, components: string[]): Promise<RunOutcome> {
-  const runId = newId(nowOf(ctx));
+  const startedAt = nowOf(ctx);
+  const runId = newId(startedAt);
   const started = Date.now();
   ctx.onEvent({ type: 'run.started', runId, operation: 'backup', components, at: new Date().toISOString() });
   const results: ComponentOutcome[] = [];
   for (const component of components) {
     if (ctx.signal?.aborted) break;
-    results.push(await backupComponent(ctx, component));
+    const componentStarted = Date.now();
+    results.push({ ...(await backupComponent(ctx, component)), durationMs: Date.now() - componentStarted });
   }
   const exitCode = worstExit(results.map((r) => r.exitCode));
+  // The journal goes to every destination the run touched, so status can tell
+  // "checked, unchanged" and "failed" apart from "never ran" from any machine.
+  const destinations = [...new Set(components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
+  await writeRunRecord(
+    destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
+    runRecord({
+      id: runId,
+      operation: 'backup',
+      plan: ctx.plan.name,
+      toolVersion: ctx.toolVersion,
+      startedAt: startedAt.toISOString(),
+      finishedAt: nowOf(ctx).toISOString(),
+      durationMs: Date.now() - started,
+      exitCode,
+      components: results.map(({ component, outcome, backupId, error, durationMs }) => ({ component, outcome, backupId, error, durationMs: durationMs ?? 0 })),
+    }),
+    (message) => ctx.onEvent({ type: 'warning', message }),
+  );
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
   return { exitCode, results };
 }
@@ -93,6 +115,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       component,
       config: entry,
       secrets: secretsFor(ctx),
+      planDir: plan.dir,
       env: ctx.env,
       signal,
       step: (message) => ctx.onEvent({ type: 'step', component, message }),

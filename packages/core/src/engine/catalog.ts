@@ -48,5 +48,12 @@ export async function readCatalog(plan: Plan, registry: Registry, opts: CatalogO
       else byId.set(key, { id: manifest.id, component: manifest.component, manifest, destinations: [name] });
     }
   }
-  return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id) || a.component.localeCompare(b.component));
+  // Ids carry whole seconds; two backups in one second are ordered by their manifest's times.
+  return [...byId.values()].sort(
+    (a, b) =>
+      a.manifest.startedAt.localeCompare(b.manifest.startedAt) ||
+      a.manifest.finishedAt.localeCompare(b.manifest.finishedAt) ||
+      a.id.localeCompare(b.id) ||
+      a.component.localeCompare(b.component),
+  );
 }

@@ -57,6 +57,7 @@ function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: Resto
     component,
     config: ctx.registry.component(ctx.plan, component),
     secrets: secretsFor(ctx),
+    planDir: ctx.plan.dir,
     env: ctx.env,
     signal: ctx.signal ?? new AbortController().signal,
     step: (message) => ctx.onEvent({ type: 'step', component, message }),

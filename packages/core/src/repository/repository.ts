@@ -107,7 +107,7 @@ export class Repository {
         onDamaged?.(object.key, describeError(err));
       }
     }
-    return found.sort((a, b) => a.manifest.id.localeCompare(b.manifest.id));
+    return found.sort((a, b) => a.manifest.startedAt.localeCompare(b.manifest.startedAt) || a.manifest.id.localeCompare(b.manifest.id));
   }
 
   async readManifest(key: string): Promise<Manifest> {
