@@ -4,7 +4,10 @@
 // `@lifeboat/source` export condition, so tests never need a prior build.
 import { defineConfig } from 'vitest/config';
 
-const conditions = ['@lifeboat/source', 'module', 'node', 'development|production'];
+// No 'module': vitest hands these to the worker as `node --conditions`, and
+// packages that map 'module' to bundler-only builds (the AWS SDK's dist-es,
+// with extensionless imports) then fail to load. Vitest's own default drops it too.
+const conditions = ['@lifeboat/source', 'node', 'development|production'];
 
 /** @param {{ int?: { testTimeout?: number } }} [options] */
 export function lifeboatVitest(options = {}) {

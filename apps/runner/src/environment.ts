@@ -13,19 +13,28 @@ export interface Environment {
   lockDir: string;
   stdoutIsTTY: boolean;
   noColor: boolean;
+  /** `LIFEBOAT_NOW` (ISO time): evaluate status as of then — for what-if checks and tests. */
+  now?: Date;
+}
+
+/** The environment as a process with these variables, folder and terminal would see it. */
+export function environmentOf(env: Record<string, string | undefined>, process: { cwd: string; uid: number; stdoutIsTTY: boolean }): Environment {
+  const lockDir =
+    env.LIFEBOAT_LOCK_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'lifeboat') : join(tmpdir(), `lifeboat-locks-${process.uid}`));
+  return {
+    env,
+    cwd: process.cwd,
+    ...(env.LIFEBOAT_PLAN ? { planFromEnv: env.LIFEBOAT_PLAN } : {}),
+    lockDir,
+    stdoutIsTTY: process.stdoutIsTTY,
+    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+    ...(env.LIFEBOAT_NOW ? { now: new Date(env.LIFEBOAT_NOW) } : {}),
+  };
 }
 
 export function readEnvironment(): Environment {
-  const env = { ...process.env };
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  const lockDir =
-    env.LIFEBOAT_LOCK_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'lifeboat') : join(tmpdir(), `lifeboat-locks-${uid}`));
-  return {
-    env,
-    cwd: process.cwd(),
-    planFromEnv: env.LIFEBOAT_PLAN,
-    lockDir,
-    stdoutIsTTY: process.stdout.isTTY === true,
-    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
-  };
+  return environmentOf(
+    { ...process.env },
+    { cwd: process.cwd(), uid: typeof process.getuid === 'function' ? process.getuid() : 0, stdoutIsTTY: process.stdout.isTTY === true },
+  );
 }

@@ -4,11 +4,16 @@ import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';
 import { createRegistry } from './registry.js';
+import { createAlerter, type Alerter } from './alerts.js';
 import { VERSION } from './version.js';
 import { backupCommand } from './commands/backup.js';
 import { listCommand } from './commands/list.js';
 import { restoreCommand } from './commands/restore.js';
 import { demoCommand } from './commands/demo.js';
+import { verifyCommand } from './commands/verify.js';
+import { drillCommand } from './commands/drill.js';
+import { statusCommand } from './commands/status.js';
+import { historyCommand } from './commands/history.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -27,6 +32,8 @@ export interface CommandContext {
   listener(forceHuman?: boolean): RunListener;
   /** What the engine needs to run operations on `plan`, reporting through `listener()`. */
   engine(plan: Plan): EngineContext;
+  /** The plan's notify channels. */
+  alerter: Alerter;
 }
 
 const EXAMPLES = `
@@ -68,6 +75,12 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
           ? humanListener({ out: io.stdout, isTTY: environment.stdoutIsTTY, color: environment.stdoutIsTTY && !environment.noColor })
           : jsonLogListener(io.stdout);
       },
+      alerter: createAlerter(
+        environment.env,
+        VERSION,
+        (message) => io.stderr.write(`lifeboat: warning: ${message}\n`),
+        () => environment.now ?? new Date(),
+      ),
       engine: (plan) => ({
         plan,
         registry,
@@ -76,6 +89,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
         toolVersion: VERSION,
         onEvent: ctx.listener(),
         signal,
+        ...(environment.now ? { now: () => environment.now! } : {}),
       }),
     };
     return ctx;
@@ -129,6 +143,41 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .action(run(restoreCommand));
 
   program
+    .command('verify')
+    .description('re-read backups from every destination and check size and sha256 against their manifests (exit 3 on damage)')
+    .argument('[components...]', 'components of the plan (default: all)')
+    .option('--deep', 'also check structure with stock tools (pg_restore --list, RDB checksum, tar listing)')
+    .option('--sample <pct>', 'read only this percentage of copies, rotating daily so all are read over time', percent)
+    .option('--json', 'print the results as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat verify\n  $ lifeboat verify database --deep\n  $ lifeboat verify --sample 10        # daily timer: everything is read every 10 days')
+    .action(run(verifyCommand));
+
+  program
+    .command('drill')
+    .description("restore into the component's drill target (never production), compare, health-check, and record the RTO actual")
+    .argument('[components...]', 'components of the plan (default: all with a drill target)')
+    .option('--backup <id>', 'which backup (default: the latest complete one)')
+    .option('--json', 'print the results as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat drill\n  $ lifeboat drill database --backup 20260214T020000Z-3f9a1c')
+    .action(run(drillCommand));
+
+  program
+    .command('status')
+    .description('every component against its RPO, RTO and the 3-2-1 rule, read from the destinations (exit 3 unless all healthy)')
+    .option('--json', 'print the status as JSON')
+    .option('--prometheus <file>', 'also write node_exporter textfile metrics to this file (atomically)')
+    .option('--notify', "send alerts for what is not healthy to the plan's notify channels")
+    .addHelpText('after', '\nExamples:\n  $ lifeboat status\n  $ lifeboat status --prometheus /var/lib/node_exporter/textfile/lifeboat.prom --notify')
+    .action(run(statusCommand));
+
+  program
+    .command('history')
+    .description('the run journal: backups, verifies and drills, read from the destinations')
+    .argument('[component]', 'only runs that touched this component')
+    .option('--json', 'print the records as JSON')
+    .action(run(historyCommand));
+
+  program
     .command('demo')
     .description('start a throwaway PostgreSQL, load a CivicQ-like schema, back it up, list, restore and verify the counts')
     .option('--dir <dir>', 'where the demo repository goes', '.lifeboat-demo')
@@ -151,6 +200,12 @@ function ownerPair(value: string): { uid: number; gid: number } {
   const m = /^(\d+):(\d+)$/.exec(value);
   if (!m) throw new InvalidArgumentError(`expected numeric UID:GID such as 999:999, got "${value}"`);
   return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+function percent(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 100) throw new InvalidArgumentError(`expected a percentage between 0 and 100, got "${value}"`);
+  return n;
 }
 
 function positiveInt(value: string): number {

@@ -130,4 +130,28 @@ export interface Strategy<Config = unknown> {
   restore(ctx: RestoreContext<Config>): Promise<RestoreOutcome>;
   /** What a backup holds, without restoring it (`restore --list`). */
   contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
+  /**
+   * Checks the structure of a backup's artifacts as stock tools would read them
+   * (`verify --deep`): resolves with a one-line summary, rejects with the
+   * problem. Reads through `ctx.open`, so checksums are checked too.
+   */
+  check?(ctx: RestoreContext<Config>): Promise<string>;
+  /**
+   * Gets a scratch place to restore into for `lifeboat drill` — never the
+   * production target. `target` is the plan's `drill.target` (`ephemeral`, or
+   * strategy-specific such as env:STAGING_URL).
+   */
+  prepareDrill?(ctx: StrategyContext<Config>, target: string): Promise<DrillTarget>;
+}
+
+/** A throwaway restore target for a drill. */
+export interface DrillTarget {
+  /** What the restore is told (e.g. `target: env:LIFEBOAT_DRILL_URL`). */
+  request: RestoreRequest;
+  /** Extra environment for the restore (the scratch server's URL, with its password). */
+  env: Record<string, string>;
+  /** For messages, without secrets. */
+  description: string;
+  /** Drops the scratch database / stops the throwaway server. */
+  cleanup(): Promise<void>;
 }

@@ -1,17 +1,15 @@
-import { UsageError, runBackup } from '@lifeboat/core';
+import { runBackup } from '@lifeboat/core';
 import type { CommandContext } from '../main.js';
+import { selectComponents } from './select.js';
 
-export async function backupCommand(ctx: CommandContext, components: string[]): Promise<number> {
+export async function backupCommand(ctx: CommandContext, names: string[]): Promise<number> {
   const plan = await ctx.loadPlan();
-  const names = components.length > 0 ? components : Object.keys(plan.components);
-  for (const name of names) {
-    if (!plan.components[name]) {
-      throw new UsageError(`${plan.file} has no component '${name}'; it has: ${Object.keys(plan.components).join(', ')}`);
-    }
+  const components = selectComponents(plan, names);
+  await ctx.alerter.ping(plan, 'start');
+  const { exitCode, results } = await runBackup(ctx.engine(plan), components);
+  for (const r of results) {
+    if (r.outcome === 'failed') await ctx.alerter.failure(plan, 'backup', r.component, 'sev2', r.error ?? 'failed', r.exitCode);
   }
-  const { exitCode } = await runBackup(
-    ctx.engine(plan),
-    names,
-  );
+  await ctx.alerter.ping(plan, exitCode === 0 ? 'success' : 'fail', exitCode);
   return exitCode;
 }

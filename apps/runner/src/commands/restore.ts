@@ -35,7 +35,10 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
     });
   } catch (err) {
     // The run's own 'failed' event has already told the reader why.
-    if (err instanceof LifeboatError) return err.exitCode;
+    if (err instanceof LifeboatError) {
+      if (err.exitCode !== 2) await ctx.alerter.failure(plan, 'restore', component, 'sev1', err.message, err.exitCode);
+      return err.exitCode;
+    }
     throw err;
   }
   return 0;

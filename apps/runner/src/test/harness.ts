@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { environmentOf } from '../environment.js';
 import { main } from '../main.js';
 
 /** Runs the CLI in-process, as a user would type it, and captures what it prints. */
@@ -17,14 +18,10 @@ export async function lifeboat(args: string[], opts: { env?: Record<string, stri
     });
   const exitCode = await main(
     args,
-    {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', ...opts.env },
-      cwd: opts.cwd ?? process.cwd(),
-      planFromEnv: opts.env?.LIFEBOAT_PLAN,
-      lockDir: opts.lockDir,
-      stdoutIsTTY: false,
-      noColor: true,
-    },
+    environmentOf(
+      { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', LIFEBOAT_LOCK_DIR: opts.lockDir, ...opts.env },
+      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false },
+    ),
     { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },
     new AbortController().signal,
   );

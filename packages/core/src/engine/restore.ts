@@ -44,9 +44,14 @@ export async function listContents(ctx: EngineContext, selection: RestoreSelecti
   return { backupId: chosen.id, entries };
 }
 
-function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: RestoreRequest): RestoreContext<unknown> {
+/**
+ * What a strategy gets to restore, check or list a backup: artifacts are read
+ * from `destination` (default: the first that holds the backup) and verified
+ * against the manifest as they stream.
+ */
+export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: RestoreRequest, destination = chosen.destinations[0]!): RestoreContext<unknown> {
   const { component } = chosen;
-  const repository = ctx.registry.repository(ctx.plan, chosen.destinations[0]!);
+  const repository = ctx.registry.repository(ctx.plan, destination);
   const open: RestoreContext<unknown>['open'] = async (name) => {
     const artifact = chosen.manifest.artifacts.find((a) => a.name === name);
     if (!artifact) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);

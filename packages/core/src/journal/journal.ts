@@ -16,6 +16,8 @@ export interface RunComponentRecord {
   backupId?: string;
   error?: string;
   durationMs: number;
+  /** Operation-specific figures: a drill's `rtoActualMs` and checks, a verify's damaged count… */
+  details?: Record<string, unknown>;
 }
 
 /**

@@ -138,7 +138,7 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     [
       'unknown top-level key',
       edit(['name: civicq\n', 'name: civicq\nnotes: nightly\n']),
-      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, components'],
+      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, notify, components'],
     ],
     [
       'misspelt top-level key, with a suggestion',
@@ -154,7 +154,7 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
       'a key of another component type',
       edit(['    rto: 4h\n', '    rto: 4h\n    bucket: civicq-media\n']),
       [
-        'lifeboat.yaml: components.database: unknown key "bucket"; expected one of type, schedule, rpo, rto, destinations, retention, hooks, url, format, verify',
+        'lifeboat.yaml: components.database: unknown key "bucket"; expected one of type, schedule, rpo, rto, destinations, retention, hooks, drill, url, format, verify',
       ],
     ],
     ['bad duration', edit(['rpo: 24h', 'rpo: 24 hours']), [`lifeboat.yaml: components.database.rpo: got "24 hours"; ${DURATION}`]],
@@ -281,9 +281,19 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
       ['lifeboat.yaml: encryption: encryption is not supported yet by this version of Lifeboat; remove it, since nothing would enforce it'],
     ],
     [
-      'notify is not supported yet',
-      edit(['name: civicq\n', 'name: civicq\nnotify: []\n']),
-      ['lifeboat.yaml: notify: notify is not supported yet by this version of Lifeboat; remove it, since nothing would enforce it'],
+      'lifecycle is not supported yet',
+      edit(['name: civicq\n', 'name: civicq\nlifecycle: {}\n']),
+      ['lifeboat.yaml: lifecycle: lifecycle is not supported yet by this version of Lifeboat; remove it, since nothing would enforce it'],
+    ],
+    [
+      'notify channel of an unknown type',
+      edit(['name: civicq\n', 'name: civicq\nnotify: [{ type: pager, url: x }]\n']),
+      [expect.stringMatching(/^lifeboat\.yaml: notify\[0\]\.type: got "pager"; expected .*webhook.*email.*ping/)],
+    ],
+    [
+      'notify severity misspelt',
+      edit(['name: civicq\n', 'name: civicq\nnotify: [{ type: webhook, url: env:HOOK, severities: [sev4] }]\n']),
+      ['lifeboat.yaml: notify[0].severities[0]: got "sev4"; expected sev1, sev2 or sev3'],
     ],
     [
       'components missing',
@@ -339,7 +349,6 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     const text = edit(['type: postgres', 'type: postgres\n    drill: { target: "redis://:hunter2@cache:6379/0" }']);
     const found = problems(text);
     expect(found).toEqual([
-      'lifeboat.yaml: components.database: unknown key "drill"; expected one of type, schedule, rpo, rto, destinations, retention, hooks, url, format, verify',
       'lifeboat.yaml: components.database.drill.target: a password is written in the plan: got "redis://:***@cache:6379/0"; use env:NAME or file:/path',
     ]);
     expect(found.join('\n')).not.toContain('hunter2');

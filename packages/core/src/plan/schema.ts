@@ -10,7 +10,7 @@ import { parseDuration } from '../duration.js';
 import { addProblem, closest, planErrorMap, problem, withPrefix, type ProblemDetail } from './problems.js';
 import { holdsPassword } from './secret.js';
 import type { DestinationCommon } from '../storage.js';
-import type { ComponentPlan, DestinationPlan, Hooks, Plan, RetentionPolicy, Rule321, Schedule } from './types.js';
+import type { ComponentPlan, DestinationPlan, DrillPlan, Hooks, NotifyChannel, Plan, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
 
 /** The strategy kinds and storage types a plan may use; the apps hand it in. */
 export interface PlanRegistry {
@@ -23,7 +23,7 @@ type PlanBody = Omit<Plan, 'file' | 'dir'>;
 type ComponentEntry = Plan['components'][string];
 
 /** Keys planned for later versions: refused rather than ignored, so no one believes they are enforced. */
-const NOT_YET_SUPPORTED = ['encryption', 'lifecycle', 'legalHolds', 'notify'] as const;
+const NOT_YET_SUPPORTED = ['encryption', 'lifecycle', 'legalHolds'] as const;
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const NAME_EXPECTED = 'a name of lowercase letters, digits, - and _ that starts with a letter or digit';
@@ -126,6 +126,33 @@ const hooks = z
   )
   .default(() => ({ beforeBackup: [], afterBackup: [], beforeRestore: [], afterRestore: [] })) satisfies z.ZodType<Hooks>;
 
+const drill = z.strictObject(
+  {
+    target: z.string({ error: 'ephemeral, or a target such as env:STAGING_DATABASE_URL' }).min(1),
+    healthCheck: z.string({ error: 'an http(s) URL or a shell command' }).min(1).optional(),
+  },
+  { error: 'a mapping with target (and optionally healthCheck)' },
+) satisfies z.ZodType<DrillPlan>;
+
+const severity = z.enum(['sev1', 'sev2', 'sev3'], { error: 'sev1, sev2 or sev3' });
+const severities = z.array(severity, { error: 'a list of severities (sev1, sev2, sev3)' }).min(1).default(() => ['sev1', 'sev2', 'sev3'] as Severity[]);
+const notifyChannel = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('webhook'), url: z.string().min(1), severities }),
+    z.strictObject({
+      type: z.literal('email'),
+      smtp: z.string({ error: 'an SMTP URL such as smtp://mail:25, or env:NAME holding one' }).min(1),
+      from: z.string().min(3).default('lifeboat@localhost'),
+      to: z.union([z.string().min(3).transform((to) => [to]), z.array(z.string().min(3)).min(1)], { error: 'an address or a list of addresses' }),
+      severities,
+    }),
+    z.strictObject({ type: z.literal('ping'), url: z.string().min(1) }),
+  ],
+  { error: 'a channel with type webhook, email or ping' },
+);
+const notify = z.array(notifyChannel, { error: 'a list of channels (webhook, email, ping)' }).default(() => []) satisfies z.ZodType<NotifyChannel[]>;
+
 const rule321 = z.strictObject(
   { copies: count(1), media: count(1), offsite: count(0) },
   { error: 'a mapping of copies, media and offsite counts' },
@@ -176,6 +203,7 @@ function commonComponentShape(ctx: ComponentContext) {
       .record(retentionKey, retentionPolicy, { error: 'a mapping of destination names to retention policies' })
       .default(() => ({})),
     hooks,
+    drill: drill.optional(),
   };
 }
 
@@ -196,6 +224,7 @@ function topSchema(registry: PlanRegistry) {
       .record(name(), z.unknown(), { error: `a mapping of destination names to destinations (type: ${storageTypes})` })
       .refine((d) => Object.keys(d).length > 0, { error: `at least one destination (type: ${storageTypes})` }),
     rule321: rule321.optional(),
+    notify,
     components: z
       .record(componentName(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
       .refine((c) => Object.keys(c).length > 0, { error: `at least one component (type: ${kinds})` }),
@@ -276,8 +305,8 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   issues.push(...passwordsIn(document));
 
   if (issues.length > 0 || !top.ok) return { issues: onePerPath(issues) };
-  const { version, rule321: rule } = top.value;
-  return { plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), components } };
+  const { version, rule321: rule, notify: channels } = top.value;
+  return { plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), notify: channels, components } };
 }
 
 /** The entry's registered type, or undefined after reporting that it has none. */

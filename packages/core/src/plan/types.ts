@@ -33,6 +33,21 @@ export interface DestinationPlan extends DestinationCommon {
   [field: string]: unknown;
 }
 
+/** Where and how `lifeboat drill` proves a backup restores. */
+export interface DrillPlan {
+  /** `ephemeral` (a throwaway local server) or a strategy-specific target (e.g. env:STAGING_URL). */
+  target: string;
+  /** An http(s) URL that must answer 2xx, or a shell command that must exit 0, after the restore. */
+  healthCheck?: string;
+}
+
+export type Severity = 'sev1' | 'sev2' | 'sev3';
+
+export type NotifyChannel =
+  | { type: 'webhook'; url: string; severities: Severity[] }
+  | { type: 'email'; smtp: string; from: string; to: string[]; severities: Severity[] }
+  | { type: 'ping'; url: string };
+
 /** The fields every component has, whatever its type. */
 export interface ComponentPlan {
   name: string;
@@ -43,6 +58,7 @@ export interface ComponentPlan {
   destinations: string[];
   retention: Record<string, RetentionPolicy>;
   hooks: Hooks;
+  drill?: DrillPlan;
 }
 
 export interface Rule321 {
@@ -60,6 +76,8 @@ export interface Plan {
   name: string;
   destinations: Record<string, DestinationPlan>;
   rule321?: Rule321;
+  /** Where alerts go, by severity (sev1 worst). */
+  notify: NotifyChannel[];
   /** Component entries: common fields plus the strategy's own (validated by it). */
   components: Record<string, ComponentPlan & Record<string, unknown>>;
 }

@@ -2,6 +2,8 @@ import type { Strategy } from '@lifeboat/core';
 import { backupPostgres } from './backup.js';
 import { postgresConfig, type PostgresConfig } from './config.js';
 import { restorePostgres } from './restore.js';
+import { checkPostgres } from './check.js';
+import { preparePostgresDrill } from './drill.js';
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
@@ -9,6 +11,8 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   config: postgresConfig,
   backup: backupPostgres,
   restore: restorePostgres,
+  check: checkPostgres,
+  prepareDrill: preparePostgresDrill,
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';

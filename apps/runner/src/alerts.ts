@@ -1,0 +1,35 @@
+import { hostname } from 'node:os';
+import { createSecretResolver, type Plan, type Severity } from '@lifeboat/core';
+import { pingChannels, sendAlert, type ComponentStatus } from '@lifeboat/verify';
+
+export interface Alerter {
+  /** One alert per component that is not healthy, at its worst severity. */
+  status(plan: Plan, statuses: ComponentStatus[]): Promise<void>;
+  /** A failed operation on a component (backup sev2; restore, drill sev1; verify damage sev2). */
+  failure(plan: Plan, operation: string, component: string, severity: Severity, message: string, exitCode: number): Promise<void>;
+  /** healthchecks-style pings around a scheduled run. */
+  ping(plan: Plan, phase: 'start' | 'success' | 'fail', exitCode?: number): Promise<void>;
+}
+
+/**
+ * Alerts go out through the plan's notify channels; a channel that fails is a
+ * warning on stderr and never changes the outcome of the run it reports on.
+ */
+export function createAlerter(env: Readonly<Record<string, string | undefined>>, version: string, warn: (message: string) => void, now: () => Date): Alerter {
+  const opts = (plan: Plan) => ({ secrets: createSecretResolver({ env, planDir: plan.dir }), version, onWarning: warn });
+  const base = (plan: Plan) => ({ plan: plan.name, host: hostname(), at: now().toISOString() });
+  return {
+    async status(plan, statuses) {
+      for (const s of statuses) {
+        if (!s.severity) continue;
+        await sendAlert(plan.notify, { ...base(plan), severity: s.severity, component: s.component, operation: 'status', title: `${s.component} is ${s.health}`, message: s.reasons.join('\n') }, opts(plan));
+      }
+    },
+    async failure(plan, operation, component, severity, message, exitCode) {
+      await sendAlert(plan.notify, { ...base(plan), severity, component, operation, exitCode, title: `${operation} of ${component} failed`, message }, opts(plan));
+    },
+    async ping(plan, phase, exitCode) {
+      await pingChannels(plan.notify, phase, { ...opts(plan), exitCode });
+    },
+  };
+}

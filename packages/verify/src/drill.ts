@@ -1,0 +1,133 @@
+import {
+  ExitCode,
+  LifeboatError,
+  UsageError,
+  describeError,
+  formatDuration,
+  newId,
+  nowOf,
+  restoreContext,
+  runRecord,
+  selectBackup,
+  writeRunRecord,
+  type EngineContext,
+  type RestoreCheck,
+  type RunComponentRecord,
+} from '@lifeboat/core';
+import { runHealthCheck } from './health-check.js';
+
+export interface DrillResult {
+  component: string;
+  ok: boolean;
+  exitCode: number;
+  backupId?: string;
+  /** Where it was restored, without secrets. */
+  target?: string;
+  /** Restore + health check, measured: the RTO actually achieved. */
+  rtoActualMs?: number;
+  rtoTargetMs: number;
+  checks: RestoreCheck[];
+  health?: string;
+  error?: string;
+}
+
+/**
+ * The guide's monthly restore test, as a command: restore the latest (or a
+ * given) backup into the component's drill target — never production —,
+ * compare what the manifest recorded, run the health check, and record the
+ * measured duration as the RTO actual. Exit 3 on any mismatch or failure.
+ */
+export async function runDrill(ctx: EngineContext, components: string[], opts: { backupId?: string } = {}): Promise<{ exitCode: number; results: DrillResult[] }> {
+  const startedAt = nowOf(ctx);
+  const runId = newId(startedAt);
+  const started = Date.now();
+  ctx.onEvent({ type: 'run.started', runId, operation: 'drill', components, at: startedAt.toISOString() });
+  const results: DrillResult[] = [];
+  for (const component of components) results.push(await drillComponent(ctx, component, opts.backupId));
+
+  const exitCode = results.find((r) => r.exitCode === ExitCode.usage)?.exitCode ?? (results.every((r) => r.ok) ? ExitCode.ok : ExitCode.unhealthy);
+  const durationMs = Date.now() - started;
+  const destinations = [...new Set(components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
+  await writeRunRecord(
+    destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
+    runRecord({
+      id: runId,
+      operation: 'drill',
+      plan: ctx.plan.name,
+      toolVersion: ctx.toolVersion,
+      startedAt: startedAt.toISOString(),
+      finishedAt: nowOf(ctx).toISOString(),
+      durationMs,
+      exitCode,
+      components: results.map(
+        (r): RunComponentRecord => ({
+          component: r.component,
+          outcome: r.ok ? 'ok' : 'failed',
+          backupId: r.backupId,
+          durationMs: r.rtoActualMs ?? 0,
+          ...(r.error ? { error: r.error } : {}),
+          details: { rtoActualMs: r.rtoActualMs, rtoTargetMs: r.rtoTargetMs, target: r.target, checks: r.checks, health: r.health },
+        }),
+      ),
+    }),
+    (message) => ctx.onEvent({ type: 'warning', message }),
+  );
+  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
+  return { exitCode, results };
+}
+
+async function drillComponent(ctx: EngineContext, component: string, backupId: string | undefined): Promise<DrillResult> {
+  const started = Date.now();
+  ctx.onEvent({ type: 'component.started', component, operation: 'drill', at: new Date().toISOString() });
+  const entry = ctx.registry.component(ctx.plan, component);
+  const result: DrillResult = { component, ok: false, exitCode: ExitCode.unhealthy, rtoTargetMs: entry.rto, checks: [] };
+  let cleanup: (() => Promise<void>) | undefined;
+  try {
+    if (!entry.drill) throw new UsageError(`${ctx.plan.file}: components.${component} has no drill target; add drill: { target: ephemeral } (or a staging server)`);
+    const strategy = ctx.registry.strategy(entry.type);
+    if (!strategy.prepareDrill) throw new UsageError(`drills are not available for ${entry.type} components yet`);
+    const chosen = await selectBackup(ctx, { component, backupId });
+    result.backupId = chosen.id;
+
+    const scratch = await strategy.prepareDrill(restoreContext(ctx, chosen, { inPlace: false, clean: false, yes: false }), entry.drill.target);
+    cleanup = scratch.cleanup;
+    result.target = scratch.description;
+    ctx.onEvent({ type: 'step', component, message: `drill: restoring backup ${chosen.id} into ${scratch.description}` });
+
+    // The clock runs from the first byte read to a passing health check: what an outage would wait for.
+    const clock = Date.now();
+    const drillCtx: EngineContext = { ...ctx, env: { ...ctx.env, ...scratch.env } };
+    const outcome = await strategy.restore(restoreContext(drillCtx, chosen, scratch.request));
+    result.checks = outcome.checks;
+    ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
+    const failed = outcome.checks.filter((c) => !c.ok);
+    if (failed.length > 0) {
+      throw new LifeboatError(`drill of ${component}: the restore does not match backup ${chosen.id}: ${failed.map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`).join('; ')}`);
+    }
+    if (entry.drill.healthCheck) {
+      result.health = await runHealthCheck(entry.drill.healthCheck, { env: drillCtx.env, cwd: ctx.plan.dir });
+      ctx.onEvent({ type: 'verified', component, check: 'health check', detail: result.health });
+    }
+    result.rtoActualMs = Date.now() - clock;
+    result.ok = true;
+    result.exitCode = ExitCode.ok;
+    const within = result.rtoActualMs <= entry.rto;
+    ctx.onEvent({
+      type: within ? 'verified' : 'warning',
+      component,
+      ...(within
+        ? { check: 'RTO', detail: `restored in ${formatDuration(result.rtoActualMs)} (target ${formatDuration(entry.rto)})` }
+        : { message: `drill restored in ${formatDuration(result.rtoActualMs)}, over the RTO target of ${formatDuration(entry.rto)}` }),
+    } as Parameters<typeof ctx.onEvent>[0]);
+  } catch (err) {
+    result.error = describeError(err);
+    result.exitCode = err instanceof UsageError ? ExitCode.usage : ExitCode.unhealthy;
+    ctx.onEvent({ type: 'failed', component, message: result.error, exitCode: result.exitCode });
+  } finally {
+    if (cleanup) {
+      await cleanup().catch((err: unknown) => ctx.onEvent({ type: 'warning', component, message: `could not clean up the drill target: ${describeError(err)}` }));
+    }
+  }
+  ctx.onEvent({ type: 'component.finished', component, outcome: result.ok ? 'ok' : 'failed', durationMs: Date.now() - started });
+  return result;
+}

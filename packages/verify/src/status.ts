@@ -1,0 +1,163 @@
+import {
+  manifestBytes,
+  nowOf,
+  readCatalog,
+  readJournal,
+  type CatalogEntry,
+  type EngineContext,
+  type Plan,
+  type Rule321,
+  type RunRecord,
+  type Severity,
+} from '@lifeboat/core';
+
+export type Health = 'ok' | 'warning' | 'critical';
+
+/** Where a component stands against its targets, from the destinations alone. */
+export interface ComponentStatus {
+  component: string;
+  kind: string;
+  health: Health;
+  /** The worst alert this status deserves; undefined when healthy. */
+  severity?: Severity;
+  /** One sentence per thing that is not ok. */
+  reasons: string[];
+  rpoMs: number;
+  rtoMs: number;
+  lastBackup?: { id: string; finishedAt: string; bytes: number; destinations: string[] };
+  /** Last time the source was checked and found unchanged (on-change schedules). */
+  lastCheckedAt?: string;
+  /** Since the newer of the last backup and the last unchanged check. */
+  ageMs?: number;
+  freshness: Health | 'never';
+  compliance: { copies: number; media: number; offsite: number; required: Rule321; ok: boolean };
+  lastDrill?: { at: string; ok: boolean; rtoActualMs?: number; error?: string };
+  lastVerify?: { at: string; ok: boolean; error?: string };
+}
+
+/** The guide's rule when a plan states none. */
+export const DEFAULT_RULE321: Rule321 = { copies: 3, media: 2, offsite: 1 };
+/** Past this share of the RPO a component is "nearing" it. */
+export const WARNING_SHARE = 0.8;
+
+const RANK: Record<Health, number> = { ok: 0, warning: 1, critical: 2 };
+const worse = (a: Health, b: Health): Health => (RANK[b] > RANK[a] ? b : a);
+const SEV_RANK: Record<Severity, number> = { sev1: 3, sev2: 2, sev3: 1 };
+const worstSeverity = (a: Severity | undefined, b: Severity): Severity => (!a || SEV_RANK[b] > SEV_RANK[a] ? b : a);
+
+/**
+ * Pure: plan + catalog + journal + now → status of every component. Severity
+ * routing follows the guide's escalation: sev1 — last drill failed, or past
+ * twice the RPO; sev2 — last backup failed, or past the RPO; sev3 — nearing
+ * the RPO, 3-2-1 not met, never drilled, drill slower than the RTO.
+ */
+export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRecord[], now: Date): ComponentStatus[] {
+  const rule = plan.rule321 ?? DEFAULT_RULE321;
+  return Object.values(plan.components).map((entry) => {
+    const { name: component } = entry;
+    const reasons: string[] = [];
+    let health: Health = 'ok';
+    let severity: Severity | undefined;
+    const flag = (h: Health, sev: Severity, reason: string) => {
+      health = worse(health, h);
+      severity = worstSeverity(severity, sev);
+      reasons.push(reason);
+    };
+
+    const latest = catalog.filter((e) => e.component === component).at(-1);
+    const runs = journal.filter((r) => r.components.some((c) => c.component === component));
+    const mine = (r: RunRecord) => r.components.find((c) => c.component === component)!;
+    const lastOf = (operation: RunRecord['operation']) => runs.filter((r) => r.operation === operation).at(-1);
+    const lastBackupRun = lastOf('backup');
+    const lastUnchanged = runs.filter((r) => r.operation === 'backup' && mine(r).outcome === 'unchanged').at(-1);
+
+    const freshAt = [latest?.manifest.finishedAt, lastUnchanged?.finishedAt].filter((t): t is string => !!t).sort().at(-1);
+    const ageMs = freshAt ? now.getTime() - Date.parse(freshAt) : undefined;
+    let freshness: ComponentStatus['freshness'] = 'never';
+    if (ageMs === undefined) {
+      flag('critical', 'sev2', `${component} has never been backed up`);
+    } else if (entry.rpo === 0) {
+      // RPO 0 (on change): fresh as long as the last run saw every change.
+      freshness = lastBackupRun && mine(lastBackupRun).outcome === 'failed' ? 'critical' : 'ok';
+    } else if (ageMs > 2 * entry.rpo) {
+      freshness = 'critical';
+      flag('critical', 'sev1', `last backup of ${component} is ${hours(ageMs)} old, more than twice its RPO of ${hours(entry.rpo)}`);
+    } else if (ageMs > entry.rpo) {
+      freshness = 'critical';
+      flag('critical', 'sev2', `last backup of ${component} is ${hours(ageMs)} old, past its RPO of ${hours(entry.rpo)}`);
+    } else if (ageMs > WARNING_SHARE * entry.rpo) {
+      freshness = 'warning';
+      flag('warning', 'sev3', `last backup of ${component} is ${hours(ageMs)} old, nearing its RPO of ${hours(entry.rpo)}`);
+    } else freshness = 'ok';
+    if (lastBackupRun && mine(lastBackupRun).outcome === 'failed') {
+      flag('critical', 'sev2', `the last backup run of ${component} failed: ${mine(lastBackupRun).error ?? 'no reason recorded'}`);
+    }
+
+    const holding = latest ? latest.destinations.map((d) => plan.destinations[d]).filter((d) => d !== undefined) : [];
+    const compliance = {
+      // The live data is one of the three copies.
+      copies: holding.length + 1,
+      media: new Set(holding.map((d) => d.medium)).size,
+      offsite: holding.filter((d) => d.offsite).length,
+      required: rule,
+      ok: false,
+    };
+    compliance.ok = compliance.copies >= rule.copies && compliance.media >= rule.media && compliance.offsite >= rule.offsite;
+    if (latest && !compliance.ok) {
+      flag(
+        'warning',
+        'sev3',
+        `latest backup of ${component} does not meet 3-2-1 (${rule.copies}-${rule.media}-${rule.offsite}): ${compliance.copies} copies counting the live data, ${compliance.media} media, ${compliance.offsite} offsite`,
+      );
+    }
+
+    const drillRun = lastOf('drill');
+    const lastDrill = drillRun && {
+      at: drillRun.finishedAt,
+      ok: mine(drillRun).outcome === 'ok',
+      rtoActualMs: mine(drillRun).details?.rtoActualMs as number | undefined,
+      error: mine(drillRun).error,
+    };
+    if (!lastDrill) flag('warning', 'sev3', `${component} has never been restored by a drill`);
+    else if (!lastDrill.ok) flag('critical', 'sev1', `the last drill of ${component} failed: ${lastDrill.error ?? 'no reason recorded'}`);
+    else if (lastDrill.rtoActualMs !== undefined && lastDrill.rtoActualMs > entry.rto) {
+      flag('warning', 'sev3', `the last drill of ${component} took ${hours(lastDrill.rtoActualMs)}, over its RTO of ${hours(entry.rto)}`);
+    }
+
+    const verifyRun = lastOf('verify');
+    const lastVerify = verifyRun && { at: verifyRun.finishedAt, ok: mine(verifyRun).outcome === 'ok', error: mine(verifyRun).error };
+    if (lastVerify && !lastVerify.ok) flag('critical', 'sev2', `the last verify of ${component} found damage: ${lastVerify.error ?? ''}`.trim());
+
+    return {
+      component,
+      kind: entry.type,
+      health,
+      ...(severity ? { severity } : {}),
+      reasons,
+      rpoMs: entry.rpo,
+      rtoMs: entry.rto,
+      ...(latest
+        ? { lastBackup: { id: latest.id, finishedAt: latest.manifest.finishedAt, bytes: manifestBytes(latest.manifest), destinations: latest.destinations } }
+        : {}),
+      ...(lastUnchanged ? { lastCheckedAt: lastUnchanged.finishedAt } : {}),
+      ...(ageMs !== undefined ? { ageMs } : {}),
+      freshness,
+      compliance,
+      ...(lastDrill ? { lastDrill } : {}),
+      ...(lastVerify ? { lastVerify } : {}),
+    };
+  });
+}
+
+/** Reads the destinations (catalog and journal) and assesses every component. */
+export async function readStatus(ctx: EngineContext): Promise<ComponentStatus[]> {
+  const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
+  const [catalog, journal] = await Promise.all([readCatalog(ctx.plan, ctx.registry, { onWarning: warn }), readJournal(ctx.plan, ctx.registry, warn)]);
+  return assessStatus(ctx.plan, catalog, journal, nowOf(ctx));
+}
+
+function hours(ms: number): string {
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  if (ms < 172_800_000) return `${(ms / 3_600_000).toFixed(1).replace(/\.0$/, '')}h`;
+  return `${(ms / 86_400_000).toFixed(1).replace(/\.0$/, '')}d`;
+}

@@ -1,0 +1,109 @@
+import {
+  ExitCode,
+  describeError,
+  newId,
+  nowOf,
+  readCatalog,
+  restoreContext,
+  runRecord,
+  writeRunRecord,
+  type CatalogEntry,
+  type EngineContext,
+} from '@lifeboat/core';
+import { verifyChecksums } from './checksums.js';
+import { rotatingSample } from './sample.js';
+
+export interface VerifyOptions {
+  components: string[];
+  /** Also check structure with the strategy (pg_restore --list, RDB CRC, tar listing). */
+  deep: boolean;
+  /** Read only this percentage, rotating daily. */
+  samplePct?: number;
+}
+
+/** One backup copy in one destination, as verify found it. */
+export interface CopyVerification {
+  component: string;
+  backupId: string;
+  destination: string;
+  ok: boolean;
+  /** Sentences: what is damaged or missing. */
+  problems: string[];
+  /** The strategy's structural summary with --deep. */
+  structure?: string;
+}
+
+/**
+ * Re-reads backups from every destination holding them and compares size and
+ * sha256 with the manifest (and, with --deep, structure). Reports; never
+ * repairs or deletes. Exit 3 when anything is damaged or missing.
+ */
+export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promise<{ exitCode: number; copies: CopyVerification[] }> {
+  const startedAt = nowOf(ctx);
+  const runId = newId(startedAt);
+  const started = Date.now();
+  ctx.onEvent({ type: 'run.started', runId, operation: 'verify', components: opts.components, at: startedAt.toISOString() });
+  const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
+
+  const work: Array<{ entry: CatalogEntry; destination: string }> = [];
+  for (const component of opts.components) {
+    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn })) {
+      for (const destination of entry.destinations) work.push({ entry, destination });
+    }
+  }
+  const chosen = opts.samplePct ? rotatingSample(work, (w) => `${w.entry.component}/${w.entry.id}/${w.destination}`, opts.samplePct, startedAt) : work;
+  if (opts.samplePct) ctx.onEvent({ type: 'step', component: '*', message: `sampling ${chosen.length} of ${work.length} copies (${opts.samplePct}% rotating daily)` });
+
+  const copies: CopyVerification[] = [];
+  for (const { entry, destination } of chosen) {
+    const { component } = entry;
+    ctx.onEvent({ type: 'step', component, message: `verifying ${entry.id} in ${destination}` });
+    const checks = await verifyChecksums(ctx.plan, ctx.registry, { ...entry, destinations: [destination] });
+    const copy: CopyVerification = { component, backupId: entry.id, destination, ok: checks.every((c) => c.ok), problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])) };
+    if (copy.ok && opts.deep) {
+      const strategy = ctx.registry.strategy(entry.manifest.kind);
+      if (strategy.check) {
+        try {
+          copy.structure = await strategy.check(restoreContext(ctx, entry, { inPlace: false, clean: false, yes: false }, destination));
+        } catch (err) {
+          copy.ok = false;
+          copy.problems.push(`${entry.id} in ${destination}: ${describeError(err)}`);
+        }
+      }
+    }
+    for (const problem of copy.problems) ctx.onEvent({ type: 'failed', component, message: problem, exitCode: ExitCode.unhealthy });
+    if (copy.ok) ctx.onEvent({ type: 'verified', component, check: `${entry.id} in ${destination}`, detail: copy.structure ?? 'sizes and sha256 match' });
+    copies.push(copy);
+  }
+
+  const exitCode = copies.every((c) => c.ok) ? ExitCode.ok : ExitCode.unhealthy;
+  const durationMs = Date.now() - started;
+  const destinations = [...new Set(opts.components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
+  await writeRunRecord(
+    destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
+    runRecord({
+      id: runId,
+      operation: 'verify',
+      plan: ctx.plan.name,
+      toolVersion: ctx.toolVersion,
+      startedAt: startedAt.toISOString(),
+      finishedAt: nowOf(ctx).toISOString(),
+      durationMs,
+      exitCode,
+      components: opts.components.map((component) => {
+        const mine = copies.filter((c) => c.component === component);
+        const damaged = mine.filter((c) => !c.ok);
+        return {
+          component,
+          outcome: damaged.length === 0 ? 'ok' : 'failed',
+          durationMs,
+          ...(damaged.length ? { error: damaged.flatMap((c) => c.problems).join('; ') } : {}),
+          details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100 },
+        };
+      }),
+    }),
+    warn,
+  );
+  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
+  return { exitCode, copies };
+}
