@@ -138,7 +138,7 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     [
       'unknown top-level key',
       edit(['name: civicq\n', 'name: civicq\nnotes: nightly\n']),
-      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, notify, components'],
+      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, notify, runbooks, components'],
     ],
     [
       'misspelt top-level key, with a suggestion',

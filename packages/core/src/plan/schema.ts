@@ -10,7 +10,7 @@ import { parseDuration } from '../duration.js';
 import { addProblem, closest, planErrorMap, problem, withPrefix, type ProblemDetail } from './problems.js';
 import { holdsPassword } from './secret.js';
 import type { DestinationCommon } from '../storage.js';
-import type { ComponentPlan, DestinationPlan, DrillPlan, Hooks, NotifyChannel, Plan, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
+import type { ComponentPlan, DestinationPlan, DrillPlan, Hooks, NotifyChannel, Plan, Runbook, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
 
 /** The strategy kinds and storage types a plan may use; the apps hand it in. */
 export interface PlanRegistry {
@@ -153,6 +153,29 @@ const notifyChannel = z.discriminatedUnion(
 );
 const notify = z.array(notifyChannel, { error: 'a list of channels (webhook, email, ping)' }).default(() => []) satisfies z.ZodType<NotifyChannel[]>;
 
+const runbookStep = z.strictObject(
+  {
+    title: z.string().min(1),
+    detail: z.string().optional(),
+    command: z.string().min(1).optional(),
+    action: z
+      .strictObject({ type: z.enum(['backup', 'restore', 'verify', 'drill', 'status']), component: z.string().optional() })
+      .optional(),
+  },
+  { error: 'a step with a title, and optionally a command or an action' },
+);
+const runbooks = z
+  .array(
+    z.strictObject({
+      id: name(),
+      title: z.string().min(1),
+      detection: z.array(z.string()).default(() => []),
+      steps: z.array(runbookStep).min(1, { error: 'at least one step' }),
+    }),
+    { error: 'a list of runbooks (id, title, steps)' },
+  )
+  .default(() => []) satisfies z.ZodType<Runbook[]>;
+
 const rule321 = z.strictObject(
   { copies: count(1), media: count(1), offsite: count(0) },
   { error: 'a mapping of copies, media and offsite counts' },
@@ -225,6 +248,7 @@ function topSchema(registry: PlanRegistry) {
       .refine((d) => Object.keys(d).length > 0, { error: `at least one destination (type: ${storageTypes})` }),
     rule321: rule321.optional(),
     notify,
+    runbooks,
     components: z
       .record(componentName(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
       .refine((c) => Object.keys(c).length > 0, { error: `at least one component (type: ${kinds})` }),
@@ -305,8 +329,8 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   issues.push(...passwordsIn(document));
 
   if (issues.length > 0 || !top.ok) return { issues: onePerPath(issues) };
-  const { version, rule321: rule, notify: channels } = top.value;
-  return { plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), notify: channels, components } };
+  const { version, rule321: rule, notify: channels, runbooks: books } = top.value;
+  return { plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), notify: channels, runbooks: books, components } };
 }
 
 /** The entry's registered type, or undefined after reporting that it has none. */

@@ -48,6 +48,26 @@ export type NotifyChannel =
   | { type: 'email'; smtp: string; from: string; to: string[]; severities: Severity[] }
   | { type: 'ping'; url: string };
 
+/** One step of a disaster-recovery runbook: automated (a command or a Lifeboat action) or manual. */
+export interface RunbookStep {
+  title: string;
+  /** What to look at or do, for the person following it. */
+  detail?: string;
+  /** A shell command run in the plan's folder (e.g. the guide's `docker-compose stop backend`). */
+  command?: string;
+  /** A Lifeboat action on a component. */
+  action?: { type: 'backup' | 'restore' | 'verify' | 'drill' | 'status'; component?: string };
+}
+
+/** The guide's disaster scenarios as checklists: data, not code. */
+export interface Runbook {
+  id: string;
+  title: string;
+  /** How the disaster shows itself. */
+  detection: string[];
+  steps: RunbookStep[];
+}
+
 /** The fields every component has, whatever its type. */
 export interface ComponentPlan {
   name: string;
@@ -78,6 +98,8 @@ export interface Plan {
   rule321?: Rule321;
   /** Where alerts go, by severity (sev1 worst). */
   notify: NotifyChannel[];
+  /** Runbooks that replace (by id) or add to the shipped ones. */
+  runbooks: Runbook[];
   /** Component entries: common fields plus the strategy's own (validated by it). */
   components: Record<string, ComponentPlan & Record<string, unknown>>;
 }
