@@ -138,6 +138,25 @@ describe('backup and restore of PostgreSQL through the runner', () => {
     expect(tables[0]!.n).toBe('0');
   });
 
+  for (const jobs of ['1', '2']) {
+    test(`a damaged first copy hands over to the next destination's copy (jobs ${jobs})`, async ({ pg: server, db }) => {
+      const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+      await query(url, server.password, 'CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g');
+      await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') }, tables: ['t'] }));
+      const env = { TEST_DATABASE_URL: url, RESTORE_URL: `${url}_restored` };
+      expect((await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
+      const dump = (await backupFiles(join(ws.dir, 'a'))).find((f) => f.endsWith('database.dump'))!;
+      const bytes = await readFile(join(ws.dir, 'a', dump));
+      bytes[bytes.length - 100]! ^= 0x01;
+      await writeFile(join(ws.dir, 'a', dump), bytes);
+
+      const run = await lifeboat(['--plan', ws.plan, '--log-format', 'human', 'restore', 'database', '--to', 'env:RESTORE_URL', '--jobs', jobs], { env, lockDir: ws.lockDir });
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout).toMatch(/database\.dump in destination 'a' .* is damaged: .*; trying the copy in destination 'b'/);
+      expect(run.stdout).toMatch(/rows in t: 20000/);
+    });
+  }
+
   test('unknown component and bad plan give a sentence and exit 2', async () => {
     await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') } }).replace('rpo: 24h', 'rpo: 24 hours'));
     const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: {}, lockDir: ws.lockDir });

@@ -110,6 +110,22 @@ describe('a failed backup leaves no manifest and no debris', () => {
     expect(await backupFiles(join(ws.dir, 'good'))).toEqual([]);
   });
 
+  test('require: any commits to the destinations that worked and records the one that did not', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 100);
+    await writeFile(join(ws.dir, 'a-file'), 'not a folder');
+    await ws.writePlan(postgresPlan({ destinations: { good: join(ws.dir, 'good'), bad: join(ws.dir, 'a-file', 'repo') }, extra: '    require: any\n' }));
+    const run = await lifeboat(['--plan', ws.plan, 'backup'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/cannot open destination 'bad' .*; continuing without it \(require: any\)/);
+    const [entry] = JSON.parse((await lifeboat(['--plan', ws.plan, 'list', '--json'], { env: {}, lockDir: ws.lockDir })).stdout);
+    expect(entry.destinations).toEqual(['good']);
+    const manifest = (await backupFiles(join(ws.dir, 'good'))).find((f) => f.endsWith('manifest.json'))!;
+    expect(JSON.parse(await readFile(join(ws.dir, 'good', manifest), 'utf8')).failedDestinations).toEqual([
+      { name: 'bad', error: expect.stringMatching(/^cannot open destination 'bad'/) },
+    ]);
+  });
+
   test('a second backup of the same component while one runs exits 75 at once', async ({ pg: server, db }) => {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
     await seed(url, 100);

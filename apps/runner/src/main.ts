@@ -14,6 +14,10 @@ import { verifyCommand } from './commands/verify.js';
 import { drillCommand } from './commands/drill.js';
 import { statusCommand } from './commands/status.js';
 import { historyCommand } from './commands/history.js';
+import { pruneCommand } from './commands/prune.js';
+import { pinCommand, unpinCommand } from './commands/pin.js';
+import { planCheckCommand } from './commands/plan-check.js';
+import { keysGenerateCommand } from './commands/keys.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -176,6 +180,47 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .argument('[component]', 'only runs that touched this component')
     .option('--json', 'print the records as JSON')
     .action(run(historyCommand));
+
+  program
+    .command('keys')
+    .description('age keys for encryption.recipients / encryption.identity')
+    .command('generate')
+    .description('write a new age identity file (0600) and print its recipient')
+    .requiredOption('--out <file>', 'where to write the identity (never overwritten)')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat keys generate --out /etc/lifeboat/age.key\n  $ lifeboat keys generate --out /media/usb/break-glass.key   # offline copy')
+    .action(run(keysGenerateCommand));
+
+  // Retention (issue 6): prune, pins, and the plan check that backup and prune also make.
+  program
+    .command('prune')
+    .description("apply each destination's retention policy: print every decision with its reason, delete (with --yes) manifest first, and remove debris")
+    .argument('[components...]', 'components of the plan (default: all)')
+    .option('--dry-run', 'decide and print; delete nothing')
+    .option('-y, --yes', 'delete what the policy lets go (timers pass this)')
+    .option('--json', 'print the decisions as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat prune --dry-run\n  $ lifeboat prune database --yes\n  $ lifeboat prune --dry-run --json | jq \'.[].destinations[].delete\'')
+    .action(run(pruneCommand));
+  program
+    .command('pin')
+    .description('keep a backup whatever the retention policy says (a pin.json beside its manifest in every destination)')
+    .argument('<component>', 'component of the plan')
+    .argument('<backupId>', 'the backup (lifeboat list shows ids)')
+    .requiredOption('--reason <text>', 'why, for the people who will read it')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat pin database 20260214T020000Z-3f9a1c --reason "before the 2.0 schema migration"')
+    .action(run(pinCommand));
+  program
+    .command('unpin')
+    .description('remove a pin; the next prune decides about the backup by the policy again')
+    .argument('<component>', 'component of the plan')
+    .argument('<backupId>', 'the backup')
+    .action(run(unpinCommand));
+  program
+    .command('plan')
+    .description('the plan itself')
+    .command('check')
+    .description('check that lifecycle rules agree with retention and legal holds (backup and prune check this too; exit 2 on a contradiction)')
+    .option('--json', 'print problems and notes as JSON')
+    .action(run(planCheckCommand));
 
   program
     .command('demo')

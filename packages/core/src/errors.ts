@@ -51,6 +51,23 @@ export class UnhealthyError extends LifeboatError {
   }
 }
 
+/**
+ * An encrypted artifact cannot be read back on this host because no age
+ * identity is configured (hosts that only back up need only the recipients).
+ * Strategies skip their read-back structure check on it and say so.
+ */
+export class ReadBackUnavailableError extends LifeboatError {
+  constructor(artifact: string) {
+    super(`${artifact} is encrypted and this host has no encryption.identity to read it back`);
+  }
+}
+
+/**
+ * One copy of an artifact cannot be used (damaged, missing, unreadable).
+ * Another destination's copy may still be fine: restores try the next one.
+ */
+export class CopyUnusableError extends LifeboatError {}
+
 /** A storage key that does not exist. */
 export class NotFoundError extends LifeboatError {
   constructor(readonly key: string, where: string) {

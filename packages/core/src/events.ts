@@ -13,6 +13,8 @@ export interface StoredArtifact {
   sha256: string;
   /** `gzip` when the pipeline compressed the stream; `none` otherwise. */
   compression: 'gzip' | 'none';
+  /** `age` when the pipeline encrypted it (after compressing); absent or `none` otherwise. */
+  encryption?: 'age' | 'none';
   /** What the content is, so a person knows which stock tool reads it. */
   format: string;
 }
@@ -44,6 +46,8 @@ export type RunEvent =
   | { type: 'committed'; component: string; backupId: string; destinations: string[]; bytes: number }
   | { type: 'unchanged'; component: string; reason: string; previousId?: string }
   | { type: 'restored'; component: string; backupId: string; target: string; checks: RestoreCheck[] }
+  /** A prune decision for one backup folder in one destination, with every reason (`decision: 'debris'` for a folder without manifest). */
+  | { type: 'retention'; component: string; destination: string; backupId: string; decision: 'keep' | 'delete' | 'debris'; reasons: string[]; dryRun: boolean }
   | { type: 'failed'; component?: string; message: string; exitCode: number }
   | { type: 'component.finished'; component: string; outcome: 'ok' | 'unchanged' | 'failed'; durationMs: number }
   | { type: 'run.finished'; runId: string; outcome: 'ok' | 'failed'; durationMs: number; exitCode: number };

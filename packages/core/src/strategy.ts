@@ -41,9 +41,13 @@ export interface BackupContext<Config> extends StrategyContext<Config> {
   storeArtifact(name: string, body: Readable, opts: ArtifactOptions): Promise<StoredArtifact>;
   /**
    * Reads a stored artifact back from a destination, as content bytes
-   * (decompressed). The stream errors if the stored bytes do not match sha256.
+   * (decrypted, decompressed). The stream errors if the stored bytes do not
+   * match sha256. Rejects with `ReadBackUnavailableError` for an encrypted
+   * artifact on a host without an identity: skip the check and say so.
    */
   readArtifact(name: string): Promise<Readable>;
+  /** Artifacts are encrypted (the plan has `encryption`); a strategy warning about plaintext secrets stays quiet. */
+  encrypted: boolean;
   /** The latest complete backup of this component, if any (for `schedule: on-change`). */
   previous?: Manifest;
   /**

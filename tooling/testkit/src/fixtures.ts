@@ -8,9 +8,10 @@
 import { test as base } from 'vitest';
 import { startPostgres, type TestDatabase, type TestPostgres } from './postgres.js';
 import { startRedis, type TestRedis } from './redis.js';
+import { startS3, type TestS3 } from './s3.js';
 
 export const test = base.extend<{
-  $worker: { pg: TestPostgres; redis: TestRedis };
+  $worker: { pg: TestPostgres; redis: TestRedis; s3: TestS3 };
   $test: { db: TestDatabase; freshRedis: TestRedis };
 }>({
   pg: [
@@ -31,6 +32,18 @@ export const test = base.extend<{
         await use(redis);
       } finally {
         await redis.stop();
+      }
+    },
+    { scope: 'worker' },
+  ],
+  /** s3rver; each test makes its own bucket with `s3.bucket()`. */
+  s3: [
+    async ({}, use) => {
+      const s3 = await startS3();
+      try {
+        await use(s3);
+      } finally {
+        await s3.stop();
       }
     },
     { scope: 'worker' },

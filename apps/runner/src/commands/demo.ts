@@ -8,6 +8,7 @@ import {
   runBackup,
   runCommand,
   runRestore,
+  runPrune,
   startEphemeralPostgres,
   formatDuration,
   type EngineContext,
@@ -73,6 +74,9 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
       say(`  ${s.component}: ${s.health}; last backup ${s.lastBackup?.id ?? 'never'}, copies ${s.compliance.copies}-${s.compliance.media}-${s.compliance.offsite}`);
       for (const reason of s.reasons) say(`    ${s.severity ?? ''} ${reason}`);
     }
+
+    say('\nRetention, as `lifeboat prune --dry-run` decides it (nothing is deleted):');
+    await runPrune(engine, ['database'], { dryRun: true });
 
     const passed = allMatch && drill.exitCode === ExitCode.ok;
     say(passed ? '\nDemo passed: the backup restores, every count matches, and the drill measured the RTO.' : '\nDemo FAILED: see above.');

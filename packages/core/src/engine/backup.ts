@@ -1,4 +1,4 @@
-import { ExitCode, LifeboatError, LockHeldError, describeError } from '../errors.js';
+import { ExitCode, LifeboatError, LockHeldError, ReadBackUnavailableError, describeError } from '../errors.js';
 import type { StoredArtifact } from '../events.js';
 import { fanout } from '../pipeline/fanout.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -9,7 +9,7 @@ import { MANIFEST_FORMAT, manifestBytes, type Manifest } from '../repository/man
 import type { Repository } from '../repository/repository.js';
 import { isUnchanged, unchanged, type BackupContext } from '../strategy.js';
 import { readCatalog } from './catalog.js';
-import { nowOf, secretsFor, type EngineContext } from './context.js';
+import { identitiesFor, nowOf, secretsFor, type EngineContext } from './context.js';
 import { acquireLock } from './lock.js';
 import { runRecord, writeRunRecord } from '../journal/journal.js';
 
@@ -99,14 +99,26 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
   try {
     const strategy = registry.strategy(entry.type);
     repositories = entry.destinations.map((d) => registry.repository(plan, d));
+    let live = [...repositories];
+    const failedDestinations: Array<{ name: string; error: string }> = [];
     for (const repository of repositories) {
       ctx.onEvent({ type: 'step', component, message: `opening ${repository.description}` });
-      await repository.ensureMarker(plan.name, startedAt);
+      try {
+        await repository.ensureMarker(plan.name, startedAt);
+      } catch (err) {
+        if (entry.require !== 'any' || live.length === 1) throw err;
+        const error = `cannot open ${repository.description}: ${describeError(err)}`;
+        failedDestinations.push({ name: repository.name, error });
+        live = live.filter((r) => r !== repository);
+        ctx.onEvent({ type: 'warning', component, message: `${error}; continuing without it (require: any)` });
+      }
     }
     await runHooks({ name: 'beforeBackup', commands: entry.hooks.beforeBackup, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: (m) => ctx.onEvent({ type: 'step', component, message: m }) });
 
     const artifacts: StoredArtifact[] = [];
     const signal = ctx.signal ?? new AbortController().signal;
+    const recipients = plan.encryption?.recipients ?? [];
+    const identities = identitiesFor(ctx);
     const previous =
       entry.schedule.kind === 'on-change'
         ? (await readCatalog(plan, registry, { component, onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }) })).at(-1)?.manifest
@@ -122,27 +134,50 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
       previous,
       unchanged,
-      storeArtifact: async (name, body, opts) => {
-        if (artifacts.some((a) => a.name === name)) throw new LifeboatError(`artifact ${name} was stored twice in one backup`);
-        const { bytes, sha256 } = await fanout(
+      encrypted: recipients.length > 0,
+      storeArtifact: async (logical, body, opts) => {
+        // Encrypted artifacts carry age's suffix, so `age -d` is the obvious next step for a person holding one.
+        const name = recipients.length > 0 ? `${logical}.age` : logical;
+        if (artifacts.some((a) => a.name === name)) throw new LifeboatError(`artifact ${logical} was stored twice in one backup`);
+        const { bytes, sha256, failed } = await fanout(
           body,
-          repositories.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name) })),
+          live.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name) })),
           {
             compress: opts.compress,
+            encryptTo: recipients,
+            tolerateFailures: entry.require === 'any',
             signal,
             onProgress: (stored) => ctx.onEvent({ type: 'progress', component, artifact: name, bytes: stored, total: opts.expectedBytes }),
           },
         );
-        const artifact: StoredArtifact = { name, bytes, sha256, compression: opts.compress ? 'gzip' : 'none', format: opts.format };
+        const artifact: StoredArtifact = {
+          name,
+          bytes,
+          sha256,
+          compression: opts.compress ? 'gzip' : 'none',
+          ...(recipients.length > 0 ? { encryption: 'age' as const } : {}),
+          format: opts.format,
+        };
+        for (const failure of failed) {
+          // require: any — this destination drops out of the backup; what it holds of it is removed.
+          failedDestinations.push(failure);
+          ctx.onEvent({ type: 'warning', component, message: `${failure.error}; continuing without it (require: any)` });
+          const gone = live.find((r) => r.name === failure.name)!;
+          live = live.filter((r) => r !== gone);
+          await gone.removeBackup(component, backupId).catch(() => undefined);
+        }
         artifacts.push(artifact);
-        ctx.onEvent({ type: 'artifact.stored', component, artifact, destinations: repositories.map((r) => r.name) });
+        ctx.onEvent({ type: 'artifact.stored', component, artifact, destinations: live.map((r) => r.name) });
         return artifact;
       },
-      readArtifact: async (name) => {
-        const artifact = artifacts.find((a) => a.name === name);
-        if (!artifact) throw new LifeboatError(`artifact ${name} has not been stored in this backup`);
-        const repository = repositories[0]!;
-        return verifiedContent(await repository.adapter.get(repository.artifactKey(component, backupId, name)), artifact, repository.description);
+      readArtifact: async (logical) => {
+        const artifact = artifacts.find((a) => a.name === logical || a.name === `${logical}.age`);
+        if (!artifact) throw new LifeboatError(`artifact ${logical} has not been stored in this backup`);
+        if (artifact.encryption === 'age' && !identities) throw new ReadBackUnavailableError(artifact.name);
+        const repository = live[0]!;
+        return verifiedContent(await repository.adapter.get(repository.artifactKey(component, backupId, artifact.name)), artifact, repository.description, {
+          identities,
+        });
       },
     };
 
@@ -154,7 +189,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     }
     if (artifacts.length === 0) throw new LifeboatError(`the ${entry.type} strategy stored no artifact`);
 
-    for (const repository of repositories) {
+    for (const repository of live) {
       for (const artifact of artifacts) {
         const object = await repository.adapter.head(repository.artifactKey(component, backupId, artifact.name));
         if (!object || object.bytes !== artifact.bytes) {
@@ -175,13 +210,14 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       startedAt: startedAt.toISOString(),
       finishedAt: nowOf(ctx).toISOString(),
       tool: { name: 'lifeboat', version: ctx.toolVersion },
-      destinations: repositories.map((r) => r.name),
+      destinations: live.map((r) => r.name),
+      ...(failedDestinations.length > 0 ? { failedDestinations } : {}),
       artifacts,
       facts,
     };
     // The manifest goes last, destination by destination: until it is written
     // everywhere the backup is rolled back below.
-    for (const repository of repositories) await repository.writeManifest(manifest);
+    for (const repository of live) await repository.writeManifest(manifest);
     ctx.onEvent({ type: 'committed', component, backupId, destinations: manifest.destinations, bytes: manifestBytes(manifest) });
 
     try {

@@ -2,6 +2,7 @@ import type { RunListener } from '../events.js';
 import type { Plan } from '../plan/types.js';
 import { createSecretResolver, type SecretResolver } from '../plan/secret.js';
 import type { Registry } from './registry.js';
+import { parseIdentities } from '../pipeline/age.js';
 
 /** Everything an engine operation needs, handed in by the app (no globals, no process.env). */
 export interface EngineContext {
@@ -24,4 +25,15 @@ export function secretsFor(ctx: EngineContext): SecretResolver {
 
 export function nowOf(ctx: EngineContext): Date {
   return ctx.now?.() ?? new Date();
+}
+
+/**
+ * The plan's age identities, read only when an encrypted artifact is read;
+ * undefined when the plan names no identity (a host that only backs up).
+ */
+export function identitiesFor(ctx: EngineContext): (() => Promise<string[]>) | undefined {
+  const ref = ctx.plan.encryption?.identity;
+  if (!ref) return undefined;
+  let cached: Promise<string[]> | undefined;
+  return () => (cached ??= secretsFor(ctx).resolve(ref, 'encryption.identity').then((text) => parseIdentities(text, 'encryption.identity')));
 }

@@ -1,12 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
+import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
 import { newId } from '../repository/ids.js';
 import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
-import { secretsFor, nowOf, type EngineContext } from './context.js';
+import { identitiesFor, secretsFor, nowOf, type EngineContext } from './context.js';
 
 export interface RestoreSelection {
   component: string;
@@ -52,11 +52,18 @@ export async function listContents(ctx: EngineContext, selection: RestoreSelecti
 export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: RestoreRequest, destination = chosen.destinations[0]!): RestoreContext<unknown> {
   const { component } = chosen;
   const repository = ctx.registry.repository(ctx.plan, destination);
+  const identities = identitiesFor(ctx);
   const open: RestoreContext<unknown>['open'] = async (name) => {
-    const artifact = chosen.manifest.artifacts.find((a) => a.name === name);
+    const artifact = chosen.manifest.artifacts.find((a) => a.name === name || a.name === `${name}.age`);
     if (!artifact) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
-    const key = repository.artifactKey(component, chosen.id, name);
-    return verifiedContent(await repository.adapter.get(key), artifact, repository.description);
+    const key = repository.artifactKey(component, chosen.id, artifact.name);
+    let stored;
+    try {
+      stored = await repository.adapter.get(key);
+    } catch (err) {
+      throw new CopyUnusableError(`cannot read ${artifact.name} from ${repository.description}: ${describeError(err)}`, undefined, { cause: err });
+    }
+    return verifiedContent(stored, artifact, repository.description, { identities });
   };
   return {
     component,
@@ -97,12 +104,24 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     const entry = registry.component(plan, component);
     const strategy = registry.strategy(entry.type);
     const chosen = await selectBackup(ctx, selection);
-    ctx.onEvent({ type: 'step', component, message: `restoring backup ${chosen.id} from ${registry.repository(plan, chosen.destinations[0]!).description}` });
     const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
-    const restoreCtx = restoreContext(ctx, chosen, request);
 
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
-    const outcome = await strategy.restore(restoreCtx);
+    // Copies are tried in plan order; a damaged or unreadable one hands over to
+    // the next. Single-transaction restores roll back, so a retry starts clean.
+    let outcome: RestoreOutcome | undefined;
+    for (const [i, destination] of chosen.destinations.entries()) {
+      step(`restoring backup ${chosen.id} from ${registry.repository(plan, destination).description}`);
+      try {
+        outcome = await strategy.restore(restoreContext(ctx, chosen, request, destination));
+        break;
+      } catch (err) {
+        const next = chosen.destinations[i + 1];
+        if (!(err instanceof CopyUnusableError) || next === undefined) throw err;
+        ctx.onEvent({ type: 'warning', component, message: `${err.message}; trying the copy in destination '${next}'` });
+      }
+    }
+    if (!outcome) throw new LifeboatError(`backup ${chosen.id} of ${component} has no copy to restore from`);
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
     const failed = outcome.checks.filter((c) => !c.ok);
     if (failed.length > 0) {

@@ -63,6 +63,28 @@ describe('fanout', () => {
     expect(good.sizes.size).toBe(0);
   });
 
+  it('with tolerateFailures, the others finish and the failure is reported, not thrown', async () => {
+    const good = new MemoryStorage('good');
+    const full = new MemoryStorage('full', { failAfter: 500_000 });
+    const input = await collect(generated(5_000_000));
+    const result = await fanout(Readable.from([input]), [
+      { name: 'good', adapter: good, key: 'k' },
+      { name: 'full', adapter: full, key: 'k' },
+    ], { compress: false, tolerateFailures: true });
+    expect(result.failed).toEqual([{ name: 'full', error: "writing to destination 'full' failed: no space left on device (ENOSPC)" }]);
+    expect(good.objects.get('k')!.equals(input)).toBe(true);
+    expect(full.sizes.size).toBe(0);
+  });
+
+  it('with tolerateFailures, fails when every destination has failed', async () => {
+    await expect(
+      fanout(generated(5_000_000), [
+        { name: 'x', adapter: new MemoryStorage('x', { failAfter: 100_000 }), key: 'k' },
+        { name: 'y', adapter: new MemoryStorage('y', { failAfter: 200_000 }), key: 'k' },
+      ], { compress: false, tolerateFailures: true }),
+    ).rejects.toThrow("writing to destination 'y' failed: no space left on device (ENOSPC)");
+  });
+
   it('a cancelled run aborts every destination', async () => {
     const a = new MemoryStorage('a');
     const controller = new AbortController();
@@ -106,13 +128,13 @@ describe('verifiedContent', () => {
 
   it('passes intact content through, decompressing gzip', async () => {
     const stored = Buffer.from((await import('node:zlib')).gzipSync('hello world'));
-    expect((await collect(verifiedContent(Readable.from([stored]), artifact(stored, 'gzip'), 'memory'))).toString()).toBe('hello world');
+    expect((await collect(await verifiedContent(Readable.from([stored]), artifact(stored, 'gzip'), 'memory'))).toString()).toBe('hello world');
   });
 
   it('errors instead of ending when the stored bytes do not match the manifest', async () => {
     const good = Buffer.from('the real dump');
     const bad = Buffer.from('the real dumq');
-    await expect(collect(verifiedContent(Readable.from([bad]), artifact(good, 'none'), "destination 'a'"))).rejects.toThrow(
+    await expect(collect(await verifiedContent(Readable.from([bad]), artifact(good, 'none'), "destination 'a'"))).rejects.toThrow(
       /x in destination 'a' is damaged: read 13 bytes with sha256 .*, the manifest says 13 bytes/,
     );
   });

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { LifeboatError, describeError } from '../errors.js';
 import type { StorageAdapter } from '../storage.js';
+import { encryptStream } from './age.js';
 
 export interface FanoutTarget {
   /** Destination name in the plan, for messages and progress. */
@@ -14,16 +15,25 @@ export interface FanoutTarget {
 
 export interface FanoutOptions {
   compress: boolean;
+  /** age recipients: encrypt (after compressing) so only holders of an identity can read it. */
+  encryptTo?: string[];
   signal?: AbortSignal;
   /** Called with stored bytes so far, at most every `progressEveryMs`. */
   onProgress?: (storedBytes: number) => void;
   progressEveryMs?: number;
+  /**
+   * Keep writing to the other destinations when one fails (the plan's
+   * `require: any`); the artifact fails only when every destination has.
+   */
+  tolerateFailures?: boolean;
 }
 
 export interface FanoutResult {
   /** Bytes stored in each destination. */
   bytes: number;
   sha256: string;
+  /** With `tolerateFailures`: destinations that failed, and why. */
+  failed: Array<{ name: string; error: string }>;
 }
 
 /** Each branch buffers at most this much before the slowest destination sets the pace. */
@@ -48,15 +58,29 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
   if (opts.signal?.aborted) onOuterAbort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
+  const failed: FanoutResult['failed'] = [];
   const branches = targets.map((target) => {
     const stream = new PassThrough({ highWaterMark: BRANCH_BUFFER });
-    const stored = target.adapter.put(target.key, stream, { signal: abort.signal }).catch((err: unknown) => {
-      const wrapped = new LifeboatError(`writing to destination '${target.name}' failed: ${describeError(err)}`, undefined, { cause: err });
-      fail(wrapped);
-      stream.destroy();
-      throw wrapped;
-    });
-    return { target, stream, stored };
+    const own = new AbortController();
+    const onAbort = () => own.abort(abort.signal.reason);
+    abort.signal.addEventListener('abort', onAbort, { once: true });
+    const branch = { target, stream, dead: false, stored: undefined as unknown as Promise<{ bytes: number } | undefined> };
+    branch.stored = target.adapter
+      .put(target.key, stream, { signal: own.signal })
+      .catch((err: unknown) => {
+        const wrapped = new LifeboatError(`writing to destination '${target.name}' failed: ${describeError(err)}`, undefined, { cause: err });
+        branch.dead = true;
+        stream.destroy();
+        const survivors = branches.filter((b) => !b.dead);
+        if (opts.tolerateFailures && !abort.signal.aborted && survivors.length > 0) {
+          failed.push({ name: target.name, error: wrapped.message });
+          return undefined;
+        }
+        fail(wrapped);
+        throw wrapped;
+      })
+      .finally(() => abort.signal.removeEventListener('abort', onAbort));
+    return branch;
   });
 
   const hash = createHash('sha256');
@@ -80,20 +104,21 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
     highWaterMark: BRANCH_BUFFER,
     write(chunk: Buffer, _enc, cb) {
       const waits: Promise<void>[] = [];
-      for (const { stream } of branches) {
-        if (!stream.write(chunk)) waits.push(drained(stream, abort.signal));
+      for (const { stream, dead } of branches) {
+        if (!dead && !stream.write(chunk)) waits.push(drained(stream, abort.signal));
       }
       if (waits.length === 0) return cb();
       Promise.all(waits).then(() => cb(), cb);
     },
     final(cb) {
-      for (const { stream } of branches) stream.end();
+      for (const { stream, dead } of branches) if (!dead) stream.end();
       cb();
     },
   });
 
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [body];
   if (opts.compress) stages.push(createGzip({ level: 6 }));
+  if (opts.encryptTo && opts.encryptTo.length > 0) stages.push(await encryptStream(opts.encryptTo));
   stages.push(hasher, sink);
 
   const flowing = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, { signal: abort.signal }).catch((err: unknown) => {
@@ -111,14 +136,14 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
 
   const sha256 = hash.digest('hex');
   for (let i = 0; i < branches.length; i++) {
-    const result = settled[i + 1] as PromiseFulfilledResult<{ bytes: number }>;
-    if (result.value.bytes !== bytes) {
+    const result = settled[i + 1] as PromiseFulfilledResult<{ bytes: number } | undefined>;
+    if (result.value && result.value.bytes !== bytes) {
       throw new LifeboatError(
         `destination '${targets[i]!.name}' stored ${result.value.bytes} bytes of ${targets[i]!.key}, but ${bytes} were sent`,
       );
     }
   }
-  return { bytes, sha256 };
+  return { bytes, sha256, failed };
 }
 
 function drained(stream: PassThrough, signal: AbortSignal): Promise<void> {

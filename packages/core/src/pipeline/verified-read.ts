@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { LifeboatError } from '../errors.js';
+import { CopyUnusableError, LifeboatError } from '../errors.js';
 import type { StoredArtifact } from '../events.js';
+import { decryptStream } from './age.js';
+
+export interface ContentOptions {
+  /** age identities, resolved only when an artifact is encrypted. */
+  identities?: () => Promise<string[]>;
+}
 
 /**
- * Turns the stored bytes of an artifact into its content, checking size and
- * sha256 on the way. A mismatch is only known at the end, so the returned
+ * Turns the stored bytes of an artifact into its content — checking size and
+ * sha256 of the stored bytes, then decrypting (age) and decompressing (gzip)
+ * as the manifest says. A mismatch is only known at the end, so the returned
  * stream errors instead of ending: a consumer that waits for 'end' before
  * committing anything (psql --single-transaction, a rename) never commits
  * damaged data.
  */
-export function verifiedContent(stored: Readable, artifact: StoredArtifact, where: string): Readable {
+export async function verifiedContent(stored: Readable, artifact: StoredArtifact, where: string, opts: ContentOptions = {}): Promise<Readable> {
   const hash = createHash('sha256');
   let bytes = 0;
   const checker = new Transform({
@@ -25,15 +32,20 @@ export function verifiedContent(stored: Readable, artifact: StoredArtifact, wher
       const sha256 = hash.digest('hex');
       if (bytes !== artifact.bytes || sha256 !== artifact.sha256) {
         cb(
-          new LifeboatError(
+          new CopyUnusableError(
             `${artifact.name} in ${where} is damaged: read ${bytes} bytes with sha256 ${sha256.slice(0, 12)}…, the manifest says ${artifact.bytes} bytes with sha256 ${artifact.sha256.slice(0, 12)}…`,
           ),
         );
       } else cb();
     },
   });
-  const out = artifact.compression === 'gzip' ? createGunzip() : new Transform({ transform: (c, _e, cb) => cb(null, c) });
-  pipeline(stored, checker, out).catch(() => {
+  const stages: Array<Readable | Duplex | Transform> = [stored, checker];
+  if (artifact.encryption === 'age') {
+    if (!opts.identities) throw new LifeboatError(`${artifact.name} is encrypted with age; set encryption.identity in the plan to read it`);
+    stages.push(decryptStream(await opts.identities(), `${artifact.name} in ${where}`));
+  }
+  const out = artifact.compression === 'gzip' ? createGunzip() : new PassThrough();
+  (pipeline as (...s: unknown[]) => Promise<void>)(...stages, out).catch(() => {
     // pipeline has already destroyed `out` with the error; the consumer sees it there.
   });
   return out;

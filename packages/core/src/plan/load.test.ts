@@ -96,6 +96,8 @@ describe('parsePlan: a valid plan', () => {
         local: { within: 30 * DAY, minimum: 1 },
         s3: { within: 90 * DAY, keepMonthly: 12, minimum: 3 },
       },
+      prune: 'auto',
+      require: 'all',
       verify: { tables: ['users', 'questions'] },
       hooks: {
         beforeBackup: [],
@@ -113,7 +115,33 @@ describe('parsePlan: a valid plan', () => {
       rto: 90 * 60_000,
       destinations: ['local'],
       retention: {},
+      prune: 'auto',
+      require: 'all',
       hooks: { beforeBackup: [], afterBackup: [], beforeRestore: [], afterRestore: [] },
+    });
+    expect(plan.legalHolds).toEqual([]);
+    expect(plan.lifecycle).toEqual({});
+  });
+
+  it('reads legal holds, lifecycle rules (by destination or bucket name) and prune: manual', () => {
+    const text =
+      edit(['    rto: 4h\n', '    rto: 4h\n    prune: manual\n']) +
+      `legalHolds:
+  - { component: database, from: 2026-10-01, to: "2026-11-03T23:59:59Z", until: 2028-09-03, reason: election + 22 months }
+  - { component: database, until: 2033-02-14, reason: "user data: 7 years" }
+lifecycle:
+  civicq-backups: { scope: artifacts, transitions: [{ days: 30, class: STANDARD_IA }, { days: 90, class: GLACIER }], expireDays: 2555 }
+  local: { expireDays: 400, prefix: database/ }
+`;
+    const plan = parsePlan(text, 'lifeboat.yaml', registry);
+    expect(plan.components['database']?.prune).toBe('manual');
+    expect(plan.legalHolds).toEqual([
+      { component: 'database', from: '2026-10-01', to: '2026-11-03T23:59:59Z', until: '2028-09-03', reason: 'election + 22 months' },
+      { component: 'database', until: '2033-02-14', reason: 'user data: 7 years' },
+    ]);
+    expect(plan.lifecycle).toEqual({
+      'civicq-backups': { scope: 'artifacts', transitions: [{ days: 30, class: 'STANDARD_IA' }, { days: 90, class: 'GLACIER' }], expireDays: 2555 },
+      local: { scope: 'bucket', prefix: 'database/', transitions: [], expireDays: 400 },
     });
   });
 
@@ -138,7 +166,7 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     [
       'unknown top-level key',
       edit(['name: civicq\n', 'name: civicq\nnotes: nightly\n']),
-      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, notify, runbooks, components'],
+      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, encryption, notify, runbooks, components, legalHolds, lifecycle'],
     ],
     [
       'misspelt top-level key, with a suggestion',
@@ -154,7 +182,7 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
       'a key of another component type',
       edit(['    rto: 4h\n', '    rto: 4h\n    bucket: civicq-media\n']),
       [
-        'lifeboat.yaml: components.database: unknown key "bucket"; expected one of type, schedule, rpo, rto, destinations, retention, hooks, drill, url, format, verify',
+        'lifeboat.yaml: components.database: unknown key "bucket"; expected one of type, schedule, rpo, rto, destinations, retention, prune, hooks, drill, require, url, format, verify',
       ],
     ],
     ['bad duration', edit(['rpo: 24h', 'rpo: 24 hours']), [`lifeboat.yaml: components.database.rpo: got "24 hours"; ${DURATION}`]],
@@ -276,14 +304,62 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
       ['lifeboat.yaml: rule321.copies: got 0; expected a whole number, 1 or more'],
     ],
     [
-      'encryption is not supported yet',
+      'encryption recipient that is not an age X25519 key',
       edit(['name: civicq\n', 'name: civicq\nencryption: { recipients: [age1xyz] }\n']),
-      ['lifeboat.yaml: encryption: encryption is not supported yet by this version of Lifeboat; remove it, since nothing would enforce it'],
+      ['lifeboat.yaml: encryption.recipients[0]: got "age1xyz"; expected an age X25519 recipient (age1 followed by 58 characters, as age-keygen prints)'],
     ],
     [
-      'lifecycle is not supported yet',
-      edit(['name: civicq\n', 'name: civicq\nlifecycle: {}\n']),
-      ['lifeboat.yaml: lifecycle: lifecycle is not supported yet by this version of Lifeboat; remove it, since nothing would enforce it'],
+      'encryption identity written as a literal',
+      edit(['name: civicq\n', 'name: civicq\nencryption: { recipients: [age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p], identity: AGE-SECRET-KEY-1ABC }\n']),
+      [expect.stringMatching(/^lifeboat\.yaml: encryption\.identity: holds a literal, not a reference \(not shown, in case it is the secret\)/)],
+    ],
+    [
+      'prune that is neither auto nor manual',
+      edit(['    rto: 4h\n', '    rto: 4h\n    prune: never\n']),
+      ['lifeboat.yaml: components.database.prune: got "never"; expected auto (prune after each successful backup) or manual (only lifeboat prune)'],
+    ],
+    [
+      'legal hold on a component the plan does not have, with a suggestion',
+      BASE + 'legalHolds:\n  - { component: databse, until: 2028-09-03, reason: election + 22 months }\n',
+      ['lifeboat.yaml: legalHolds[0].component: no such component: got "databse"; expected one of the components: database (did you mean "database"?)'],
+    ],
+    [
+      'legal hold until a date that does not exist, and without a reason',
+      BASE + 'legalHolds:\n  - { component: database, until: 2028-02-30 }\n',
+      [
+        // A missing key sorts where its mapping starts.
+        'lifeboat.yaml: legalHolds[0].reason: missing; expected a reason people will read (text)',
+        'lifeboat.yaml: legalHolds[0].until: got "2028-02-30"; expected a date such as 2028-09-03 (YYYY-MM-DD, UTC)',
+      ],
+    ],
+    [
+      'legal hold whose range ends before it starts',
+      BASE + 'legalHolds:\n  - { component: database, from: 2026-11-03, to: 2026-10-01, until: 2028-09-03, reason: x }\n',
+      ['lifeboat.yaml: legalHolds[0].to: ends before it starts: got "2026-10-01"; expected a time no earlier than from (2026-11-03)'],
+    ],
+    [
+      'legal hold with a time that is not ISO',
+      BASE + 'legalHolds:\n  - { component: database, from: 3 Nov 2026, until: 2028-09-03, reason: x }\n',
+      ['lifeboat.yaml: legalHolds[0].from: got "3 Nov 2026"; expected a date such as 2026-11-03 or an ISO time such as 2026-11-03T12:00:00Z'],
+    ],
+    [
+      'lifecycle for a bucket no destination uses',
+      BASE + 'lifecycle:\n  civicq-media: { scope: artifacts, expireDays: 90 }\n',
+      [
+        'lifeboat.yaml: lifecycle.civicq-media: names no destination or bucket of this plan: got "civicq-media"; expected a destination name or the bucket of an s3 destination: local, s3, civicq-backups',
+      ],
+    ],
+    [
+      'lifecycle transition to an unknown storage class',
+      BASE + 'lifecycle:\n  s3: { scope: artifacts, transitions: [{ days: 90, class: GLACIER_FLEXIBLE }] }\n',
+      [
+        'lifeboat.yaml: lifecycle.s3.transitions[0].class: got "GLACIER_FLEXIBLE"; expected one of STANDARD_IA, INTELLIGENT_TIERING, ONEZONE_IA, GLACIER_IR, GLACIER, DEEP_ARCHIVE',
+      ],
+    ],
+    [
+      'lifecycle rule that does nothing',
+      BASE + 'lifecycle:\n  s3: { scope: artifacts }\n',
+      ['lifeboat.yaml: lifecycle.s3: does nothing: got {"scope":"artifacts"}; expected transitions, expireDays or both'],
     ],
     [
       'notify channel of an unknown type',

@@ -8,9 +8,10 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { addProblem, closest, planErrorMap, problem, withPrefix, type ProblemDetail } from './problems.js';
-import { holdsPassword } from './secret.js';
+import { LIFECYCLE_CLASSES, type LegalHold, type LifecyclePolicy } from './types.js';
+import { holdsPassword, secretRef } from './secret.js';
 import type { DestinationCommon } from '../storage.js';
-import type { ComponentPlan, DestinationPlan, DrillPlan, Hooks, NotifyChannel, Plan, Runbook, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
+import type { ComponentPlan, DestinationPlan, DrillPlan, EncryptionPlan, Hooks, NotifyChannel, Plan, Runbook, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
 
 /** The strategy kinds and storage types a plan may use; the apps hand it in. */
 export interface PlanRegistry {
@@ -23,7 +24,7 @@ type PlanBody = Omit<Plan, 'file' | 'dir'>;
 type ComponentEntry = Plan['components'][string];
 
 /** Keys planned for later versions: refused rather than ignored, so no one believes they are enforced. */
-const NOT_YET_SUPPORTED = ['encryption', 'lifecycle', 'legalHolds'] as const;
+const NOT_YET_SUPPORTED: readonly string[] = [];
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const NAME_EXPECTED = 'a name of lowercase letters, digits, - and _ that starts with a letter or digit';
@@ -176,10 +177,104 @@ const runbooks = z
   )
   .default(() => []) satisfies z.ZodType<Runbook[]>;
 
+const encryption = z.strictObject(
+  {
+    recipients: z
+      .array(
+        z.string().regex(/^age1[02-9ac-hj-np-z]{58}$/, { error: 'an age X25519 recipient (age1 followed by 58 characters, as age-keygen prints)' }),
+        { error: 'a list of age recipients' },
+      )
+      .min(1, { error: 'at least one age recipient' }),
+    identity: secretRef().optional(),
+  },
+  { error: 'a mapping with recipients (and identity, a secret reference, where backups are read)' },
+) satisfies z.ZodType<EncryptionPlan>;
+
 const rule321 = z.strictObject(
   { copies: count(1), media: count(1), offsite: count(0) },
   { error: 'a mapping of copies, media and offsite counts' },
 ) satisfies z.ZodType<Rule321>;
+
+const DATE_EXPECTED = 'a date such as 2028-09-03 (YYYY-MM-DD, UTC)';
+const TIME_EXPECTED = 'a date such as 2026-11-03 or an ISO time such as 2026-11-03T12:00:00Z';
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A calendar date that exists (no 2026-02-30). */
+function isDate(text: string): boolean {
+  const m = ISO_DATE.exec(text);
+  if (!m) return false;
+  const at = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return at.toISOString().slice(0, 10) === text;
+}
+
+/** Kept as written: messages quote it, and retention reads a bare date as its whole day. */
+function dateOrTime() {
+  return z
+    .string({ error: TIME_EXPECTED })
+    .refine((t) => isDate(t) || (ISO_TIME.test(t) && isDate(t.slice(0, 10)) && !Number.isNaN(Date.parse(t))), { error: TIME_EXPECTED });
+}
+
+function legalHold(components: string[] | undefined) {
+  const expected = `one of the components: ${listed(components ?? [])}`;
+  return z
+    .strictObject(
+      {
+        component: z.string({ error: expected }).superRefine((component, ctx) => {
+          if (components === undefined || components.includes(component)) return;
+          const near = closest(component, components);
+          addProblem(ctx, { wrong: 'no such component', expected: `${expected}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}` });
+        }),
+        from: dateOrTime().optional(),
+        to: dateOrTime().optional(),
+        until: z.string({ error: DATE_EXPECTED }).refine(isDate, { error: DATE_EXPECTED }),
+        reason: z.string({ error: 'a reason people will read (text)' }).trim().min(1, { error: 'a reason people will read (text)' }),
+      },
+      { error: 'a hold with component, until and reason (and optionally from and to)' },
+    )
+    .superRefine((hold, ctx) => {
+      if (hold.from !== undefined && hold.to !== undefined && Date.parse(hold.from) > Date.parse(hold.to)) {
+        addProblem(ctx, { wrong: 'ends before it starts', expected: `a time no earlier than from (${hold.from})` }, ['to']);
+      }
+    }) satisfies z.ZodType<LegalHold>;
+}
+
+const lifecycleTransition = z.strictObject(
+  {
+    days: count(0),
+    class: z.enum(LIFECYCLE_CLASSES, { error: `one of ${LIFECYCLE_CLASSES.join(', ')}` }),
+  },
+  { error: 'a transition such as { days: 30, class: STANDARD_IA }' },
+);
+
+const lifecyclePolicy = z
+  .strictObject(
+    {
+      scope: z
+        .enum(['artifacts', 'bucket'], { error: 'artifacts (only objects Lifeboat tags lifeboat-kind=artifact) or bucket (every object)' })
+        .default('bucket'),
+      prefix: z.string({ error: 'an S3 key prefix (text)' }).min(1).optional(),
+      transitions: z.array(lifecycleTransition, { error: 'a list of transitions such as { days: 30, class: STANDARD_IA }' }).default(() => []),
+      expireDays: count(1).optional(),
+    },
+    { error: 'a mapping with scope, transitions and expireDays' },
+  )
+  .superRefine((policy, ctx) => {
+    if (policy.transitions.length === 0 && policy.expireDays === undefined) {
+      addProblem(ctx, { wrong: 'does nothing', expected: 'transitions, expireDays or both' });
+    }
+  }) satisfies z.ZodType<LifecyclePolicy>;
+
+/** Lifecycle keys name a destination, or the bucket of an s3 one (what S3 attaches rules to). */
+function lifecycle(targets: { names: string[]; buckets: string[] } | undefined) {
+  const known = targets ? [...targets.names, ...targets.buckets.filter((b) => !targets.names.includes(b))] : [];
+  const expected = `a destination name or the bucket of an s3 destination: ${listed(known)}`;
+  const key = z.string().refine((k) => targets === undefined || known.includes(k), {
+    error: expected,
+    params: { wrong: 'names no destination or bucket of this plan', expected, show: 'key' } satisfies ProblemDetail,
+  });
+  return z.record(key, lifecyclePolicy, { error: 'a mapping of bucket or destination names to lifecycle rules' });
+}
 
 /** What a component may refer to; `undefined` when unknown (already reported), so as not to pile up echoes. */
 interface ComponentContext {
@@ -225,8 +320,10 @@ function commonComponentShape(ctx: ComponentContext) {
     retention: z
       .record(retentionKey, retentionPolicy, { error: 'a mapping of destination names to retention policies' })
       .default(() => ({})),
+    prune: z.enum(['auto', 'manual'], { error: 'auto (prune after each successful backup) or manual (only lifeboat prune)' }).default('auto'),
     hooks,
     drill: drill.optional(),
+    require: z.enum(['all', 'any'], { error: 'all (every destination must succeed) or any' }).default('all'),
   };
 }
 
@@ -247,11 +344,15 @@ function topSchema(registry: PlanRegistry) {
       .record(name(), z.unknown(), { error: `a mapping of destination names to destinations (type: ${storageTypes})` })
       .refine((d) => Object.keys(d).length > 0, { error: `at least one destination (type: ${storageTypes})` }),
     rule321: rule321.optional(),
+    encryption: encryption.optional(),
     notify,
     runbooks,
     components: z
       .record(componentName(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
       .refine((c) => Object.keys(c).length > 0, { error: `at least one component (type: ${kinds})` }),
+    // Checked on their own below, against the components and destinations they name.
+    legalHolds: z.unknown().optional(),
+    lifecycle: z.unknown().optional(),
   });
 }
 
@@ -326,11 +427,25 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
     if (entry) components[componentName] = { name: componentName, ...(entry as Omit<ComponentPlan, 'name'> & Record<string, unknown>) };
   }
 
+  const componentNames = entries(document['components'])?.map(([n]) => n);
+  const holds = parse(
+    z.array(legalHold(componentNames), { error: 'a list of holds ({ component, until, reason })' }).default(() => []),
+    document['legalHolds'],
+    ['legalHolds'],
+  );
+  const lifecycleTargets = rawDestinations && {
+    names: rawDestinations.map(([n]) => n),
+    buckets: rawDestinations.flatMap(([, d]) => (isMapping(d) && typeof d['bucket'] === 'string' ? [d['bucket']] : [])),
+  };
+  const rules = parse(lifecycle(lifecycleTargets).default(() => ({})), document['lifecycle'], ['lifecycle']);
+
   issues.push(...passwordsIn(document));
 
-  if (issues.length > 0 || !top.ok) return { issues: onePerPath(issues) };
-  const { version, rule321: rule, notify: channels, runbooks: books } = top.value;
-  return { plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), notify: channels, runbooks: books, components } };
+  if (issues.length > 0 || !top.ok || !holds.ok || !rules.ok) return { issues: onePerPath(issues) };
+  const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books } = top.value;
+  return {
+    plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), ...(crypt ? { encryption: crypt } : {}), notify: channels, runbooks: books, components, legalHolds: holds.value, lifecycle: rules.value },
+  };
 }
 
 /** The entry's registered type, or undefined after reporting that it has none. */

@@ -77,14 +77,65 @@ export interface ComponentPlan {
   rto: DurationMs;
   destinations: string[];
   retention: Record<string, RetentionPolicy>;
+  /** `auto`: prune this component after each successful backup of it; `manual`: only `lifeboat prune`. */
+  prune: 'auto' | 'manual';
   hooks: Hooks;
   drill?: DrillPlan;
+  /** `all` (default): a backup commits only when every destination has it. `any`: commit to those that succeeded and record the rest. */
+  require: 'all' | 'any';
+}
+
+/**
+ * Backups of a component that no rule may delete until a date: the guide's
+ * legal requirements (election data until the election + 22 months). Dates
+ * are UTC, as written: `YYYY-MM-DD` (a whole day) or an ISO time.
+ */
+export interface LegalHold {
+  component: string;
+  /** Backups finished at or after this time (default: all earlier backups too). */
+  from?: string;
+  /** Backups finished at or before this time; a date covers its whole day (default: all later backups too). */
+  to?: string;
+  /** `YYYY-MM-DD`: the hold lasts through the end of this day (UTC). */
+  until: string;
+  reason: string;
+}
+
+/** S3 storage classes a lifecycle rule may move objects to, in the only order S3 moves objects (its "waterfall"). */
+export const LIFECYCLE_CLASSES = ['STANDARD_IA', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
+export type LifecycleClass = (typeof LIFECYCLE_CLASSES)[number];
+
+/**
+ * What a bucket's lifecycle rule does to objects by age, so that `plan check`
+ * can prove it agrees with retention and legal holds (applying it to S3 is
+ * `lifeboat s3 apply`).
+ */
+export interface LifecyclePolicy {
+  /**
+   * `artifacts`: only objects Lifeboat tags `lifeboat-kind=artifact` (never
+   * manifests, pins, the marker or the run journal); `bucket`: every object
+   * under `prefix`, as a rule without a tag filter does in S3.
+   */
+  scope: 'artifacts' | 'bucket';
+  /** An S3 key prefix the rule is limited to (within the bucket). */
+  prefix?: string;
+  /** In increasing `days` order: object age in days when it moves to `class`. */
+  transitions: Array<{ days: number; class: LifecycleClass }>;
+  /** Object age in days when S3 deletes it. */
+  expireDays?: number;
 }
 
 export interface Rule321 {
   copies: number;
   media: number;
   offsite: number;
+}
+
+export interface EncryptionPlan {
+  /** age X25519 recipients (`age1…`): every artifact is encrypted to all of them. */
+  recipients: string[];
+  /** Secret reference to an age identity file; needed only to read backups (restore, verify --deep, drill). */
+  identity?: string;
 }
 
 export interface Plan {
@@ -96,10 +147,15 @@ export interface Plan {
   name: string;
   destinations: Record<string, DestinationPlan>;
   rule321?: Rule321;
+  encryption?: EncryptionPlan;
   /** Where alerts go, by severity (sev1 worst). */
   notify: NotifyChannel[];
   /** Runbooks that replace (by id) or add to the shipped ones. */
   runbooks: Runbook[];
+  /** Holds that override every retention rule. */
+  legalHolds: LegalHold[];
+  /** By bucket name (of an s3 destination) or destination name. */
+  lifecycle: Record<string, LifecyclePolicy>;
   /** Component entries: common fields plus the strategy's own (validated by it). */
   components: Record<string, ComponentPlan & Record<string, unknown>>;
 }

@@ -11,6 +11,7 @@ const artifactSchema = z.object({
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   compression: z.enum(['gzip', 'none']),
+  encryption: z.enum(['age', 'none']).optional(),
   format: z.string(),
 });
 
@@ -25,6 +26,7 @@ export const manifestSchema = z.object({
   tool: z.object({ name: z.literal('lifeboat'), version: z.string() }),
   /** Destinations the backup was committed to, by plan name. */
   destinations: z.array(z.string()),
+  failedDestinations: z.array(z.object({ name: z.string(), error: z.string() })).optional(),
   artifacts: z.array(artifactSchema),
   facts: z.record(z.string(), z.unknown()),
 });
@@ -40,6 +42,8 @@ export interface Manifest {
   finishedAt: string;
   tool: { name: 'lifeboat'; version: string };
   destinations: string[];
+  /** With `require: any`: destinations that failed, so the backup is known to fall short of 3-2-1. */
+  failedDestinations?: Array<{ name: string; error: string }>;
   artifacts: StoredArtifact[];
   facts: SourceFacts;
 }

@@ -1,15 +1,20 @@
-import { LifeboatError, type Strategy } from '@lifeboat/core';
-import { z } from 'zod';
+import type { Strategy } from '@lifeboat/core';
+import { ARTIFACT } from './archive.js';
+import { backupFiles } from './backup.js';
+import { checkFiles } from './check.js';
+import { filesConfig, type FilesConfig } from './config.js';
+import { contentEntry, readEntries } from './contents.js';
+import { prepareFilesDrill } from './drill.js';
+import { restoreFiles } from './restore.js';
 
-// Placeholder replaced by the files strategy work in progress.
-export const filesStrategy: Strategy<unknown> = {
+export const filesStrategy: Strategy<FilesConfig> = {
   kind: 'files',
-  summary: 'tar archives of files and folders',
-  config: z.object({ url: z.string() }),
-  backup: async () => {
-    throw new LifeboatError('the files strategy is not built yet');
-  },
-  restore: async () => {
-    throw new LifeboatError('the files strategy is not built yet');
-  },
+  summary: 'files and folders (config, TLS, Docker volumes) as a POSIX tar.gz that stock tar restores; on-change schedules skip unchanged sets',
+  config: filesConfig,
+  backup: backupFiles,
+  restore: restoreFiles,
+  contents: async (ctx) => (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry),
+  check: checkFiles,
+  prepareDrill: prepareFilesDrill,
 };
+export type { FilesConfig };

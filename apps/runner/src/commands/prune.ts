@@ -1,0 +1,28 @@
+import { ExitCode, runPrune } from '@lifeboat/core';
+import type { CommandContext } from '../main.js';
+import { selectComponents } from './select.js';
+
+/**
+ * `lifeboat prune [component…] [--dry-run] [--yes] [--json]`. Deleting backups
+ * is destructive (ARCHITECTURE §9): without --yes it decides and prints, like
+ * --dry-run, and exits 2 if anything would have been deleted.
+ */
+export async function pruneCommand(ctx: CommandContext, names: string[], opts: { dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<number> {
+  const plan = await ctx.loadPlan();
+  const components = selectComponents(plan, names);
+  const engine = ctx.engine(plan);
+  const dryRun = opts.dryRun === true || opts.yes !== true;
+  const outcome = await runPrune(opts.json ? { ...engine, onEvent: () => {} } : engine, components, { dryRun });
+  for (const r of outcome.results) {
+    if (r.outcome === 'failed') await ctx.alerter.failure(plan, 'prune', r.component, 'sev3', r.error ?? 'failed', r.exitCode);
+  }
+  if (opts.json) ctx.io.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
+  if (opts.dryRun !== true && opts.yes !== true) {
+    const would = outcome.results.flatMap((r) => r.destinations).reduce((n, d) => n + d.delete.length + d.debris.length, 0);
+    if (would > 0) {
+      ctx.io.stderr.write(`lifeboat: nothing was deleted; pass --yes to delete the ${would} backup folder${would === 1 ? '' : 's'} above (or --dry-run to only look)\n`);
+      return outcome.exitCode === ExitCode.ok ? ExitCode.usage : outcome.exitCode;
+    }
+  }
+  return outcome.exitCode;
+}

@@ -1,0 +1,250 @@
+/**
+ * `lifeboat plan check`: does the plan's `lifecycle:` agree with its retention
+ * and legal holds? A bucket lifecycle rule acts on object age alone: it knows
+ * nothing of pins, holds or manifests. So every rule is checked against what
+ * Lifeboat promises to keep, and against S3's own rules and minimum storage
+ * durations. Problems refuse `backup` and `prune` (exit 2); notes are advice.
+ *
+ * Not checked: the count rules (`keepMonthly: 12`…), whose reach depends on
+ * which backups exist, and pins, which live in the repository. Both are
+ * reasons to keep expiration well beyond the longest rule.
+ */
+import { PlanError } from '../errors.js';
+import { formatDuration } from '../duration.js';
+import { formatPath } from '../plan/problems.js';
+import type { DestinationPlan, LegalHold, LifecycleClass, LifecyclePolicy, Plan } from '../plan/types.js';
+import { LIFECYCLE_CLASSES } from '../plan/types.js';
+import { holdEndsAt, holdIsActive, holdStartsAt, holdStopsAt } from './holds.js';
+
+const DAY = 86_400_000;
+
+type StorageClass = 'STANDARD' | LifecycleClass;
+
+/** Days S3 bills an object in a class however early it leaves (its "minimum storage duration"). */
+export const MINIMUM_STORAGE_DAYS: Record<StorageClass, number> = {
+  STANDARD: 0,
+  STANDARD_IA: 30,
+  INTELLIGENT_TIERING: 0,
+  ONEZONE_IA: 30,
+  GLACIER_IR: 90,
+  GLACIER: 90,
+  DEEP_ARCHIVE: 180,
+};
+
+/** Classes whose objects cannot be read without a restore request that takes hours. */
+export const ARCHIVE_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
+
+/** S3 moves objects only down this list ("waterfall"), and never from ONEZONE_IA to GLACIER_IR. */
+const WATERFALL: readonly StorageClass[] = ['STANDARD', ...LIFECYCLE_CLASSES];
+
+/** The objects an unscoped rule would also reach, in a person's words. */
+const CATALOG_OBJECTS = 'manifest.json, pin.json, the repository marker lifeboat.json and the run journal under runs/';
+
+export interface PlanCheck {
+  /** Contradictions: each one sentence; any of them refuses backup and prune. */
+  problems: string[];
+  /** Worth knowing, not wrong. */
+  notes: string[];
+}
+
+/** Every contradiction between the plan's lifecycle rules and what it keeps, as of `now`. */
+export function checkPlan(plan: Plan, now: Date): PlanCheck {
+  const problems = new Set<string>();
+  const notes = new Set<string>();
+  const at = (path: PropertyKey[]) => `${plan.file}: ${formatPath(path)}`;
+
+  plan.legalHolds.forEach((hold, i) => {
+    if (!holdIsActive(hold, now)) notes.add(`${at(['legalHolds', i])}: the hold on ${hold.component} (${hold.reason}) ended on ${hold.until} and keeps nothing now`);
+  });
+
+  for (const [key, rule] of Object.entries(plan.lifecycle)) {
+    const path = ['lifecycle', key];
+    const targets = Object.values(plan.destinations).filter((d) => d.name === key || d['bucket'] === key);
+    for (const destination of targets) {
+      if (destination.type !== 's3') {
+        notes.add(
+          `${at(path)}: destination '${destination.name}' is type ${destination.type}; only S3 buckets have lifecycle rules, so this rule is checked against the plan but nothing applies it there`,
+        );
+      }
+      const initial = initialClass(destination);
+      for (const problem of tierProblems(rule, initial)) problems.add(`${at([...path, ...problem.path])}: ${problem.sentence}`);
+    }
+    if (rule.scope === 'bucket') {
+      const problem = scopeProblem(rule);
+      if (problem) problems.add(`${at(path)}: ${problem}`);
+    }
+    if (rule.expireDays !== undefined) {
+      for (const destination of targets) {
+        for (const sentence of expiryProblems(plan, rule, rule.expireDays, destination, now)) problems.add(`${at([...path, 'expireDays'])}: ${sentence}`);
+      }
+    }
+    for (const destination of targets) for (const note of pruneFeeNotes(plan, rule, destination)) notes.add(`${at(path)}: ${note}`);
+  }
+  return { problems: [...problems], notes: [...notes] };
+}
+
+/** Throws the problems as a PlanError (exit 2): what `backup` and `prune` call before they start. */
+export function assertPlanAgrees(plan: Plan, now: Date): PlanCheck {
+  const check = checkPlan(plan, now);
+  if (check.problems.length > 0) throw new PlanError(check.problems);
+  return check;
+}
+
+/** The class objects are written in: an s3 destination's `storageClass`, else STANDARD. */
+function initialClass(destination: DestinationPlan): StorageClass {
+  const written = destination['storageClass'];
+  return typeof written === 'string' && (WATERFALL as readonly string[]).includes(written) ? (written as StorageClass) : 'STANDARD';
+}
+
+/** Day order, S3's waterfall and 30-day IA rule, and minimum storage durations counted from the previous tier. */
+function tierProblems(rule: LifecyclePolicy, initial: StorageClass): Array<{ path: PropertyKey[]; sentence: string }> {
+  const found: Array<{ path: PropertyKey[]; sentence: string }> = [];
+  let tier: { class: StorageClass; since: number; path?: PropertyKey[] } = { class: initial, since: 0 };
+  const leaving = (day: number, what: string, path: PropertyKey[]) => {
+    const stayed = day - tier.since;
+    const minimum = MINIMUM_STORAGE_DAYS[tier.class];
+    if (stayed >= minimum) return;
+    const entered = tier.path ? `moving to it at day ${tier.since}` : `being written in it`;
+    found.push({
+      path,
+      sentence: `${what} at day ${day}, ${stayed} day${stayed === 1 ? '' : 's'} after ${entered}; S3 bills ${tier.class} for at least ${minimum} days, so every object would pay an early-deletion fee; make it day ${tier.since + minimum} or later`,
+    });
+  };
+
+  rule.transitions.forEach((transition, i) => {
+    const path = ['transitions', i];
+    const previous = rule.transitions[i - 1];
+    if (previous && transition.days <= previous.days) {
+      found.push({ path: [...path, 'days'], sentence: `day ${transition.days} is not after day ${previous.days} of the transition before it; list transitions in increasing day order` });
+      return;
+    }
+    const from = WATERFALL.indexOf(tier.class);
+    const to = WATERFALL.indexOf(transition.class);
+    if (to <= from || (tier.class === 'ONEZONE_IA' && transition.class === 'GLACIER_IR')) {
+      const written = tier.path ? `objects are in ${tier.class} by then` : `objects are written as ${tier.class}`;
+      found.push({ path: [...path, 'class'], sentence: `${written} and S3 cannot move them to ${transition.class}; objects only move down ${WATERFALL.join(', ')}` });
+      return;
+    }
+    if ((transition.class === 'STANDARD_IA' || transition.class === 'ONEZONE_IA') && transition.days < 30) {
+      found.push({ path: [...path, 'days'], sentence: `S3 moves objects to ${transition.class} only once they are 30 days old; make it day 30 or later` });
+    }
+    leaving(transition.days, `objects leave ${tier.class} for ${transition.class}`, [...path, 'days']);
+    tier = { class: transition.class, since: transition.days, path };
+  });
+  if (rule.expireDays !== undefined) {
+    const last = rule.transitions.at(-1);
+    if (last && rule.expireDays <= last.days) {
+      found.push({ path: ['expireDays'], sentence: `objects expire at day ${rule.expireDays}, before the transition to ${last.class} at day ${last.days} could happen; expire later or drop the transition` });
+    } else {
+      leaving(rule.expireDays, `objects are deleted from ${tier.class}`, ['expireDays']);
+    }
+  }
+  return found;
+}
+
+/** An unscoped rule that archives or expires would take the catalog with it. */
+function scopeProblem(rule: LifecyclePolicy): string | undefined {
+  const archives = rule.transitions.filter((t) => ARCHIVE_CLASSES.includes(t.class));
+  const actions = [
+    ...(archives.length > 0 ? [`moves every object${rule.prefix ? ` under ${rule.prefix}` : ''} to ${archives.map((t) => `${t.class} (day ${t.days})`).join(' and ')}`] : []),
+    ...(rule.expireDays !== undefined ? [`${archives.length > 0 ? 'deletes it' : `deletes every object${rule.prefix ? ` under ${rule.prefix}` : ''}`} at day ${rule.expireDays}`] : []),
+  ];
+  if (actions.length === 0) return undefined;
+  const harm = [
+    ...(archives.length > 0 ? ['Lifeboat could no longer read its catalog without an archive restore'] : []),
+    ...(rule.expireDays !== undefined ? ['a manifest could vanish while its artifacts or pins remain, or outlive them'] : []),
+  ];
+  return `scope bucket ${actions.join(' and ')}, including ${CATALOG_OBJECTS}: ${harm.join('; ')}; set scope: artifacts (Lifeboat tags artifact objects lifeboat-kind=artifact and the rule filters on that tag)`;
+}
+
+/** The key prefix a component's objects have in a destination (S3 `prefix` included). */
+function componentKeyPrefix(destination: DestinationPlan, component: string): string {
+  const raw = destination['prefix'];
+  const base = typeof raw === 'string' ? raw.replace(/^\/+|\/+$/g, '') : '';
+  return `${base === '' ? '' : `${base}/`}${component}/`;
+}
+
+/** Whether a rule limited to `prefix` can reach a component's objects. */
+function reaches(rule: LifecyclePolicy, destination: DestinationPlan, component: string): boolean {
+  if (rule.prefix === undefined) return true;
+  const keys = componentKeyPrefix(destination, component);
+  return keys.startsWith(rule.prefix) || rule.prefix.startsWith(keys);
+}
+
+/** The lifecycle rules (by plan key) that act on a component's objects in a destination. */
+export function lifecycleRulesFor(plan: Plan, destinationName: string, component: string): Array<{ key: string; rule: LifecyclePolicy }> {
+  const destination = plan.destinations[destinationName];
+  if (!destination) return [];
+  return Object.entries(plan.lifecycle)
+    .filter(([key, rule]) => (destination.name === key || destination['bucket'] === key) && reaches(rule, destination, component))
+    .map(([key, rule]) => ({ key, rule }));
+}
+
+/** Components stored in `destination` that the rule reaches. */
+function componentsIn(plan: Plan, rule: LifecyclePolicy, destination: DestinationPlan) {
+  return Object.values(plan.components).filter((c) => c.destinations.includes(destination.name) && reaches(rule, destination, c.name));
+}
+
+/** Expiration shorter than a retention `within`, or than what an active legal hold still needs. */
+function expiryProblems(plan: Plan, rule: LifecyclePolicy, expireDays: number, destination: DestinationPlan, now: Date): string[] {
+  const found: string[] = [];
+  const deletes = `S3 deletes objects in ${destination.name} after ${expireDays} days`;
+  for (const component of componentsIn(plan, rule, destination)) {
+    const within = component.retention[destination.name]?.within;
+    if (within !== undefined && expireDays * DAY < within) {
+      found.push(
+        `${deletes}, but components.${component.name}.retention.${destination.name} keeps backups within ${formatDuration(within)}; raise expireDays to at least ${Math.ceil(within / DAY)} or shorten within`,
+      );
+    }
+    for (const hold of plan.legalHolds) {
+      if (hold.component !== component.name || !holdIsActive(hold, now)) continue;
+      const oldest = oldestHeldTime(hold, now);
+      const needed = Math.ceil((holdEndsAt(hold) - oldest) / DAY);
+      if (expireDays < needed) {
+        found.push(
+          `${deletes}, but the legal hold on ${component.name} (${hold.reason}) keeps ${heldWhat(hold, now)} until ${hold.until}; that needs expireDays of at least ${needed}`,
+        );
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The earliest backup time the hold must protect from expiration: its `from`;
+ * without one, today's backup (or the last one in range, if the range ended).
+ * Backups older than that may already have been expired; the check cannot
+ * know, so it asks only for what a plan can still promise.
+ */
+function oldestHeldTime(hold: LegalHold, now: Date): number {
+  const start = holdStartsAt(hold);
+  if (start !== undefined) return start;
+  const stop = holdStopsAt(hold);
+  return stop === undefined ? now.getTime() : Math.min(now.getTime(), stop);
+}
+
+function heldWhat(hold: LegalHold, now: Date): string {
+  if (hold.from !== undefined) return `backups from ${hold.from}`;
+  const stop = holdStopsAt(hold);
+  if (stop !== undefined && stop < now.getTime()) return `backups up to ${hold.to}`;
+  return 'backups taken today';
+}
+
+/** Prune deleting backups soon after a transition makes each of them pay an early-deletion fee: a cost, not a contradiction. */
+function pruneFeeNotes(plan: Plan, rule: LifecyclePolicy, destination: DestinationPlan): string[] {
+  const found: string[] = [];
+  for (const component of componentsIn(plan, rule, destination)) {
+    const within = component.retention[destination.name]?.within;
+    if (within === undefined) continue;
+    const days = within / DAY;
+    const tier = rule.transitions.filter((t) => t.days <= days).at(-1);
+    if (!tier) continue;
+    const minimum = MINIMUM_STORAGE_DAYS[tier.class];
+    if (days - tier.days < minimum) {
+      found.push(
+        `components.${component.name}.retention.${destination.name} lets prune delete backups once they are ${formatDuration(within)} old, ${within === tier.days * DAY ? 'the day' : `${formatDuration(within - tier.days * DAY)} after`} they move to ${tier.class} at day ${tier.days}; S3 bills ${tier.class} for ${minimum} days, so each pruned backup pays an early-deletion fee`,
+      );
+    }
+  }
+  return found;
+}

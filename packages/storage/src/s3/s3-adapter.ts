@@ -1,0 +1,321 @@
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type DeleteObjectsCommandOutput,
+  type ListObjectsV2CommandOutput,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import {
+  LifeboatError,
+  NotFoundError,
+  UsageError,
+  describeError,
+  formatBytes,
+  type ByteRange,
+  type PutOptions,
+  type StorageAdapter,
+  type StoredObject,
+} from '@lifeboat/core';
+import { assertValidKey, assertValidPrefix } from '../key.js';
+import { PREFIX_RULES, isValidKey, normalizePrefix } from './prefix.js';
+import { MAX_OBJECT_BYTES, MAX_PARTS, partSizeFor, queueSizeFor } from './part-size.js';
+import { httpStatus, s3ErrorCode, s3Explanation, s3Failure, s3Reason } from './s3-error.js';
+
+/**
+ * Storage classes a destination may write. All of them can be read at once:
+ * archive classes (GLACIER, DEEP_ARCHIVE) need a restore request before a read,
+ * which would lock the catalog (manifests) away; they are reached through
+ * lifecycle transitions instead, which can spare the manifests.
+ */
+export const S3_STORAGE_CLASSES = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR'] as const;
+export type S3StorageClass = (typeof S3_STORAGE_CLASSES)[number];
+
+export const S3_SERVER_SIDE_ENCRYPTION = ['AES256', 'aws:kms'] as const;
+export type S3ServerSideEncryption = (typeof S3_SERVER_SIDE_ENCRYPTION)[number];
+
+export interface S3StorageOptions {
+  bucket: string;
+  /** Folder inside the bucket holding the repository, e.g. `civicq/prod`. */
+  prefix?: string;
+  region: string;
+  /** S3-compatible stores (MinIO, R2, Ceph): their URL. */
+  endpoint?: string;
+  /** Bucket in the path rather than the host name; defaults to true with an `endpoint`. */
+  forcePathStyle?: boolean;
+  storageClass?: S3StorageClass;
+  sse?: S3ServerSideEncryption;
+  /** KMS key (id, ARN or alias) for `sse: aws:kms`; required with it, refused without. */
+  kmsKeyId?: string;
+  /** Attempts per request, retried with the SDK's standard backoff on throttling and 5xx. Default 5. */
+  maxAttempts?: number;
+  /**
+   * Further `S3Client` settings, for code only, never from the plan (tests
+   * hand in credentials for a local server this way). The options above win.
+   */
+  clientConfig?: S3ClientConfig;
+  /** A ready client (tests); `region`, `endpoint`… and `clientConfig` are then ignored. */
+  client?: S3Client;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+/** DeleteObjects takes at most 1,000 keys. */
+const DELETE_BATCH = 1000;
+/** Per-key delete failures named in the message; the rest are counted. */
+const NAMED_FAILURES = 5;
+
+/**
+ * A destination in an S3 bucket (or an S3-compatible store): key `a/b` is the
+ * object `<prefix>/a/b`. Credentials come only from the AWS default chain
+ * (environment, profile, SSO, container or instance role), never from the plan.
+ */
+export class S3Storage implements StorageAdapter {
+  readonly bucket: string;
+  /** Without leading or trailing `/`; empty for the bucket's root. */
+  readonly prefix: string;
+  readonly description: string;
+  readonly #client: S3Client;
+  readonly #objectParams: { StorageClass?: S3StorageClass; ServerSideEncryption?: S3ServerSideEncryption; SSEKMSKeyId?: string };
+  #bucketSeen = false;
+
+  constructor(options: S3StorageOptions) {
+    this.bucket = options.bucket;
+    this.prefix = destinationPrefix(options.prefix ?? '', options.bucket);
+    this.description = `s3://${this.bucket}${this.prefix === '' ? '' : `/${this.prefix}`}`;
+    assertEncryption(options, this.description);
+    this.#objectParams = {
+      ...(options.storageClass !== undefined && { StorageClass: options.storageClass }),
+      ...(options.sse !== undefined && { ServerSideEncryption: options.sse }),
+      ...(options.kmsKeyId !== undefined && { SSEKMSKeyId: options.kmsKeyId }),
+    };
+    this.#client = options.client ?? new S3Client(clientConfig(options));
+  }
+
+  async put(key: string, body: Readable, opts: PutOptions = {}): Promise<StoredObject> {
+    const target = this.#url(key);
+    if (opts.expectedBytes !== undefined && opts.expectedBytes > MAX_OBJECT_BYTES) {
+      body.destroy();
+      throw new LifeboatError(`cannot write ${target}: ${formatBytes(opts.expectedBytes)} is more than the 5 TiB S3 allows in one object`);
+    }
+    const partSize = partSizeFor(opts.expectedBytes);
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const upload = new Upload({
+      client: this.#client,
+      params: { Bucket: this.bucket, Key: this.#objectKey(key), Body: counter, ...this.#objectParams },
+      partSize,
+      queueSize: queueSizeFor(partSize),
+      // We abort the multipart upload ourselves, once every part in flight has
+      // settled, so that put rejects only when no part is left behind.
+      leavePartsOnError: true,
+    });
+
+    // The first failure is the cause; the other side then fails only because of it.
+    let failure: { from: 'body' | 'upload'; error: unknown } | undefined;
+    body.once('error', (error) => (failure ??= { from: 'body', error }));
+    const uploading = upload.done().catch((error: unknown) => {
+      failure ??= { from: 'upload', error };
+      counter.destroy(); // unblocks the body, which would otherwise wait for a reader forever
+    });
+    // An abort destroys the body and the counter; lib-storage then stops reading and settles.
+    const feeding = pipeline(body, counter, { signal: opts.signal }).catch((error: unknown) => {
+      failure ??= { from: 'body', error };
+    });
+    await Promise.all([uploading, feeding]);
+    if (failure === undefined) return { key, bytes, modifiedAt: new Date() };
+
+    const { from, error } = failure;
+    const reason = from === 'body' ? describeError(error) : uploadReason(partSize, error);
+    const leftOver = await this.#abortMultipart(upload.uploadId, key);
+    if (leftOver !== undefined) {
+      throw new LifeboatError(
+        `cannot write ${target}: ${reason}; aborting its multipart upload also failed (${leftOver}), ` +
+          'so its parts stay stored and billed until a lifecycle rule aborts incomplete uploads',
+        undefined,
+        { cause: from === 'body' ? error : undefined },
+      );
+    }
+    // Body errors and aborts reject as they are; only S3's failures become sentences.
+    throw from === 'body' ? error : new LifeboatError(`cannot write ${target}: ${reason}`);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const target = this.#url(key);
+    const header = range === undefined ? undefined : rangeHeader(range, target);
+    try {
+      const { Body } = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#objectKey(key), Range: header }));
+      if (!(Body instanceof Readable)) throw new LifeboatError(`cannot read ${target}: S3 sent no readable body`);
+      return Body;
+    } catch (err) {
+      if (s3ErrorCode(err) === 'NoSuchKey') throw new NotFoundError(key, this.description);
+      throw s3Failure('read', target, err);
+    }
+  }
+
+  async head(key: string): Promise<StoredObject | undefined> {
+    const target = this.#url(key);
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.#objectKey(key) }));
+      return { key, bytes: out.ContentLength ?? 0, modifiedAt: out.LastModified ?? new Date(0) };
+    } catch (err) {
+      if (httpStatus(err) !== 404) throw s3Failure('read', target, err);
+      // HEAD says only "404": a missing bucket must not pass for a missing object.
+      await this.#assertBucketExists(target);
+      return undefined;
+    }
+  }
+
+  async *list(prefix: string): AsyncGenerator<StoredObject> {
+    assertValidPrefix(prefix, this.description);
+    const root = this.#objectKey('');
+    const target = `${this.description}/${prefix}`.replace(/\/$/, '');
+    let token: string | undefined;
+    do {
+      let page: ListObjectsV2CommandOutput;
+      try {
+        page = await this.#client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token }),
+        );
+      } catch (err) {
+        throw s3Failure('list', target, err);
+      }
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(root.length);
+        // Folder markers (`a/b/`) and other objects we could not have written are not objects of ours.
+        if (key === undefined || !object.Key?.startsWith(root) || !isValidKey(key)) continue;
+        yield { key, bytes: object.Size ?? 0, modifiedAt: object.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) this.#url(key); // every key is valid before anything goes
+    const unique = [...new Set(keys)];
+    const failed: string[] = [];
+    for (let start = 0; start < unique.length; start += DELETE_BATCH) {
+      const batch = unique.slice(start, start + DELETE_BATCH);
+      let errors: NonNullable<DeleteObjectsCommandOutput['Errors']>;
+      try {
+        const out = await this.#client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((key) => ({ Key: this.#objectKey(key) })), Quiet: true },
+          }),
+        );
+        errors = out.Errors ?? [];
+      } catch (err) {
+        const what = batch.length === 1 ? `${this.description}/${batch[0]}` : `${batch.length} objects from ${this.description}`;
+        throw s3Failure('delete', what, err);
+      }
+      for (const error of errors) {
+        if (error.Code === 'NoSuchKey') continue; // deleting a missing key is fine
+        const key = error.Key?.slice(this.#objectKey('').length) ?? '(no key)';
+        const message = error.Message === undefined ? '' : `: ${error.Message.replace(/\.$/, '')}`;
+        failed.push(`${key} (${error.Code ?? 'error'}${message})`);
+      }
+    }
+    if (failed.length === 0) return;
+    const named = failed.slice(0, NAMED_FAILURES).join(', ');
+    const more = failed.length > NAMED_FAILURES ? ` and ${failed.length - NAMED_FAILURES} more` : '';
+    throw new LifeboatError(`cannot delete ${failed.length} of ${unique.length} objects from ${this.description}: ${named}${more}`);
+  }
+
+  /** `s3://bucket/prefix/key`, after checking the key. */
+  #url(key: string): string {
+    assertValidKey(key, this.description);
+    return `${this.description}/${key}`;
+  }
+
+  #objectKey(key: string): string {
+    return this.prefix === '' ? key : `${this.prefix}/${key}`;
+  }
+
+  /** Aborts a multipart upload left by a failed put; returns why that failed, if it did. */
+  async #abortMultipart(uploadId: string | undefined, key: string): Promise<string | undefined> {
+    if (uploadId === undefined) return undefined;
+    try {
+      await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.#objectKey(key), UploadId: uploadId }));
+      return undefined;
+    } catch (err) {
+      const code = s3ErrorCode(err);
+      if (code === 'NoSuchUpload') return undefined; // already gone
+      return code === undefined ? s3Reason(err) : `${code}: ${s3Reason(err)}`;
+    }
+  }
+
+  async #assertBucketExists(target: string): Promise<void> {
+    if (this.#bucketSeen) return;
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      this.#bucketSeen = true;
+    } catch (err) {
+      const status = httpStatus(err);
+      if (status === 404) throw new LifeboatError(`cannot read ${target}: the bucket does not exist (NoSuchBucket)`);
+      // Allowed to read objects but not to look at the bucket: the object is simply missing.
+      if (status !== 403) throw s3Failure('read', target, err);
+    }
+  }
+}
+
+/** Why an upload failed, with the S3 error code. */
+function uploadReason(partSize: number, err: unknown): string {
+  // lib-storage's own words for running out of parts name neither the cause nor the fix.
+  if (err instanceof Error && /Exceeded \d+ parts/.test(err.message)) {
+    return (
+      `the stream grew past ${formatBytes(partSize * MAX_PARTS)}, the most ${MAX_PARTS} parts of ${formatBytes(partSize)} ` +
+      'hold; give put its expected size (expectedBytes) so that parts can be larger'
+    );
+  }
+  return s3Explanation(err);
+}
+
+function clientConfig(options: S3StorageOptions): S3ClientConfig {
+  return {
+    ...options.clientConfig,
+    region: options.region,
+    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+    // Exponential backoff with jitter on throttling (SlowDown), 5xx and timeouts.
+    // Every request body is a Buffer (lib-storage cuts parts), so retries can resend it.
+    retryMode: 'standard',
+    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  };
+}
+
+function destinationPrefix(prefix: string, bucket: string): string {
+  const normalized = normalizePrefix(prefix);
+  if (normalized === undefined) {
+    throw new UsageError(`The prefix ${JSON.stringify(prefix)} of s3://${bucket} is not valid: expected ${PREFIX_RULES}.`);
+  }
+  return normalized;
+}
+
+function assertEncryption(options: S3StorageOptions, where: string): void {
+  if (options.sse === 'aws:kms' && (options.kmsKeyId === undefined || options.kmsKeyId === '')) {
+    throw new UsageError(`${where} uses sse: aws:kms and needs kmsKeyId, the KMS key (id, ARN or alias) to encrypt with.`);
+  }
+  if (options.sse !== 'aws:kms' && options.kmsKeyId !== undefined) {
+    throw new UsageError(`${where} has a kmsKeyId, which only applies with sse: aws:kms.`);
+  }
+}
+
+/** The HTTP Range header for an inclusive byte range. */
+function rangeHeader(range: ByteRange, target: string): string {
+  const { start, end } = range;
+  const valid = Number.isSafeInteger(start) && start >= 0 && (end === undefined || (Number.isSafeInteger(end) && end >= start));
+  if (!valid) throw new LifeboatError(`cannot read ${target}: the byte range ${JSON.stringify(range)} is not valid.`);
+  return `bytes=${start}-${end ?? ''}`;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { S3Storage } from './s3-adapter.js';
+import { s3StorageType, type S3Config } from './s3-type.js';
+
+const parse = (config: Record<string, unknown>) => s3StorageType.config.safeParse({ bucket: 'civicq-backups', region: 'us-west-2', ...config });
+const messages = (config: Record<string, unknown>) => parse(config).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+
+describe('s3StorageType', () => {
+  it('is type s3 on object storage', () => {
+    expect(s3StorageType).toMatchObject({ type: 's3', defaultMedium: 'object-storage' });
+  });
+
+  it('accepts the guide destination and creates s3://bucket/prefix', () => {
+    const parsed = parse({ prefix: 'civicq/prod', storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'alias/backups' });
+    expect(parsed.success).toBe(true);
+    const adapter = s3StorageType.create({ ...(parsed.data as S3Config), type: 's3', medium: 'object-storage', offsite: true }, { planDir: '/etc/lifeboat' });
+    expect(adapter).toBeInstanceOf(S3Storage);
+    expect(adapter.description).toBe('s3://civicq-backups/civicq/prod');
+  });
+
+  it.each(['ab', 'a'.repeat(64), 'Backups', 'civicq_backups', '-backups', 'backups.', 'civicq..backups', '192.168.1.1', 'xn--backups', 'backups-s3alias'])(
+    'refuses the bucket name %j',
+    (bucket) => {
+      expect(messages({ bucket })).toEqual([
+        'bucket: an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit',
+      ]);
+    },
+  );
+
+  it.each(['abc', 'civicq-backups', 'civicq.backups.2026', 'a'.repeat(63)])('accepts the bucket name %j', (bucket) => {
+    expect(parse({ bucket }).success).toBe(true);
+  });
+
+  it('refuses archive storage classes, saying where they belong', () => {
+    expect(messages({ storageClass: 'GLACIER' })?.[0]).toMatch(/^storageClass: one of STANDARD, .* \(archive classes such as GLACIER and DEEP_ARCHIVE are reached through lifecycle transitions/);
+    expect(parse({ storageClass: 'GLACIER_IR' }).success).toBe(true);
+  });
+
+  it('needs kmsKeyId exactly when sse is aws:kms', () => {
+    expect(messages({ sse: 'aws:kms' })).toEqual(['kmsKeyId: a KMS key id, ARN or alias (sse: aws:kms needs one)']);
+    expect(messages({ sse: 'AES256', kmsKeyId: 'alias/x' })).toEqual(['kmsKeyId: no kmsKeyId, or sse: aws:kms (a KMS key applies only to it)']);
+    expect(parse({ sse: 'AES256' }).success).toBe(true);
+    // The plan loader merges only the shape (dropping the check above); create() checks again.
+    expect(() => s3StorageType.create({ bucket: 'civicq-backups', region: 'us-west-2', sse: 'aws:kms', type: 's3', medium: 'object-storage', offsite: true }, { planDir: '/' })).toThrow(
+      's3://civicq-backups uses sse: aws:kms and needs kmsKeyId',
+    );
+  });
+
+  it('takes an http(s) endpoint without credentials in it, and a folder-like prefix', () => {
+    expect(parse({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }).success).toBe(true);
+    expect(messages({ endpoint: 'https://key:secret@minio.internal' })?.[0]).toMatch(/^endpoint: an http or https URL without a user or password/);
+    expect(parse({ endpoint: 'ftp://minio.internal' }).success).toBe(false);
+    expect(parse({ prefix: 'civicq/' }).success).toBe(true);
+    for (const prefix of ['/civicq', 'a//b', '../x', 'a\\b', '/']) expect(parse({ prefix }).success, prefix).toBe(false);
+  });
+
+  it('has no field for credentials', () => {
+    expect(Object.keys(s3StorageType.config.shape)).not.toContain('accessKeyId');
+    expect(Object.keys(s3StorageType.config.shape)).not.toContain('secretAccessKey');
+  });
+});

@@ -1,0 +1,157 @@
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { LifeboatError, UsageError, describeError, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
+import { ARTIFACT } from './archive.js';
+import { entryName, unsafeEntry } from './archive-path.js';
+import type { FilesConfig } from './config.js';
+import { readEntries, type ArchiveEntry } from './contents.js';
+import { extractArchive, type ExtractResult, type Restored } from './extract.js';
+
+interface Target {
+  root: string;
+  /** For messages. */
+  display: string;
+  inPlace: boolean;
+  /** Made by this restore (removed again if the restore fails). */
+  created: boolean;
+  /** Holds nothing: the archive can stream straight into it. */
+  empty: boolean;
+}
+
+/**
+ * `--to DIR` restores beside the originals (DIR is created 0700 when missing);
+ * `--in-place --yes` restores over them. Into an empty folder the archive
+ * streams straight in. Anywhere else it is first downloaded and verified, and
+ * its entries checked, before anything is touched: a damaged archive must not
+ * half-overwrite live configuration, and files already there are overwritten
+ * only with --yes.
+ */
+export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<RestoreOutcome> {
+  const { request, manifest } = ctx;
+  checkOwner(request.owner);
+  const target = await prepareTarget(ctx);
+  const extractOpts = { root: target.root, owner: request.owner, signal: ctx.signal };
+
+  let result: ExtractResult;
+  if (target.empty) {
+    ctx.step(`extracting backup ${manifest.id} into ${target.display}`);
+    try {
+      result = await extractArchive(await ctx.open(ARTIFACT), extractOpts);
+    } catch (err) {
+      if (target.created) await rm(target.root, { recursive: true, force: true });
+      const left = target.created ? `${target.root} was removed again` : `${target.root} holds a partial restore`;
+      throw new LifeboatError(`${describeError(err)}; ${left}`, err instanceof LifeboatError ? err.exitCode : undefined, { cause: err });
+    }
+  } else {
+    const spool = await mkdtemp(join(tmpdir(), 'lifeboat-files-'));
+    try {
+      const file = join(spool, 'files.tar');
+      ctx.step(`downloading and verifying ${ARTIFACT} before anything in ${target.display} is touched`);
+      await ctx.download(ARTIFACT, file);
+      const entries = await readEntries(createReadStream(file));
+      refuseUnsafe(entries);
+      const conflicts = target.inPlace ? [] : await existing(target.root, entries);
+      if (conflicts.length > 0 && !request.yes) {
+        const shown = conflicts.slice(0, 3).join(', ');
+        throw new UsageError(
+          `${target.root} already holds ${conflicts.length} of the ${entries.length} paths in backup ${manifest.id} (${shown}${conflicts.length > 3 ? ', …' : ''}); add --yes to overwrite them, or restore into an empty folder`,
+        );
+      }
+      const overwriting = target.inPlace ? ', overwriting what is there' : conflicts.length > 0 ? `, overwriting ${conflicts.length} existing paths` : '';
+      ctx.step(`extracting ${entries.length} entries of backup ${manifest.id} into ${target.display}${overwriting}`);
+      result = await extractArchive(createReadStream(file), extractOpts);
+    } finally {
+      await rm(spool, { recursive: true, force: true });
+    }
+  }
+
+  if (result.skipped.length > 0) {
+    ctx.warn(`skipped ${result.skipped.length} entries a restore does not create (devices, FIFOs): ${result.skipped.slice(0, 3).join(', ')}${result.skipped.length > 3 ? ', …' : ''}`);
+  }
+  ctx.step(`restored ${result.restored.files} files, ${result.restored.directories} folders, ${result.restored.symlinks} symlinks into ${target.display}`);
+  return { target: target.display, checks: compare(manifest.facts, result.restored) };
+}
+
+function checkOwner(owner: { uid: number; gid: number } | undefined): void {
+  const uid = process.getuid?.();
+  if (owner && uid !== undefined && uid !== 0 && owner.uid !== uid) {
+    throw new UsageError(`--owner ${owner.uid}:${owner.gid} needs root: only root can give files to another user (Lifeboat runs as uid ${uid})`);
+  }
+}
+
+async function prepareTarget(ctx: RestoreContext<FilesConfig>): Promise<Target> {
+  const { request, manifest } = ctx;
+  if (request.clean) {
+    throw new UsageError('--clean is not available for files restores; restore into an empty folder with --to, or over the original paths with --in-place --yes');
+  }
+  if (request.target !== undefined && request.targetDir !== undefined) throw new UsageError('give the folder to restore into once: --to or --to-dir, not both');
+  const to = request.target ?? request.targetDir;
+  if (request.inPlace) {
+    if (to !== undefined) throw new UsageError('--in-place restores over the original paths, so it takes no --to; use one or the other');
+    if (!request.yes) {
+      const paths = Array.isArray(manifest.facts.paths) ? (manifest.facts.paths as string[]) : [];
+      const shown = paths.length > 0 ? ` (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''})` : '';
+      throw new UsageError(`--in-place overwrites the original paths${shown} with backup ${manifest.id}; add --yes to confirm`);
+    }
+    return { root: '/', display: '/ (in place)', inPlace: true, created: false, empty: false };
+  }
+  if (to === undefined || to === '') {
+    throw new UsageError('restore of a files component needs --to DIR (a folder to restore into), or --in-place --yes to put the files back where they were');
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(to)) throw new UsageError(`--to for a files component is a folder; got ${to}`);
+  const root = resolve(to);
+  if (root === '/') throw new UsageError('--to / would restore over the original paths; say so with --in-place --yes');
+  let created = false;
+  try {
+    const st = await stat(root);
+    if (!st.isDirectory()) throw new UsageError(`--to ${root} is not a folder`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    created = true;
+  }
+  const empty = created || (await readdir(root)).length === 0;
+  return { root, display: root, inPlace: false, created, empty };
+}
+
+function refuseUnsafe(entries: readonly ArchiveEntry[]): void {
+  for (const entry of entries) {
+    const problem = unsafeEntry(entry);
+    if (problem) throw new LifeboatError(`refusing to restore: the archive holds an entry that ${problem}; nothing was extracted`);
+  }
+}
+
+/** Archive paths that already exist in the target (a folder where the archive has a folder is no conflict). */
+async function existing(root: string, entries: readonly ArchiveEntry[]): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const name = entryName(entry.path);
+    if (name === '' || seen.has(name)) continue;
+    seen.add(name);
+    const st = await lstat(join(root, name)).catch(() => undefined);
+    if (!st) continue;
+    if (entry.type === 'Directory' && st.isDirectory()) continue;
+    found.push(name);
+  }
+  return found;
+}
+
+/** Post-restore checks: what is on disk against what the backup recorded. */
+function compare(facts: Record<string, unknown>, restored: Restored): RestoreCheck[] {
+  const checks: RestoreCheck[] = [];
+  const rows: Array<[keyof Restored, string]> = [
+    ['files', 'files restored'],
+    ['bytes', 'bytes in restored files'],
+    ['directories', 'folders restored'],
+    ['symlinks', 'symlinks restored'],
+  ];
+  for (const [key, name] of rows) {
+    const expected = facts[key];
+    if (typeof expected !== 'number') continue;
+    checks.push({ name, expected, actual: restored[key], ok: expected === restored[key] });
+  }
+  return checks;
+}
