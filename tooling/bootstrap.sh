@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
-APT_PACKAGES=(postgresql postgresql-client redis-server redis-tools age)
+APT_PACKAGES=(postgresql postgresql-client redis-server redis-tools age openssl tmux)
 
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() {

@@ -95,13 +95,21 @@ describe('backup and restore of PostgreSQL through the runner', () => {
   test('restore refuses a target that already holds tables unless --clean --yes', async ({ pg: server, db }) => {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
     await query(url, server.password, 'CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 10) g');
-    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, tables: ['t'] }));
+    await ws.writePlan(
+      postgresPlan({
+        destinations: { local: join(ws.dir, 'repo') },
+        tables: ['t'],
+        extra: '    hooks:\n      beforeRestore: ["touch services-stopped"]\n',
+      }),
+    );
     const env = { TEST_DATABASE_URL: url };
     expect((await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
     await query(url, server.password, 'INSERT INTO t SELECT 100');
 
     const refused = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:TEST_DATABASE_URL'], { env, lockDir: ws.lockDir });
     expect(refused.exitCode).toBe(2);
+    // Refused before the beforeRestore hook (the guide's "stop the services") ran.
+    expect(await files(ws.dir)).not.toContain('services-stopped');
     expect(refused.stdout).toMatch(/already holds 1 tables, views or sequences; pass --clean --yes/);
     const unconfirmed = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:TEST_DATABASE_URL', '--clean'], { env, lockDir: ws.lockDir });
     expect(unconfirmed.exitCode).toBe(2);

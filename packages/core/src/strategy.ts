@@ -132,6 +132,11 @@ export interface Strategy<Config = unknown> {
   /** Facts about the source, or `ctx.unchanged(reason)` when there is nothing new to back up. */
   backup(ctx: BackupContext<Config>): Promise<SourceFacts | Unchanged>;
   restore(ctx: RestoreContext<Config>): Promise<RestoreOutcome>;
+  /**
+   * Refuses a restore request before anything happens — before the plan's
+   * beforeRestore hooks stop a service — e.g. a target that needs --yes.
+   */
+  preflight?(ctx: RestoreContext<Config>): Promise<void>;
   /** What a backup holds, without restoring it (`restore --list`). */
   contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
   /**

@@ -106,6 +106,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     const chosen = await selectBackup(ctx, selection);
     const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
 
+    await strategy.preflight?.(restoreContext(ctx, chosen, request));
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
     // Copies are tried in plan order; a damaged or unreadable one hands over to
     // the next. Single-transaction restores roll back, so a retry starts clean.

@@ -1,7 +1,7 @@
 import type { Strategy } from '@lifeboat/core';
 import { backupPostgres } from './backup.js';
 import { postgresConfig, type PostgresConfig } from './config.js';
-import { restorePostgres } from './restore.js';
+import { preflightPostgres, restorePostgres } from './restore.js';
 import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 
@@ -11,6 +11,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   config: postgresConfig,
   backup: backupPostgres,
   restore: restorePostgres,
+  preflight: preflightPostgres,
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
 };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LifeboatError, UsageError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
+import type pg from 'pg';
 import { ARTIFACT } from './backup.js';
 import type { PostgresConfig } from './config.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
@@ -63,38 +64,58 @@ async function resolveTarget(ctx: RestoreContext<PostgresConfig>): Promise<PgTar
   return pgTarget(url, '--to');
 }
 
-async function prepareDatabase(ctx: RestoreContext<PostgresConfig>, target: PgTarget, encoding: string | undefined): Promise<void> {
-  const { request } = ctx;
+/** What the target database holds now: missing, empty, or `relations` tables, views or sequences. */
+async function inspectTarget(admin: pg.Client, target: PgTarget): Promise<{ exists: boolean; relations: number }> {
+  const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database])).rowCount! > 0;
+  if (!exists) return { exists, relations: 0 };
+  const db = await connect(target);
+  try {
+    return { exists, relations: await userRelationCount(db) };
+  } finally {
+    await db.end();
+  }
+}
+
+/** A target that holds anything needs --clean --yes; refused before any hook stops a service. */
+function refuseUnconfirmed(request: RestoreContext<PostgresConfig>['request'], target: PgTarget, relations: number): void {
+  if (relations === 0) return;
+  if (!request.clean) {
+    throw new UsageError(
+      `database ${target.database} on ${target.host}:${target.port} already holds ${relations} tables, views or sequences; pass --clean --yes to drop and recreate it`,
+    );
+  }
+  if (!request.yes) {
+    throw new UsageError(`--clean drops database ${target.database} on ${target.host}:${target.port} and everything in it; add --yes to confirm`);
+  }
+}
+
+/** Runs before the plan's beforeRestore hooks: a bad --to or a missing --yes changes nothing. */
+export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
+  const target = await resolveTarget(ctx);
   const admin = await connect(withDatabase(target, 'postgres'));
   try {
-    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [target.database])).rowCount! > 0;
+    refuseUnconfirmed(ctx.request, target, (await inspectTarget(admin, target)).relations);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+async function prepareDatabase(ctx: RestoreContext<PostgresConfig>, target: PgTarget, encoding: string | undefined): Promise<void> {
+  const admin = await connect(withDatabase(target, 'postgres'));
+  try {
+    const { exists, relations } = await inspectTarget(admin, target);
+    refuseUnconfirmed(ctx.request, target, relations);
+    if (exists && relations === 0) return;
     if (exists) {
-      const db = await connect(target);
-      let relations: number;
-      try {
-        relations = await userRelationCount(db);
-      } finally {
-        await db.end();
+      const others = await admin.query<{ n: string }>('SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [target.database]);
+      const sessions = Number(others.rows[0]!.n);
+      if (sessions > 0) {
+        throw new LifeboatError(
+          `${sessions} other session(s) are connected to ${target.database}; stop the services that use it (hooks.beforeRestore) and try again`,
+        );
       }
-      if (relations > 0) {
-        if (!request.clean) {
-          throw new UsageError(
-            `database ${target.database} on ${target.host}:${target.port} already holds ${relations} tables, views or sequences; pass --clean --yes to drop and recreate it`,
-          );
-        }
-        if (!request.yes) {
-          throw new UsageError(`--clean drops database ${target.database} on ${target.host}:${target.port} and everything in it; add --yes to confirm`);
-        }
-        const others = await admin.query<{ n: string }>('SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [target.database]);
-        const sessions = Number(others.rows[0]!.n);
-        if (sessions > 0) {
-          throw new LifeboatError(
-            `${sessions} other session(s) are connected to ${target.database}; stop the services that use it (hooks.beforeRestore) and try again`,
-          );
-        }
-        ctx.step(`dropping database ${target.database}`);
-        await admin.query(`DROP DATABASE ${quoteIdent(target.database)}`);
-      } else return;
+      ctx.step(`dropping database ${target.database}`);
+      await admin.query(`DROP DATABASE ${quoteIdent(target.database)}`);
     }
     ctx.step(`creating database ${target.database}`);
     const enc = encoding && /^[A-Za-z0-9_]+$/.test(encoding) ? ` ENCODING '${encoding}'` : '';

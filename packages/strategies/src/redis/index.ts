@@ -1,15 +1,19 @@
-import { LifeboatError, type Strategy } from '@lifeboat/core';
-import { z } from 'zod';
+import type { Strategy } from '@lifeboat/core';
+import { backupRedis } from './backup.js';
+import { redisConfig, type RedisConfig } from './config.js';
+import { preflightRedis, redisContents, restoreRedis } from './restore.js';
+import { checkRedis } from './check.js';
+import { prepareRedisDrill } from './drill.js';
 
-// Placeholder replaced by the Redis strategy work in progress.
-export const redisStrategy: Strategy<unknown> = {
+export const redisStrategy: Strategy<RedisConfig> = {
   kind: 'redis',
-  summary: 'Redis RDB snapshots',
-  config: z.object({ url: z.string() }),
-  backup: async () => {
-    throw new LifeboatError('the redis strategy is not built yet');
-  },
-  restore: async () => {
-    throw new LifeboatError('the redis strategy is not built yet');
-  },
+  summary: 'Redis RDB snapshots over replication (like redis-cli --rdb) or BGSAVE, CRC64-checked; restored as dump.rdb or into a throwaway redis-server',
+  config: redisConfig,
+  backup: backupRedis,
+  restore: restoreRedis,
+  preflight: preflightRedis,
+  contents: redisContents,
+  check: checkRedis,
+  prepareDrill: prepareRedisDrill,
 };
+export type { RedisConfig };
