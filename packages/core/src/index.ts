@@ -24,6 +24,7 @@ export * from './process/child.js';
 export * from './process/hooks.js';
 export * from './ephemeral/postgres.js';
 export * from './ephemeral/redis.js';
+export * from './ephemeral/s3.js';
 export * from './engine/prune.js';
 export * from './retention/policy.js';
 export * from './retention/holds.js';

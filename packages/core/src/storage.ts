@@ -20,6 +20,12 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Size when known in advance (lets object stores pick part sizes). */
   expectedBytes?: number;
+  /**
+   * `artifact` for backup data, which lifecycle rules may move to cold tiers;
+   * anything else (manifests, the marker, the journal) must stay readable at
+   * once. S3 tags artifacts `lifeboat-kind=artifact` for lifecycle filters.
+   */
+  kind?: 'artifact';
 }
 
 /**

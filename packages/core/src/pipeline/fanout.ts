@@ -66,7 +66,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
     abort.signal.addEventListener('abort', onAbort, { once: true });
     const branch = { target, stream, dead: false, stored: undefined as unknown as Promise<{ bytes: number } | undefined> };
     branch.stored = target.adapter
-      .put(target.key, stream, { signal: own.signal })
+      .put(target.key, stream, { signal: own.signal, kind: 'artifact' })
       .catch((err: unknown) => {
         const wrapped = new LifeboatError(`writing to destination '${target.name}' failed: ${describeError(err)}`, undefined, { cause: err });
         branch.dead = true;
