@@ -1,15 +1,17 @@
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { LifeboatError } from '../errors.js';
 
 /**
  * age (https://age-encryption.org) through typage, the reference TypeScript
  * implementation, streamed in 64 KiB chunks: what Lifeboat writes, the stock
  * `age -d -i key.txt` reads. X25519 recipients only, so Debian's age 1.1 can
- * decrypt without plugins.
+ * decrypt without plugins. Loaded on first use, so runs without encryption do
+ * not pay for it at start-up.
  */
+const age = () => import('age-encryption');
 export async function encryptStream(recipients: string[]): Promise<Duplex> {
+  const { Encrypter } = await age();
   const encrypter = new Encrypter();
   for (const recipient of recipients) encrypter.addRecipient(recipient);
   const input = new PassThrough();
@@ -23,11 +25,15 @@ export async function encryptStream(recipients: string[]): Promise<Duplex> {
  * the header has been read; a wrong key or a damaged header errors it.
  */
 export function decryptStream(identities: string[], what: string): Duplex {
-  const decrypter = new Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity);
   const input = new PassThrough();
   const output = new PassThrough();
-  decrypter.decrypt(Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>).then(
+  age()
+    .then(({ Decrypter }) => {
+      const decrypter = new Decrypter();
+      for (const identity of identities) decrypter.addIdentity(identity);
+      return decrypter.decrypt(Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>);
+    })
+    .then(
     (plain) => {
       const readable = Readable.fromWeb(plain as unknown as WebReadableStream<Uint8Array>);
       readable.on('error', (err) => output.destroy(new LifeboatError(`cannot decrypt ${what}: ${err.message}`)));
@@ -52,6 +58,7 @@ export function parseIdentities(text: string, field: string): string[] {
 
 /** A new X25519 identity and its recipient, as `age-keygen` would make. */
 export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
+  const { generateX25519Identity, identityToRecipient } = await age();
   const identity = await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
 }

@@ -2,7 +2,7 @@ import { ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext,
 import { checkCustom, checkPlain } from './check.js';
 import type { PostgresConfig } from './config.js';
 import { connect, connectionError, pgTarget } from './connection.js';
-import { collectFacts } from './facts.js';
+import { assertTablesExist, collectFacts, exactCounts } from './facts.js';
 import { checkDumpVersion, serverMajor, toolMajor, toolPath } from './tools.js';
 
 export const ARTIFACT = { custom: 'database.dump', plain: 'database.sql.gz' } as const;
@@ -22,7 +22,8 @@ export async function backupPostgres(ctx: BackupContext<PostgresConfig>): Promis
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const snapshot = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]!.id;
-    const facts = await collectFacts(client, config.verify.tables);
+    const facts = await collectFacts(client, []);
+    await assertTablesExist(client, config.verify.tables, facts.database);
     const dumpMajor = await toolMajor('pg_dump', config.binDir, env);
     checkDumpVersion(dumpMajor, facts.serverVersion, serverMajor(facts.serverVersionNum), config.binDir);
 
@@ -38,11 +39,20 @@ export async function backupPostgres(ctx: BackupContext<PostgresConfig>): Promis
     });
     const dump = spawnSource(toolPath('pg_dump', config.binDir), args, { env, signal: ctx.signal });
     const name = ARTIFACT[config.format];
-    const artifact = await ctx.storeArtifact(name, dump, {
+    // The exact counts run in the snapshot's own transaction while pg_dump reads
+    // the same snapshot on its connection: same figures, no added wall time.
+    const counting = exactCounts(client, config.verify.tables, facts.database);
+    const storing = ctx.storeArtifact(name, dump, {
       format: config.format === 'custom' ? 'pg_dump custom archive (pg_restore)' : 'pg_dump plain SQL (psql)',
       compress: config.format === 'plain',
       expectedBytes: undefined,
     });
+    // Both settle before anything is thrown: a failure must not leave the other writing.
+    const [counted, stored] = await Promise.allSettled([counting, storing]);
+    if (stored.status === 'rejected') throw stored.reason;
+    if (counted.status === 'rejected') throw counted.reason;
+    const artifact = stored.value;
+    facts.tables = counted.value;
     if (lost) throw lost;
     await client.query('COMMIT');
 

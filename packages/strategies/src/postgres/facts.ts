@@ -13,14 +13,21 @@ export interface PostgresFacts {
   estimatedRows: Record<string, number>;
 }
 
-/** Exact counts of `tables`; a listed table that does not exist is an error that names it. */
-export async function exactCounts(client: pg.Client, tables: string[], database: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
+/** A table listed in verify.tables that does not exist is an error that names it. */
+export async function assertTablesExist(client: pg.Client, tables: string[], database: string): Promise<void> {
   for (const table of tables) {
     const exists = await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [quoteQualified(table)]);
     if (!exists.rows[0]?.ok) {
       throw new Error(`verify.tables lists ${table}, which does not exist in database ${database}`);
     }
+  }
+}
+
+/** Exact counts of `tables` (checked to exist first). */
+export async function exactCounts(client: pg.Client, tables: string[], database: string): Promise<Record<string, number>> {
+  await assertTablesExist(client, tables, database);
+  const counts: Record<string, number> = {};
+  for (const table of tables) {
     const result = await client.query<{ n: string }>(`SELECT count(*)::bigint AS n FROM ${quoteQualified(table)}`);
     counts[table] = Number(result.rows[0]!.n);
   }

@@ -9,7 +9,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { LifeboatError, UsageError } from '@lifeboat/core';
-import { Redis } from 'ioredis';
+// Loaded when a Redis component runs, so other commands do not pay for it at start-up.
+import type { Redis } from 'ioredis';
 
 /** A resolved Redis address. */
 export interface RedisTarget {
@@ -129,6 +130,7 @@ export function redisProblem(err: unknown, target: RedisTarget, timeoutSeconds: 
  */
 export async function connectClient(target: RedisTarget, timeoutSeconds: number): Promise<Redis> {
   const timeoutMs = Math.round(timeoutSeconds * 1000);
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     host: target.host,
     port: target.port,

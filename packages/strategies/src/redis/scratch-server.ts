@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LifeboatError } from '@lifeboat/core';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /** Loading is bounded by the dataset, not by us; this only catches a server that hangs. */
 const LOAD_TIMEOUT_MS = 30 * 60 * 1000;
@@ -114,6 +114,7 @@ export async function startScratchRedis(rdbFile: string, opts: { env: Readonly<R
 
 /** A client once the server answers PING (it answers LOADING until the RDB is in memory), else undefined. */
 async function readyClient(socket: string): Promise<Redis | undefined> {
+  const { Redis } = await import('ioredis');
   const client = new Redis({ path: socket, protocol: 2, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
   client.on('error', () => {
     // Not there yet (no socket file, or still loading): the caller asks again.

@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import { alertSummary, type Alert } from './alert.js';
 import { ALERT_RETRY_DELAYS_MS, AttemptError, withRetries } from './retry.js';
@@ -23,6 +22,8 @@ export async function sendEmail(
   opts: { retryDelaysMs?: readonly number[] } = {},
 ): Promise<number> {
   checkSmtpUrl(smtpUrl);
+  // Loaded when an email is sent, not at every start-up.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     url: smtpUrl,
     connectionTimeout: SMTP_TIMEOUT_MS,
