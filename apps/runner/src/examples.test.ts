@@ -16,8 +16,19 @@ describe('the shipped example plans', () => {
     expect(database.verify).toEqual({ tables: ['users', 'questions', 'cities'] });
   });
 
-  it('demo.yaml backs up to two local folders', async () => {
+  it('demo.yaml backs up database, Redis and config, encrypted, to a local folder and an offsite S3 bucket', async () => {
     const plan = await loadPlan(example('demo.yaml'), createRegistry());
-    expect(plan.components.database!.destinations).toEqual(['primary', 'mirror']);
+    expect(Object.keys(plan.components)).toEqual(['database', 'cache', 'config']);
+    for (const c of Object.values(plan.components)) expect(c.destinations).toEqual(['primary', 'offsite']);
+    expect(plan.destinations.offsite).toMatchObject({ type: 's3', offsite: true, medium: 'object-storage' });
+    expect(plan.encryption?.recipients).toHaveLength(1);
+  });
+
+  it('civicq.yaml carries Redis and config rows, S3 offsite and encryption', async () => {
+    const plan = await loadPlan(example('civicq.yaml'), createRegistry());
+    expect(plan.components.redis).toMatchObject({ type: 'redis', schedule: { kind: 'cron', expression: '0 3 * * *' }, rto: 3_600_000 });
+    expect(plan.components.config).toMatchObject({ type: 'files', schedule: { kind: 'on-change' }, rpo: 0 });
+    expect(plan.destinations.second).toMatchObject({ type: 's3', bucket: 'civicq-backups', offsite: true });
+    expect(plan.rule321).toEqual({ copies: 3, media: 2, offsite: 1 });
   });
 });
