@@ -18,6 +18,7 @@ import { pruneCommand } from './commands/prune.js';
 import { pinCommand, unpinCommand } from './commands/pin.js';
 import { planCheckCommand } from './commands/plan-check.js';
 import { keysGenerateCommand } from './commands/keys.js';
+import { s3ApplyCommand, s3CheckCommand, s3PolicyCommand } from './commands/s3.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -221,6 +222,26 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .description('check that lifecycle rules agree with retention and legal holds (backup and prune check this too; exit 2 on a contradiction)')
     .option('--json', 'print problems and notes as JSON')
     .action(run(planCheckCommand));
+
+  // S3 buckets as code (issue 3): apply and check the plan's bucket settings, and print the IAM policy it needs.
+  const s3 = program.command('s3').description("the plan's s3 buckets: versioning, lifecycle, replication, public access, encryption, object lock");
+  s3.command('apply')
+    .description("make each s3 destination's bucket match the plan (idempotent; rules that are not Lifeboat's are kept)")
+    .argument('[destinations...]', 's3 destinations of the plan (default: all)')
+    .option('--dry-run', 'print what would change; change nothing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat s3 apply --dry-run\n  $ lifeboat s3 apply s3')
+    .action(run(s3ApplyCommand));
+  s3.command('check')
+    .description("compare each s3 destination's bucket with the plan (exit 3 on drift)")
+    .argument('[destinations...]', 's3 destinations of the plan (default: all)')
+    .option('--json', 'print the result as JSON')
+    .action(run(s3CheckCommand));
+  s3.command('policy')
+    .description('print the least IAM policy the plan needs (backups, restores, and apart: s3 apply)')
+    .argument('[destinations...]', 's3 destinations of the plan (default: all)')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat s3 policy > lifeboat-policy.json\n  $ aws iam put-role-policy --role-name lifeboat --policy-name lifeboat --policy-document file://lifeboat-policy.json')
+    .action(run(s3PolicyCommand));
 
   program
     .command('demo')

@@ -1,11 +1,13 @@
 import { Readable } from 'node:stream';
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, GetObjectTaggingCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { LifeboatError } from '@lifeboat/core';
 import { externalS3, startS3, type TestS3 } from '@lifeboat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageContract } from '../contract.js';
 import { failingBody, stallingBody } from '../contract/bodies.js';
 import { S3Storage, type S3StorageOptions } from './s3-adapter.js';
+import { desiredBucket } from './bucket-plan.js';
+import { readBucketState } from './bucket-state.js';
 
 const MiB = 1024 * 1024;
 /**
@@ -129,6 +131,38 @@ describe('S3Storage on s3rver', () => {
       const headError = await storage.head('db/x.dump').then(() => undefined, (err: unknown) => err);
       expect((headError as Error).message).toMatch(new RegExp(`^cannot read s3://${bucket}/lifeboat/test/db/x.dump: .* \\(Forbidden\\)$`));
     });
+  });
+
+  it('tags an artifact in its put and not a manifest; s3rver takes the header but drops the tag, hence the mocked tests', async () => {
+    const recording = client();
+    const sent: Array<string | undefined> = [];
+    recording.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { method?: string; headers?: Record<string, string> };
+        if (request.method === 'PUT') sent.push(request.headers?.['x-amz-tagging']);
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'recordTagging' },
+    );
+    const storage = onS3rver({ prefix: 'tagging', client: recording });
+    await storage.put('db/x/db.dump.age', body('artifact'), { kind: 'artifact' });
+    await storage.put('db/x/manifest.json', body('{}'));
+    expect(sent).toEqual(['lifeboat-kind=artifact', undefined]);
+    expect(await storage.head('db/x/db.dump.age')).toMatchObject({ bytes: 8 });
+    // GetObjectTagging works on s3rver, but it never stored the tag sent with the put.
+    const tags = await recording.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: 'tagging/db/x/db.dump.age' }));
+    expect(tags.TagSet).toEqual([]);
+    await storage.delete(['db/x/db.dump.age', 'db/x/manifest.json']);
+  });
+
+  it('s3rver lacks bucket encryption, lifecycle and replication: reading them is one sentence, hence the mocked tests', async () => {
+    // Versioning is no better: s3rver does not know ?versioning and answers with a bucket listing, which reads as "never enabled".
+    const desired = desiredBucket([{ name: 's3', config: { bucket, region: s3.region, endpoint: s3.endpoint } }]);
+    await expect(readBucketState(client(), desired)).rejects.toThrow(
+      new LifeboatError(
+        `cannot read the default encryption of s3://${bucket}: the store does not implement this request (S3-compatible stores often lack bucket settings) (NotImplemented)`,
+      ),
+    );
   });
 
   it('s3rver lacks AbortMultipartUpload and ListMultipartUploads, hence the mocked tests', async () => {

@@ -4,16 +4,20 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
+  GetObjectCommand,
+  InvalidObjectState,
   ListObjectsV2Command,
   PutObjectCommand,
+  RestoreObjectCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { LifeboatError, UsageError } from '@lifeboat/core';
+import { CopyUnusableError, LifeboatError, UsageError } from '@lifeboat/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { failingBody, stallingBody } from '../contract/bodies.js';
+import { ArchivedCopyError } from './archived-object.js';
 import { S3Storage, type S3StorageOptions } from './s3-adapter.js';
 
 const MiB = 1024 * 1024;
@@ -87,6 +91,77 @@ describe('S3Storage', () => {
       const input = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
       expect(input).not.toHaveProperty('StorageClass');
       expect(input).not.toHaveProperty('ServerSideEncryption');
+    });
+  });
+
+  describe('tags artifacts lifeboat-kind=artifact for lifecycle rules, in the upload itself', () => {
+    it('on a single-request put, and not on a manifest (mocked S3: s3rver drops the tags sent with a put)', async () => {
+      const { s3, storage } = mocked();
+      s3.on(PutObjectCommand).resolves({});
+      await storage.put('db/2026/02/x/db.dump.age', body('data'), { kind: 'artifact' });
+      await storage.put('db/2026/02/x/manifest.json', body('{}'));
+      const inputs = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+      expect(inputs[0]).toMatchObject({ Key: 'civicq/db/2026/02/x/db.dump.age', Tagging: 'lifeboat-kind=artifact' });
+      expect(inputs[1]).not.toHaveProperty('Tagging');
+    });
+
+    it('on CreateMultipartUpload, so no part of the object is ever untagged (mocked S3: s3rver drops the tags sent with a put)', async () => {
+      const { s3, storage } = mocked();
+      s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+      s3.on(UploadPartCommand).resolves({ ETag: '"etag"' });
+      s3.on(CompleteMultipartUploadCommand).resolves({});
+      await storage.put('db/big.dump.age', Readable.from([Buffer.alloc(20 * MiB, 1)]), { expectedBytes: 20 * MiB, kind: 'artifact' });
+      expect(s3.commandCalls(CreateMultipartUploadCommand)[0]?.args[0].input).toMatchObject({ Key: 'civicq/db/big.dump.age', Tagging: 'lifeboat-kind=artifact' });
+    });
+  });
+
+  describe('an archived artifact (GLACIER, DEEP_ARCHIVE) is thawed, and its copy unusable for now', () => {
+    const archived = (StorageClass: 'GLACIER' | 'DEEP_ARCHIVE') =>
+      new InvalidObjectState({ message: 'The operation is not valid for the object\'s storage class', $metadata: { httpStatusCode: 403 }, StorageClass });
+
+    it('asks S3 for a 7-day Standard restore and says when to come back (mocked S3: s3rver has no storage classes)', async () => {
+      const { s3, storage } = mocked();
+      s3.on(GetObjectCommand).rejects(archived('GLACIER'));
+      s3.on(RestoreObjectCommand).resolves({});
+      const error = await rejection(storage.get('db/2025/01/x/db.dump.age'));
+      // A CopyUnusableError, so a restore moves on to the next destination's copy.
+      expect(error).toBeInstanceOf(CopyUnusableError);
+      expect(error).toBeInstanceOf(ArchivedCopyError);
+      expect(error.name).toBe('ArchivedCopyError');
+      expect(error.message).toBe(
+        's3://backups/civicq/db/2025/01/x/db.dump.age is archived in GLACIER and cannot be read until S3 restores it; ' +
+          'Lifeboat asked S3 to restore it (Standard tier, readable for 7 days), which S3 expects to take 3–5 hours: ' +
+          'restore again once it has thawed, or from a destination with a warm copy',
+      );
+      expect(s3.commandCalls(RestoreObjectCommand)[0]?.args[0].input).toEqual({
+        Bucket: 'backups',
+        Key: 'civicq/db/2025/01/x/db.dump.age',
+        RestoreRequest: { Days: 7, GlacierJobParameters: { Tier: 'Standard' } },
+      });
+    });
+
+    it('says a restore already asked for is in progress (mocked S3: s3rver has no storage classes)', async () => {
+      const { s3, storage } = mocked();
+      s3.on(GetObjectCommand).rejects(archived('DEEP_ARCHIVE'));
+      s3.on(RestoreObjectCommand).rejects(serviceError('RestoreAlreadyInProgress', 409, 'Object restore is already in progress'));
+      const error = await rejection(storage.get('db/x.dump.age', { start: 0, end: 9 }));
+      expect(error).toBeInstanceOf(CopyUnusableError);
+      expect(error.message).toBe(
+        's3://backups/civicq/db/x.dump.age is archived in DEEP_ARCHIVE and cannot be read until S3 restores it; ' +
+          'a restore is already in progress (S3 expects up to 12 hours from the request): restore again once it has thawed, or from a destination with a warm copy',
+      );
+    });
+
+    it('says so when S3 refuses the restore request (mocked S3: s3rver has no storage classes)', async () => {
+      const { s3, storage } = mocked();
+      s3.on(GetObjectCommand).rejects(archived('GLACIER'));
+      s3.on(RestoreObjectCommand).rejects(serviceError('AccessDenied', 403, 'Access Denied'));
+      const error = await rejection(storage.get('db/x.dump.age'));
+      expect(error).toBeInstanceOf(CopyUnusableError);
+      expect(error.message).toBe(
+        's3://backups/civicq/db/x.dump.age is archived in GLACIER and cannot be read until S3 restores it; ' +
+          'asking S3 to restore it failed: access denied to the credentials from the AWS default chain (AccessDenied)',
+      );
     });
   });
 
@@ -251,6 +326,26 @@ describe('S3Storage retries (mocked S3 over HTTP: s3rver never throttles)', () =
     const storage = storageWith(requestHandler);
     expect(await storage.put('db/x.dump', body('hello'))).toMatchObject({ key: 'db/x.dump', bytes: 5 });
     expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(Array(3).fill('PUT /civicq/db/x.dump'));
+  });
+
+  it('sends the artifact tag as the x-amz-tagging header', async () => {
+    const { requests, requestHandler } = answering(ok);
+    await storageWith(requestHandler).put('db/x.dump.age', body('x'), { kind: 'artifact' });
+    expect(requests[0]?.headers).toMatchObject({ 'x-amz-tagging': 'lifeboat-kind=artifact' });
+  });
+
+  it("reads the storage class from S3's InvalidObjectState answer, then POSTs the restore request", async () => {
+    const invalidObjectState = {
+      status: 403,
+      body:
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidObjectState</Code>' +
+        "<Message>The operation is not valid for the object's storage class</Message><StorageClass>DEEP_ARCHIVE</StorageClass></Error>",
+    };
+    const { requests, requestHandler } = answering(invalidObjectState, { status: 202 });
+    const error = await rejection(storageWith(requestHandler).get('db/x.dump.age'));
+    expect(error).toBeInstanceOf(CopyUnusableError);
+    expect(error.message).toMatch(/^s3:\/\/backups\/civicq\/db\/x.dump.age is archived in DEEP_ARCHIVE .* Lifeboat asked S3 to restore it .* up to 12 hours/);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /civicq/db/x.dump.age', 'POST /civicq/db/x.dump.age']);
   });
 
   it('sends the storage class and encryption as headers', async () => {

@@ -7,10 +7,9 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  S3Client,
   type DeleteObjectsCommandOutput,
   type ListObjectsV2CommandOutput,
-  type S3ClientConfig,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import {
@@ -28,6 +27,9 @@ import { assertValidKey, assertValidPrefix } from '../key.js';
 import { PREFIX_RULES, isValidKey, normalizePrefix } from './prefix.js';
 import { MAX_OBJECT_BYTES, MAX_PARTS, partSizeFor, queueSizeFor } from './part-size.js';
 import { httpStatus, s3ErrorCode, s3Explanation, s3Failure, s3Reason } from './s3-error.js';
+import { ARTIFACT_TAGGING } from './artifact-tag.js';
+import { isArchivedError, thawArchived } from './archived-object.js';
+import { createS3Client, type S3Connection } from './s3-client.js';
 
 /**
  * Storage classes a destination may write. All of them can be read at once:
@@ -41,31 +43,18 @@ export type S3StorageClass = (typeof S3_STORAGE_CLASSES)[number];
 export const S3_SERVER_SIDE_ENCRYPTION = ['AES256', 'aws:kms'] as const;
 export type S3ServerSideEncryption = (typeof S3_SERVER_SIDE_ENCRYPTION)[number];
 
-export interface S3StorageOptions {
+export interface S3StorageOptions extends S3Connection {
   bucket: string;
   /** Folder inside the bucket holding the repository, e.g. `civicq/prod`. */
   prefix?: string;
-  region: string;
-  /** S3-compatible stores (MinIO, R2, Ceph): their URL. */
-  endpoint?: string;
-  /** Bucket in the path rather than the host name; defaults to true with an `endpoint`. */
-  forcePathStyle?: boolean;
   storageClass?: S3StorageClass;
   sse?: S3ServerSideEncryption;
   /** KMS key (id, ARN or alias) for `sse: aws:kms`; required with it, refused without. */
   kmsKeyId?: string;
-  /** Attempts per request, retried with the SDK's standard backoff on throttling and 5xx. Default 5. */
-  maxAttempts?: number;
-  /**
-   * Further `S3Client` settings, for code only, never from the plan (tests
-   * hand in credentials for a local server this way). The options above win.
-   */
-  clientConfig?: S3ClientConfig;
   /** A ready client (tests); `region`, `endpoint`… and `clientConfig` are then ignored. */
   client?: S3Client;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 5;
 /** DeleteObjects takes at most 1,000 keys. */
 const DELETE_BATCH = 1000;
 /** Per-key delete failures named in the message; the rest are counted. */
@@ -95,7 +84,7 @@ export class S3Storage implements StorageAdapter {
       ...(options.sse !== undefined && { ServerSideEncryption: options.sse }),
       ...(options.kmsKeyId !== undefined && { SSEKMSKeyId: options.kmsKeyId }),
     };
-    this.#client = options.client ?? new S3Client(clientConfig(options));
+    this.#client = options.client ?? createS3Client(options);
   }
 
   async put(key: string, body: Readable, opts: PutOptions = {}): Promise<StoredObject> {
@@ -114,7 +103,14 @@ export class S3Storage implements StorageAdapter {
     });
     const upload = new Upload({
       client: this.#client,
-      params: { Bucket: this.bucket, Key: this.#objectKey(key), Body: counter, ...this.#objectParams },
+      params: {
+        Bucket: this.bucket,
+        Key: this.#objectKey(key),
+        Body: counter,
+        ...this.#objectParams,
+        // Sent with the PutObject or CreateMultipartUpload itself, so no object is ever untagged.
+        ...(opts.kind === 'artifact' && { Tagging: ARTIFACT_TAGGING }),
+      },
       partSize,
       queueSize: queueSizeFor(partSize),
       // We abort the multipart upload ourselves, once every part in flight has
@@ -160,6 +156,7 @@ export class S3Storage implements StorageAdapter {
       return Body;
     } catch (err) {
       if (s3ErrorCode(err) === 'NoSuchKey') throw new NotFoundError(key, this.description);
+      if (isArchivedError(err)) throw await thawArchived(this.#client, { bucket: this.bucket, key: this.#objectKey(key), url: target }, err);
       throw s3Failure('read', target, err);
     }
   }
@@ -282,18 +279,6 @@ function uploadReason(partSize: number, err: unknown): string {
   return s3Explanation(err);
 }
 
-function clientConfig(options: S3StorageOptions): S3ClientConfig {
-  return {
-    ...options.clientConfig,
-    region: options.region,
-    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
-    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-    // Exponential backoff with jitter on throttling (SlowDown), 5xx and timeouts.
-    // Every request body is a Buffer (lib-storage cuts parts), so retries can resend it.
-    retryMode: 'standard',
-    maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-  };
-}
 
 function destinationPrefix(prefix: string, bucket: string): string {
   const normalized = normalizePrefix(prefix);

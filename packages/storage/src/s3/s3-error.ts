@@ -21,6 +21,7 @@ const REASONS: Record<string, string> = {
   ExpiredToken: 'the session credentials from the AWS default chain have expired',
   PermanentRedirect: 'the bucket is in another region than the one configured',
   SlowDown: 'S3 is throttling requests',
+  NotImplemented: 'the store does not implement this request (S3-compatible stores often lack bucket settings)',
   CredentialsProviderError:
     'no AWS credentials were found in the default chain (environment, shared config and credentials files, SSO, container or instance role)',
 };

@@ -54,6 +54,40 @@ describe('s3StorageType', () => {
     for (const prefix of ['/civicq', 'a//b', '../x', 'a\\b', '/']) expect(parse({ prefix }).success, prefix).toBe(false);
   });
 
+  it('takes the bucket settings s3 apply makes, all optional', () => {
+    const parsed = parse({
+      versioning: true,
+      keepNoncurrentDays: 60,
+      replication: { bucket: 'civicq-media-backup', region: 'us-east-1', roleArn: 'arn:aws:iam::123456789012:role/lifeboat-replication', storageClass: 'STANDARD_IA' },
+      objectLock: { mode: 'GOVERNANCE', days: 30 },
+      blockPublicAccess: true,
+      defaultEncryption: { algorithm: 'aws:kms', kmsKeyId: 'alias/backups' },
+    });
+    expect(parsed.error?.issues).toBeUndefined();
+    expect(parse({ defaultEncryption: 'AES256' }).success).toBe(true);
+    expect(parse({ defaultEncryption: { algorithm: 'AES256' } }).success).toBe(true);
+  });
+
+  it('says what is wrong with a bucket setting', () => {
+    const replication = { bucket: 'civicq-media-backup', region: 'us-east-1', roleArn: 'arn:aws:iam::123456789012:role/lifeboat-replication' };
+    expect(messages({ replication: { ...replication, roleArn: 'lifeboat-replication' } })).toEqual([
+      'replication.roleArn: an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-replication',
+    ]);
+    expect(messages({ replication: { ...replication, storageClass: 'DEEP_ARCHIVE' } })?.[0]).toMatch(/^replication.storageClass: one of STANDARD, .* so that manifests stay readable\)$/);
+    expect(messages({ replication: { bucket: 'civicq-media-backup' } })).toEqual([
+      'replication.region: an AWS region such as us-west-2',
+      'replication.roleArn: an IAM role ARN such as arn:aws:iam::123456789012:role/lifeboat-replication',
+    ]);
+    expect(messages({ objectLock: { mode: 'governance', days: 0 } })).toEqual([
+      'objectLock.mode: GOVERNANCE (users with s3:BypassGovernanceRetention may still delete) or COMPLIANCE (nobody may, not even root)',
+      'objectLock.days: a whole number of days, 1 or more',
+    ]);
+    expect(messages({ defaultEncryption: { algorithm: 'aws:kms' } })).toEqual([
+      'defaultEncryption: AES256, or { algorithm: aws:kms, kmsKeyId: <a KMS key id, ARN or alias> }',
+    ]);
+    expect(messages({ versioning: 'yes' })).toEqual(['versioning: true or false']);
+  });
+
   it('has no field for credentials', () => {
     expect(Object.keys(s3StorageType.config.shape)).not.toContain('accessKeyId');
     expect(Object.keys(s3StorageType.config.shape)).not.toContain('secretAccessKey');

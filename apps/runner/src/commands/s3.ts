@@ -1,0 +1,115 @@
+import { ExitCode, describeError } from '@lifeboat/core';
+import { bucketClient, iamPolicy, planBuckets, reconcileBucket, type BucketDiff, type DesiredBucket } from '@lifeboat/storage';
+import type { CommandContext } from '../main.js';
+
+/**
+ * `lifeboat s3 apply|check|policy`: the plan's s3 buckets as code. apply and
+ * check read each bucket and compare it with the plan (`reconcileBucket`);
+ * apply then puts what differs. A bucket that cannot be read is reported and
+ * the others still run.
+ */
+
+type Mode = 'apply' | 'dry-run' | 'check';
+
+/** One bucket in `s3 apply --json` / `s3 check --json`: documented in docs/s3.md. */
+interface BucketReport {
+  bucket: string;
+  destinations: string[];
+  /** apply: changed, unchanged, dry-run; check: ok, drift; both: blocked (the plan contradicts itself), failed. */
+  outcome: 'changed' | 'unchanged' | 'dry-run' | 'ok' | 'drift' | 'blocked' | 'failed';
+  changes: string[];
+  /** Settings apply put (versioning, encryption, publicAccessBlock, objectLock, lifecycle, replication). */
+  applied: string[];
+  problems: string[];
+  notes: string[];
+  error?: string;
+}
+
+export async function s3ApplyCommand(ctx: CommandContext, names: string[], opts: { dryRun?: boolean; json?: boolean }): Promise<number> {
+  return reconcile(ctx, names, opts.dryRun === true ? 'dry-run' : 'apply', opts.json === true);
+}
+
+export async function s3CheckCommand(ctx: CommandContext, names: string[], opts: { json?: boolean }): Promise<number> {
+  return reconcile(ctx, names, 'check', opts.json === true);
+}
+
+/** `lifeboat s3 policy [destination…]`: the IAM policy JSON on stdout (ready for aws iam put-role-policy), notes on stderr. */
+export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Promise<number> {
+  const plan = await ctx.loadPlan();
+  const { policy, notes } = iamPolicy(plan, names);
+  for (const note of notes) ctx.io.stderr.write(`lifeboat: note: ${note}\n`);
+  ctx.io.stdout.write(JSON.stringify(policy, null, 2) + '\n');
+  return ExitCode.ok;
+}
+
+async function reconcile(ctx: CommandContext, names: string[], mode: Mode, json: boolean): Promise<number> {
+  const plan = await ctx.loadPlan();
+  const buckets = planBuckets(plan, names);
+  const reports: BucketReport[] = [];
+  for (const desired of buckets) {
+    const report = await reconcileOne(desired, mode);
+    reports.push(report);
+    if (!json) print(ctx, report, mode);
+  }
+  if (json) ctx.io.stdout.write(JSON.stringify(reports, null, 2) + '\n');
+  return exitCode(reports, mode);
+}
+
+async function reconcileOne(desired: DesiredBucket, mode: Mode): Promise<BucketReport> {
+  const base = { bucket: desired.bucket, destinations: desired.destinations };
+  // The plan contradicts itself for this bucket: nothing to compare it with until it is fixed.
+  if (desired.problems.length > 0) return { ...base, outcome: 'blocked', changes: [], applied: [], problems: desired.problems, notes: [] };
+  let diff: BucketDiff;
+  let applied: string[];
+  try {
+    ({ diff, applied } = await reconcileBucket(bucketClient(desired), desired, { dryRun: mode !== 'apply' }));
+  } catch (err) {
+    return { ...base, outcome: 'failed', changes: [], applied: [], problems: [], notes: [], error: describeError(err) };
+  }
+  const changes = diff.changes.map((c) => c.sentence);
+  const outcome: BucketReport['outcome'] = diff.blocked
+    ? 'blocked'
+    : mode === 'check'
+      ? changes.length > 0 || diff.problems.length > 0
+        ? 'drift'
+        : 'ok'
+      : changes.length === 0
+        ? 'unchanged'
+        : mode === 'dry-run'
+          ? 'dry-run'
+          : 'changed';
+  return { ...base, outcome, changes, applied, problems: diff.problems, notes: diff.notes };
+}
+
+function print(ctx: CommandContext, report: BucketReport, mode: Mode): void {
+  const out = (line: string) => ctx.io.stdout.write(`${line}\n`);
+  const url = `s3://${report.bucket}`;
+  const who = `(destination${report.destinations.length === 1 ? '' : 's'} ${report.destinations.join(', ')})`;
+  if (report.outcome === 'failed') {
+    ctx.io.stderr.write(`lifeboat: ${report.error}\n`);
+    return;
+  }
+  if (report.changes.length === 0 && report.problems.length === 0) {
+    out(`${url}: ${mode === 'check' ? 'matches the plan' : 'no changes'}`);
+    for (const note of report.notes) out(`  note: ${note}`);
+    return;
+  }
+  out(`${url} ${who}:`);
+  for (const change of report.changes) out(`  ${change}`);
+  for (const problem of report.problems) out(`  problem: ${problem}`);
+  for (const note of report.notes) out(`  note: ${note}`);
+  const n = report.changes.length;
+  const changes = `${n} change${n === 1 ? '' : 's'}`;
+  if (report.outcome === 'blocked') out(`  nothing was changed: fix the plan's problems above first`);
+  else if (mode === 'apply') out(n === 0 ? '  no changes' : `  applied ${changes}`);
+  else if (mode === 'dry-run') out(`  dry run: nothing was changed (${changes} would be made)`);
+  else out(`  drift: ${n === 0 ? 'the problems above' : `${changes} to make (lifeboat s3 apply)`}${n > 0 && report.problems.length > 0 ? ', and the problems above' : ''}`);
+}
+
+/** failed 1 · the plan contradicts itself 2 · check: drift 3 · apply: problems it could not fix 1. */
+function exitCode(reports: BucketReport[], mode: Mode): number {
+  if (reports.some((r) => r.outcome === 'failed')) return ExitCode.failed;
+  if (reports.some((r) => r.outcome === 'blocked')) return ExitCode.usage;
+  if (mode === 'check') return reports.some((r) => r.outcome === 'drift') ? ExitCode.unhealthy : ExitCode.ok;
+  return reports.some((r) => r.problems.length > 0) ? ExitCode.failed : ExitCode.ok;
+}
