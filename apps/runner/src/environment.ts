@@ -15,6 +15,8 @@ export interface Environment {
   noColor: boolean;
   /** `LIFEBOAT_NOW` (ISO time): evaluate status as of then — for what-if checks and tests. */
   now?: Date;
+  /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
+  terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
 
 /** The environment as a process with these variables, folder and terminal would see it. */
@@ -33,8 +35,9 @@ export function environmentOf(env: Record<string, string | undefined>, process: 
 }
 
 export function readEnvironment(): Environment {
-  return environmentOf(
+  const environment = environmentOf(
     { ...process.env },
     { cwd: process.cwd(), uid: typeof process.getuid === 'function' ? process.getuid() : 0, stdoutIsTTY: process.stdout.isTTY === true },
   );
+  return process.stdout.isTTY ? { ...environment, terminal: { stdin: process.stdin, stdout: process.stdout } } : environment;
 }

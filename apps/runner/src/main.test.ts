@@ -52,3 +52,13 @@ describe('lifeboat command line', () => {
     expect(backup.stderr).toBe(`lifeboat: ${plan} has no component 'redis'; it has: database\n`);
   });
 });
+
+describe('lifeboat tui', () => {
+  it('refuses in one sentence with exit 2 when stdout is not a terminal', async () => {
+    const run = await lifeboat(['tui'], { lockDir: join(tmpdir(), 'lifeboat-main-test-locks') });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe(
+      'lifeboat tui needs a terminal, and stdout is not one; use the headless commands (status, list, backup, restore, drill, history) in scripts and timers.\n',
+    );
+  });
+});

@@ -18,6 +18,7 @@ import { pruneCommand } from './commands/prune.js';
 import { pinCommand, unpinCommand } from './commands/pin.js';
 import { planCheckCommand } from './commands/plan-check.js';
 import { keysGenerateCommand } from './commands/keys.js';
+import { tuiCommand } from './commands/tui.js';
 import { s3ApplyCommand, s3CheckCommand, s3PolicyCommand } from './commands/s3.js';
 
 export interface Io {
@@ -242,6 +243,12 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .argument('[destinations...]', 's3 destinations of the plan (default: all)')
     .addHelpText('after', '\nExamples:\n  $ lifeboat s3 policy > lifeboat-policy.json\n  $ aws iam put-role-policy --role-name lifeboat --policy-name lifeboat --policy-document file://lifeboat-policy.json')
     .action(run(s3PolicyCommand));
+
+  program
+    .command('tui')
+    .description('the terminal UI for the people on call: dashboard, live runs, backups, restore wizard, DR runbooks, history')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat tui\n  $ lifeboat --plan .lifeboat-demo/lifeboat.yaml tui     # after pnpm demo\n\nKeys: ? shows them all.')
+    .action(run(tuiCommand));
 
   program
     .command('demo')

@@ -1,0 +1,201 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { Box, Text } from 'ink';
+import { describeError, formatBytes, formatDuration, manifestBytes, readCatalog, runRestore, type EngineContext } from '@lifeboat/core';
+import { runDrill } from '@lifeboat/verify';
+import { cell, windowStart } from '../../format.js';
+import type { TuiServices } from '../../services.js';
+import { useLatestReducer } from '../../use-latest-reducer.js';
+import { useTheme } from '../../theme.js';
+import { RunPanel } from '../live/run-panel.js';
+import type { RunState } from '../live/run-state.js';
+import { useRun } from '../live/use-run.js';
+import { chosenBackup, initialRestore, restoreReducer, type RestoreState } from './restore-state.js';
+import { restorePlan, targetChoices, type Chosen, type Component } from './targets.js';
+import { useRestoreKeys } from './use-restore-keys.js';
+import { Frame } from '../../frame.js';
+import { Sentence } from '../../sentence.js';
+
+export interface RestoreResult {
+  exitCode: number;
+  /** One line for a runbook step: what was restored where, and the checks. */
+  summary: string;
+}
+
+interface Props {
+  services: TuiServices;
+  component: string;
+  backupId?: string;
+  width: number;
+  height: number;
+  back: () => void;
+  /** When embedded (a runbook step): called instead of `back`, with the result if a restore ran. */
+  onExit?: (result: RestoreResult | undefined) => void;
+  active?: boolean;
+}
+
+const STEP_TITLES: Record<RestoreState['step'], string> = {
+  backup: '1/4 pick a backup',
+  target: '2/4 pick a target',
+  typing: '2/4 type a target',
+  review: '3/4 what will happen',
+  confirm: '3/4 confirm production',
+  running: '4/4 restoring',
+  done: '4/4 result',
+};
+
+/**
+ * Backup → target → what will happen → (typed confirmation for production) →
+ * live progress → the post-restore checks. Runs `runRestore`, or `runDrill`
+ * for the drill target, exactly as `lifeboat restore|drill` do.
+ */
+export function RestoreWizard({ services, component, backupId, width, height, back, onExit, active = true }: Props) {
+  const theme = useTheme();
+  const entry = services.plan.components[component] as Component | undefined;
+  const reducer = useMemo(() => restoreReducer(entry ?? ({ hooks: { beforeRestore: [], afterRestore: [] } } as unknown as Component)), [entry]);
+  const [state, dispatch, latest] = useLatestReducer(reducer, () => initialRestore(component, backupId));
+  const run = useRun(services);
+  const listRows = Math.max(3, height - 6);
+  const exit = () => (onExit ? onExit(latest().step === 'done' ? resultOf(run.current(), component) : undefined) : back());
+  useRestoreKeys(latest, run, { page: listRows, dispatch, exit, active });
+
+  useEffect(() => {
+    const warnings: string[] = [];
+    readCatalog(services.plan, services.registry, { component, onWarning: (m) => warnings.push(m) }).then(
+      (entries) => dispatch({ type: 'loaded', entries, warnings }),
+      (err: unknown) => dispatch({ type: 'failed', error: describeError(err) }),
+    );
+  }, [services, component]);
+
+  const started = useRef(false);
+  useEffect(() => {
+    if (state.step !== 'running' || started.current || !state.target) return;
+    const backup = chosenBackup(state);
+    if (!backup || !entry) return;
+    started.current = true;
+    const target = state.target;
+    const clean = state.clean;
+    void run
+      .start({ title: `restore of ${component}${target.kind === 'drill' ? ' into the drill target' : ''}`, destinations: [] }, (ctx) =>
+        restoreInto(ctx, component, backup.id, target, clean),
+      )
+      .then(() => dispatch({ type: 'finished' }));
+  }, [state, run, entry, component]);
+
+  if (!entry) return <Text color={theme.bad}>the plan has no component {component}</Text>;
+  const backup = chosenBackup(state);
+
+  return (
+    <Frame width={width} height={height}>
+      <Text bold wrap="truncate">
+        Restore {component} · {STEP_TITLES[state.step]}
+      </Text>
+      {state.loading && <Text color={theme.muted}>reading the catalog from {entry.destinations.join(', ')}…</Text>}
+      {state.error && <Sentence mark="✗" text={state.error} color={theme.bad} width={width} />}
+      {state.step === 'backup' && state.entries && <BackupList state={state} rows={listRows} width={width} now={services.now().getTime()} />}
+      {state.step === 'target' && (
+        <Box flexDirection="column">
+          <Text wrap="truncate">backup {backup?.id}</Text>
+          {targetChoices(entry).map((choice, i) => (
+            <Text key={choice.kind} inverse={i === state.targetIndex} wrap="truncate">
+              {i === state.targetIndex ? '› ' : '  '}
+              {choice.label}
+            </Text>
+          ))}
+        </Box>
+      )}
+      {state.step === 'typing' && (
+        <Box flexDirection="column">
+          <Text wrap="truncate">backup {backup?.id}</Text>
+          <Text>
+            target: <Text inverse>{state.typed || ' '}</Text>
+          </Text>
+          <Text color={theme.muted} wrap="wrap">
+            env:NAME reads the URL from that variable, so its password never shows; a URL typed here must not hold one
+          </Text>
+        </Box>
+      )}
+      {(state.step === 'review' || state.step === 'confirm') && backup && state.target && (
+        <Review component={component} entry={entry} state={state} width={width} />
+      )}
+      {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 2} />}
+      {state.step === 'done' && <Text color={theme.muted}>enter or esc: {onExit ? 'back to the runbook' : 'back'}</Text>}
+      {state.problem && <Sentence mark="!" text={state.problem} color={theme.warn} width={width} />}
+      {state.warnings.slice(-1).map((w, i) => (
+        <Sentence key={i} mark="!" text={w} color={theme.warn} width={width} />
+      ))}
+    </Frame>
+  );
+}
+
+function BackupList({ state, rows, width, now }: { state: RestoreState; rows: number; width: number; now: number }) {
+  const theme = useTheme();
+  const entries = state.entries ?? [];
+  if (entries.length === 0) return <Text color={theme.warn}>no complete backup of {state.component} exists yet</Text>;
+  const first = windowStart(state.backupIndex, entries.length, rows);
+  return (
+    <Box flexDirection="column" width={width}>
+      {entries.slice(first, first + rows).map((e, i) => (
+        <Text key={e.id} inverse={first + i === state.backupIndex} wrap="truncate">
+          {first + i === state.backupIndex ? '› ' : '  '}
+          {cell(e.id, 25)}
+          {cell(`${formatDuration(Math.max(0, now - Date.parse(e.manifest.finishedAt)))} old`, 14)}
+          {cell(formatBytes(manifestBytes(e.manifest)), 10)}
+          {e.destinations.join(', ')}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function Review({ component, entry, state, width }: { component: string; entry: Component; state: RestoreState; width: number }) {
+  const theme = useTheme();
+  const backup = chosenBackup(state)!;
+  const target = state.target!;
+  const lines = restorePlan({ component, entry, backup, target, clean: state.clean });
+  const production = target.kind === 'production';
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold color={production ? theme.bad : theme.accent} wrap="truncate">
+        {production ? `PRODUCTION restore into ${target.value}` : `restore into ${target.kind === 'drill' ? 'the drill target' : target.value}`}
+      </Text>
+      {lines.map((line, i) => (
+        <Box key={i} width={width}>
+          <Box width={4} flexShrink={0}>
+            <Text>{`${i + 1}.`.padStart(3)}</Text>
+          </Box>
+          <Box width={width - 4}>
+            <Text wrap="wrap" color={/DROP|PRODUCTION/.test(line) ? theme.bad : undefined}>
+              {line}
+            </Text>
+          </Box>
+        </Box>
+      ))}
+      <Text> </Text>
+      {state.step === 'review' && (
+        <Text>{production ? 'enter: go on to confirm' : 'enter: start the restore'}{target.kind === 'drill' ? '' : ' · c: toggle clean'} · esc: back</Text>
+      )}
+      {state.step === 'confirm' && (
+        <Text>
+          This restores over production. Type <Text bold>{component}</Text> to confirm: <Text inverse>{state.confirmText || ' '}</Text>
+        </Text>
+      )}
+    </Box>
+  );
+}
+
+/** The package function for the chosen target: a drill never touches production; anything else is `lifeboat restore`. */
+async function restoreInto(ctx: EngineContext, component: string, backupId: string, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
+  if (target.kind === 'drill') return runDrill(ctx, [component], { backupId });
+  await runRestore(ctx, { component, backupId }, { target: target.value, inPlace: false, clean, yes: clean || target.kind === 'production' });
+  return { exitCode: 0 };
+}
+
+function resultOf(run: RunState, component: string): RestoreResult {
+  const checks = run.restored?.checks ?? [];
+  const passed = checks.filter((c) => c.ok).length;
+  const summary =
+    run.outcome === 'ok'
+      ? `${passed}/${checks.length} checks match: restored ${run.restored?.backupId ?? ''} into ${run.restored?.target ?? ''}`
+      : `restore of ${component} ${run.outcome === 'cancelled' ? 'was cancelled' : `failed: ${run.failures.at(-1) ?? 'see the log'}`}`;
+  return { exitCode: run.exitCode ?? (run.outcome === 'ok' ? 0 : 1), summary };
+}

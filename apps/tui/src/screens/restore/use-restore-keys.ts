@@ -1,0 +1,71 @@
+import { useKeys } from '../../key-router.js';
+import type { Command, Scope } from '../../keys.js';
+import type { RunHandle } from '../live/use-run.js';
+import { applyLiveIntent, liveIntent, liveScopes } from '../live/use-live-keys.js';
+import type { RestoreAction, RestoreState } from './restore-state.js';
+
+export type RestoreIntent = { kind: 'dispatch'; action: RestoreAction } | { kind: 'exit' };
+
+/** Typing steps take every printable key. */
+export const typingStep = (s: RestoreState) => s.step === 'typing' || s.step === 'confirm';
+
+export function restoreScopes(s: RestoreState): Scope[] {
+  if (typingStep(s)) return ['text'];
+  if (s.step === 'review') return ['review'];
+  return ['list'];
+}
+
+/** What a command means at this step of the wizard (pure). `exit` leaves the wizard. */
+export function restoreIntent(command: Command, s: RestoreState, page: number): RestoreIntent | undefined {
+  const act = (action: RestoreAction): RestoreIntent => ({ kind: 'dispatch', action });
+  if (s.step === 'done') return command === 'open' || command === 'back' ? { kind: 'exit' } : undefined;
+  switch (command) {
+    case 'up':
+      return act({ type: 'move', by: -1 });
+    case 'down':
+      return act({ type: 'move', by: 1 });
+    case 'pageUp':
+      return act({ type: 'move', by: -page });
+    case 'pageDown':
+      return act({ type: 'move', by: page });
+    case 'open':
+    case 'submit':
+      return act({ type: 'next' });
+    case 'erase':
+      return act({ type: 'erase' });
+    case 'clean':
+      return s.step === 'review' && s.target?.kind !== 'drill' ? act({ type: 'toggleClean' }) : undefined;
+    case 'back':
+      return s.step === 'backup' || (s.step === 'target' && s.preselected !== undefined) ? { kind: 'exit' } : act({ type: 'back' });
+    default:
+      return undefined;
+  }
+}
+
+export function useRestoreKeys(
+  latest: () => RestoreState,
+  run: RunHandle,
+  opts: { page: number; dispatch: (a: RestoreAction) => void; exit: () => void; active: boolean },
+): void {
+  useKeys(
+    () => {
+      const s = latest();
+      if (s.step === 'running') return { scopes: liveScopes(run.current()) };
+      return typingStep(s) ? { scopes: ['text'], onText: (text: string) => opts.dispatch({ type: 'text', text }) } : { scopes: restoreScopes(s) };
+    },
+    (command) => {
+      const s = latest();
+      if (s.step === 'running') {
+        const intent = liveIntent(command, run.current());
+        if (!intent) return false;
+        applyLiveIntent(intent, run);
+        return;
+      }
+      const intent = restoreIntent(command, s, opts.page);
+      if (!intent) return false;
+      if (intent.kind === 'exit') opts.exit();
+      else opts.dispatch(intent.action);
+    },
+    { active: opts.active },
+  );
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { loadPlan, readJournal, type EngineContext } from '@lifeboat/core';
+import { createServices } from '../../services.js';
+import { registry } from '../../test/repo.js';
+import { openSession, runbooksReducer, type RunbooksState } from './runbooks-state.js';
+import { commandExitCode, recordSession, runStep } from './steps.js';
+
+async function fixture() {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-steps-'));
+  const reg = registry();
+  await writeFile(
+    join(dir, 'lifeboat.yaml'),
+    JSON.stringify({ version: 1, name: 'steps', destinations: { a: { type: 'fs', path: './a' }, b: { type: 'fs', path: './b' } }, components: { database: { type: 'postgres', url: 'env:DATABASE_URL', schedule: '0 2 * * *', rpo: '24h', rto: '4h', destinations: ['a', 'b'] } } }),
+  );
+  const plan = await loadPlan(join(dir, 'lifeboat.yaml'), reg);
+  const env = { PATH: process.env.PATH };
+  const engine = (onEvent: EngineContext['onEvent']): EngineContext => ({ plan, registry: reg, env, lockDir: join(dir, 'locks'), toolVersion: '9.9.9', onEvent });
+  const services = createServices({ plan, engine, registry: reg, env, version: '9.9.9' });
+  return { dir, plan, services, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+describe('automated steps', () => {
+  test("a command runs in the plan's folder through the hook runner; its output and exit code are shown", async () => {
+    const f = await fixture();
+    try {
+      const lines: string[] = [];
+      const ok = await runStep(f.services.engine(() => undefined), f.services, { title: 'where', command: 'pwd; echo hello' }, 'x', (l) => lines.push(l));
+      expect(ok.exitCode).toBe(0);
+      expect(lines).toEqual(['runbook: pwd; echo hello', `  ${f.dir}`, '  hello', 'exit code 0']);
+
+      lines.length = 0;
+      const failing = runStep(f.services.engine(() => undefined), f.services, { title: 'fail', command: 'echo oops >&2; exit 3' }, 'x', (l) => lines.push(l));
+      await expect(failing).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('exited with code 3: oops') });
+      expect(lines.at(-1)).toBe('exit code 3');
+    } finally {
+      await f.cleanup();
+    }
+  });
+
+  test('the exit code comes from the engine sentence', () => {
+    expect(commandExitCode('hook runbook[0] (false) exited with code 1')).toBe(1);
+    expect(commandExitCode('hook runbook[0] (x) exited with code 127: sh: 1: x: not found')).toBe(127);
+    expect(commandExitCode('hook runbook[0] (sleep 9) was killed by SIGTERM')).toBe(1);
+  });
+
+  test("a finished session is written to every destination's journal as a runbook run with its RTO actual", async () => {
+    const f = await fixture();
+    try {
+      let s: RunbooksState = { selected: 0, session: openSession({ id: 'data-deletion', title: 'Accidental data deletion', detection: [], steps: [{ title: 'Stop writes' }, { title: 'Check', action: { type: 'status' } }] }, 'database') };
+      s = runbooksReducer(s, { type: 'markDone', index: 0, at: Date.parse('2026-02-14T02:00:00Z'), note: 'stopped' });
+      s = runbooksReducer(s, { type: 'skip', index: 1, at: Date.parse('2026-02-14T02:01:00Z') });
+      s = runbooksReducer(s, { type: 'finish', at: Date.parse('2026-02-14T02:30:00Z') });
+      const warnings: string[] = [];
+      const id = await recordSession(f.services, s.session!, (w) => warnings.push(w));
+      expect(warnings).toEqual([]);
+      const journal = await readJournal(f.plan, f.services.registry);
+      expect(journal).toHaveLength(1);
+      expect(journal[0]).toMatchObject({
+        id,
+        operation: 'runbook',
+        plan: 'steps',
+        toolVersion: '9.9.9',
+        startedAt: '2026-02-14T02:00:00.000Z',
+        finishedAt: '2026-02-14T02:30:00.000Z',
+        durationMs: 30 * 60_000,
+        exitCode: 0,
+        components: [
+          {
+            component: 'database',
+            outcome: 'ok',
+            durationMs: 30 * 60_000,
+            details: {
+              runbook: 'data-deletion',
+              rtoActualMs: 30 * 60_000,
+              steps: [
+                { title: 'Stop writes', kind: 'manual', outcome: 'done', note: 'stopped' },
+                { title: 'Check', kind: 'action', action: 'status', component: 'database', outcome: 'skipped' },
+              ],
+            },
+          },
+        ],
+      });
+      // In both destinations, so any machine sees it.
+      for (const d of ['a', 'b']) {
+        const single = { ...f.plan, destinations: { [d]: f.plan.destinations[d]! } };
+        expect(await readJournal(single, f.services.registry)).toHaveLength(1);
+      }
+    } finally {
+      await f.cleanup();
+    }
+  });
+});
