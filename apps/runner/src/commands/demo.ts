@@ -99,7 +99,7 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     const allMatch = checks.length > 0 && checks.every((c) => c.ok);
 
     say('\nRestore drills (the guide\u2019s monthly test), timed:');
-    const drill = await runDrill(engine, ['database', 'cache']);
+    const drill = await runDrill(engine, ['database', 'cache', 'config']);
     for (const r of drill.results) {
       say(`  ${r.component.padEnd(9)} RTO actual ${r.rtoActualMs === undefined ? 'n/a' : formatDuration(r.rtoActualMs)} against a target of ${formatDuration(r.rtoTargetMs)}${r.ok ? '' : ` — ${r.error}`}`);
     }

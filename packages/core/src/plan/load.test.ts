@@ -113,7 +113,7 @@ describe('parsePlan: a valid plan', () => {
       schedule: { kind: 'on-change' },
       rpo: 0,
       rto: 90 * 60_000,
-      destinations: ['local'],
+      destinations: ['local', 's3'],
       retention: {},
       prune: 'auto',
       require: 'all',
@@ -254,6 +254,15 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
       'retention count that is not a whole number',
       edit(['    rto: 4h\n', '    rto: 4h\n    retention: { local: { keepDaily: 1.5 } }\n']),
       ['lifeboat.yaml: components.database.retention.local.keepDaily: got 1.5; expected a whole number, 0 or more'],
+    ],
+    [
+      'a 3-2-1 rule the destinations cannot meet',
+      edit(['name: civicq\n', 'name: civicq\nrule321: { copies: 4, media: 2, offsite: 1 }\n']),
+      [
+        expect.stringMatching(
+          /^lifeboat\.yaml: components\.\w+\.destinations: with [\w, ]+ this component can keep at most \d copies \(counting the live data\) on \d medi(um|a) with \d offsite; rule321 asks for 4 copies, 2 media and 1 offsite; add a destination of another medium/,
+        ),
+      ],
     ],
     ['wrong version', edit(['version: 1', 'version: 2']), ['lifeboat.yaml: version: got 2; expected 1 (the only plan format this version of Lifeboat reads)']],
     ['missing name', edit(['name: civicq\n', '']), [`lifeboat.yaml: name: missing; ${NAME}`]],

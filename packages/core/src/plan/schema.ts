@@ -440,6 +440,7 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   const rules = parse(lifecycle(lifecycleTargets).default(() => ({})), document['lifecycle'], ['lifecycle']);
 
   issues.push(...passwordsIn(document));
+  if (top.ok && top.value.rule321) issues.push(...unmeetableRule(top.value.rule321, components, destinations));
 
   if (issues.length > 0 || !top.ok || !holds.ok || !rules.ok) return { issues: onePerPath(issues) };
   const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books } = top.value;
@@ -509,4 +510,28 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function entries(value: unknown): Array<[string, unknown]> | undefined {
   return isMapping(value) ? Object.entries(value) : undefined;
+}
+
+/**
+ * A plan that states a 3-2-1 rule its own destinations cannot meet is refused:
+ * every backup of such a component would be non-compliant by construction.
+ * Copies count the live data; media and offsite count the destinations.
+ */
+function unmeetableRule(rule: Rule321, components: Record<string, ComponentEntry>, destinations: Record<string, DestinationPlan>): Issue[] {
+  const found: Issue[] = [];
+  for (const [name, component] of Object.entries(components)) {
+    const own = component.destinations.map((d) => destinations[d]).filter((d): d is DestinationPlan => d !== undefined);
+    const copies = own.length + 1;
+    const media = new Set(own.map((d) => d.medium)).size;
+    const offsite = own.filter((d) => d.offsite).length;
+    if (copies >= rule.copies && media >= rule.media && offsite >= rule.offsite) continue;
+    found.push(
+      problem(['components', name, 'destinations'], {
+        wrong: `with ${component.destinations.join(', ')} this component can keep at most ${copies} copies (counting the live data) on ${media} medi${media === 1 ? 'um' : 'a'} with ${offsite} offsite`,
+        advice: `rule321 asks for ${rule.copies} copies, ${rule.media} media and ${rule.offsite} offsite; add a destination of another medium (offsite: true for one), or relax rule321`,
+        show: 'nothing',
+      }),
+    );
+  }
+  return found;
 }
