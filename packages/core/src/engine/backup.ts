@@ -119,10 +119,12 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     const signal = ctx.signal ?? new AbortController().signal;
     const recipients = plan.encryption?.recipients ?? [];
     const identities = identitiesFor(ctx);
-    const previous =
+    // `destinations` of the previous backup: where its copies are found now, not where they were written.
+    const last =
       entry.schedule.kind === 'on-change'
-        ? (await readCatalog(plan, registry, { component, onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }) })).at(-1)?.manifest
+        ? (await readCatalog(plan, registry, { component, onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }) })).at(-1)
         : undefined;
+    const previous = last && { ...last.manifest, destinations: last.destinations };
     const backupCtx: BackupContext<unknown> = {
       component,
       config: entry,
