@@ -17,6 +17,8 @@ import { Live } from './screens/live/live.js';
 import { RestoreWizard } from './screens/restore/restore.js';
 import { Runbooks } from './screens/runbooks/runbooks.js';
 
+const FORCE_QUIT_WINDOW_MS = 3_000;
+
 export interface AppProps {
   services: TuiServices;
   color: boolean;
@@ -36,6 +38,8 @@ export function App({ services, color, size, refreshMs = 10_000, onExit }: AppPr
   const theme = useMemo(() => makeTheme(color), [color]);
 
   const busyOwners = useRef(new Map<object, string>());
+  /** When ctrl+c was last refused during a run: a second one soon after leaves anyway. */
+  const forceQuit = useRef(0);
   const [busy, setBusy] = useState<string | undefined>(undefined);
   const reportBusy = useCallback((owner: object, label: string | undefined) => {
     if (label) busyOwners.current.set(owner, label);
@@ -60,13 +64,19 @@ export function App({ services, color, size, refreshMs = 10_000, onExit }: AppPr
     const help = latestApp().help;
     if (command === 'help') dispatch({ type: 'help', open: !help });
     else if (command === 'back') {
-      if (busy) notice(`${busy} is in progress; c cancels it`);
+      if (busy) notice(`${busy} is running; c cancels it`);
       else dispatch(help ? { type: 'help', open: false } : { type: 'pop' });
     } else if (command === 'quit') {
-      if (busy) notice(`${busy} is in progress; cancel it with c before quitting`);
-      else {
+      if (!busy) {
         onExit?.(0);
         exit();
+      } else if (key.ctrl && Date.now() - forceQuit.current < FORCE_QUIT_WINDOW_MS) {
+        // The way out when a run will not stop: leaving unmounts it, which aborts it (the engine still cleans up).
+        onExit?.(130);
+        exit();
+      } else {
+        forceQuit.current = key.ctrl ? Date.now() : 0;
+        notice(key.ctrl ? `${busy} is running; c cancels it (ctrl+c again: cancel and quit)` : `${busy} is running; c cancels it, then q quits`);
       }
     } else return false;
     return true;

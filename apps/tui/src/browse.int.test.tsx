@@ -1,12 +1,13 @@
 import { afterAll, afterEach } from 'vitest';
-import { newId, readCatalog, runRecord, writeRunRecord } from '@lifeboat/core';
+import { newId, pinBackup, readCatalog, runRecord, writeRunRecord } from '@lifeboat/core';
 import { describe, expect, test, type TestPostgres } from '@lifeboat/testkit';
 import { demoRepo, ROWS, type DemoRepo } from './test/repo.js';
 import { KEY, renderApp, type RenderedApp } from './test/render.js';
 
 // The read-only screens over one demo repository: two backups of a real database.
 let shared: Promise<DemoRepo> | undefined;
-const repoOf = (pg: TestPostgres) => (shared ??= demoRepo(pg, { backups: 2 }));
+const repoOf = (pg: TestPostgres) =>
+  (shared ??= demoRepo(pg, { backups: 2, planExtra: 'legalHolds:\n  - { component: database, until: "2099-12-31", reason: election + 22 months }\n' }));
 let app: RenderedApp | undefined;
 afterEach(() => {
   app?.unmount();
@@ -60,6 +61,7 @@ describe('backups', () => {
   test('enter lists the backups newest first with age, size and where; the detail shows the manifest facts', async ({ pg }) => {
     const repo = await repoOf(pg);
     const catalog = await readCatalog(repo.plan, repo.registry, { component: 'database' });
+    await pinBackup(repo.engine(() => undefined), 'database', catalog[0]!.id, 'before the schema migration');
     app = renderApp(repo.services);
     await app.see('mirror ✓ answers');
     app.press(KEY.enter);
@@ -68,14 +70,16 @@ describe('backups', () => {
     const newest = catalog.at(-1)!;
     const oldest = catalog[0]!;
     expect(frame.indexOf(newest.id)).toBeLessThan(frame.indexOf(oldest.id));
-    expect(frame).toMatch(new RegExp(`› ${newest.id}\\s+\\S+\\s+\\d+\\.\\d KiB\\s+primary,mirror\\s+–`));
+    expect(frame).toMatch(new RegExp(`› ${newest.id}\\s+\\S+\\s+\\d+\\.\\d KiB\\s+primary,mirror\\s+– held\\n`));
+    await app.seeWrapped('not verified since written (v on the dashboard) · held until 2099-12-31: election + 22 months');
     expect(frame).toContain(`sha256 ${newest.manifest.artifacts[0]!.sha256}`);
     expect(frame).toContain('pg_dump custom archive');
     expect(frame).toMatch(/serverVersion 15/);
 
     app.press(KEY.down);
-    await app.see(`› ${oldest.id}`);
+    await app.see(new RegExp(`› ${oldest.id}.*– held pinned`));
     expect(app.frame()).toContain(`sha256 ${oldest.manifest.artifacts[0]!.sha256}`);
+    expect(app.frame()).toContain('pinned: before the schema migration');
     app.press(KEY.esc);
     await app.see('Dashboard');
   });

@@ -33,7 +33,7 @@ interface Tmux {
   type(text: string): Promise<void>;
   screen(): Promise<string>;
   see(expected: string | RegExp, timeout?: number): Promise<string>;
-  /** The pane's process has exited: its exit status. */
+  /** The program has exited: its exit status, as the launcher printed it. */
   exited(): Promise<number | undefined>;
   kill(): Promise<void>;
 }
@@ -46,33 +46,37 @@ async function startTmux(command: string): Promise<Tmux> {
   } catch (err) {
     throw new Error(`tmux could not start (${(err as Error).message}); install it with tooling/bootstrap.sh (apt-get install -y tmux)`);
   }
-  // Keep the pane after the program exits so its exit status can be read.
-  await tmuxCmd('set-option', '-t', 'e2e', 'remain-on-exit', 'on');
   const screen = async () => (await tmuxCmd('capture-pane', '-p', '-t', 'e2e')).stdout;
+  // The launcher prints this when the program ends (tmux itself may not notice a child's exit promptly).
+  const exited = async () => {
+    const found = /\[lifeboat exited with (\d+)\]/.exec(await screen());
+    return found ? Number(found[1]) : undefined;
+  };
   return {
     keys: async (...keys) => void (await tmuxCmd('send-keys', '-t', 'e2e', ...keys)),
     type: async (text) => void (await tmuxCmd('send-keys', '-t', 'e2e', '-l', text)),
     screen,
     see: async (expected, timeout = 30_000) => {
       let last = '';
+      let gone: number | undefined;
       await vi.waitFor(
         async () => {
           last = await screen();
+          gone ??= await exited();
+          const shows = typeof expected === 'string' ? last.includes(expected) : expected.test(last);
+          // A program that has exited will not draw it later: say so now, with what it printed.
+          if (!shows && gone !== undefined) return;
           if (typeof expected === 'string') expect(last).toContain(expected);
           else expect(last).toMatch(expected);
         },
         { timeout, interval: 100 },
       );
+      if (gone !== undefined && !(typeof expected === 'string' ? last.includes(expected) : expected.test(last))) {
+        throw new Error(`lifeboat tui exited with ${gone} before showing ${String(expected)}; the terminal shows:\n${last.trimEnd()}`);
+      }
       return last;
     },
-    exited: async () => {
-      const { stdout } = await tmuxCmd('display-message', '-p', '-t', 'e2e', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}');
-      const [dead, status, signal] = stdout.trim().split(':');
-      if (dead !== '1') return undefined;
-      if (signal) throw new Error(`lifeboat tui was killed by signal ${signal}`);
-      // tmux can report the pane dead a moment before it has the status.
-      return status ? Number(status) : undefined;
-    },
+    exited,
     kill: async () => void (await tmuxCmd('kill-server').catch(() => undefined)),
   };
 }
@@ -96,11 +100,12 @@ describe('lifeboat tui (built, in tmux)', () => {
       LIFEBOAT_LOCK_DIR: repo.lockDir,
       TUI_DATABASE_URL: repo.env.TUI_DATABASE_URL!,
     };
+    const assignments = Object.entries(env)
+      .map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)
+      .join(' ');
     await writeFile(
       launcher,
-      `#!/bin/sh\nexec env -i ${Object.entries(env)
-        .map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)
-        .join(' ')} '${process.execPath}' '${BIN}' --plan '${repo.planFile}' tui\n`,
+      `#!/bin/sh\nenv -i ${assignments} '${process.execPath}' '${BIN}' --plan '${repo.planFile}' tui\necho "[lifeboat exited with $?]"\nexec sleep 600\n`,
       { mode: 0o700 },
     );
 

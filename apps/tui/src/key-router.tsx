@@ -31,9 +31,9 @@ export function KeyRouter({ fallback, children }: { fallback: Handler; children:
   const fallbackRef = useRef(fallback);
   fallbackRef.current = fallback;
   const [scopes, setScopes] = useState<readonly Scope[]>([]);
-  // Keys are handled one per macrotask: React renders the state a key
-  // changed before the next key is looked at, so keys typed ahead (or sent
-  // in one burst) act on the screen as it is after the previous one.
+  // Keys are handled in order, one per macrotask, so a burst (a paste of
+  // keystrokes, tmux send-keys) lets each screen change land and draw before
+  // the next key; handlers read state through latest() getters regardless.
   const queue = useRef<Array<[string, Key]>>([]);
   const draining = useRef(false);
   const drain = () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { KEY_TABLE, footerHints, resolveKey, typedText, type Scope } from './keys.js';
 import { helpColumns, helpGroups } from './screens/help/help-lines.js';
@@ -82,6 +83,14 @@ describe('the key table', () => {
     }
     for (const line of shown) expect(line.length).toBeLessThanOrEqual(39);
     for (const column of columns) expect(column.length).toBeLessThanOrEqual(21);
+  });
+
+  test("the README's key list is this table", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const group of KEY_TABLE) {
+      expect(readme).toContain(`| **${group.title}** | |`);
+      for (const b of group.bindings) expect(readme).toContain(`| \`${b.label}\` | ${b.help} |`);
+    }
   });
 
   test('help scrolls instead of cutting when the terminal is too short', () => {

@@ -1,9 +1,11 @@
-import type { CatalogEntry, RunRecord } from '@lifeboat/core';
+import { holdCovers, holdIsActive, type CatalogEntry, type LegalHold, type RunRecord } from '@lifeboat/core';
 
 export interface BackupsState {
   /** Newest first. */
   entries?: CatalogEntry[];
   journal: RunRecord[];
+  /** Pin reasons by backup id (a person's "keep this one"). */
+  pins: Record<string, string>;
   loading: boolean;
   loadStartedAt?: number;
   error?: string;
@@ -13,11 +15,11 @@ export interface BackupsState {
 
 export type BackupsAction =
   | { type: 'loading'; at: number }
-  | { type: 'loaded'; entries: CatalogEntry[]; journal: RunRecord[]; warnings: string[] }
+  | { type: 'loaded'; entries: CatalogEntry[]; journal: RunRecord[]; pins: Record<string, string>; warnings: string[] }
   | { type: 'failed'; error: string }
   | { type: 'move'; by: number };
 
-export const initialBackups: BackupsState = { journal: [], loading: false, warnings: [], selected: 0 };
+export const initialBackups: BackupsState = { journal: [], pins: {}, loading: false, warnings: [], selected: 0 };
 
 export function backupsReducer(state: BackupsState, action: BackupsAction): BackupsState {
   switch (action.type) {
@@ -29,6 +31,7 @@ export function backupsReducer(state: BackupsState, action: BackupsAction): Back
         loading: false,
         entries: [...action.entries].reverse(),
         journal: action.journal,
+        pins: action.pins,
         warnings: action.warnings,
         selected: Math.min(state.selected, Math.max(0, action.entries.length - 1)),
       };
@@ -57,6 +60,12 @@ export function verifiedAt(entry: CatalogEntry, journal: RunRecord[]): string | 
     .map((r) => r.finishedAt)
     .sort()
     .at(-1);
+}
+
+/** The plan's legal hold that keeps this backup now, if any. */
+export function heldBy(entry: CatalogEntry, holds: LegalHold[], now: Date): LegalHold | undefined {
+  const finished = new Date(entry.manifest.finishedAt);
+  return holds.find((h) => h.component === entry.component && holdIsActive(h, now) && holdCovers(h, finished));
 }
 
 /** A manifest's facts as lines: scalars together, each table of figures on its own line. */

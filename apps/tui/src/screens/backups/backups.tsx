@@ -1,13 +1,13 @@
 import { useEffect } from 'react';
 import { Box, Text } from 'ink';
-import { describeError, formatBytes, formatDuration, manifestBytes, readCatalog, readJournal, type CatalogEntry } from '@lifeboat/core';
+import { describeError, formatBytes, formatDuration, holdsFor, manifestBytes, readCatalog, readJournal, readPin, type CatalogEntry, type LegalHold } from '@lifeboat/core';
 import type { Route } from '../../app-state.js';
 import { cell, when, windowStart } from '../../format.js';
 import type { TuiServices } from '../../services.js';
 import { useLatestReducer } from '../../use-latest-reducer.js';
 import { useTheme } from '../../theme.js';
 import { useNow } from '../../use-now.js';
-import { backupsReducer, factLines, initialBackups, selectedEntry, verifiedAt } from './backups-state.js';
+import { backupsReducer, factLines, heldBy, initialBackups, selectedEntry, verifiedAt } from './backups-state.js';
 import { useBackupsKeys } from './use-backups-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -20,7 +20,7 @@ interface Props {
   navigate: (r: Route) => void;
 }
 
-const COLUMNS = { id: 25, age: 10, size: 10, where: 18 } as const;
+const COLUMNS = { id: 25, age: 9, size: 10, where: 16 } as const;
 
 /** The component's backups as the destinations hold them, with the selected manifest's facts below. */
 export function Backups({ services, component, width, height, navigate }: Props) {
@@ -34,13 +34,34 @@ export function Backups({ services, component, width, height, navigate }: Props)
     dispatch({ type: 'loading', at: Date.now() });
     const warnings: string[] = [];
     const warn = (m: string) => warnings.push(m);
-    Promise.all([readCatalog(services.plan, services.registry, { component, onWarning: warn }), readJournal(services.plan, services.registry, warn)]).then(
-      ([entries, journal]) => dispatch({ type: 'loaded', entries, journal, warnings }),
+    const load = async () => {
+      const [entries, journal] = await Promise.all([
+        readCatalog(services.plan, services.registry, { component, onWarning: warn }),
+        readJournal(services.plan, services.registry, warn),
+      ]);
+      // A pin lives beside the manifest in every destination holding the backup; the first one answers.
+      const pins: Record<string, string> = {};
+      await Promise.all(
+        entries.map(async (e) => {
+          try {
+            const pin = await readPin(services.registry.repository(services.plan, e.destinations[0]!), component, e.id);
+            if (pin) pins[e.id] = pin.reason;
+          } catch (err) {
+            warn(`cannot read the pin of ${e.id}: ${describeError(err)}`);
+          }
+        }),
+      );
+      return { entries, journal, pins };
+    };
+    load().then(
+      ({ entries, journal, pins }) => dispatch({ type: 'loaded', entries, journal, pins, warnings }),
       (err: unknown) => dispatch({ type: 'failed', error: describeError(err) }),
     );
   }, [services, component]);
 
-  const now = services.now().getTime();
+  const nowDate = services.now();
+  const now = nowDate.getTime();
+  const holds = holdsFor(services.plan, component);
   const entries = state.entries ?? [];
   const first = windowStart(state.selected, entries.length, listRows);
   const chosen = selectedEntry(state);
@@ -63,12 +84,13 @@ export function Backups({ services, component, width, height, navigate }: Props)
         {cell('AGE', COLUMNS.age)}
         {cell('SIZE', COLUMNS.size)}
         {cell('WHERE', COLUMNS.where)}
-        VERIFIED
+        VERIFIED/KEPT
       </Text>
       {state.entries && entries.length === 0 && <Text color={theme.warn}>{'  '}no complete backup yet: b on the dashboard takes one</Text>}
       {entries.slice(first, first + listRows).map((entry, i) => {
         const selected = first + i === state.selected;
         const verified = verifiedAt(entry, state.journal);
+        const kept = [heldBy(entry, holds, nowDate) ? 'held' : '', state.pins[entry.id] !== undefined ? 'pinned' : ''].filter(Boolean).join(' ');
         return (
           <Text key={entry.id} inverse={selected} wrap="truncate">
             {selected ? '› ' : '  '}
@@ -76,12 +98,22 @@ export function Backups({ services, component, width, height, navigate }: Props)
             {cell(formatDuration(Math.max(0, now - Date.parse(entry.manifest.finishedAt))), COLUMNS.age)}
             {cell(formatBytes(manifestBytes(entry.manifest)), COLUMNS.size)}
             {cell(entry.destinations.join(','), COLUMNS.where)}
-            {verified ? `✓ ${when(verified)}` : '–'}
+            {verified ? `✓ ${when(verified).slice(5, 10)}` : '–'}
+            {kept ? ` ${kept}` : ''}
           </Text>
         );
       })}
       <Text> </Text>
-      {chosen && <Detail entry={chosen} width={width} height={height - Math.min(listRows, entries.length) - 5} />}
+      {chosen && (
+        <Detail
+          entry={chosen}
+          verified={verifiedAt(chosen, state.journal)}
+          hold={heldBy(chosen, holds, nowDate)}
+          pin={state.pins[chosen.id]}
+          width={width}
+          height={height - Math.min(listRows, entries.length) - 5}
+        />
+      )}
       {state.warnings.slice(-2).map((w, i) => (
         <Sentence key={i} mark="!" text={w} color={theme.warn} width={width} />
       ))}
@@ -89,7 +121,16 @@ export function Backups({ services, component, width, height, navigate }: Props)
   );
 }
 
-function Detail({ entry, width, height }: { entry: CatalogEntry; width: number; height: number }) {
+interface DetailProps {
+  entry: CatalogEntry;
+  verified: string | undefined;
+  hold: LegalHold | undefined;
+  pin: string | undefined;
+  width: number;
+  height: number;
+}
+
+function Detail({ entry, verified, hold, pin, width, height }: DetailProps) {
   const theme = useTheme();
   const m = entry.manifest;
   const took = Date.parse(m.finishedAt) - Date.parse(m.startedAt);
@@ -101,6 +142,11 @@ function Detail({ entry, width, height }: { entry: CatalogEntry; width: number; 
       </Text>
       <Text wrap="truncate">
         committed to {m.destinations.join(', ')}; manifest found in {entry.destinations.join(', ')}
+      </Text>
+      <Text wrap="wrap">
+        {verified ? `verified intact ${when(verified)}` : 'not verified since written (v on the dashboard)'}
+        {hold ? ` · held until ${hold.until}: ${hold.reason}` : ''}
+        {pin !== undefined ? ` · pinned: ${pin}` : ''}
       </Text>
       {m.artifacts.map((a) => (
         <Box key={a.name} flexDirection="column">

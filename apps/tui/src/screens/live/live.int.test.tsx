@@ -83,7 +83,11 @@ describe('live run', () => {
 
     // Neither esc nor q walks away from a run.
     app.press('q');
-    await app.see('backup of database is in progress; cancel it with c before quitting');
+    await app.see('backup of database is running; c cancels it, then q quits');
+    app.press(KEY.ctrlC);
+    await app.see('backup of database is running; c cancels it (ctrl+c again: cancel and quit)');
+    app.press(KEY.esc);
+    await app.see(/backup of database is running; c cancels it\n/);
     expect(app.exits).toEqual([]);
 
     app.press('c');
@@ -106,5 +110,29 @@ describe('live run', () => {
 
     app.press(KEY.esc);
     await app.see('Dashboard');
+  });
+
+  test('ctrl+c twice leaves a run that will not finish: the run is aborted on the way out and cleans up after itself', async ({ pg }) => {
+    const control = { holding: false, held: 0 };
+    repo = await demoRepo(pg, {
+      storage: [heldFs(control)],
+      destinations: '  primary: { type: held-fs, path: ./repo/primary }\n  mirror: { type: held-fs, path: ./repo/mirror }',
+    });
+    const before = await readCatalog(repo.plan, repo.registry, { component: 'database' });
+    const filesBefore = await files(join(repo.dir, 'repo'));
+    control.holding = true;
+    app = renderApp(repo.services);
+    await app.see('mirror ✓ answers');
+    app.press('b');
+    await expect.poll(() => control.held, { timeout: 20_000 }).toBe(2);
+    app.press(KEY.ctrlC);
+    await app.see('(ctrl+c again: cancel and quit)');
+    app.press(KEY.ctrlC);
+    await expect.poll(() => app!.exits).toEqual([130]);
+    // The engine finishes its cleanup after the screen is gone: the run journal records the cancelled run.
+    await expect.poll(async () => (await readJournal(repo!.plan, repo!.registry)).at(-1)?.exitCode, { timeout: 20_000 }).toBe(1);
+    expect(await readCatalog(repo.plan, repo.registry, { component: 'database' })).toHaveLength(before.length);
+    const left = (await files(join(repo.dir, 'repo'))).filter((f) => !filesBefore.includes(f));
+    expect(left.every((f) => /\/runs\//.test(`/${f}`))).toBe(true);
   });
 });
