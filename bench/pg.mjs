@@ -414,6 +414,7 @@ function report(r) {
 
 \`\`\`sh
 pnpm bench:pg      # builds, then runs bench/pg.mjs; a few minutes on 2 cores
+pnpm bench:redis   # builds, then runs bench/redis.mjs; results in docs/benchmarks-redis.md
 \`\`\`
 
 It needs the PostgreSQL server binaries (\`tooling/bootstrap.sh\`), starts its own throwaway

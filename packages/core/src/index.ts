@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './events.js';
+export * from './describe-event.js';
 export * from './storage.js';
 export * from './strategy.js';
 export * from './duration.js';
@@ -17,6 +18,7 @@ export * from './engine/restore.js';
 export * from './engine/registry.js';
 export * from './engine/catalog.js';
 export * from './engine/context.js';
+export * from './engine/journal-run.js';
 export * from './journal/journal.js';
 export * from './pipeline/verified-read.js';
 export * from './pipeline/age.js';

@@ -7,9 +7,8 @@ import {
   newId,
   nowOf,
   restoreContext,
-  runRecord,
   selectBackup,
-  writeRunRecord,
+  journalRun,
   type EngineContext,
   type RestoreCheck,
   type RunComponentRecord,
@@ -47,31 +46,23 @@ export async function runDrill(ctx: EngineContext, components: string[], opts: {
 
   const exitCode = results.find((r) => r.exitCode === ExitCode.usage)?.exitCode ?? (results.every((r) => r.ok) ? ExitCode.ok : ExitCode.unhealthy);
   const durationMs = Date.now() - started;
-  const destinations = [...new Set(components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
-  await writeRunRecord(
-    destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
-    runRecord({
-      id: runId,
-      operation: 'drill',
-      plan: ctx.plan.name,
-      toolVersion: ctx.toolVersion,
-      startedAt: startedAt.toISOString(),
-      finishedAt: nowOf(ctx).toISOString(),
-      durationMs,
-      exitCode,
-      components: results.map(
-        (r): RunComponentRecord => ({
-          component: r.component,
-          outcome: r.ok ? 'ok' : 'failed',
-          backupId: r.backupId,
-          durationMs: r.rtoActualMs ?? 0,
-          ...(r.error ? { error: r.error } : {}),
-          details: { rtoActualMs: r.rtoActualMs, rtoTargetMs: r.rtoTargetMs, target: r.target, checks: r.checks, health: r.health },
-        }),
-      ),
-    }),
-    (message) => ctx.onEvent({ type: 'warning', message }),
-  );
+  await journalRun(ctx, {
+    id: runId,
+    operation: 'drill',
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    exitCode,
+    components: results.map(
+      (r): RunComponentRecord => ({
+        component: r.component,
+        outcome: r.ok ? 'ok' : 'failed',
+        backupId: r.backupId,
+        durationMs: r.rtoActualMs ?? 0,
+        ...(r.error ? { error: r.error } : {}),
+        details: { rtoActualMs: r.rtoActualMs, rtoTargetMs: r.rtoTargetMs, target: r.target, checks: r.checks, health: r.health },
+      }),
+    ),
+  });
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
   return { exitCode, results };
 }

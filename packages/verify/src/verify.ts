@@ -5,8 +5,7 @@ import {
   nowOf,
   readCatalog,
   restoreContext,
-  runRecord,
-  writeRunRecord,
+  journalRun,
   type CatalogEntry,
   type EngineContext,
 } from '@lifeboat/core';
@@ -78,32 +77,24 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
 
   const exitCode = copies.every((c) => c.ok) ? ExitCode.ok : ExitCode.unhealthy;
   const durationMs = Date.now() - started;
-  const destinations = [...new Set(opts.components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
-  await writeRunRecord(
-    destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
-    runRecord({
-      id: runId,
-      operation: 'verify',
-      plan: ctx.plan.name,
-      toolVersion: ctx.toolVersion,
-      startedAt: startedAt.toISOString(),
-      finishedAt: nowOf(ctx).toISOString(),
-      durationMs,
-      exitCode,
-      components: opts.components.map((component) => {
-        const mine = copies.filter((c) => c.component === component);
-        const damaged = mine.filter((c) => !c.ok);
-        return {
-          component,
-          outcome: damaged.length === 0 ? 'ok' : 'failed',
-          durationMs,
-          ...(damaged.length ? { error: damaged.flatMap((c) => c.problems).join('; ') } : {}),
-          details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100 },
-        };
-      }),
+  await journalRun(ctx, {
+    id: runId,
+    operation: 'verify',
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    exitCode,
+    components: opts.components.map((component) => {
+      const mine = copies.filter((c) => c.component === component);
+      const damaged = mine.filter((c) => !c.ok);
+      return {
+        component,
+        outcome: damaged.length === 0 ? 'ok' : 'failed',
+        durationMs,
+        ...(damaged.length ? { error: damaged.flatMap((c) => c.problems).join('; ') } : {}),
+        details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100 },
+      };
     }),
-    warn,
-  );
+  });
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
   return { exitCode, copies };
 }

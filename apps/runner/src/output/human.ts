@@ -1,5 +1,4 @@
-import { formatBytes, type RunEvent, type RunListener } from '@lifeboat/core';
-import { describeEvent } from './describe.js';
+import { describeEvent, formatBytes, type RunEvent, type RunListener } from '@lifeboat/core';
 
 export interface HumanOptions {
   out: NodeJS.WritableStream;

@@ -1,6 +1,5 @@
 import { pino } from 'pino';
-import type { RunEvent, RunListener } from '@lifeboat/core';
-import { describeEvent } from './describe.js';
+import { describeEvent, type RunEvent, type RunListener } from '@lifeboat/core';
 
 /**
  * JSON lines for journald and log shippers: one object per event, with a

@@ -11,7 +11,7 @@ import { isUnchanged, unchanged, type BackupContext } from '../strategy.js';
 import { readCatalog } from './catalog.js';
 import { identitiesFor, nowOf, secretsFor, type EngineContext } from './context.js';
 import { acquireLock } from './lock.js';
-import { runRecord, writeRunRecord } from '../journal/journal.js';
+import { journalRun } from './journal-run.js';
 
 export interface ComponentOutcome {
   component: string;
@@ -45,24 +45,14 @@ export async function runBackup(ctx: EngineContext, components: string[]): Promi
     results.push({ ...(await backupComponent(ctx, component)), durationMs: Date.now() - componentStarted });
   }
   const exitCode = worstExit(results.map((r) => r.exitCode));
-  // The journal goes to every destination the run touched, so status can tell
-  // "checked, unchanged" and "failed" apart from "never ran" from any machine.
-  const destinations = [...new Set(components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
-  await writeRunRecord(
-    destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
-    runRecord({
-      id: runId,
-      operation: 'backup',
-      plan: ctx.plan.name,
-      toolVersion: ctx.toolVersion,
-      startedAt: startedAt.toISOString(),
-      finishedAt: nowOf(ctx).toISOString(),
-      durationMs: Date.now() - started,
-      exitCode,
-      components: results.map(({ component, outcome, backupId, error, durationMs }) => ({ component, outcome, backupId, error, durationMs: durationMs ?? 0 })),
-    }),
-    (message) => ctx.onEvent({ type: 'warning', message }),
-  );
+  await journalRun(ctx, {
+    id: runId,
+    operation: 'backup',
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - started,
+    exitCode,
+    components: results.map(({ component, outcome, backupId, error, durationMs }) => ({ component, outcome, backupId, error, durationMs: durationMs ?? 0 })),
+  });
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
   return { exitCode, results };
 }

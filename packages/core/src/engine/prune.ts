@@ -7,7 +7,7 @@
  */
 import { ExitCode, LockHeldError, describeError } from '../errors.js';
 import { formatDuration } from '../duration.js';
-import { runRecord, writeRunRecord } from '../journal/journal.js';
+import { journalRun } from './journal-run.js';
 import type { RetentionPolicy } from '../plan/types.js';
 import { newId } from '../repository/ids.js';
 import type { Manifest } from '../repository/manifest.js';
@@ -83,28 +83,20 @@ export async function runPrune(ctx: EngineContext, components: string[], opts: P
 
   // A dry run changes nothing, the journal included.
   if (!opts.dryRun) {
-    const destinations = [...new Set(components.flatMap((c) => ctx.plan.components[c]?.destinations ?? []))];
-    await writeRunRecord(
-      destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
-      runRecord({
-        id: runId,
-        operation: 'prune',
-        plan: ctx.plan.name,
-        toolVersion: ctx.toolVersion,
-        startedAt: now.toISOString(),
-        finishedAt: nowOf(ctx).toISOString(),
-        durationMs: Date.now() - started,
-        exitCode,
-        components: results.map((r, i) => ({
-          component: r.component,
-          outcome: r.outcome,
-          ...(r.error ? { error: r.error } : {}),
-          durationMs: durations[i] ?? 0,
-          details: journalDetails(r),
-        })),
-      }),
-      (message) => ctx.onEvent({ type: 'warning', message }),
-    );
+    await journalRun(ctx, {
+      id: runId,
+      operation: 'prune',
+      startedAt: now.toISOString(),
+      durationMs: Date.now() - started,
+      exitCode,
+      components: results.map((r, i) => ({
+        component: r.component,
+        outcome: r.outcome,
+        ...(r.error ? { error: r.error } : {}),
+        durationMs: durations[i] ?? 0,
+        details: journalDetails(r),
+      })),
+    });
   }
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === ExitCode.ok ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
   return { exitCode, dryRun: opts.dryRun, results };

@@ -1,5 +1,4 @@
-import type { RestoreCheck, RunEvent } from '@lifeboat/core';
-import { describeEvent } from '../../describe-event.js';
+import { describeEvent, type RestoreCheck, type RunEvent } from '@lifeboat/core';
 
 /** One artifact streaming to the component's destinations. */
 export interface ArtifactProgress {

@@ -1,6 +1,7 @@
-import { formatBytes, type RunEvent } from '@lifeboat/core';
+import { formatBytes } from './bytes.js';
+import type { RunEvent } from './events.js';
 
-/** One readable sentence per event (undefined for events that are only data). */
+/** One readable sentence per event (undefined for events that are only data): the runner's lines and the TUI's log tail alike. */
 export function describeEvent(event: RunEvent): string | undefined {
   switch (event.type) {
     case 'run.started':
