@@ -415,6 +415,7 @@ function report(r) {
 \`\`\`sh
 pnpm bench:pg      # builds, then runs bench/pg.mjs; a few minutes on 2 cores
 pnpm bench:redis   # builds, then runs bench/redis.mjs; results in docs/benchmarks-redis.md
+pnpm bench:fanout  # one read, one vs two destinations; results in docs/benchmarks-fanout.md
 \`\`\`
 
 It needs the PostgreSQL server binaries (\`tooling/bootstrap.sh\`), starts its own throwaway

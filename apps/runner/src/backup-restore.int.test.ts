@@ -2,7 +2,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterEach, beforeEach } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { backupFiles, files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
 
@@ -46,6 +46,7 @@ describe('backup and restore of PostgreSQL through the runner', () => {
     ws = await workspace();
   });
   afterEach(async () => {
+    vi.unstubAllEnvs();
     await ws.cleanup();
   });
 
@@ -164,6 +165,34 @@ describe('backup and restore of PostgreSQL through the runner', () => {
       expect(run.stdout).toMatch(/rows in t: 20000/);
     });
   }
+
+  test('a byte flipped in the fs copy: the restore says so and comes back from the S3 copy', async ({ pg: server, db, s3 }) => {
+    // The CLI's S3 client takes credentials from the AWS default chain, as in production.
+    for (const [name, value] of Object.entries(s3.env)) vi.stubEnv(name, value);
+    const bucket = await s3.bucket();
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await query(url, server.password, 'CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 20000) g');
+    await ws.writePlan(
+      postgresPlan({ destinations: { local: join(ws.dir, 'local') }, tables: ['t'] })
+        .replace('components:\n', `  cloud: { type: s3, bucket: ${bucket}, region: us-east-1, endpoint: "${s3.endpoint}", offsite: true }\ncomponents:\n`)
+        .replace('destinations: [local]', 'destinations: [local, cloud]'),
+    );
+    const env = { TEST_DATABASE_URL: url, RESTORE_URL: `${url}_restored` };
+    const backup = await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir });
+    expect(backup.exitCode).toBe(0);
+    const list = JSON.parse((await lifeboat(['--plan', ws.plan, 'list', '--json'], { env, lockDir: ws.lockDir })).stdout);
+    expect(list[0].destinations).toEqual(['local', 'cloud']);
+
+    const dump = (await backupFiles(join(ws.dir, 'local'))).find((f) => f.endsWith('database.dump'))!;
+    const bytes = await readFile(join(ws.dir, 'local', dump));
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    await writeFile(join(ws.dir, 'local', dump), bytes);
+
+    const run = await lifeboat(['--plan', ws.plan, '--log-format', 'human', 'restore', 'database', '--to', 'env:RESTORE_URL'], { env, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/database\.dump in destination 'local' .* is damaged: .*; trying the copy in destination 'cloud'/);
+    expect(run.stdout).toMatch(/rows in t: 20000/);
+  });
 
   test('unknown component and bad plan give a sentence and exit 2', async () => {
     await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') } }).replace('rpo: 24h', 'rpo: 24 hours'));
