@@ -12,6 +12,13 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The exit code of a run over several components: a failure outranks a held lock, which outranks success. */
+export function worstExit(codes: number[]): number {
+  const failure = codes.find((c) => c !== ExitCode.ok && c !== ExitCode.locked);
+  if (failure !== undefined) return failure;
+  return codes.includes(ExitCode.locked) ? ExitCode.locked : ExitCode.ok;
+}
+
 export class LifeboatError extends Error {
   readonly exitCode: ExitCode;
   constructor(message: string, exitCode: ExitCode = ExitCode.failed, options?: { cause?: unknown }) {

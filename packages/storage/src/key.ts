@@ -1,4 +1,4 @@
-import { LifeboatError } from '@lifeboat/core';
+import { LifeboatError, type ByteRange } from '@lifeboat/core';
 
 /**
  * The one set of key rules every adapter applies, so a key that one
@@ -34,4 +34,11 @@ export function assertValidPrefix(prefix: string, where: string): void {
   if (hasBadCharacters(prefix) || folders.some(badPart)) {
     throw new LifeboatError(`${JSON.stringify(prefix)} is not a valid list prefix for ${where}: ${RULES}.`);
   }
+}
+
+/** A range every adapter accepts: whole, non-negative offsets, end (inclusive) not before start. */
+export function assertValidRange(range: ByteRange, target: string): void {
+  const { start, end } = range;
+  const valid = Number.isSafeInteger(start) && start >= 0 && (end === undefined || (Number.isSafeInteger(end) && end >= start));
+  if (!valid) throw new LifeboatError(`cannot read ${target}: the byte range ${JSON.stringify(range)} is not valid.`);
 }

@@ -1,4 +1,4 @@
-import { ExitCode, LifeboatError, LockHeldError, ReadBackUnavailableError, describeError } from '../errors.js';
+import { ExitCode, LifeboatError, LockHeldError, ReadBackUnavailableError, describeError, worstExit } from '../errors.js';
 import type { StoredArtifact } from '../events.js';
 import { fanout } from '../pipeline/fanout.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -55,12 +55,6 @@ export async function runBackup(ctx: EngineContext, components: string[]): Promi
   });
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
   return { exitCode, results };
-}
-
-/** Failures outrank a held lock, which outranks success. */
-function worstExit(codes: number[]): number {
-  if (codes.some((c) => c !== ExitCode.ok && c !== ExitCode.locked)) return codes.find((c) => c !== ExitCode.ok && c !== ExitCode.locked)!;
-  return codes.includes(ExitCode.locked) ? ExitCode.locked : ExitCode.ok;
 }
 
 async function backupComponent(ctx: EngineContext, component: string): Promise<ComponentOutcome> {

@@ -5,7 +5,7 @@
  * interrupted prune leaves, at worst, artifacts without a manifest — which no
  * command treats as a backup and the next prune removes as debris.
  */
-import { ExitCode, LockHeldError, describeError } from '../errors.js';
+import { ExitCode, LockHeldError, describeError, worstExit } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { journalRun } from './journal-run.js';
 import type { RetentionPolicy } from '../plan/types.js';
@@ -292,9 +292,3 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Failures outrank a held lock, which outranks success (as for backup). */
-function worstExit(codes: number[]): number {
-  const failure = codes.find((c) => c !== ExitCode.ok && c !== ExitCode.locked);
-  if (failure !== undefined) return failure;
-  return codes.includes(ExitCode.locked) ? ExitCode.locked : ExitCode.ok;
-}

@@ -12,7 +12,7 @@ import {
   type StorageAdapter,
   type StoredObject,
 } from '@lifeboat/core';
-import { TEMP_PREFIX, assertValidKey, assertValidPrefix } from '../key.js';
+import { TEMP_PREFIX, assertValidKey, assertValidPrefix, assertValidRange } from '../key.js';
 import { errnoCode, fsFailure } from './fs-error.js';
 
 /** Backups hold production data: only the owner may read them (ARCHITECTURE §9). */
@@ -261,10 +261,4 @@ function toBytes(chunk: unknown): Uint8Array {
 
 function toStored(key: string, info: Stats): StoredObject {
   return { key, bytes: info.size, modifiedAt: info.mtime };
-}
-
-function assertValidRange(range: ByteRange, target: string): void {
-  const { start, end } = range;
-  const valid = Number.isSafeInteger(start) && start >= 0 && (end === undefined || (Number.isSafeInteger(end) && end >= start));
-  if (!valid) throw new LifeboatError(`cannot read ${target}: the byte range ${JSON.stringify(range)} is not valid.`);
 }

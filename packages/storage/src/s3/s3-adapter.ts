@@ -23,7 +23,7 @@ import {
   type StorageAdapter,
   type StoredObject,
 } from '@lifeboat/core';
-import { assertValidKey, assertValidPrefix } from '../key.js';
+import { assertValidKey, assertValidPrefix, assertValidRange } from '../key.js';
 import { PREFIX_RULES, isValidKey, normalizePrefix } from './prefix.js';
 import { MAX_OBJECT_BYTES, MAX_PARTS, partSizeFor, queueSizeFor } from './part-size.js';
 import { httpStatus, s3ErrorCode, s3Explanation, s3Failure, s3Reason } from './s3-error.js';
@@ -299,8 +299,6 @@ function assertEncryption(options: S3StorageOptions, where: string): void {
 
 /** The HTTP Range header for an inclusive byte range. */
 function rangeHeader(range: ByteRange, target: string): string {
-  const { start, end } = range;
-  const valid = Number.isSafeInteger(start) && start >= 0 && (end === undefined || (Number.isSafeInteger(end) && end >= start));
-  if (!valid) throw new LifeboatError(`cannot read ${target}: the byte range ${JSON.stringify(range)} is not valid.`);
-  return `bytes=${start}-${end ?? ''}`;
+  assertValidRange(range, target);
+  return `bytes=${range.start}-${range.end ?? ''}`;
 }
