@@ -8,10 +8,10 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { fanout } from '../packages/core/dist/index.js';
 import { FsStorage } from '../packages/storage/dist/index.js';
+import { log, median } from './lib.mjs';
 
 const BYTES = Number(process.env.BENCH_FANOUT_BYTES ?? 1024 ** 3);
 const RUNS = 3;
-const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 /** Deterministic, incompressible bytes, generated as they are read. */
 function source(total) {
@@ -45,7 +45,6 @@ async function once(destinations, dir, run) {
   return { seconds, peakMiB: peak / 1024 ** 2 };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = await mkdtemp(join(tmpdir(), 'lifeboat-bench-fanout-'));
 const load0 = loadavg().map((l) => l.toFixed(2)).join(' ');
 const results = { 1: [], 2: [] };

@@ -8,6 +8,7 @@ import { cpus, getPriority, setPriority, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralPostgres } from '../packages/core/dist/index.js';
+import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks.md');
@@ -16,8 +17,6 @@ const SCALES = [20, 40];
 const RUNS = 3;
 const PRIORITY = -10;
 const GOAL = { backupRatio: 1.1, restoreSpeedup: 1.5, rssMiB: 150, rssGrowth: 0.1 };
-
-const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 /** Stops the command running now, so Ctrl-C lets `finally` clean up. */
 let current;
@@ -88,30 +87,6 @@ function run(cmd, args, { env, stdout = 'ignore', measure = false, timeFile } = 
     });
   });
 }
-
-function firstChild(pid) {
-  try {
-    const first = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
-    return first ? Number(first) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function vmHwmKiB(pid) {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-const kibToMiB = (kib) => (kib / 1024).toFixed(1);
-const secs = (s) => s.toFixed(2);
-const yes = (ok) => (ok ? 'yes' : '**no**');
 
 /**
  * Where a lifeboat run's time went, from its --log-format json events: the
@@ -209,8 +184,6 @@ async function snapshotRunner(work) {
     }
   }
 }
-
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /**
  * Raises this process's priority when allowed (root), before any child starts:

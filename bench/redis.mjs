@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralRedis } from '../packages/core/dist/index.js';
+import { log, vmHwmKiB, median, mib, kibToMiB, secs, yes, loadavg } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks-redis.md');
@@ -19,8 +20,6 @@ const HASH_EVERY = 10; // every 10th key is a hash
 const CHUNK = 50_000;
 const RUNS = 3;
 const GOAL = { backupRatio: 1.2 };
-
-const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 /** Runs a command to its end; wall clock, and peak RSS via /usr/bin/time or polled VmHWM. */
 function run(cmd, args, { env, stdout = 'ignore', measure = false, timeFile, input } = {}) {
@@ -58,22 +57,6 @@ function run(cmd, args, { env, stdout = 'ignore', measure = false, timeFile, inp
     });
   });
 }
-
-function vmHwmKiB(pid) {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mib = (bytes) => (bytes / 1024 / 1024).toFixed(1);
-const kibToMiB = (kib) => (kib / 1024).toFixed(1);
-const secs = (s) => s.toFixed(2);
-const yes = (ok) => (ok ? 'yes' : '**no**');
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 function machine(server) {
   const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);

@@ -208,3 +208,19 @@ export function footerHints(scopes: readonly Scope[], width: number): string {
   while (optional.length > 0 && join([...optional, ...keep]).length > width) optional.pop();
   return join([...optional, ...keep]).slice(0, width);
 }
+
+/** How far a list command moves the selection (`page` rows for page keys); undefined for other commands. */
+export function listStep(command: Command, page: number): number | undefined {
+  switch (command) {
+    case 'up':
+      return -1;
+    case 'down':
+      return 1;
+    case 'pageUp':
+      return -page;
+    case 'pageDown':
+      return page;
+    default:
+      return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 import type { Route } from '../../app-state.js';
 import { useKeys } from '../../key-router.js';
-import type { Command } from '../../keys.js';
+import { listStep, type Command } from '../../keys.js';
 import { selectedEntry, type BackupsAction, type BackupsState } from './backups-state.js';
 
 const BACKUPS_MODE = () => ({ scopes: ['backups', 'list'] as const });
@@ -8,16 +8,9 @@ const BACKUPS_MODE = () => ({ scopes: ['backups', 'list'] as const });
 export type BackupsIntent = { kind: 'dispatch'; action: BackupsAction } | { kind: 'navigate'; route: Route };
 
 export function backupsIntent(command: Command, state: BackupsState, component: string, page: number): BackupsIntent | undefined {
-  const move = (by: number): BackupsIntent => ({ kind: 'dispatch', action: { type: 'move', by } });
+  const step = listStep(command, page);
+  if (step !== undefined) return { kind: 'dispatch', action: { type: 'move', by: step } };
   switch (command) {
-    case 'up':
-      return move(-1);
-    case 'down':
-      return move(1);
-    case 'pageUp':
-      return move(-page);
-    case 'pageDown':
-      return move(page);
     case 'restore': {
       const entry = selectedEntry(state);
       return entry ? { kind: 'navigate', route: { screen: 'restore', component, backupId: entry.id } } : undefined;

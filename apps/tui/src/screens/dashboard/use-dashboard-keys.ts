@@ -1,6 +1,6 @@
 import type { Route } from '../../app-state.js';
 import { useKeys } from '../../key-router.js';
-import type { Command } from '../../keys.js';
+import { listStep, type Command } from '../../keys.js';
 import type { DashboardAction, DashboardState } from './dashboard-state.js';
 
 const DASHBOARD_MODE = () => ({ scopes: ['dashboard', 'list'] as const });
@@ -11,15 +11,9 @@ export type DashboardIntent = { kind: 'dispatch'; action: DashboardAction } | { 
 export function dashboardIntent(command: Command, state: DashboardState, page: number): DashboardIntent | undefined {
   const component = state.components[state.selected];
   const move = (action: DashboardAction): DashboardIntent => ({ kind: 'dispatch', action });
+  const step = listStep(command, page);
+  if (step !== undefined) return move({ type: 'move', by: step });
   switch (command) {
-    case 'up':
-      return move({ type: 'move', by: -1 });
-    case 'down':
-      return move({ type: 'move', by: 1 });
-    case 'pageUp':
-      return move({ type: 'move', by: -page });
-    case 'pageDown':
-      return move({ type: 'move', by: page });
     case 'refresh':
       return { kind: 'refresh' };
     case 'history':

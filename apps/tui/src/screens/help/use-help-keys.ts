@@ -1,5 +1,5 @@
 import { useKeys } from '../../key-router.js';
-import type { Command } from '../../keys.js';
+import { listStep, type Command } from '../../keys.js';
 import type { HelpAction } from './help-state.js';
 
 const HELP_MODE = () => ({ scopes: ['help', 'list'] as const });
@@ -8,17 +8,11 @@ export type HelpIntent = { kind: 'close' } | { kind: 'dispatch'; action: HelpAct
 
 /** Help has the keyboard: it scrolls and closes; every other key is swallowed except quit. */
 export function helpIntent(command: Command, page: number, max: number): HelpIntent | undefined {
+  const step = listStep(command, page);
+  if (step !== undefined) return { kind: 'dispatch', action: { type: 'scroll', by: step, max } };
   switch (command) {
     case 'back':
       return { kind: 'close' };
-    case 'up':
-      return { kind: 'dispatch', action: { type: 'scroll', by: -1, max } };
-    case 'down':
-      return { kind: 'dispatch', action: { type: 'scroll', by: 1, max } };
-    case 'pageUp':
-      return { kind: 'dispatch', action: { type: 'scroll', by: -page, max } };
-    case 'pageDown':
-      return { kind: 'dispatch', action: { type: 'scroll', by: page, max } };
     case 'quit':
       return undefined;
     default:

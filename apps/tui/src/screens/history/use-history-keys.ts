@@ -1,5 +1,5 @@
 import { useKeys } from '../../key-router.js';
-import type { Command } from '../../keys.js';
+import { listStep, type Command } from '../../keys.js';
 import type { HistoryAction } from './history-state.js';
 
 const HISTORY_MODE = () => ({ scopes: ['history', 'list'] as const });
@@ -7,16 +7,9 @@ const HISTORY_MODE = () => ({ scopes: ['history', 'list'] as const });
 export type HistoryIntent = { kind: 'dispatch'; action: HistoryAction } | { kind: 'reload' };
 
 export function historyIntent(command: Command, page: number): HistoryIntent | undefined {
-  const move = (by: number): HistoryIntent => ({ kind: 'dispatch', action: { type: 'move', by } });
+  const step = listStep(command, page);
+  if (step !== undefined) return { kind: 'dispatch', action: { type: 'move', by: step } };
   switch (command) {
-    case 'up':
-      return move(-1);
-    case 'down':
-      return move(1);
-    case 'pageUp':
-      return move(-page);
-    case 'pageDown':
-      return move(page);
     case 'refresh':
       return { kind: 'reload' };
     default:

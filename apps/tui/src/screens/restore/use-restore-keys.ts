@@ -1,5 +1,5 @@
 import { useKeys } from '../../key-router.js';
-import type { Command, Scope } from '../../keys.js';
+import { listStep, type Command, type Scope } from '../../keys.js';
 import type { RunHandle } from '../live/use-run.js';
 import { applyLiveIntent, liveIntent, liveScopes } from '../live/use-live-keys.js';
 import type { RestoreAction, RestoreState } from './restore-state.js';
@@ -19,15 +19,9 @@ export function restoreScopes(s: RestoreState): Scope[] {
 export function restoreIntent(command: Command, s: RestoreState, page: number): RestoreIntent | undefined {
   const act = (action: RestoreAction): RestoreIntent => ({ kind: 'dispatch', action });
   if (s.step === 'done') return command === 'open' || command === 'back' ? { kind: 'exit' } : undefined;
+  const step = listStep(command, page);
+  if (step !== undefined) return act({ type: 'move', by: step });
   switch (command) {
-    case 'up':
-      return act({ type: 'move', by: -1 });
-    case 'down':
-      return act({ type: 'move', by: 1 });
-    case 'pageUp':
-      return act({ type: 'move', by: -page });
-    case 'pageDown':
-      return act({ type: 'move', by: page });
     case 'open':
     case 'submit':
       return act({ type: 'next' });
