@@ -13,6 +13,7 @@ export * from './repository/manifest.js';
 export * from './repository/repository.js';
 export * from './pipeline/fanout.js';
 export * from './engine/lock.js';
+export * from './engine/repository-lock.js';
 export * from './engine/backup.js';
 export * from './engine/restore.js';
 export * from './engine/registry.js';

@@ -29,6 +29,19 @@ export interface PutOptions {
 }
 
 /**
+ * When a conditional write may happen: only if no object is under the key
+ * (`If-None-Match: *`), or only if the object is still the version read
+ * before (`If-Match`). Used for the repository lock.
+ */
+export type WriteCondition = { ifAbsent: true } | { ifVersion: string };
+
+/** A small object read whole, with the version a conditional write compares. */
+export interface VersionedObject {
+  bytes: Buffer;
+  version: string;
+}
+
+/**
  * Where backups live. Every adapter passes `storageContract` from
  * `@lifeboat/storage/contract`. Keys use `/` separators and never start with `/`.
  *
@@ -38,6 +51,11 @@ export interface PutOptions {
  * - `list` yields every object whose key starts with `prefix` (a plain string
  *   prefix, not a folder), in no particular order.
  * - `delete` ignores keys that do not exist.
+ * - `putIf` writes a small object only when its condition holds at that
+ *   moment, atomically against writers on any host; it resolves the new
+ *   version, or `undefined` when the condition did not hold (nothing written).
+ *   A store that ignores conditions (some S3-compatible servers) simply
+ *   writes: callers that depend on it probe for that (see repository-lock).
  */
 export interface StorageAdapter {
   /** For messages: `fs:/var/backups`, `s3://bucket/prefix`. Never holds secrets. */
@@ -47,6 +65,9 @@ export interface StorageAdapter {
   head(key: string): Promise<StoredObject | undefined>;
   list(prefix: string): AsyncIterable<StoredObject>;
   delete(keys: string[]): Promise<void>;
+  putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined>;
+  /** A small object and its version; `undefined` when missing. */
+  getVersioned(key: string): Promise<VersionedObject | undefined>;
 }
 
 /** Common fields of every destination in the plan. */

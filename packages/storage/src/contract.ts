@@ -24,6 +24,12 @@ export interface ContractAdapter {
 export interface ContractOptions {
   /** Size of the large streamed round trip; 2 GiB by default. */
   largeBytes?: number;
+  /**
+   * false for a store known to ignore write conditions (s3rver): only the
+   * writes whose condition holds are checked there; the repository lock
+   * detects such a store at run time and warns.
+   */
+  conditionalWrites?: boolean;
 }
 
 /** Memory a streaming transfer may add, whatever its size. */
@@ -135,6 +141,67 @@ export function storageContract(
         expect(await adapter.head(key)).toMatchObject({ key, bytes: 6 });
         expect(await list(prefix)).toEqual([key]);
       });
+    });
+
+    describe('conditional writes (the repository lock)', () => {
+      const text = (s: string) => Buffer.from(s);
+
+      it('creates an object if absent and reads it back with its version', async () => {
+        const key = `${prefix}locks/a.json`;
+        expect(await adapter.getVersioned(key)).toBeUndefined();
+        const version = await adapter.putIf(key, text('{"n":1}'), { ifAbsent: true });
+        expect(version).toEqual(expect.any(String));
+        const read = await adapter.getVersioned(key);
+        expect(read?.bytes.toString()).toBe('{"n":1}');
+        expect(read?.version).toBe(version);
+        expect(await list(`${prefix}locks/`)).toEqual([key]);
+      });
+
+      it('replaces the version it read, and the new content has a new version', async () => {
+        const key = `${prefix}locks/b.json`;
+        const first = (await adapter.putIf(key, text('{"n":1}'), { ifAbsent: true }))!;
+        const second = await adapter.putIf(key, text('{"n":2}'), { ifVersion: first });
+        expect(second).toEqual(expect.any(String));
+        expect(second).not.toBe(first);
+        expect((await adapter.getVersioned(key))).toEqual({ bytes: text('{"n":2}'), version: second });
+      });
+
+      if (options.conditionalWrites !== false) {
+        it('refuses to create an object that exists, and leaves it as it was', async () => {
+          const key = `${prefix}locks/c.json`;
+          const first = await adapter.putIf(key, text('{"owner":"first"}'), { ifAbsent: true });
+          expect(await adapter.putIf(key, text('{"owner":"second"}'), { ifAbsent: true })).toBeUndefined();
+          expect(await adapter.getVersioned(key)).toEqual({ bytes: text('{"owner":"first"}'), version: first });
+        });
+
+        it('refuses to replace a version that is no longer there', async () => {
+          const key = `${prefix}locks/d.json`;
+          const first = (await adapter.putIf(key, text('{"n":1}'), { ifAbsent: true }))!;
+          const second = (await adapter.putIf(key, text('{"n":2}'), { ifVersion: first }))!;
+          expect(await adapter.putIf(key, text('{"n":3}'), { ifVersion: first })).toBeUndefined();
+          expect(await adapter.getVersioned(key)).toEqual({ bytes: text('{"n":2}'), version: second });
+          await adapter.delete([key]);
+          expect(await adapter.putIf(key, text('{"n":4}'), { ifVersion: second })).toBeUndefined();
+          expect(await adapter.getVersioned(key)).toBeUndefined();
+        });
+
+        it('lets exactly one of many simultaneous creators win', async () => {
+          const key = `${prefix}locks/race.json`;
+          const results = await Promise.all(Array.from({ length: 8 }, (_, i) => adapter.putIf(key, text(`{"writer":${i}}`), { ifAbsent: true })));
+          const winners = results.flatMap((version, i) => (version === undefined ? [] : [i]));
+          expect(winners).toHaveLength(1);
+          expect((await adapter.getVersioned(key))?.bytes.toString()).toBe(`{"writer":${winners[0]}}`);
+        });
+
+        it('lets exactly one of many simultaneous replacers of the same version win', async () => {
+          const key = `${prefix}locks/takeover.json`;
+          const stale = (await adapter.putIf(key, text('{"writer":"stale"}'), { ifAbsent: true }))!;
+          const results = await Promise.all(Array.from({ length: 8 }, (_, i) => adapter.putIf(key, text(`{"writer":${i}}`), { ifVersion: stale })));
+          const winners = results.flatMap((version, i) => (version === undefined ? [] : [i]));
+          expect(winners).toHaveLength(1);
+          expect((await adapter.getVersioned(key))?.bytes.toString()).toBe(`{"writer":${winners[0]}}`);
+        });
+      }
     });
 
     describe('ranges', () => {

@@ -42,7 +42,16 @@ function setup() {
       return stores.get(config.path)!;
     },
   };
-  const { state, strategy } = textSource();
+  const { state, strategy: text } = textSource();
+  const hooks: { during?: (signal: AbortSignal) => Promise<void> } = {};
+  const strategy: Strategy<{ label: string }> = {
+    ...text,
+    backup: async (ctx) => {
+      await hooks.during?.(ctx.signal);
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      return text.backup(ctx);
+    },
+  };
   const registry = new Registry({ strategies: [strategy as Strategy<never>], storage: [memoryType as StorageType<never>] });
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: memory, path: a }\n  b: { type: memory, path: b }\ncomponents:\n  notes:\n    type: text\n    label: x\n    schedule: on-change\n    rpo: 0\n    rto: 1h\n    destinations: [a, b]\n',
@@ -50,8 +59,8 @@ function setup() {
     registry,
   );
   const events: RunEvent[] = [];
-  const ctx = { plan, registry, env: {}, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', onEvent: (e: RunEvent) => events.push(e) };
-  return { state, registry, plan, ctx, events };
+  const ctx = { plan, registry, env: {}, lockTiming: { refreshMs: 20 }, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', onEvent: (e: RunEvent) => events.push(e) };
+  return { state, registry, plan, ctx, events, stores, hooks };
 }
 
 describe('runBackup', () => {
@@ -74,5 +83,56 @@ describe('runBackup', () => {
     const journal = await readJournal(plan, registry);
     expect(journal.map((r) => r.components[0]!.outcome)).toEqual(['ok', 'unchanged', 'ok']);
     expect(journal[1]).toMatchObject({ operation: 'backup', plan: 't', exitCode: 0, toolVersion: 'test' });
+  });
+});
+
+describe('runBackup and the repository lock', () => {
+  const foreignLock = (expiresAt: string) =>
+    Buffer.from(
+      JSON.stringify({ lifeboat: 'lock', plan: 't', component: 'notes', operation: 'backup', owner: 'ops@db-2', host: 'db-2', pid: 4242, token: 'other', acquiredAt: '2026-11-26T01:50:00Z', refreshedAt: '2026-11-26T01:55:00Z', expiresAt }),
+    );
+
+  it('holds the lock in every destination while it writes, and removes it after', async () => {
+    const { ctx, stores, hooks, plan, registry } = setup();
+    let seen: string[] = [];
+    hooks.during = async () => {
+      seen = [...stores.values()].filter((s) => s.objects.has('locks/notes.json')).map((s) => s.description);
+    };
+    expect((await runBackup(ctx, ['notes'])).exitCode).toBe(0);
+    expect(seen).toEqual(['memory:a', 'memory:b']);
+    expect([...stores.values()].some((s) => s.objects.has('locks/notes.json'))).toBe(false);
+    expect(await readCatalog(plan, registry)).toHaveLength(1);
+  });
+
+  it('exits 75 when another host holds the lock in one destination, and writes nothing anywhere', async () => {
+    const { ctx, stores, events, plan, registry } = setup();
+    registry.repository(plan, 'a');
+    registry.repository(plan, 'b');
+    await stores.get('b')!.putIf('locks/notes.json', foreignLock('2099-01-01T00:00:00Z'), { ifAbsent: true });
+    const outcome = await runBackup(ctx, ['notes']);
+    expect(outcome.exitCode).toBe(75);
+    expect(outcome.results[0]).toMatchObject({ outcome: 'locked', exitCode: 75 });
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ exitCode: 75, message: expect.stringContaining('is locked for notes by backup on ops@db-2 (pid 4242)') });
+    expect(await readCatalog(plan, registry)).toEqual([]);
+    expect(stores.get('a')!.objects.has('locks/notes.json')).toBe(false); // its own lock in a was released
+    expect(JSON.parse(stores.get('b')!.objects.get('locks/notes.json')!.toString()).token).toBe('other');
+  });
+
+  it('stops without committing when its lock is taken over mid-run', async () => {
+    const { ctx, stores, hooks, plan, registry } = setup();
+    hooks.during = async (signal) => {
+      const b = stores.get('b')!;
+      await b.putIf('locks/notes.json', foreignLock('2099-01-01T00:00:00Z'), { ifVersion: b.versions.get('locks/notes.json')! });
+      // The next refresh (every 20 ms here) finds the lock gone from under it and aborts the run's signal.
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    };
+    const outcome = await runBackup(ctx, ['notes']);
+    expect(outcome.results[0]).toMatchObject({ outcome: 'failed', exitCode: 1 });
+    expect(outcome.results[0]!.error).toBe(
+      "backup of notes failed: lost the lock locks/notes.json in destination 'b' (memory:b): another run took it over or removed it",
+    );
+    expect(await readCatalog(plan, registry)).toEqual([]);
+    expect([...stores.get('a')!.objects.keys()].filter((k) => k.startsWith('notes/'))).toEqual([]);
+    expect(JSON.parse(stores.get('b')!.objects.get('locks/notes.json')!.toString()).token).toBe('other');
   });
 });

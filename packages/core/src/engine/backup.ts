@@ -11,6 +11,7 @@ import { isUnchanged, unchanged, type BackupContext } from '../strategy.js';
 import { readCatalog } from './catalog.js';
 import { identitiesFor, nowOf, secretsFor, type EngineContext } from './context.js';
 import { acquireLock } from './lock.js';
+import { acquireRepositoryLocks, type RepositoryLocks } from './repository-lock.js';
 import { journalRun } from './journal-run.js';
 
 export interface ComponentOutcome {
@@ -80,6 +81,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
   const startedAt = nowOf(ctx);
   const backupId = newId(startedAt);
   let repositories: Repository[] = [];
+  let locks: RepositoryLocks | undefined;
   try {
     const strategy = registry.strategy(entry.type);
     repositories = entry.destinations.map((d) => registry.repository(plan, d));
@@ -97,10 +99,19 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
         ctx.onEvent({ type: 'warning', component, message: `${error}; continuing without it (require: any)` });
       }
     }
+    locks = await acquireRepositoryLocks(live, {
+      plan: plan.name,
+      component,
+      operation: 'backup',
+      ...(ctx.lockTiming ? { timing: ctx.lockTiming } : {}),
+      onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
+    });
+    const lost = locks.lost;
     await runHooks({ name: 'beforeBackup', commands: entry.hooks.beforeBackup, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: (m) => ctx.onEvent({ type: 'step', component, message: m }) });
 
     const artifacts: StoredArtifact[] = [];
-    const signal = ctx.signal ?? new AbortController().signal;
+    // A lost repository lock stops the run like a cancel: nothing is committed.
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, lost]) : lost;
     const recipients = plan.encryption?.recipients ?? [];
     const identities = identitiesFor(ctx);
     // `destinations` of the previous backup: where its copies are found now, not where they were written.
@@ -168,6 +179,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     };
 
     const facts = await strategy.backup(backupCtx);
+    if (lost.aborted) throw lost.reason;
     if (isUnchanged(facts)) {
       if (artifacts.length > 0) throw new LifeboatError(`the ${entry.type} strategy stored artifacts, then said nothing changed`);
       ctx.onEvent({ type: 'unchanged', component, reason: facts.reason, previousId: previous?.id });
@@ -203,7 +215,10 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     };
     // The manifest goes last, destination by destination: until it is written
     // everywhere the backup is rolled back below.
-    for (const repository of live) await repository.writeManifest(manifest);
+    for (const repository of live) {
+      if (lost.aborted) throw lost.reason;
+      await repository.writeManifest(manifest);
+    }
     ctx.onEvent({ type: 'committed', component, backupId, destinations: manifest.destinations, bytes: manifestBytes(manifest) });
 
     try {
@@ -214,7 +229,12 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     return finish({ component, outcome: 'ok', exitCode: ExitCode.ok, backupId });
   } catch (err) {
     const cancelled = ctx.signal?.aborted === true;
-    const message = cancelled ? `backup of ${component} was cancelled` : `backup of ${component} failed: ${describeError(err)}`;
+    const cause = locks?.lost.aborted ? locks.lost.reason : err;
+    if (err instanceof LockHeldError) {
+      ctx.onEvent({ type: 'failed', component, message: err.message, exitCode: ExitCode.locked });
+      return finish({ component, outcome: 'locked', exitCode: ExitCode.locked, error: err.message });
+    }
+    const message = cancelled ? `backup of ${component} was cancelled` : `backup of ${component} failed: ${describeError(cause)}`;
     for (const repository of repositories) {
       try {
         await repository.removeBackup(component, backupId);
@@ -230,6 +250,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     ctx.onEvent({ type: 'failed', component, message, exitCode });
     return finish({ component, outcome: 'failed', exitCode, error: message });
   } finally {
+    await locks?.release();
     lock.release();
   }
 }

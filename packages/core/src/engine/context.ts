@@ -2,6 +2,7 @@ import type { RunListener } from '../events.js';
 import type { Plan } from '../plan/types.js';
 import { createSecretResolver, type SecretResolver } from '../plan/secret.js';
 import type { Registry } from './registry.js';
+import type { LockTiming } from './repository-lock.js';
 import { parseIdentities } from '../pipeline/age.js';
 
 /** Everything an engine operation needs, handed in by the app (no globals, no process.env). */
@@ -12,6 +13,8 @@ export interface EngineContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Where host-level locks live. */
   lockDir: string;
+  /** Repository lock expiry and refresh (tests shorten them); defaults in repository-lock.ts. */
+  lockTiming?: Partial<LockTiming>;
   toolVersion: string;
   onEvent: RunListener;
   /** Aborting (SIGINT/SIGTERM) cancels the run; a cancelled backup leaves nothing behind. */

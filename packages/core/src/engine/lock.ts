@@ -62,7 +62,7 @@ function readHolder(path: string): LockInfo | undefined {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,7 +9,7 @@ import type { RunEvent } from '../events.js';
 import { readJournal } from '../journal/journal.js';
 import { parsePlan } from '../plan/load.js';
 import { pinBackup, unpinBackup } from '../retention/pins.js';
-import type { ByteRange, PutOptions, StorageAdapter, StorageType, StoredObject } from '../storage.js';
+import type { ByteRange, PutOptions, StorageAdapter, StorageType, StoredObject, VersionedObject, WriteCondition } from '../storage.js';
 import type { Strategy } from '../strategy.js';
 import { MemoryStorage } from '../test/memory-storage.js';
 import { runBackup } from './backup.js';
@@ -56,8 +56,14 @@ class ClockedStorage implements StorageAdapter {
     if (this.failDelete?.(keys)) throw new Error('connection reset by peer');
     await this.inner.delete(keys);
   }
+  putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined> {
+    return this.inner.putIf(key, bytes, condition);
+  }
+  getVersioned(key: string): Promise<VersionedObject | undefined> {
+    return this.inner.getVersioned(key);
+  }
   keys(): string[] {
-    return [...this.inner.sizes.keys()].filter((k) => !k.startsWith('runs/') && k !== 'lifeboat.json').sort();
+    return [...this.inner.sizes.keys()].filter((k) => !k.startsWith('runs/') && !k.startsWith('locks/') && k !== 'lifeboat.json').sort();
   }
 }
 
@@ -320,6 +326,20 @@ describe('runPrune', () => {
     expect(outcome.exitCode).toBe(75);
     expect(outcome.results[0]).toMatchObject({ outcome: 'locked', error: expect.stringMatching(/holds the lock for t\.notes/) });
     expect(await catalogIn('a')).toHaveLength(2);
+  });
+
+  it('a destination whose repository lock another host holds is left alone and the prune exits 75; the others are pruned', async () => {
+    const { ctx, backupDaily, store, catalogIn, events } = setup({ retention: '      a: { keepLast: 1 }\n      b: { keepLast: 1 }\n' });
+    await backupDaily(3);
+    const lock = { lifeboat: 'lock', plan: 't', component: 'notes', operation: 'backup', owner: 'ops@db-2', host: 'db-2', pid: 4242, token: 'other', acquiredAt: '2026-11-26T01:50:00Z', refreshedAt: '2026-11-26T01:55:00Z', expiresAt: '2099-01-01T00:00:00Z' };
+    await store('a').putIf('locks/notes.json', Buffer.from(JSON.stringify(lock)), { ifAbsent: true });
+    const outcome = await runPrune(ctx, ['notes'], { dryRun: false });
+    expect(outcome.exitCode).toBe(75);
+    expect(outcome.results[0]).toMatchObject({ outcome: 'locked', error: expect.stringMatching(/^destination 'a' \(memory:a\) is locked for notes by backup on ops@db-2 \(pid 4242\) .*; nothing was pruned there$/) });
+    expect(await catalogIn('a')).toHaveLength(3);
+    expect(await catalogIn('b')).toHaveLength(1);
+    expect(store('b').inner.objects.has('locks/notes.json')).toBe(false);
+    expect(events.some((e) => e.type === 'failed' && e.exitCode === 75)).toBe(true);
   });
 
   it('a lock left by a process that is gone is taken over, and removed when prune is done', async () => {

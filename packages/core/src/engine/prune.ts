@@ -20,6 +20,7 @@ import { decideRetention, type RetentionCandidate, type RetentionDecision } from
 import type { ComponentOutcome } from './backup.js';
 import { nowOf, type EngineContext } from './context.js';
 import { acquireLock, type HostLock } from './lock.js';
+import { acquireRepositoryLocks, type RepositoryLocks } from './repository-lock.js';
 
 /** Folders without a manifest younger than this may be a backup still being written (from another host). */
 export const DEBRIS_AGE_MS = 24 * 3_600_000;
@@ -151,8 +152,37 @@ async function pruneComponent(ctx: EngineContext, component: string, now: Date, 
   }
   try {
     const destinations: PruneDestinationResult[] = [];
+    let lockHeld: string | undefined;
     for (const name of ctx.registry.component(ctx.plan, component).destinations) {
-      destinations.push(await pruneDestination(ctx, component, ctx.registry.repository(ctx.plan, name), now, opts));
+      const repository = ctx.registry.repository(ctx.plan, name);
+      let locks: RepositoryLocks | undefined;
+      if (!opts.dryRun) {
+        try {
+          // The repository lock: no backup or prune from another host works on this component here meanwhile.
+          locks = await acquireRepositoryLocks([repository], {
+            plan: ctx.plan.name,
+            component,
+            operation: 'prune',
+            ...(ctx.lockTiming ? { timing: ctx.lockTiming } : {}),
+            onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
+          });
+        } catch (err) {
+          const error = `${describeError(err)}; nothing was pruned there`;
+          if (err instanceof LockHeldError) lockHeld ??= error;
+          ctx.onEvent({ type: 'warning', component, message: error });
+          destinations.push({ destination: name, keep: [], delete: [], debris: [], left: [], error });
+          continue;
+        }
+      }
+      try {
+        destinations.push(await pruneDestination(ctx, component, repository, now, opts, locks?.lost));
+      } finally {
+        await locks?.release();
+      }
+    }
+    if (lockHeld !== undefined) {
+      ctx.onEvent({ type: 'failed', component, message: lockHeld, exitCode: ExitCode.locked });
+      return finish({ component, outcome: 'locked', exitCode: ExitCode.locked, dryRun: opts.dryRun, destinations, error: lockHeld });
     }
     const problems = destinations.flatMap((d) => [
       ...(d.error ? [d.error] : []),
@@ -174,7 +204,14 @@ async function pruneComponent(ctx: EngineContext, component: string, now: Date, 
   }
 }
 
-async function pruneDestination(ctx: EngineContext, component: string, repository: Repository, now: Date, opts: PruneOptions): Promise<PruneDestinationResult> {
+async function pruneDestination(
+  ctx: EngineContext,
+  component: string,
+  repository: Repository,
+  now: Date,
+  opts: PruneOptions,
+  lockLost?: AbortSignal,
+): Promise<PruneDestinationResult> {
   const destination = repository.name;
   const policy = ctx.plan.components[component]?.retention[destination];
   const result: PruneDestinationResult = { destination, ...(policy ? { policy } : {}), keep: [], delete: [], debris: [], left: [] };
@@ -239,8 +276,12 @@ async function pruneDestination(ctx: EngineContext, component: string, repositor
 
   if (opts.dryRun) return result;
 
+  const stop = () => {
+    if (lockLost?.aborted) result.error ??= `${describeError(lockLost.reason)}; pruning ${repository.description} stopped`;
+    return ctx.signal?.aborted === true || lockLost?.aborted === true;
+  };
   for (const del of result.delete) {
-    if (ctx.signal?.aborted) break;
+    if (stop()) break;
     try {
       await repository.removeBackup(component, del.id);
       del.deleted = true;
@@ -250,7 +291,7 @@ async function pruneDestination(ctx: EngineContext, component: string, repositor
     }
   }
   for (const folder of result.debris) {
-    if (ctx.signal?.aborted) break;
+    if (stop()) break;
     try {
       await repository.adapter.delete(folders.find((f) => f.backupId === folder.backupId)!.keys);
       folder.removed = true;

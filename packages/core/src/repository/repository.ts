@@ -50,6 +50,11 @@ export class Repository {
     return this.backupPrefix(component, backupId) + artifact;
   }
 
+  /** The repository lock of a component (engine/repository-lock.ts). */
+  lockKey(component: string): string {
+    return `locks/${component}.json`;
+  }
+
   manifestKey(component: string, backupId: string): string {
     return this.backupPrefix(component, backupId) + MANIFEST_NAME;
   }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Readable as ReadableStream } from 'node:stream';
 import { NotFoundError } from '../errors.js';
-import type { ByteRange, PutOptions, StorageAdapter, StoredObject } from '../storage.js';
+import type { ByteRange, PutOptions, StorageAdapter, StoredObject, VersionedObject, WriteCondition } from '../storage.js';
 
 /**
  * An in-memory StorageAdapter for core's own unit tests (core may not import
@@ -12,6 +12,10 @@ export class MemoryStorage implements StorageAdapter {
   readonly description: string;
   readonly objects = new Map<string, Buffer>();
   readonly sizes = new Map<string, number>();
+  readonly versions = new Map<string, string>();
+  #writes = 0;
+  /** Like s3rver: conditional writes just write. */
+  ignoresConditions = false;
   constructor(
     name = 'memory',
     private readonly opts: { failAfter?: number; discard?: boolean } = {},
@@ -29,8 +33,7 @@ export class MemoryStorage implements StorageAdapter {
       if (!this.opts.discard) chunks.push(chunk as Buffer);
     }
     if (opts.signal?.aborted) throw opts.signal.reason;
-    this.objects.set(key, Buffer.concat(chunks));
-    this.sizes.set(key, bytes);
+    this.#store(key, Buffer.concat(chunks), bytes);
     return { key, bytes, modifiedAt: new Date() };
   }
 
@@ -53,7 +56,29 @@ export class MemoryStorage implements StorageAdapter {
     for (const key of keys) {
       this.objects.delete(key);
       this.sizes.delete(key);
+      this.versions.delete(key);
     }
+  }
+
+  async putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined> {
+    const current = this.versions.get(key);
+    const holds = 'ifAbsent' in condition ? current === undefined : current === condition.ifVersion;
+    if (!holds && !this.ignoresConditions) return undefined;
+    return this.#store(key, Buffer.from(bytes), bytes.byteLength);
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject | undefined> {
+    const bytes = this.objects.get(key);
+    const version = this.versions.get(key);
+    return bytes && version !== undefined ? { bytes, version } : undefined;
+  }
+
+  #store(key: string, data: Buffer, bytes: number): string {
+    const version = `v${++this.#writes}`;
+    this.objects.set(key, data);
+    this.sizes.set(key, bytes);
+    this.versions.set(key, version);
+    return version;
   }
 }
 

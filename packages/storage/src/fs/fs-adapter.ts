@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, mkdir, open, opendir, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, link, mkdir, open, opendir, readFile, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,8 @@ import {
   type PutOptions,
   type StorageAdapter,
   type StoredObject,
+  type VersionedObject,
+  type WriteCondition,
 } from '@lifeboat/core';
 import { TEMP_PREFIX, assertValidKey, assertValidPrefix, assertValidRange } from '../key.js';
 import { errnoCode, fsFailure } from './fs-error.js';
@@ -142,6 +144,89 @@ export class FsStorage implements StorageAdapter {
     for (const folder of emptied) await this.#pruneEmptyFolders(folder);
   }
 
+  /**
+   * The new object is written to a temp file first and then hard-linked into
+   * place: link(2) fails if the name exists, atomically, on local file systems
+   * and NFS alike (the classic NFS-safe lock). Replacing a version renames
+   * the current object aside first, so of several writers taking over the
+   * same version only one succeeds. Where hard links are not supported, the
+   * file is created with O_EXCL instead.
+   */
+  async putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined> {
+    const file = this.#file(key);
+    const target = `fs:${file}`;
+    const folder = path.dirname(file);
+    const temp = path.join(folder, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const aside = `${temp}-replaced`;
+    const handle = await this.#createTemp(folder, temp, target);
+    try {
+      try {
+        await writing(target, handle.chmod(FILE_MODE));
+        await writing(target, writeAll(handle, bytes));
+        await writing(target, handle.sync());
+      } finally {
+        await handle.close();
+      }
+      if ('ifVersion' in condition) {
+        try {
+          await rename(file, aside);
+        } catch (err) {
+          if (errnoCode(err) === 'ENOENT') return undefined;
+          throw fsFailure('write', target, err);
+        }
+        if (versionOf(await writing(target, readFile(aside))) !== condition.ifVersion) {
+          // Replaced since it was read: put it back, unless a new one appeared meanwhile.
+          await link(aside, file).catch(() => undefined);
+          return undefined;
+        }
+      }
+      if (!(await this.#linkExclusive(temp, file, bytes, target))) return undefined;
+      await writing(target, syncFolder(folder));
+      return versionOf(bytes);
+    } finally {
+      await unlink(temp).catch(() => undefined);
+      await unlink(aside).catch(() => undefined);
+    }
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject | undefined> {
+    const file = this.#file(key);
+    try {
+      const bytes = await readFile(file);
+      return { bytes, version: versionOf(bytes) };
+    } catch (err) {
+      if (errnoCode(err) === 'EISDIR') return undefined;
+      await this.#rethrowUnlessMissing('read', file, err);
+      return undefined;
+    }
+  }
+
+  /** Creates `file` from `temp` unless it exists; false when it does. */
+  async #linkExclusive(temp: string, file: string, bytes: Uint8Array, target: string): Promise<boolean> {
+    try {
+      await link(temp, file);
+      return true;
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'EEXIST') return false;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw fsFailure('write', target, err);
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'wx', FILE_MODE);
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') return false;
+      throw fsFailure('write', target, err);
+    }
+    try {
+      await writing(target, writeAll(handle, bytes));
+      await writing(target, handle.sync());
+    } finally {
+      await handle.close();
+    }
+    return true;
+  }
+
   #file(key: string): string {
     assertValidKey(key, this.description);
     return this.#path(key);
@@ -257,6 +342,11 @@ function toBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk);
   throw new TypeError(`A storage body must yield bytes or strings, not ${typeof chunk}.`);
+}
+
+/** The version conditional writes compare: the content's digest (lock objects always differ). */
+function versionOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
 }
 
 function toStored(key: string, info: Stats): StoredObject {

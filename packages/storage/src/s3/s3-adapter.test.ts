@@ -369,8 +369,59 @@ describe('S3Storage retries (mocked S3 over HTTP: s3rver never throttles)', () =
     expect(requests).toHaveLength(2);
     expect(error.message).not.toContain(SECRET);
   });
+
+  describe('conditional writes for the repository lock (mocked: s3rver ignores If-None-Match and If-Match on PUT)', () => {
+    it('creates with If-None-Match: *, in STANDARD whatever the destination class, keeping its encryption', async () => {
+      const { s3, storage } = mocked({ storageClass: 'STANDARD_IA', sse: 'AES256' });
+      s3.on(PutObjectCommand).resolves({ ETag: '"e1"' });
+      expect(await storage.putIf('locks/database.json', Buffer.from('{}'), { ifAbsent: true })).toBe('"e1"');
+      const input = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+      expect(input).toMatchObject({ Bucket: 'backups', Key: 'civicq/locks/database.json', IfNoneMatch: '*', ServerSideEncryption: 'AES256' });
+      expect(input.StorageClass).toBeUndefined();
+      expect(input.IfMatch).toBeUndefined();
+    });
+
+    it('replaces with If-Match on the version read', async () => {
+      const { s3, storage } = mocked();
+      s3.on(PutObjectCommand).resolves({ ETag: '"e2"' });
+      expect(await storage.putIf('locks/database.json', Buffer.from('{}'), { ifVersion: '"e1"' })).toBe('"e2"');
+      expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input).toMatchObject({ IfMatch: '"e1"' });
+    });
+
+    it.each([
+      ['PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'],
+      ['ConditionalRequestConflict', 409, 'A conflicting conditional operation is currently in progress against this resource.'],
+      ['NoSuchKey', 404, 'The specified key does not exist.'],
+    ])('resolves undefined when S3 answers %s (%i): the condition did not hold, nothing was written', async (name, status, message) => {
+      const { s3, storage } = mocked();
+      s3.on(PutObjectCommand).rejects(serviceError(name, status, message));
+      expect(await storage.putIf('locks/database.json', Buffer.from('{}'), { ifAbsent: true })).toBeUndefined();
+    });
+
+    it('turns other failures into a sentence', async () => {
+      const { s3, storage } = mocked();
+      s3.on(PutObjectCommand).rejects(serviceError('AccessDenied', 403, 'Access Denied'));
+      await expect(storage.putIf('locks/database.json', Buffer.from('{}'), { ifAbsent: true })).rejects.toThrow(
+        'cannot write s3://backups/civicq/locks/database.json: access denied to the credentials from the AWS default chain (AccessDenied)',
+      );
+    });
+
+    it('reads an object with its ETag, and undefined when it is missing', async () => {
+      const { s3, storage } = mocked();
+      s3.on(GetObjectCommand, { Key: 'civicq/locks/a.json' }).resolves({ ETag: '"e3"', Body: sdkBody('{"n":1}') } as never);
+      s3.on(GetObjectCommand, { Key: 'civicq/locks/b.json' }).rejects(serviceError('NoSuchKey', 404, 'The specified key does not exist.'));
+      expect(await storage.getVersioned('locks/a.json')).toEqual({ bytes: Buffer.from('{"n":1}'), version: '"e3"' });
+      expect(await storage.getVersioned('locks/b.json')).toBeUndefined();
+    });
+  });
 });
 
 function serviceError(name: string, httpStatusCode: number, message: string): S3ServiceException {
   return new S3ServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', $metadata: { httpStatusCode }, message });
+}
+
+/** A GetObject body as the SDK hands it out: a stream with transformToByteArray. */
+function sdkBody(text: string) {
+  const stream = Readable.from([Buffer.from(text)]);
+  return Object.assign(stream, { transformToByteArray: async () => new Uint8Array(Buffer.from(text)) });
 }

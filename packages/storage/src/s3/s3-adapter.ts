@@ -7,6 +7,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type DeleteObjectsCommandOutput,
   type ListObjectsV2CommandOutput,
   type S3Client,
@@ -22,6 +23,8 @@ import {
   type PutOptions,
   type StorageAdapter,
   type StoredObject,
+  type VersionedObject,
+  type WriteCondition,
 } from '@lifeboat/core';
 import { assertValidKey, assertValidPrefix, assertValidRange } from '../key.js';
 import { PREFIX_RULES, isValidKey, normalizePrefix } from './prefix.js';
@@ -228,6 +231,48 @@ export class S3Storage implements StorageAdapter {
     const named = failed.slice(0, NAMED_FAILURES).join(', ');
     const more = failed.length > NAMED_FAILURES ? ` and ${failed.length - NAMED_FAILURES} more` : '';
     throw new LifeboatError(`cannot delete ${failed.length} of ${unique.length} objects from ${this.description}: ${named}${more}`);
+  }
+
+  /**
+   * A conditional PutObject: `If-None-Match: *` or `If-Match: <etag>`, which
+   * AWS S3 (and MinIO, R2, recent Ceph) evaluate atomically. The object stays
+   * in STANDARD whatever the destination's class: it is small and rewritten.
+   */
+  async putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined> {
+    const target = this.#url(key);
+    const { StorageClass: _class, ...encryption } = this.#objectParams;
+    try {
+      const out = await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.#objectKey(key),
+          Body: bytes,
+          ContentType: 'application/json',
+          ...encryption,
+          ...('ifAbsent' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.ifVersion }),
+        }),
+      );
+      if (out.ETag === undefined) throw new LifeboatError(`cannot write ${target}: S3 returned no ETag`);
+      return out.ETag;
+    } catch (err) {
+      const code = s3ErrorCode(err);
+      const status = httpStatus(err);
+      // 412: the condition failed; 409: another conditional write to the key was in flight; 404: gone since it was read.
+      if (status === 412 || status === 409 || code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || code === 'NoSuchKey') return undefined;
+      throw s3Failure('write', target, err);
+    }
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject | undefined> {
+    const target = this.#url(key);
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.#objectKey(key) }));
+      if (out.Body === undefined || out.ETag === undefined) throw new LifeboatError(`cannot read ${target}: S3 sent no body or no ETag`);
+      return { bytes: Buffer.from(await out.Body.transformToByteArray()), version: out.ETag };
+    } catch (err) {
+      if (s3ErrorCode(err) === 'NoSuchKey') return undefined;
+      throw s3Failure('read', target, err);
+    }
   }
 
   /** `s3://bucket/prefix/key`, after checking the key. */
