@@ -44,9 +44,12 @@ export interface EphemeralS3 {
   stop(): Promise<void>;
 }
 
-/** Runs s3rver and waits until it listens; call `stop()` when done. */
-export async function startEphemeralS3(): Promise<EphemeralS3> {
-  const directory = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-s3rver-'));
+/**
+ * Runs s3rver and waits until it listens; call `stop()` when done. Its data
+ * lives in a temp folder under `parent` (default: the system's temp folder).
+ */
+export async function startEphemeralS3(opts: { parent?: string } = {}): Promise<EphemeralS3> {
+  const directory = await mkdtemp(path.join(opts.parent ?? os.tmpdir(), 'lifeboat-s3rver-'));
   let server: Server;
   try {
     server = await runServer(directory);
