@@ -127,6 +127,16 @@ describe('files component through the runner', () => {
     expect(json.entries).toContainEqual(expect.objectContaining({ path: `${rel}/hostname`, type: 'symlink', linkTarget: '/etc/hostname' }));
   });
 
+  test('a relative --to is the caller\'s folder, not the plan\'s or the process\'s', async () => {
+    await ws.writePlan(filesPlan({ repo, paths: [JSON.stringify(tree)] }));
+    expect((await cli('backup')).exitCode).toBe(0);
+    const caller = join(ws.dir, 'ops-home');
+    await mkdir(caller);
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'config', '--to', 'restored'], { lockDir: ws.lockDir, cwd: caller });
+    expect(run.exitCode).toBe(0);
+    expect(await readFile(join(caller, 'restored', tree.slice(1), 'backend/.env.production'), 'utf8')).toBe(await readFile(join(tree, 'backend/.env.production'), 'utf8'));
+  });
+
   test('a target that already holds the files needs --yes; --in-place needs --yes and puts the originals back', async () => {
     await ws.writePlan(filesPlan({ repo, paths: [JSON.stringify(tree)] }));
     expect((await cli('backup')).exitCode).toBe(0);

@@ -4,48 +4,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/core';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
-import { files, lifeboat, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, workspace, type Workspace } from './test/harness.js';
+import { events, failure, until } from './test/log-lines.js';
 import { differences, fingerprint, seedEveryType } from './test/redis-data.js';
 import { redisPlan, redisUrl } from './test/redis-plan.js';
-import { cuttingProxy, serveDir, silentServer, startTlsRedis } from './test/redis-servers.js';
+import { cuttingProxy, redisClient, serveDir, silentServer, startTlsRedis } from './test/redis-servers.js';
 
 const run = promisify(execFile);
-
-interface LogLine {
-  event: string;
-  msg: string;
-  checks?: Array<{ name: string; expected: unknown; actual: unknown; ok: boolean }>;
-}
-
-function events(stdout: string): LogLine[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as LogLine);
-}
-
-/** The one sentence a failed run reports. */
-function failure(stdout: string): string {
-  const failed = events(stdout).filter((e) => e.event === 'failed');
-  expect(failed).toHaveLength(1);
-  return failed[0]!.msg;
-}
-
-/** What a repository holds besides its marker and run journal: backups and any debris. */
-async function backupFiles(repo: string): Promise<string[]> {
-  return (await files(repo)).filter((f) => f !== 'lifeboat.json' && !f.startsWith('runs/'));
-}
-
-/** Polls `condition` until it holds: a wait for a state, never a fixed sleep. */
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
-}
-
-function client(server: { host: string; port: number; password?: string }): Redis {
-  return new Redis({ host: server.host, port: server.port, ...(server.password === undefined ? {} : { password: server.password }), lazyConnect: false, maxRetriesPerRequest: 1 });
-}
 
 describe('Redis backup and restore through the runner', () => {
   let ws: Workspace;
@@ -59,7 +25,7 @@ describe('Redis backup and restore through the runner', () => {
   });
 
   test('100k keys of every type round-trip with equal content; stock redis-check-rdb reads the restored and the stored RDB', async ({ freshRedis: redis }) => {
-    const source = client(redis);
+    const source = redisClient(redis);
     try {
       const seeded = await seedEveryType(source, 100_000);
       const before = await fingerprint(source);
@@ -131,7 +97,7 @@ describe('Redis backup and restore through the runner', () => {
   });
 
   test('a connection dropped mid-transfer fails the backup: exit 1, a sentence, no manifest, no debris', async ({ freshRedis: redis }) => {
-    const source = client(redis);
+    const source = redisClient(redis);
     try {
       await seedEveryType(source, 20_000);
     } finally {
@@ -142,7 +108,7 @@ describe('Redis backup and restore through the runner', () => {
       await ws.writePlan(redisPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') } }));
       const backup = await lifeboat(['--plan', ws.plan, 'backup'], { env: { REDIS_URL: redisUrl(proxy, redis.password) }, lockDir: ws.lockDir });
       expect(backup.exitCode).toBe(1);
-      expect(failure(backup.stdout)).toMatch(/^backup of cache failed: the connection to Redis at 127\.0\.0\.1:\d+ closed after \d+ of \d+ bytes of the RDB; the snapshot is incomplete$/);
+      expect(failure(backup.stdout)).toMatch(/^backup of cache failed: the connection to Redis at 127\.0\.0\.1:\d+ closed after \d+ (of \d+ )?bytes of the RDB; the snapshot is incomplete$/);
       expect(proxy.forwarded()).toBe(64 * 1024);
       expect(await backupFiles(join(ws.dir, 'a'))).toEqual([]);
       expect(await backupFiles(join(ws.dir, 'b'))).toEqual([]);
@@ -207,7 +173,7 @@ describe('Redis backup and restore through the runner', () => {
     let server: EphemeralRedis;
     beforeEach(async () => {
       server = await startEphemeralRedis({ password: 'admin-secret', path: process.env.PATH });
-      const admin = client(server);
+      const admin = redisClient(server);
       // A user that may do everything but replicate, as on managed services.
       await admin.call('ACL', 'SETUSER', 'backup', 'on', '>backup-secret', '~*', '&*', '+@all', '-sync', '-psync');
       await seedEveryType(admin, 5_000);
@@ -264,7 +230,7 @@ describe('Redis backup and restore through the runner', () => {
     });
 
     test('bgsave: an rdbPath that is not the file the server writes is caught by the snapshot time', async () => {
-      const admin = client(server);
+      const admin = redisClient(server);
       try {
         // An RDB this server wrote earlier, then a server clock past its second: the next BGSAVE is visibly newer.
         // rdb_saves counts a save when it starts; the file is there once none is in progress.
@@ -293,7 +259,7 @@ describe('Redis backup and restore through the runner', () => {
   });
 
   test('verify --deep checks the stored RDB; a drill loads it into a throwaway server and records the RTO actual', async ({ freshRedis: redis }) => {
-    const source = client(redis);
+    const source = redisClient(redis);
     for (let i = 0; i < 500; i++) await source.set(`k${i}`, `v${i}`);
     await source.hset('h', 'f', 'v');
     source.disconnect();
@@ -311,7 +277,7 @@ describe('Redis backup and restore through the runner', () => {
   });
 
   test('restore --to-dir refuses to replace dump.rdb without --yes; with it, the file gets --owner', async ({ freshRedis: redis }) => {
-    const source = client(redis);
+    const source = redisClient(redis);
     await source.set('k', 'v');
     source.disconnect();
     await ws.writePlan(redisPlan({ destinations: { local: repo }, fields: { compress: false } }));
@@ -332,7 +298,7 @@ describe('Redis backup and restore through the runner', () => {
 
     const toUrl = await lifeboat(['--plan', ws.plan, 'restore', 'cache', '--to', 'env:REDIS_URL'], { env, lockDir: ws.lockDir });
     expect(toUrl.exitCode).toBe(2);
-    expect(failure(toUrl.stdout)).toMatch(/--to for redis takes only "ephemeral".*Redis cannot load an RDB sent over the network/);
+    expect(failure(toUrl.stdout)).toMatch(/already holds 1 keys; loading a backup is a full sync, which replaces the whole dataset: pass --clean --yes/);
 
     const replaced = await lifeboat(['--plan', ws.plan, 'restore', 'cache', '--to-dir', dir, '--owner', '1234:5678', '--yes'], { env, lockDir: ws.lockDir });
     if (process.getuid?.() === 0) {

@@ -24,6 +24,8 @@ export function describeEvent(event: RunEvent): string | undefined {
       return `unchanged since backup ${event.previousId ?? '(none)'}: ${event.reason}; no new backup needed`;
     case 'restored':
       return `restored backup ${event.backupId} into ${event.target}`;
+    case 'checked':
+      return `checked ${event.target} against backup ${event.backupId}`;
     case 'retention': {
       const verb = { keep: 'keep', delete: event.dryRun ? 'would delete' : 'delete', debris: event.dryRun ? 'would remove debris' : 'remove debris' }[event.decision];
       return `${verb.padEnd(6)} ${event.backupId} in ${event.destination}: ${event.reasons.join('; ')}`;

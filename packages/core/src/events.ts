@@ -46,6 +46,8 @@ export type RunEvent =
   | { type: 'committed'; component: string; backupId: string; destinations: string[]; bytes: number }
   | { type: 'unchanged'; component: string; reason: string; previousId?: string }
   | { type: 'restored'; component: string; backupId: string; target: string; checks: RestoreCheck[] }
+  /** Checks of the live target once the plan's afterRestore hooks have run (e.g. the Redis they started holds the backup's keys). */
+  | { type: 'checked'; component: string; backupId: string; target: string; checks: RestoreCheck[] }
   /** A prune decision for one backup folder in one destination, with every reason (`decision: 'debris'` for a folder without manifest). */
   | { type: 'retention'; component: string; destination: string; backupId: string; decision: 'keep' | 'delete' | 'debris'; reasons: string[]; dryRun: boolean }
   | { type: 'failed'; component?: string; message: string; exitCode: number }

@@ -119,6 +119,15 @@ export interface RestoreOutcome {
   checks: RestoreCheck[];
 }
 
+/** What `checkLiveTarget` is told about the restore it follows. */
+export interface RestoredTarget {
+  outcome: RestoreOutcome;
+  /** When the strategy's restore finished: a service that has run since before then cannot hold the restored data. */
+  restoredAt: Date;
+  /** The plan has afterRestore hooks (which typically start the service). */
+  afterRestoreHooks: boolean;
+}
+
 /**
  * A kind of source (`postgres`, `redis`, `files`…). `config` is the strategy's
  * own plan fields; the plan loader merges them with the common component fields
@@ -132,6 +141,13 @@ export interface Strategy<Config = unknown> {
   /** Facts about the source, or `ctx.unchanged(reason)` when there is nothing new to back up. */
   backup(ctx: BackupContext<Config>): Promise<SourceFacts | Unchanged>;
   restore(ctx: RestoreContext<Config>): Promise<RestoreOutcome>;
+  /**
+   * Checks the live target after the plan's afterRestore hooks have run — for
+   * a restore whose data only goes live when a hook starts a service (Redis
+   * loads dump.rdb at start). Resolves with what was checked, or undefined
+   * when there is nothing live to check; any `ok: false` fails the restore.
+   */
+  checkLiveTarget?(ctx: RestoreContext<Config>, restored: RestoredTarget): Promise<RestoreOutcome | undefined>;
   /**
    * Refuses a restore request before anything happens — before the plan's
    * beforeRestore hooks stop a service — e.g. a target that needs --yes.

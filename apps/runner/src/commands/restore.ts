@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { LifeboatError, listContents, runRestore, type ContentEntry } from '@lifeboat/core';
 import type { CommandContext } from '../main.js';
 
@@ -16,7 +17,9 @@ export interface RestoreFlags {
 
 export async function restoreCommand(ctx: CommandContext, component: string, flags: RestoreFlags): Promise<number> {
   const plan = await ctx.loadPlan();
-  ctx.registry.component(plan, component);
+  const entry = ctx.registry.component(plan, component);
+  // Folders on the command line are the caller's, relative to where they ran it (not the plan's folder).
+  const here = (dir: string | undefined) => (dir === undefined ? undefined : resolve(ctx.environment.cwd, dir));
   const selection = { component, backupId: flags.backup };
   if (flags.list) {
     const { backupId, entries } = await listContents(ctx.engine(plan), selection);
@@ -25,8 +28,8 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
   }
   try {
     await runRestore(ctx.engine(plan), selection, {
-      target: flags.to,
-      targetDir: flags.toDir,
+      target: entry.type === 'files' ? here(flags.to) : flags.to,
+      targetDir: here(flags.toDir),
       owner: flags.owner,
       inPlace: flags.inPlace === true,
       clean: flags.clean === true,

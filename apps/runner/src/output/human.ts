@@ -41,8 +41,9 @@ export function humanListener(opts: HumanOptions): RunListener {
       case 'committed':
       case 'unchanged':
       case 'restored':
-        write(`  ${ok} ${describeEvent(event)}`);
-        if (event.type === 'restored') {
+      case 'checked':
+        write(`  ${event.type === 'checked' && event.checks.some((c) => !c.ok) ? bad : ok} ${describeEvent(event)}`);
+        if (event.type === 'restored' || event.type === 'checked') {
           for (const check of event.checks) write(`    ${check.ok ? ok : bad} ${check.name}: ${check.actual}${check.ok ? '' : ` (backup had ${check.expected})`}`);
         }
         return;

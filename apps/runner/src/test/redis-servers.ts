@@ -68,7 +68,7 @@ async function listen(server: Server): Promise<{ port: number; server: Server }>
 }
 
 /** A port that was free a moment ago (the kernel's pick for port 0). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const { port, server } = await listen(createServer());
   await new Promise((resolve) => server.close(resolve));
   return port;
@@ -129,4 +129,9 @@ export async function silentServer(): Promise<{ host: string; port: number; clos
       server.close();
     },
   };
+}
+
+/** A client for a test server (its password, when it has one, from the fixture; never from a URL). */
+export function redisClient(server: { host: string; port: number; password?: string }): Redis {
+  return new Redis({ host: server.host, port: server.port, ...(server.password === undefined ? {} : { password: server.password }), maxRetriesPerRequest: 1 });
 }

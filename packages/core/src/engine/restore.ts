@@ -86,7 +86,8 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
 /**
  * Restores one backup through its strategy, between the plan's beforeRestore
  * and afterRestore hooks. afterRestore runs only after a restore whose checks
- * passed: services are not started on top of a failed restore.
+ * passed: services are not started on top of a failed restore. Then the
+ * strategy may check the live target the hooks started (`checkLiveTarget`).
  */
 export async function runRestore(ctx: EngineContext, selection: RestoreSelection, request: RestoreRequest): Promise<RestoreOutcome & { backupId: string }> {
   const { plan, registry } = ctx;
@@ -111,10 +112,12 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     // Copies are tried in plan order; a damaged or unreadable one hands over to
     // the next. Single-transaction restores roll back, so a retry starts clean.
     let outcome: RestoreOutcome | undefined;
+    let used = chosen.destinations[0]!;
     for (const [i, destination] of chosen.destinations.entries()) {
       step(`restoring backup ${chosen.id} from ${registry.repository(plan, destination).description}`);
       try {
         outcome = await strategy.restore(restoreContext(ctx, chosen, request, destination));
+        used = destination;
         break;
       } catch (err) {
         const next = chosen.destinations[i + 1];
@@ -132,7 +135,20 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
           .join('; ')}; afterRestore hooks were not run`,
       );
     }
+    const restoredAt = new Date();
     await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
+    const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
+    const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, used), { outcome, restoredAt, afterRestoreHooks });
+    if (live) {
+      ctx.onEvent({ type: 'checked', component, backupId: chosen.id, target: live.target, checks: live.checks });
+      const wrong = live.checks.filter((c) => !c.ok);
+      if (wrong.length > 0) {
+        throw new LifeboatError(
+          `${live.target} does not match backup ${chosen.id}: ${wrong.map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`).join('; ')}; ` +
+            (afterRestoreHooks ? 'the afterRestore hooks have run, so it is up with data that does not match the backup' : 'it is up with data that does not match the backup'),
+        );
+      }
+    }
     finish(ExitCode.ok);
     return { ...outcome, backupId: chosen.id };
   } catch (err) {

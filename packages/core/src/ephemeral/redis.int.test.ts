@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DEFAULT_SEARCH_PATH, findExecutable } from './binaries.js';
@@ -79,6 +81,33 @@ describe('startEphemeralRedis', () => {
     expect(existsSync(redis.dir)).toBe(false);
     expect(await portAnswers(redis.port)).toBe(false);
     await redis.stop(); // twice is harmless
+  });
+
+  test('loads an RDB at start and leaves the file as it was; one that is not an RDB fails the start with the server\u2019s reason', async () => {
+    const source = await startEphemeralRedis();
+    const work = mkdtempSync(join(tmpdir(), 'lifeboat-rdb-'));
+    try {
+      await cli(source, ['SET', 'greeting', 'hello']);
+      await cli(source, ['SAVE']);
+      const rdb = join(work, 'backup.rdb');
+      copyFileSync(join(source.dir, 'dump.rdb'), rdb);
+      const before = readFileSync(rdb);
+      const loaded = await startEphemeralRedis({ rdbFile: rdb, password: 'secret', startTimeoutMs: 60_000 });
+      try {
+        expect(await cli(loaded, ['GET', 'greeting'], 'secret')).toEqual({ code: 0, out: 'hello' });
+      } finally {
+        await loaded.stop();
+      }
+      expect(readFileSync(rdb).equals(before)).toBe(true);
+
+      const bad = join(work, 'bad.rdb');
+      writeFileSync(bad, 'not an RDB');
+      await expect(startEphemeralRedis({ rdbFile: bad })).rejects.toThrow(/^could not start a local Redis: the server exited with code 1: .*(signature|error)/i);
+      expect(existsSync(bad)).toBe(true);
+    } finally {
+      await source.stop();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   test('says to run the bootstrap script when redis-server is not on the PATH', async () => {

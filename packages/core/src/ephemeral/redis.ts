@@ -1,8 +1,9 @@
 /**
  * A throwaway Redis on 127.0.0.1 in a temp folder, for tests, drills and the
- * demo. No persistence is configured; `stop()` ends it and deletes the folder.
+ * demo, optionally loading an RDB at start (proving a backup loads). No
+ * persistence is configured; `stop()` ends it and deletes the folder.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,16 @@ export interface EphemeralRedisOptions {
   password?: string;
   /** The PATH to search for `redis-server` (the caller reads its environment, not us). */
   path?: string;
+  /**
+   * An RDB for the server to load at start (a backup being checked). It is
+   * linked into the server's folder, never copied, and never written: the
+   * server has no save points.
+   */
+  rdbFile?: string;
+  /** How long the server may take to answer PING; loading a large RDB takes a while. Default 30 s. */
+  startTimeoutMs?: number;
+  /** Gives up waiting (and stops the server) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface EphemeralRedis {
@@ -33,6 +44,8 @@ export interface EphemeralRedis {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** PING while loading: rarer than at a plain start, which is quick. */
+const LOADING_POLL_MS = 100;
 const STOP_GRACE_MS = 10_000;
 const PORT_ATTEMPTS = 5;
 
@@ -86,6 +99,7 @@ export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Pro
     throw new LifeboatError('the Redis password must be a single line');
   }
 
+  const startTimeoutMs = opts.startTimeoutMs ?? START_TIMEOUT_MS;
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-redis-'));
   const spawnOpts: SpawnOptions = { cwd: dir, env: { PATH: path } };
   let server: ServerProcess | undefined;
@@ -95,6 +109,7 @@ export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Pro
     // "Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=…"
     const version = /v=(\S+)/.exec(versionRun.stdout)?.[1] ?? versionRun.stdout.trim();
 
+    if (opts.rdbFile !== undefined) await symlink(opts.rdbFile, join(dir, 'dump.rdb'));
     // The password goes in a 0600 file in the 0700 folder, never in argv where `ps` shows it.
     let confFile: string | undefined;
     if (password !== undefined) {
@@ -109,6 +124,7 @@ export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Pro
         '--port', String(port),
         '--bind', '127.0.0.1',
         '--dir', dir,
+        '--dbfilename', 'dump.rdb',
         '--save', '',
         '--appendonly', 'no',
         '--repl-diskless-sync-delay', '0',
@@ -116,7 +132,11 @@ export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Pro
       ];
       // With no save points configured, SIGTERM shuts down without writing an RDB.
       server = new ServerProcess(redisServer, args, { ...spawnOpts, dir, stopSignal: 'SIGTERM' });
-      const outcome = await server.waitUntil(() => answersPing(port, password), START_TIMEOUT_MS);
+      const ready = async () => {
+        if (opts.signal?.aborted) throw new LifeboatError('cancelled while the local Redis was starting');
+        return answersPing(port, password);
+      };
+      const outcome = await server.waitUntil(ready, startTimeoutMs, opts.rdbFile === undefined ? undefined : LOADING_POLL_MS);
       if (outcome === 'ready') {
         server.unref();
         // Read at start; once the server runs the password lives only in its memory.
@@ -132,7 +152,7 @@ export async function startEphemeralRedis(opts: EphemeralRedisOptions = {}): Pro
       const line = telltaleLine(output);
       throw startFailure(
         outcome === 'timeout'
-          ? `the server did not answer PING within ${START_TIMEOUT_MS / 1000} s: ${line}`
+          ? `the server did not answer PING within ${startTimeoutMs / 1000} s${opts.rdbFile === undefined ? '' : ' (still loading the RDB?)'}: ${line}`
           : `the server ${server.describeExit()}: ${line}`,
       );
     }

@@ -127,8 +127,10 @@ export function redisProblem(err: unknown, target: RedisTarget, timeoutSeconds: 
 /**
  * An ioredis client, connected: no retries and no offline queue, so a
  * failure surfaces at once as one sentence instead of a reconnect loop.
+ * `whileLoading`: connect to a server that is still loading its dataset
+ * (commands such as INFO work then); by default connect() waits until it has.
  */
-export async function connectClient(target: RedisTarget, timeoutSeconds: number): Promise<Redis> {
+export async function connectClient(target: RedisTarget, timeoutSeconds: number, opts: { whileLoading?: boolean } = {}): Promise<Redis> {
   const timeoutMs = Math.round(timeoutSeconds * 1000);
   const { Redis } = await import('ioredis');
   const client = new Redis({
@@ -147,6 +149,7 @@ export async function connectClient(target: RedisTarget, timeoutSeconds: number)
     enableOfflineQueue: false,
     retryStrategy: () => null,
     reconnectOnError: () => false,
+    ...(opts.whileLoading ? { enableReadyCheck: false } : {}),
   });
   // ioredis rejects connect() with "Connection is closed."; the reason arrives as an 'error' event.
   let reason: unknown;

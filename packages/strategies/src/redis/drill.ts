@@ -3,13 +3,14 @@ import type { RedisConfig } from './config.js';
 import { EPHEMERAL } from './restore.js';
 
 /**
- * Redis cannot load an RDB over the network, so a drill loads the backup into
- * a throwaway local redis-server (the restore's `--to ephemeral`) and compares
- * key counts; nothing on the production host is touched.
+ * A drill loads the backup into a throwaway local redis-server (the restore's
+ * `--to ephemeral`) and compares key counts; nothing on any server is touched.
+ * (`restore --to redis://…` can load a running server, but it replaces all of
+ * its data, which a drill must never do.)
  */
 export async function prepareRedisDrill(ctx: StrategyContext<RedisConfig>, target: string): Promise<DrillTarget> {
   if (target !== EPHEMERAL) {
-    throw new UsageError(`components.${ctx.component}.drill.target for redis must be ${EPHEMERAL} (Redis cannot load an RDB sent over the network)`);
+    throw new UsageError(`components.${ctx.component}.drill.target for redis must be ${EPHEMERAL} (a drill never replaces a running server's data; restore --to redis://… does that on purpose)`);
   }
   return {
     request: { target: EPHEMERAL, inPlace: false, clean: false, yes: false },

@@ -3,6 +3,7 @@
  * is checked against. Counts come from the RDB itself when the scanner could
  * walk it (exactly the snapshot), else from INFO keyspace just before it.
  */
+import type { RestoreCheck } from '@lifeboat/core';
 import type { RdbCheckResult } from './rdb-check.js';
 
 /** `INFO` text → section-less map of `field: value` (later sections win, there are no clashes). */
@@ -95,4 +96,33 @@ export function redisFacts(server: ServerFacts, check: RdbCheckResult, mode: 're
     totalKeys: Object.values(counts.keys).reduce((a, b) => a + b, 0),
     keysFrom: scan.state === 'complete' ? 'rdb' : 'info',
   };
+}
+
+/**
+ * A server's key counts per database against the backup's. Keys with a TTL
+ * that passed since the backup are dropped at load, as on any server, so a
+ * database with such keys may hold up to that many fewer. Redis 7+ also
+ * counts what it read: loaded plus skipped-as-expired is every key in the file.
+ */
+export function compareKeyCounts(facts: Partial<RedisFacts>, info: Record<string, string>, what = 'redis-server'): RestoreCheck[] {
+  const loaded = keyspaceOf(info);
+  const expectedKeys = facts.keys ?? {};
+  const expires = facts.expires ?? {};
+  const dbs = [...new Set([...Object.keys(expectedKeys), ...Object.keys(loaded.keys)])].sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+  const checks: RestoreCheck[] = dbs.map((db) => {
+    const keys = expectedKeys[db] ?? 0;
+    const ttl = Math.min(expires[db] ?? 0, keys);
+    const actual = loaded.keys[db] ?? 0;
+    return {
+      name: `keys in ${db}`,
+      expected: ttl === 0 ? keys : `${keys - ttl}\u2013${keys} (${ttl} with a TTL, which may have expired)`,
+      actual,
+      ok: actual <= keys && actual >= keys - ttl,
+    };
+  });
+  if (info.rdb_last_load_keys_loaded !== undefined && facts.keysFrom === 'rdb' && facts.totalKeys !== undefined) {
+    const read = Number(info.rdb_last_load_keys_loaded) + Number(info.rdb_last_load_keys_expired ?? 0);
+    checks.push({ name: `keys read by ${what}`, expected: facts.totalKeys, actual: read, ok: read === facts.totalKeys });
+  }
+  return checks;
 }

@@ -1,17 +1,18 @@
 import type { Strategy } from '@lifeboat/core';
 import { backupRedis } from './backup.js';
 import { redisConfig, type RedisConfig } from './config.js';
-import { preflightRedis, redisContents, restoreRedis } from './restore.js';
+import { checkLiveRedis, preflightRedis, redisContents, restoreRedis } from './restore.js';
 import { checkRedis } from './check.js';
 import { prepareRedisDrill } from './drill.js';
 
 export const redisStrategy: Strategy<RedisConfig> = {
   kind: 'redis',
-  summary: 'Redis RDB snapshots over replication (like redis-cli --rdb) or BGSAVE, CRC64-checked; restored as dump.rdb or into a throwaway redis-server',
+  summary: 'Redis RDB snapshots over replication (like redis-cli --rdb) or BGSAVE, CRC64-checked; restored as dump.rdb (then the server checked), into a running server over replication, or into a throwaway redis-server',
   config: redisConfig,
   backup: backupRedis,
   restore: restoreRedis,
   preflight: preflightRedis,
+  checkLiveTarget: checkLiveRedis,
   contents: redisContents,
   check: checkRedis,
   prepareDrill: prepareRedisDrill,

@@ -67,16 +67,21 @@ export function RunPanel({ run, width, height }: { run: RunState; width: number;
 export function ChecksTable({ checks, width }: { checks: RestoreCheck[]; width: number }) {
   const theme = useTheme();
   const nameWidth = Math.min(32, Math.max(...checks.map((c) => c.name.length), 5));
+  // The values share what the name and the verdict (`✗ DIFFERS`) leave of the width.
+  const room = Math.max(6, Math.floor((width - nameWidth - 2 - 9) / 2) - 2);
+  const valueWidth = Math.min(room, Math.max(...checks.flatMap((c) => [String(c.expected).length, String(c.actual).length]), 8));
+  // Every column keeps two spaces after it, even when its text is clipped.
+  const col = (text: string, w: number) => cell(clip(text, w), w + 2);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        {cell('post-restore check', nameWidth + 2)}
-        {cell('backup', 12)}
-        {cell('restored', 12)}
+        {col('post-restore check', nameWidth)}
+        {col('backup', valueWidth)}
+        {col('restored', valueWidth)}
       </Text>
       {checks.map((c) => (
         <Text key={c.name} wrap="truncate" color={c.ok ? theme.ok : theme.bad}>
-          {clip(`${cell(c.name, nameWidth + 2)}${cell(String(c.expected), 12)}${cell(String(c.actual), 12)}${c.ok ? '✓ match' : '✗ DIFFERS'}`, width)}
+          {clip(`${col(c.name, nameWidth)}${col(String(c.expected), valueWidth)}${col(String(c.actual), valueWidth)}${c.ok ? '✓ match' : '✗ DIFFERS'}`, width)}
         </Text>
       ))}
     </Box>

@@ -49,6 +49,18 @@ describe('run state from engine events', () => {
     expect(s.log.at(-1)).toBe('finished: ok (exit 0) in 0.0s');
   });
 
+  test('the live target checked after afterRestore joins the restore\u2019s checks, in one table', () => {
+    const file = { name: 'RDB checksum', expected: 'crc64:1', actual: 'crc64:1', ok: true };
+    const live = { name: 'keys in db0', expected: 10, actual: 10, ok: true };
+    const s = run([
+      start,
+      ev({ type: 'restored', component: 'cache', backupId: 'B1', target: '/data/dump.rdb', checks: [file] }, 1),
+      ev({ type: 'checked', component: 'cache', backupId: 'B1', target: 'redis://cache:6379 after the afterRestore hooks', checks: [live] }, 2),
+    ]);
+    expect(s.restored).toEqual({ backupId: 'B1', target: '/data/dump.rdb', checks: [file, live] });
+    expect(s.log.at(-1)).toBe('checked redis://cache:6379 after the afterRestore hooks against backup B1');
+  });
+
   test('a failure keeps the engine sentence once, even when the promise rejects with it too', () => {
     const message = 'restore of database into postgres://x does not match backup B1: rows in users expected 120, got 119';
     const s = run([start, ev({ type: 'failed', component: 'database', message, exitCode: 1 }, 1), { type: 'settled', at: 2, error: message, exitCode: 1 }]);

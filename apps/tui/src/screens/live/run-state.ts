@@ -131,6 +131,9 @@ function onEvent(state: RunState, event: RunEvent, at: number): RunState {
       return { ...next, unchanged: event.reason };
     case 'restored':
       return { ...next, restored: { backupId: event.backupId, target: event.target, checks: event.checks } };
+    case 'checked':
+      // The live target's checks after afterRestore: one table with the restore's own.
+      return state.restored ? { ...next, restored: { ...state.restored, checks: [...state.restored.checks, ...event.checks] } } : next;
     case 'failed':
       return { ...next, failures: [...state.failures, event.message] };
     case 'run.finished':
