@@ -150,7 +150,10 @@ How to read it:
   hashes and stores every part on this same ${cpus().length}-core machine: it is far slower than the disk, so
   "both / disk only" there measures s3rver, not the fan-out; "both / slower alone" still shows
   what the fan-out adds. A real bucket does its work elsewhere; run this with a bucket of your own
-  to see your figures (the S3 destination's speed is then your network's).
+  to see your figures (the S3 destination's speed is then your network's). Its peak RSS is higher
+  because a multipart upload holds its parts in memory: part size × (parts in flight + 2), 32 MiB
+  parts for a stream of unknown size (packages/storage/src/s3/part-size.ts); still constant, whatever
+  the size of the backup.
 - The same-device row is what it costs to write every byte twice to one disk; it is
   bound by the disk, not by Lifeboat, and is shown so that nobody plans two destinations on one disk
   and calls it two copies.

@@ -29,3 +29,32 @@ export const kibToMiB = (kib) => (kib / 1024).toFixed(1);
 export const secs = (s) => s.toFixed(2);
 export const yes = (ok) => (ok ? 'yes' : '**no**');
 export const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/**
+ * Where a lifeboat run's time went, from its --log-format json events: the
+ * seconds from each event to the next (progress ticks left out), and the time
+ * outside the run (node start-up, module and plan loading, exit).
+ */
+export function timeline(jsonLines, wallSeconds) {
+  const events = jsonLines
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.event !== 'progress');
+  const steps = events.map((e, i) => {
+    const next = events[i + 1];
+    return { event: e.event, msg: e.msg, seconds: next ? (Date.parse(next.time) - Date.parse(e.time)) / 1000 : 0 };
+  });
+  if (events.length === 0) return { steps, outside: wallSeconds };
+  const first = Date.parse(events[0].time);
+  const last = Date.parse(events.at(-1).time);
+  return { steps, outside: wallSeconds - (last - first) / 1000 };
+}
+
+/** The timeline as the rows of a markdown table: event | message | seconds. */
+export function timelineRows(t) {
+  return [
+    `| (outside the run) | node start-up, module and plan loading, exit | ${secs(t.outside)} |`,
+    ...t.steps.map((s) => `| ${s.event} | ${s.msg.replace(/\|/g, '\\|')} | ${secs(s.seconds)} |`),
+  ].join('\n');
+}

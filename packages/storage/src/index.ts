@@ -1,17 +1,18 @@
 export { FsStorage } from './fs/fs-adapter.js';
 export { fsStorageType } from './fs/fs-type.js';
+// The s3 destination type and its settings load without the AWS SDK; the SDK
+// loads when a bucket is first used (LazyS3Storage) or through loadS3Sdk().
 export {
-  S3Storage,
   S3_SERVER_SIDE_ENCRYPTION,
   S3_STORAGE_CLASSES,
   type S3ServerSideEncryption,
   type S3StorageClass,
-  type S3StorageOptions,
-} from './s3/s3-adapter.js';
+} from './s3/s3-options.js';
 export { s3StorageType, type S3Config } from './s3/s3-type.js';
-export { createS3Client, type S3Connection } from './s3/s3-client.js';
+export { LazyS3Storage } from './s3/lazy-s3-storage.js';
+export type { S3Storage, S3StorageOptions } from './s3/s3-adapter.js';
+export type { S3Connection } from './s3/s3-client.js';
 export { ARTIFACT_TAG } from './s3/artifact-tag.js';
-export { ArchivedCopyError, THAW_DAYS } from './s3/archived-object.js';
 // Buckets as code: `lifeboat s3 apply`, `s3 check` and `s3 policy`.
 export {
   desiredBucket,
@@ -23,8 +24,9 @@ export {
   type ObjectLockSpec,
   type ReplicationRuleSpec,
 } from './s3/bucket-plan.js';
-export { readBucketState, type BucketState } from './s3/bucket-state.js';
-export { diffBucket, type BucketChange, type BucketDiff, type BucketSetting } from './s3/bucket-diff.js';
-export { applyBucketDiff, reconcileBucket } from './s3/bucket-apply.js';
-export { bucketClient, planBuckets } from './s3/s3-buckets.js';
-export { APPLY_SID, iamPolicy, type IamPolicy, type IamStatement } from './s3/iam-policy.js';
+export type { BucketState } from './s3/bucket-state.js';
+export type { BucketChange, BucketDiff, BucketSetting } from './s3/bucket-diff.js';
+export type { IamPolicy, IamStatement } from './s3/iam-policy.js';
+
+/** The parts of the s3 destination that need the AWS SDK, which this loads (a third of a second and more). */
+export const loadS3Sdk = (): Promise<typeof import('./s3/s3-sdk.js')> => import('./s3/s3-sdk.js');

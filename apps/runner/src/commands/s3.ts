@@ -1,5 +1,5 @@
 import { ExitCode, describeError } from '@lifeboat/core';
-import { bucketClient, iamPolicy, planBuckets, reconcileBucket, type BucketDiff, type DesiredBucket } from '@lifeboat/storage';
+import { loadS3Sdk, type BucketDiff, type DesiredBucket } from '@lifeboat/storage';
 import type { CommandContext } from '../main.js';
 
 /**
@@ -36,6 +36,7 @@ export async function s3CheckCommand(ctx: CommandContext, names: string[], opts:
 /** `lifeboat s3 policy [destination…]`: the IAM policy JSON on stdout (ready for aws iam put-role-policy), notes on stderr. */
 export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Promise<number> {
   const plan = await ctx.loadPlan();
+  const { iamPolicy } = await loadS3Sdk();
   const { policy, notes } = iamPolicy(plan, names);
   for (const note of notes) ctx.io.stderr.write(`lifeboat: note: ${note}\n`);
   ctx.io.stdout.write(JSON.stringify(policy, null, 2) + '\n');
@@ -44,10 +45,11 @@ export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Pro
 
 async function reconcile(ctx: CommandContext, names: string[], mode: Mode, json: boolean): Promise<number> {
   const plan = await ctx.loadPlan();
-  const buckets = planBuckets(plan, names);
+  const sdk = await loadS3Sdk();
+  const buckets = sdk.planBuckets(plan, names);
   const reports: BucketReport[] = [];
   for (const desired of buckets) {
-    const report = await reconcileOne(desired, mode);
+    const report = await reconcileOne(sdk, desired, mode);
     reports.push(report);
     if (!json) print(ctx, report, mode);
   }
@@ -55,7 +57,11 @@ async function reconcile(ctx: CommandContext, names: string[], mode: Mode, json:
   return exitCode(reports, mode);
 }
 
-async function reconcileOne(desired: DesiredBucket, mode: Mode): Promise<BucketReport> {
+async function reconcileOne(
+  { reconcileBucket, bucketClient }: Awaited<ReturnType<typeof loadS3Sdk>>,
+  desired: DesiredBucket,
+  mode: Mode,
+): Promise<BucketReport> {
   const base = { bucket: desired.bucket, destinations: desired.destinations };
   // The plan contradicts itself for this bucket: nothing to compare it with until it is fixed.
   if (desired.problems.length > 0) return { ...base, outcome: 'blocked', changes: [], applied: [], problems: desired.problems, notes: [] };

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStorage, generated } from '../test/memory-storage.js';
 import { fanout } from './fanout.js';
 import { verifiedContent } from './verified-read.js';
+import { CopyUnusableError } from '../errors.js';
 
 async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -137,5 +138,17 @@ describe('verifiedContent', () => {
     await expect(collect(await verifiedContent(Readable.from([bad]), artifact(good, 'none'), "destination 'a'"))).rejects.toThrow(
       /x in destination 'a' is damaged: read 13 bytes with sha256 .*, the manifest says 13 bytes/,
     );
+  });
+
+  it('a gzip stream broken by damage is a damaged copy (CopyUnusableError), not a zlib error', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const rows = Array.from({ length: 300_000 }, (_, i) => `${i}\t${(i * 7919) % 100_003}\tuser-${i % 977}\n`).join('');
+    const good = gzipSync(Buffer.from(rows)); // Huffman-coded blocks: a flipped bit derails decoding at once
+    const bad = Buffer.from(good);
+    bad[10] = (bad[10]! & ~0x07) | 0x06; // the first deflate block's type becomes 11 (reserved): gunzip fails at once, long before the sha256 is known
+    const chunks = Array.from({ length: Math.ceil(bad.length / 16384) }, (_, i) => bad.subarray(i * 16384, (i + 1) * 16384));
+    const err = await collect(await verifiedContent(Readable.from(chunks), artifact(good, 'gzip'), "destination 'a'")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CopyUnusableError);
+    expect((err as Error).message).toMatch(/^x in destination 'a' is damaged: it does not decompress \(.+\)$/);
   });
 });

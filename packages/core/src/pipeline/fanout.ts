@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { LifeboatError, describeError } from '../errors.js';
 import type { StorageAdapter } from '../storage.js';
 import { encryptStream } from './age.js';
+import { ParallelGzip } from './parallel-gzip.js';
 
 export interface FanoutTarget {
   /** Destination name in the plan, for messages and progress. */
@@ -117,7 +117,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
   });
 
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [body];
-  if (opts.compress) stages.push(createGzip({ level: 6 }));
+  if (opts.compress) stages.push(new ParallelGzip({ level: 6 }));
   if (opts.encryptTo && opts.encryptTo.length > 0) stages.push(await encryptStream(opts.encryptTo));
   stages.push(hasher, sink);
 

@@ -44,9 +44,24 @@ export async function verifiedContent(stored: Readable, artifact: StoredArtifact
     if (!opts.identities) throw new LifeboatError(`${artifact.name} is encrypted with age; set encryption.identity in the plan to read it`);
     stages.push(decryptStream(await opts.identities(), `${artifact.name} in ${where}`));
   }
-  const out = artifact.compression === 'gzip' ? createGunzip() : new PassThrough();
-  (pipeline as (...s: unknown[]) => Promise<void>)(...stages, out).catch(() => {
-    // pipeline has already destroyed `out` with the error; the consumer sees it there.
+  if (artifact.compression === 'gzip') stages.push(createGunzip());
+  // Not part of the pipeline, so that its error is ours to word: damaged bytes
+  // often break gunzip before the sha256 is known, and that is a damaged copy
+  // too (a restore then tries the next one), not a zlib riddle.
+  const out = new PassThrough();
+  // As when `out` was the pipeline's own last stream: its error goes to whoever
+  // reads it, and is not an uncaught exception when the reader has stopped listening.
+  out.on('error', () => {});
+  const last = stages.at(-1)!;
+  last.pipe(out);
+  (pipeline as (...s: unknown[]) => Promise<void>)(...stages).catch((err: unknown) => {
+    out.destroy(
+      isZlibError(err) ? new CopyUnusableError(`${artifact.name} in ${where} is damaged: it does not decompress (${(err as Error).message})`, undefined, { cause: err }) : (err as Error),
+    );
   });
   return out;
+}
+
+function isZlibError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).code!.startsWith('Z_');
 }

@@ -16,7 +16,6 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   LifeboatError,
   NotFoundError,
-  UsageError,
   describeError,
   formatBytes,
   type ByteRange,
@@ -27,24 +26,15 @@ import {
   type WriteCondition,
 } from '@lifeboat/core';
 import { assertValidKey, assertValidPrefix, assertValidRange } from '../key.js';
-import { PREFIX_RULES, isValidKey, normalizePrefix } from './prefix.js';
+import { isValidKey } from './prefix.js';
+import { s3Destination, type S3ServerSideEncryption, type S3StorageClass } from './s3-options.js';
 import { MAX_OBJECT_BYTES, MAX_PARTS, partSizeFor, queueSizeFor } from './part-size.js';
 import { httpStatus, s3ErrorCode, s3Explanation, s3Failure, s3Reason } from './s3-error.js';
 import { ARTIFACT_TAGGING } from './artifact-tag.js';
 import { isArchivedError, thawArchived } from './archived-object.js';
 import { createS3Client, type S3Connection } from './s3-client.js';
 
-/**
- * Storage classes a destination may write. All of them can be read at once:
- * archive classes (GLACIER, DEEP_ARCHIVE) need a restore request before a read,
- * which would lock the catalog (manifests) away; they are reached through
- * lifecycle transitions instead, which can spare the manifests.
- */
-export const S3_STORAGE_CLASSES = ['STANDARD', 'INTELLIGENT_TIERING', 'STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR'] as const;
-export type S3StorageClass = (typeof S3_STORAGE_CLASSES)[number];
-
-export const S3_SERVER_SIDE_ENCRYPTION = ['AES256', 'aws:kms'] as const;
-export type S3ServerSideEncryption = (typeof S3_SERVER_SIDE_ENCRYPTION)[number];
+export { S3_SERVER_SIDE_ENCRYPTION, S3_STORAGE_CLASSES, type S3ServerSideEncryption, type S3StorageClass } from './s3-options.js';
 
 export interface S3StorageOptions extends S3Connection {
   bucket: string;
@@ -79,9 +69,7 @@ export class S3Storage implements StorageAdapter {
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
-    this.prefix = destinationPrefix(options.prefix ?? '', options.bucket);
-    this.description = `s3://${this.bucket}${this.prefix === '' ? '' : `/${this.prefix}`}`;
-    assertEncryption(options, this.description);
+    ({ prefix: this.prefix, description: this.description } = s3Destination(options));
     this.#objectParams = {
       ...(options.storageClass !== undefined && { StorageClass: options.storageClass }),
       ...(options.sse !== undefined && { ServerSideEncryption: options.sse }),
@@ -325,22 +313,7 @@ function uploadReason(partSize: number, err: unknown): string {
 }
 
 
-function destinationPrefix(prefix: string, bucket: string): string {
-  const normalized = normalizePrefix(prefix);
-  if (normalized === undefined) {
-    throw new UsageError(`The prefix ${JSON.stringify(prefix)} of s3://${bucket} is not valid: expected ${PREFIX_RULES}.`);
-  }
-  return normalized;
-}
 
-function assertEncryption(options: S3StorageOptions, where: string): void {
-  if (options.sse === 'aws:kms' && (options.kmsKeyId === undefined || options.kmsKeyId === '')) {
-    throw new UsageError(`${where} uses sse: aws:kms and needs kmsKeyId, the KMS key (id, ARN or alias) to encrypt with.`);
-  }
-  if (options.sse !== 'aws:kms' && options.kmsKeyId !== undefined) {
-    throw new UsageError(`${where} has a kmsKeyId, which only applies with sse: aws:kms.`);
-  }
-}
 
 /** The HTTP Range header for an inclusive byte range. */
 function rangeHeader(range: ByteRange, target: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { S3Storage } from './s3-adapter.js';
+import { LazyS3Storage } from './lazy-s3-storage.js';
 import { s3StorageType, type S3Config } from './s3-type.js';
 
 const parse = (config: Record<string, unknown>) => s3StorageType.config.safeParse({ bucket: 'civicq-backups', region: 'us-west-2', ...config });
@@ -14,7 +14,7 @@ describe('s3StorageType', () => {
     const parsed = parse({ prefix: 'civicq/prod', storageClass: 'STANDARD_IA', sse: 'aws:kms', kmsKeyId: 'alias/backups' });
     expect(parsed.success).toBe(true);
     const adapter = s3StorageType.create({ ...(parsed.data as S3Config), type: 's3', medium: 'object-storage', offsite: true }, { planDir: '/etc/lifeboat' });
-    expect(adapter).toBeInstanceOf(S3Storage);
+    expect(adapter).toBeInstanceOf(LazyS3Storage);
     expect(adapter.description).toBe('s3://civicq-backups/civicq/prod');
   });
 

@@ -2,7 +2,8 @@ import type { StorageType } from '@lifeboat/core';
 import { z } from 'zod';
 import { BUCKET_NAME_RULES, bucketNameProblem } from './bucket-name.js';
 import { PREFIX_RULES, normalizePrefix } from './prefix.js';
-import { S3Storage, S3_SERVER_SIDE_ENCRYPTION, S3_STORAGE_CLASSES } from './s3-adapter.js';
+import { LazyS3Storage } from './lazy-s3-storage.js';
+import { S3_SERVER_SIDE_ENCRYPTION, S3_STORAGE_CLASSES } from './s3-options.js';
 
 const ENDPOINT_RULES = 'an http or https URL without a user or password (credentials come from the AWS default chain)';
 const REGION_RULES = 'an AWS region such as us-west-2';
@@ -108,13 +109,13 @@ const s3Config = z
 
 export type S3Config = z.infer<typeof s3Config>;
 
-/** `type: s3` destinations in the plan. */
+/** `type: s3` destinations in the plan; the AWS SDK loads when one is first used. */
 export const s3StorageType: StorageType<S3Config> = {
   type: 's3',
   config: s3Config,
   defaultMedium: 'object-storage',
   create: (config) =>
-    new S3Storage({
+    new LazyS3Storage({
       bucket: config.bucket,
       region: config.region,
       prefix: config.prefix,

@@ -51,6 +51,9 @@ const MODULE_OP = { EOF: 0, SINT: 1, UINT: 2, FLOAT: 3, DOUBLE: 4, STRING: 5 } a
 
 /** Value types stored as one string: ziplists, listpacks, intsets, zipmaps, plain strings. */
 const ONE_STRING = new Set([0, 9, 10, 11, 12, 13, 16, 17, 20]);
+/** ONE_STRING as a lookup table, for the driver's fast path. */
+const IS_ONE_STRING = new Uint8Array(256);
+for (const type of ONE_STRING) IS_ONE_STRING[type] = 1;
 
 /**
  * The grammar is a generator that asks the driver for what comes next; it is
@@ -61,14 +64,18 @@ const ONE_STRING = new Set([0, 9, 10, 11, 12, 13, 16, 17, 20]);
  *   LENGTH   a length prefix, as a number (an encoded one is corrupt here)
  *   PREFIX   a length prefix as { value, encoded } (strings: encoded = int/LZF)
  *   STRING   skip one whole string, whatever its encoding
- * The last three are decoded by the driver itself: they are most of an RDB,
+ *   TYPE     the next top-level opcode or value type, as a number
+ * The last four are decoded by the driver itself: they are most of an RDB,
  * and a generator round trip per byte would make the scan the slowest part
- * of a backup.
+ * of a backup. Asked for a TYPE, the driver first walks every whole record
+ * of the commonest kind in the chunk by itself (an expire time, a key whose
+ * value is one string), and hands the generator only the rest.
  */
 const LENGTH = 'length';
 const PREFIX = 'prefix';
 const STRING = 'string';
-type Request = number | typeof LENGTH | typeof PREFIX | typeof STRING;
+const TYPE = 'type';
+type Request = number | typeof LENGTH | typeof PREFIX | typeof STRING | typeof TYPE;
 interface Prefix {
   value: number;
   encoded: boolean;
@@ -284,21 +291,30 @@ interface Tally {
   expires: Record<number, number>;
   aux: Record<string, string>;
   eofOffset?: number;
+  /** The database of the keys that follow (SELECTDB). */
+  db: number;
+  /** The next key has an expire time. */
+  expiring: boolean;
+}
+
+/** One more key in the current database. */
+function countKey(tally: Tally): void {
+  tally.keys[tally.db] = (tally.keys[tally.db] ?? 0) + 1;
+  if (tally.expiring) tally.expires[tally.db] = (tally.expires[tally.db] ?? 0) + 1;
+  tally.expiring = false;
 }
 
 /** The body after the 9-byte header `REDIS0012`. */
 function* scanBody(version: number, tally: Tally, offset: () => number): Scan<void> {
-  let db = 0;
-  let expiring = false;
   for (;;) {
-    const at = offset();
-    const type = ((yield 1) as Buffer)[0]!;
+    const type = (yield TYPE) as number;
+    const at = offset() - 1;
     switch (type) {
       case OP.EOF:
         tally.eofOffset = at;
         return;
       case OP.SELECTDB:
-        db = (yield LENGTH) as number;
+        tally.db = (yield LENGTH) as number;
         break;
       case OP.RESIZEDB:
         yield LENGTH;
@@ -306,11 +322,11 @@ function* scanBody(version: number, tally: Tally, offset: () => number): Scan<vo
         break;
       case OP.EXPIRETIME:
         yield -4;
-        expiring = true;
+        tally.expiring = true;
         break;
       case OP.EXPIRETIME_MS:
         yield -8;
-        expiring = true;
+        tally.expiring = true;
         break;
       case OP.AUX: {
         const key = yield* readText();
@@ -344,9 +360,7 @@ function* scanBody(version: number, tally: Tally, offset: () => number): Scan<vo
         yield STRING; // the key
         if (ONE_STRING.has(type)) yield STRING;
         else yield* skipValue(type, version);
-        tally.keys[db] = (tally.keys[db] ?? 0) + 1;
-        if (expiring) tally.expires[db] = (tally.expires[db] ?? 0) + 1;
-        expiring = false;
+        countKey(tally);
     }
   }
 }
@@ -357,7 +371,7 @@ function* scanBody(version: number, tally: Tally, offset: () => number): Scan<vo
  * `result()`.
  */
 export class RdbScanner {
-  private readonly tally: Tally = { keys: {}, expires: {}, aux: {} };
+  private readonly tally: Tally = { keys: {}, expires: {}, aux: {}, db: 0, expiring: false };
   private readonly scan: Scan<void>;
   /** What the grammar waits for; undefined once it is done or stopped. */
   private want: Request | undefined;
@@ -402,6 +416,13 @@ export class RdbScanner {
     const end = chunk.length;
     while (this.want !== undefined && pos < end) {
       const want = this.want;
+      if (want === TYPE) {
+        pos = this.skipSimpleRecords(chunk, pos, end);
+        if (pos === end) continue;
+        this.consumed += 1;
+        this.want = this.advance(chunk[pos++]!);
+        continue;
+      }
       if (typeof want === 'number') {
         if (want < 0) {
           const n = Math.min(-want, end - pos);
@@ -452,6 +473,43 @@ export class RdbScanner {
       this.consumed += decoded.size;
       this.want = decoded.skip > 0 ? -decoded.skip : this.advance(decoded.answer);
     }
+  }
+
+  /**
+   * Walks the whole records at chunk[pos..end) that need no generator: an
+   * expire time, or a key whose value is one string. Returns where the first
+   * other record starts; one cut by the chunk's end, or corrupt, is left for
+   * the generator, which reports it at its own offset.
+   */
+  private skipSimpleRecords(chunk: Buffer, pos: number, end: number): number {
+    const tally = this.tally;
+    while (pos < end) {
+      const type = chunk[pos]!;
+      if (type === OP.EXPIRETIME_MS) {
+        if (pos + 9 > end) return pos;
+        tally.expiring = true;
+        pos += 9;
+        this.consumed += 9;
+        continue;
+      }
+      if (IS_ONE_STRING[type] === 0) return pos;
+      let next = pos + 1;
+      for (let part = 0; part < 2; part++) {
+        let header: ReturnType<typeof decode>;
+        try {
+          header = decode(STRING, chunk, next, end);
+        } catch {
+          return pos;
+        }
+        if (!header) return pos;
+        next += header.size + header.skip;
+      }
+      if (next > end) return pos;
+      countKey(tally);
+      this.consumed += next - pos;
+      pos = next;
+    }
+    return pos;
   }
 
   result(): RdbScanResult {

@@ -55,7 +55,7 @@ let close: (() => void) | undefined;
 afterEach(() => close?.());
 
 describe('fetchReplicaRdb', () => {
-  test('AUTH, REPLCONF rdb-only, SYNC; keepalives skipped; exactly the announced bytes, however they are split', async () => {
+  test('AUTH, REPLCONF capa eof and rdb-only, SYNC; keepalives skipped; exactly the announced bytes, however they are split', async () => {
     const master = await fakeMaster((command, socket) => {
       if (command.startsWith('AUTH') || command.startsWith('REPLCONF')) socket.write('+OK\r\n');
       if (command === 'SYNC') {
@@ -69,7 +69,7 @@ describe('fetchReplicaRdb', () => {
     const rdb = await fetchReplicaRdb(master.target, options);
     expect(rdb.bytes).toBe(RDB.length);
     expect((await collect(rdb.body)).equals(RDB)).toBe(true);
-    expect(master.commands).toEqual(['AUTH pw', 'REPLCONF rdb-only 1', 'SYNC']);
+    expect(master.commands).toEqual(['AUTH pw', 'REPLCONF capa eof', 'REPLCONF rdb-only 1', 'SYNC']);
   });
 
   test('the diskless form ends at the EOF mark, which is not part of the RDB', async () => {
@@ -87,6 +87,18 @@ describe('fetchReplicaRdb', () => {
     close = master.close;
     const rdb = await fetchReplicaRdb(master.target, options);
     expect(rdb.bytes).toBeUndefined();
+    expect((await collect(rdb.body)).equals(RDB)).toBe(true);
+  });
+
+  test.each([13, 39, 40, 41, 4096])('the diskless form split into pieces of %i bytes: exactly the RDB, no byte of the mark', async (piece) => {
+    const master = await fakeMaster((command, socket) => {
+      if (command !== 'SYNC') return void socket.write('+OK\r\n');
+      socket.write(`$EOF:${MARK}\r\n`);
+      const framed = Buffer.concat([RDB, Buffer.from(MARK)]);
+      for (let i = 0; i < framed.length; i += piece) socket.write(framed.subarray(i, i + piece));
+    });
+    close = master.close;
+    const rdb = await fetchReplicaRdb(master.target, options);
     expect((await collect(rdb.body)).equals(RDB)).toBe(true);
   });
 
