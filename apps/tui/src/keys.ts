@@ -32,7 +32,7 @@ export type Command =
   | 'erase';
 
 /** Where a binding applies. A screen names the scopes it listens to, most specific first. */
-export type Scope = 'global' | 'list' | 'dashboard' | 'backups' | 'live' | 'review' | 'runbook' | 'history' | 'confirm' | 'text' | 'help';
+export type Scope = 'global' | 'list' | 'dashboard' | 'backups' | 'live' | 'review' | 'clean' | 'runbook' | 'history' | 'confirm' | 'text' | 'help';
 
 type NamedKey = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'return' | 'escape' | 'backspace' | 'delete';
 
@@ -113,8 +113,13 @@ export const KEY_TABLE: readonly KeyGroup[] = [
     title: 'Restore: what will happen',
     bindings: [
       { command: 'open', chords: [enter], label: 'enter', help: 'start (production: confirm)', hint: 'enter start' },
-      { command: 'clean', chords: [{ input: 'c' }], label: 'c', help: 'toggle --clean (drop+recreate)', hint: 'c clean' },
     ],
+  },
+  {
+    // Only where clean means something (a database, a running Redis), so the hint is not offered elsewhere.
+    scope: 'clean',
+    title: 'Restore into a server',
+    bindings: [{ command: 'clean', chords: [{ input: 'c' }], label: 'c', help: 'toggle --clean (replace all)', hint: 'c clean' }],
   },
   {
     scope: 'runbook',

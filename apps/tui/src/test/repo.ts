@@ -17,6 +17,9 @@ INSERT INTO users (city_id, email) SELECT 1 + g % 12, 'user' || g || '@example.o
 INSERT INTO questions (author_id, body) SELECT 1 + g % 120, repeat('Why? ', 1 + g % 7) FROM generate_series(1, 300) g;
 `;
 
+/** The plan's default destinations: two fs folders beside the plan. */
+export const TWO_FOLDERS = '  primary: { type: fs, path: ./repo/primary, medium: disk }\n  mirror:  { type: fs, path: ./repo/mirror, medium: disk }';
+
 export const ROWS = { cities: 12, users: 120, questions: 300 } as const;
 
 export interface DemoRepo {
@@ -45,6 +48,25 @@ export function registry(extra: StorageType<never>[] = []): Registry {
   return new Registry({ strategies, storage: [fsStorageType as StorageType<never>, ...extra] });
 }
 
+/** `plan` written to `dir`/lifeboat.yaml and loaded, with the engine and the services the screens get. */
+export async function planIn(dir: string, plan: string, env: Record<string, string | undefined>, storage: StorageType<never>[] = []) {
+  const planFile = join(dir, 'lifeboat.yaml');
+  await writeFile(planFile, plan);
+  const reg = registry(storage);
+  const loaded = await loadPlan(planFile, reg);
+  const lockDir = join(dir, 'locks');
+  const engine = (onEvent: RunListener): EngineContext => ({ plan: loaded, registry: reg, env, lockDir, toolVersion: '0.0.0-test', onEvent });
+  return { planFile, plan: loaded, registry: reg, env, lockDir, engine, services: createServices({ plan: loaded, engine, registry: reg, env, version: '0.0.0-test' }) };
+}
+
+/** Backs the components up `times` times with core's runBackup, as a schedule would. */
+export async function backUp(engine: (onEvent: RunListener) => EngineContext, components: string[], times = 1): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const { exitCode } = await runBackup(engine(() => undefined), components);
+    if (exitCode !== 0) throw new Error(`the test backup failed with exit ${exitCode}`);
+  }
+}
+
 export interface RepoOptions {
   /** How many backups to take before the test starts (default 1). */
   backups?: number;
@@ -69,13 +91,13 @@ export async function demoRepo(pg: TestPostgres, opts: RepoOptions = {}): Promis
   const base = { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8' };
   await psql(base, source, SCHEMA);
   const urlOf = (database: string) => `postgres://${encodeURIComponent(pg.user)}:${encodeURIComponent(pg.password)}@${pg.host}:${pg.port}/${database}`;
-  const planFile = join(dir, 'lifeboat.yaml');
-  await writeFile(
-    planFile,
+  const env = { ...base, TUI_DATABASE_URL: urlOf(source.name) };
+  const opened = await planIn(
+    dir,
     `version: 1
 name: tui-test
 destinations:
-${opts.destinations ?? '  primary: { type: fs, path: ./repo/primary, medium: disk }\n  mirror:  { type: fs, path: ./repo/mirror, medium: disk }'}
+${opts.destinations ?? TWO_FOLDERS}
 components:
   database:
     type: postgres
@@ -91,25 +113,13 @@ components:
       beforeRestore: ["echo stopping the services"]
       afterRestore: ["echo starting the services"]
 ${opts.planExtra ?? ''}`,
+    env,
+    opts.storage,
   );
-  const reg = registry(opts.storage);
-  const plan = await loadPlan(planFile, reg);
-  const env = { ...base, TUI_DATABASE_URL: urlOf(source.name) };
-  const lockDir = join(dir, 'locks');
-  const engine = (onEvent: RunListener): EngineContext => ({ plan, registry: reg, env, lockDir, toolVersion: '0.0.0-test', onEvent });
-  for (let i = 0; i < (opts.backups ?? 1); i++) {
-    const { exitCode } = await runBackup(engine(() => undefined), ['database']);
-    if (exitCode !== 0) throw new Error(`the test backup failed with exit ${exitCode}`);
-  }
+  await backUp(opened.engine, ['database'], opts.backups ?? 1);
   return {
     dir,
-    planFile,
-    plan,
-    registry: reg,
-    env,
-    lockDir,
-    engine,
-    services: createServices({ plan, engine, registry: reg, env, version: '0.0.0-test' }),
+    ...opened,
     source,
     urlOf,
     cleanup: async () => {
@@ -122,9 +132,8 @@ ${opts.planExtra ?? ''}`,
 /** A plan and its services without any server or backup: for screens over empty, slow or broken storage. */
 export async function planOnly(destinations: string, storage: StorageType<never>[] = [], componentDestinations = ['primary']) {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-tui-'));
-  const planFile = join(dir, 'lifeboat.yaml');
-  await writeFile(
-    planFile,
+  const { plan, services } = await planIn(
+    dir,
     `version: 1
 name: storage-test
 destinations:
@@ -138,15 +147,13 @@ components:
     rto: 4h
     destinations: [${componentDestinations.join(', ')}]
 `,
+    { PATH: process.env.PATH },
+    storage,
   );
-  const reg = registry(storage);
-  const plan = await loadPlan(planFile, reg);
-  const env = { PATH: process.env.PATH };
-  const engine = (onEvent: RunListener): EngineContext => ({ plan, registry: reg, env, lockDir: join(dir, 'locks'), toolVersion: '0.0.0-test', onEvent });
   return {
     dir,
     plan,
-    services: createServices({ plan, engine, registry: reg, env, version: '0.0.0-test' }),
+    services,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

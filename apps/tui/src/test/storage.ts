@@ -23,6 +23,8 @@ export function hangingFs(gate: Promise<void>): StorageType<never> {
         get: async (key, range) => (await gate, inner.get(key, range)),
         head: async (key) => (await gate, inner.head(key)),
         delete: async (keys) => (await gate, inner.delete(keys)),
+        putIf: async (key, bytes, condition) => (await gate, inner.putIf(key, bytes, condition)),
+        getVersioned: async (key) => (await gate, inner.getVersioned(key)),
         list: async function* (prefix) {
           await gate;
           yield* inner.list(prefix);
@@ -48,6 +50,8 @@ export function brokenStorage(sentence = 'connect ECONNREFUSED 10.0.0.9:9000'): 
       get: fail,
       head: fail,
       delete: fail,
+      putIf: fail,
+      getVersioned: fail,
       // eslint-disable-next-line require-yield
       list: async function* () {
         await fail();
@@ -83,6 +87,8 @@ export function heldFs(control: { holding: boolean; held: number }): StorageType
         get: (key, range) => inner.get(key, range),
         head: (key) => inner.head(key),
         delete: (keys) => inner.delete(keys),
+        putIf: (key, bytes, condition) => inner.putIf(key, bytes, condition),
+        getVersioned: (key) => inner.getVersioned(key),
         list: (prefix) => inner.list(prefix),
       };
     },

@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import type { CatalogEntry } from '@lifeboat/core';
 import { chosenBackup, initialRestore, restoreReducer, type RestoreAction, type RestoreState } from './restore-state.js';
-import { isProduction, restorePlan, targetChoices, type Component } from './targets.js';
+import { restorePlan } from './restore-plan.js';
+import { isProduction, restoreRequest, targetChoices, type Component } from './targets.js';
+import { footerHints } from '../../keys.js';
 import { restoreIntent, restoreScopes } from './use-restore-keys.js';
 
 const component = {
@@ -13,16 +15,19 @@ const component = {
   drill: { target: 'ephemeral' },
 } as unknown as Component;
 
-const entry = (id: string): CatalogEntry =>
-  ({
-    id,
-    component: 'database',
-    destinations: ['local', 's3'],
-    manifest: { id, startedAt: id, finishedAt: id, facts: { tables: { users: 3, cities: 2 } }, artifacts: [{ name: 'database.dump', bytes: 2048 }] },
-  }) as unknown as CatalogEntry;
+/** A complete backup of `component` whose manifest records `facts` and one artifact of `bytes`. */
+const backupOf = (component: string, id: string, facts: Record<string, unknown>, bytes: number, destinations = ['local']): CatalogEntry =>
+  ({ id, component, destinations, manifest: { id, startedAt: id, finishedAt: id, facts, artifacts: [{ name: 'artifact', bytes }] } }) as unknown as CatalogEntry;
 
-const reduce = restoreReducer(component);
-const steps = (actions: RestoreAction[], from = initialRestore('database')) => actions.reduce(reduce, from);
+const entry = (id: string) => backupOf('database', id, { tables: { users: 3, cities: 2 } }, 2048, ['local', 's3']);
+
+/** The wizard driven by `actions` for one component, from its start or from `from`. */
+const driver = (entry: Component, name: string) => {
+  const reduce = restoreReducer(entry);
+  return (actions: RestoreAction[], from = initialRestore(name)) => actions.reduce(reduce, from);
+};
+const steps = driver(component, 'database');
+const erase = (n: number): RestoreAction[] => Array.from({ length: n }, () => ({ type: 'erase' }));
 const loaded: RestoreAction = { type: 'loaded', entries: [entry('2026-01-01'), entry('2026-01-02')], warnings: [] };
 const type = (text: string): RestoreAction => ({ type: 'text', text });
 
@@ -87,6 +92,13 @@ describe('restore wizard steps', () => {
     expect(restoreIntent('back', back(back(back(review))), 5)).toEqual({ kind: 'exit' });
   });
 
+  test('c (clean) is offered, in the footer too, only where clean means something', () => {
+    const review = steps([loaded, { type: 'next' }, { type: 'move', by: 1 }, { type: 'next' }]);
+    expect(restoreScopes(review, true)).toEqual(['review', 'clean']);
+    expect(footerHints(restoreScopes(review, true), 80)).toContain('c clean');
+    expect(footerHints(restoreScopes(review, false), 80)).not.toContain('c clean');
+  });
+
   test('after the restore, enter or esc leaves', () => {
     const done: RestoreState = { ...initialRestore('database'), step: 'done' };
     expect(restoreIntent('open', done, 5)).toEqual({ kind: 'exit' });
@@ -115,5 +127,170 @@ describe('what the restore will do', () => {
     const lines = restorePlan({ component: 'database', entry: component, backup, target: { kind: 'drill', value: 'ephemeral' }, clean: false });
     expect(lines[0]).toContain('a throwaway server started for this; never production');
     expect(lines.at(-1)).toBe('no hooks run: a drill leaves the services alone');
+  });
+});
+
+describe('postgres: the request the engine gets', () => {
+  test('production drops and recreates with --yes; a typed target only with clean', () => {
+    expect(restoreRequest({ kind: 'production', value: 'env:DATABASE_URL' }, true)).toEqual({ target: 'env:DATABASE_URL', inPlace: false, clean: true, yes: true });
+    expect(restoreRequest({ kind: 'typed', value: 'env:X' }, false)).toEqual({ target: 'env:X', inPlace: false, clean: false, yes: false });
+  });
+});
+
+const redis = {
+  name: 'cache',
+  type: 'redis',
+  url: 'env:REDIS_URL',
+  hooks: { beforeRestore: ['docker compose stop redis'], afterRestore: ['docker compose start redis'], beforeBackup: [], afterBackup: [] },
+  destinations: ['local'],
+} as unknown as Component;
+
+const redisBackup = backupOf('cache', '2026-01-03', { keys: { db0: 40, db2: 2 }, totalKeys: 42 }, 1024);
+
+describe('redis: a throwaway server, dump.rdb into the data folder, or a running server', () => {
+  const walk = driver(redis, 'cache');
+  const redisLoaded: RestoreAction = { type: 'loaded', entries: [redisBackup], warnings: [] };
+
+  test('the choices: --to ephemeral without a drill in the plan (the drill target with one), --to-dir, --to a server', () => {
+    expect(targetChoices(redis).map((c) => [c.kind, c.label])).toEqual([
+      ['ephemeral', 'a throwaway redis-server (--to ephemeral), removed afterwards'],
+      ['dataDir', "production: write dump.rdb into the server's data folder (type it)"],
+      ['typed', 'a running server: type redis://HOST:PORT or env:NAME (full sync)'],
+    ]);
+    const drilled = { ...redis, drill: { target: 'ephemeral' } } as unknown as Component;
+    expect(targetChoices(drilled).map((c) => [c.kind, c.label])[0]).toEqual(['drill', 'drill target: a throwaway redis-server, removed afterwards']);
+  });
+
+  test('--to ephemeral: no confirmation, no clean, and hooks are said to run', () => {
+    let s = walk([redisLoaded, { type: 'next' }, { type: 'next' }]);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'ephemeral', value: 'ephemeral' }, clean: false });
+    s = walk([{ type: 'toggleClean' }], s);
+    expect(s.clean).toBe(false);
+    expect(walk([{ type: 'next' }], s).step).toBe('running');
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'ephemeral', inPlace: false, clean: false, yes: false });
+    expect(restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target: s.target!, clean: false })).toEqual([
+      'run beforeRestore: docker compose stop redis',
+      'load backup 2026-01-03 (1.0 KiB, from local) into a throwaway local redis-server started for this; no server of yours is touched',
+      'compare the key counts recorded at backup time (40 keys in db0, 2 in db2)',
+      'stop the throwaway server and remove it',
+      'then, only if every check passes, run afterRestore: docker compose start redis',
+    ]);
+  });
+
+  test('--to-dir: an absolute folder, an optional numeric owner, then the name typed; --yes replaces dump.rdb', () => {
+    let s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 1 }, { type: 'next' }]);
+    expect(s.step).toBe('typing');
+    s = walk([{ type: 'next' }], s);
+    expect(s.problem).toBe('type the folder the Redis server loads dump.rdb from, e.g. /var/lib/redis');
+    s = walk([type('data/redis'), { type: 'next' }], s);
+    expect(s.problem).toBe('type the folder as an absolute path, e.g. /var/lib/redis (you typed "data/redis")');
+    s = walk([...erase('data/redis'.length), type('/srv/redis'), { type: 'next' }], s);
+    expect(s).toMatchObject({ step: 'owner', target: { kind: 'dataDir', value: '/srv/redis' } });
+    expect(restoreScopes(s)).toEqual(['text']);
+    s = walk([type('redis'), { type: 'next' }], s);
+    expect(s.problem).toBe('the owner is numeric UID:GID such as 999:999 (you typed "redis"); leave it empty to keep the replaced file\'s owner');
+    s = walk([...erase('redis'.length), type('999:998'), { type: 'next' }], s);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'dataDir', value: '/srv/redis', owner: { uid: 999, gid: 998 } }, clean: false });
+    // Nothing to clean in a file: dump.rdb replaces the whole dataset.
+    expect(walk([{ type: 'toggleClean' }], s).clean).toBe(false);
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ targetDir: '/srv/redis', owner: { uid: 999, gid: 998 }, inPlace: false, clean: false, yes: true });
+
+    s = walk([{ type: 'next' }], s);
+    expect(s.step).toBe('confirm');
+    s = walk([type('cache'), { type: 'next' }], s);
+    expect(s.step).toBe('running');
+  });
+
+  test('--to-dir: what will happen, with and without afterRestore hooks and owner', () => {
+    const target = { kind: 'dataDir' as const, value: '/srv/redis' };
+    expect(restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target, clean: false })).toEqual([
+      'run beforeRestore: docker compose stop redis',
+      'write backup 2026-01-03 (1.0 KiB, from local) to /srv/redis/dump.rdb atomically (a temporary file renamed over it), replacing the dump.rdb there if there is one — PRODUCTION, the data of the live cache',
+      "dump.rdb keeps the owner of the file it replaces, else the folder's, when Lifeboat runs as root (otherwise it belongs to the user running Lifeboat); the mode of the file it replaces, else 0600",
+      "check the written file: its CRC64, and the keys it holds against the backup's",
+      'then, only if every check passes, run afterRestore: docker compose start redis',
+      'then check the server at env:REDIS_URL: it must have started after dump.rdb was written and hold the keys the backup recorded (40 keys in db0, 2 in db2)',
+    ]);
+    const bare = { ...redis, hooks: { beforeRestore: [], afterRestore: [], beforeBackup: [], afterBackup: [] } } as unknown as Component;
+    const lines = restorePlan({ component: 'cache', entry: bare, backup: redisBackup, target: { ...target, owner: { uid: 999, gid: 999 } }, clean: false });
+    expect(lines[0]).toBe('no beforeRestore hooks in the plan: stop the Redis that loads /srv/redis yourself first, or it writes its own data over dump.rdb when it stops');
+    expect(lines[2]).toBe('dump.rdb belongs to 999:999 (--owner; giving it to another user needs Lifeboat to run as root), with the mode of the file it replaces, else 0600');
+    expect(lines.at(-1)).toBe('no afterRestore hooks start a server on /srv/redis, so no server is checked afterwards');
+  });
+
+  test('--to a running server: empty unless clean (then --yes); the plan url is production, clean on, name typed', () => {
+    let s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('redis://10.0.0.5:6390'), { type: 'next' }]);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'redis://10.0.0.5:6390' }, clean: false });
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://10.0.0.5:6390', inPlace: false, clean: false, yes: false });
+    const plan = (clean: boolean) => restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target: s.target!, clean });
+    expect(plan(false)[1]).toBe(
+      'load backup 2026-01-03 (1.0 KiB, from local) into the running server redis://10.0.0.5:6390 over replication (Lifeboat is its master for one full sync, then REPLICAOF NO ONE)',
+    );
+    expect(plan(false)[2]).toBe('clean is off: a server that already holds keys is refused, nothing is replaced');
+    expect(plan(true)[2]).toBe("clean is ON: every key the server holds now is replaced by the backup's (all its data is lost)");
+    expect(plan(true)[3]).toBe("check the RDB's CRC64 before anything reaches the server, then compare the key counts recorded at backup time (40 keys in db0, 2 in db2)");
+    s = walk([{ type: 'toggleClean' }], s);
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://10.0.0.5:6390', inPlace: false, clean: true, yes: true });
+    expect(walk([{ type: 'next' }], s).step).toBe('running');
+
+    const prod = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('env:REDIS_URL'), { type: 'next' }]);
+    expect(prod).toMatchObject({ target: { kind: 'production', value: 'env:REDIS_URL' }, clean: true });
+    expect(walk([{ type: 'next' }], prod).step).toBe('confirm');
+  });
+});
+
+const files = {
+  name: 'config',
+  type: 'files',
+  paths: ['/etc/nginx', { path: '/opt/app/.env', optional: true }, '/etc/cron.d/app-*'],
+  hooks: { beforeRestore: [], afterRestore: ['systemctl reload nginx'], beforeBackup: [], afterBackup: [] },
+  destinations: ['local'],
+} as unknown as Component;
+
+const filesBackup = backupOf('config', '2026-01-04', { paths: ['/etc/nginx', '/opt/app/.env'], files: 7, bytes: 3072, directories: 2, symlinks: 1 }, 2048);
+
+describe('files: into a folder, or in place over the originals', () => {
+  const walk = driver(files, 'config');
+  const filesLoaded: RestoreAction = { type: 'loaded', entries: [filesBackup], warnings: [] };
+
+  test('the choices: the drill target when the plan has one, in place, or a folder', () => {
+    expect(targetChoices(files).map((c) => [c.kind, c.label])).toEqual([
+      ['inPlace', 'production: over the original paths (/etc/nginx, /opt/app/.env, …)'],
+      ['typed', 'type a folder to restore into (made if missing)'],
+    ]);
+    const kept = { ...files, drill: { target: '/srv/drill' } } as unknown as Component;
+    expect(targetChoices(kept)[0]!.label).toBe('drill target: the folder /srv/drill, left for inspection');
+    const lines = restorePlan({ component: 'config', entry: kept, backup: filesBackup, target: { kind: 'drill', value: '/srv/drill' }, clean: false });
+    expect(lines[0]).toBe('restore backup 2026-01-04 (2.0 KiB, from local) into the drill target: the folder /srv/drill; never production');
+    expect(lines[3]).toBe('leave the folder for inspection; the run goes into the journal as a drill with its RTO actual');
+  });
+
+  test('in place: the paths the backup recorded are named, the component name must be typed, --in-place --yes', () => {
+    let s = walk([filesLoaded, { type: 'next' }, { type: 'next' }]);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'inPlace' }, clean: false });
+    expect(walk([{ type: 'toggleClean' }], s).clean).toBe(false);
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ inPlace: true, clean: false, yes: true });
+    expect(restorePlan({ component: 'config', entry: files, backup: filesBackup, target: s.target!, clean: false })).toEqual([
+      'no beforeRestore hooks in the plan',
+      'overwrite the original paths with backup 2026-01-04 (2.0 KiB, from local): /etc/nginx, /opt/app/.env — PRODUCTION, the live config',
+      'the archive is downloaded and verified first, so a damaged backup touches nothing; files there now that the backup does not hold are left alone',
+      'compare what is on disk with what the backup recorded (7 files, 3.0 KiB, 2 folders, 1 symlinks)',
+      'then, only if every check passes, run afterRestore: systemctl reload nginx',
+    ]);
+    s = walk([{ type: 'next' }], s);
+    expect(s.step).toBe('confirm');
+    s = walk([type('conifg'), { type: 'next' }], s);
+    expect(s.problem).toBe('type config exactly to restore over production (you typed "conifg")');
+  });
+
+  test('a folder: absolute, --to DIR without --yes (a folder holding any of the paths is refused)', () => {
+    const s = walk([filesLoaded, { type: 'next' }, { type: 'move', by: 1 }, { type: 'next' }, type('/tmp/restored'), { type: 'next' }]);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: '/tmp/restored' }, clean: false });
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: '/tmp/restored', inPlace: false, clean: false, yes: false });
+    expect(walk([{ type: 'next' }], s).step).toBe('running');
+    expect(restorePlan({ component: 'config', entry: files, backup: filesBackup, target: s.target!, clean: false }).slice(1, 3)).toEqual([
+      'extract backup 2026-01-04 (2.0 KiB, from local) into /tmp/restored (made if missing), each file under its original path (e.g. /tmp/restored/etc/nginx)',
+      "nothing is overwritten: if the folder already holds any of the backup's paths, the restore is refused",
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import type { CatalogEntry } from '@lifeboat/core';
-import { isProduction, targetChoices, type Chosen, type Component } from './targets.js';
+import { cleanApplies, isProduction, overwritesProduction, parseOwner, targetChoices, typedProblem, type Chosen, type Component } from './targets.js';
 
-export type WizardStep = 'backup' | 'target' | 'typing' | 'review' | 'confirm' | 'running' | 'done';
+export type WizardStep = 'backup' | 'target' | 'typing' | 'owner' | 'review' | 'confirm' | 'running' | 'done';
 
 export interface RestoreState {
   component: string;
@@ -16,6 +16,8 @@ export interface RestoreState {
   backupIndex: number;
   targetIndex: number;
   typed: string;
+  /** `--owner` as typed, for a redis `--to-dir` restore; empty is none. */
+  ownerText: string;
   target?: Chosen;
   clean: boolean;
   confirmText: string;
@@ -44,6 +46,7 @@ export function initialRestore(component: string, preselected?: string): Restore
     backupIndex: 0,
     targetIndex: 0,
     typed: '',
+    ownerText: '',
     clean: false,
     confirmText: '',
   };
@@ -75,21 +78,21 @@ export function restoreReducer(entry: Component) {
           case 'typing':
           case 'review':
             return { ...s, step: 'target' };
+          case 'owner':
+            return { ...s, step: 'typing' };
           case 'confirm':
             return { ...s, step: 'review', confirmText: '' };
           default:
             return state;
         }
       case 'text':
-        if (s.step === 'typing') return { ...s, typed: s.typed + action.text };
-        if (s.step === 'confirm') return { ...s, confirmText: s.confirmText + action.text };
-        return state;
-      case 'erase':
-        if (s.step === 'typing') return { ...s, typed: s.typed.slice(0, -1) };
-        if (s.step === 'confirm') return { ...s, confirmText: s.confirmText.slice(0, -1) };
-        return state;
+      case 'erase': {
+        const field = FIELDS[s.step];
+        if (!field) return state;
+        return { ...s, [field]: action.type === 'text' ? s[field] + action.text : s[field].slice(0, -1) };
+      }
       case 'toggleClean':
-        return s.step === 'review' && s.target?.kind !== 'drill' ? { ...s, clean: !s.clean } : state;
+        return s.step === 'review' && s.target && cleanApplies(entry, s.target.kind) ? { ...s, clean: !s.clean } : state;
       case 'finished':
         return s.step === 'running' ? { ...s, step: 'done' } : state;
     }
@@ -102,18 +105,26 @@ export function restoreReducer(entry: Component) {
         return s.entries.length > 0 ? { ...s, step: 'target' } : { ...s, problem: 'there is no complete backup to restore' };
       case 'target': {
         const choice = list[s.targetIndex]!;
-        if (choice.kind === 'typed') return { ...s, step: 'typing' };
-        // Production is the guide's full restore: drop and recreate. Elsewhere nothing is dropped unless asked.
-        return { ...s, step: 'review', target: { kind: choice.kind, value: choice.value! }, clean: choice.kind === 'production' };
+        // Back from the review to the same typed choice: what was typed is still there.
+        if (choice.field) return { ...s, step: 'typing', typed: s.target?.kind === choice.kind ? s.typed : '' };
+        return chosen(s, { kind: choice.kind, value: choice.value! });
       }
       case 'typing': {
+        const choice = list[s.targetIndex]!;
         const value = s.typed.trim();
-        if (!value) return { ...s, problem: 'type where to restore, e.g. env:RESTORE_URL' };
-        const production = isProduction(entry, value);
-        return { ...s, step: 'review', target: { kind: production ? 'production' : 'typed', value }, clean: production };
+        const problem = choice.field && typedProblem(choice.field, value);
+        if (problem) return { ...s, problem };
+        if (choice.kind === 'dataDir') return { ...s, step: 'owner', target: { kind: 'dataDir', value } };
+        return chosen(s, { kind: choice.kind === 'typed' && isProduction(entry, value) ? 'production' : choice.kind, value });
+      }
+      case 'owner': {
+        const { owner, problem } = parseOwner(s.ownerText);
+        if (problem) return { ...s, problem };
+        const { owner: _previous, ...target } = s.target!;
+        return chosen(s, { ...target, ...(owner ? { owner } : {}) });
       }
       case 'review':
-        return s.target?.kind === 'production' ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
+        return s.target && overwritesProduction(s.target.kind) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
       case 'confirm':
         return s.confirmText.trim() === s.component
           ? { ...s, step: 'running' }
@@ -122,6 +133,14 @@ export function restoreReducer(entry: Component) {
         return s;
     }
   }
+}
+
+/** The steps whose keys go into a text field, and which field. */
+const FIELDS: Partial<Record<WizardStep, 'typed' | 'ownerText' | 'confirmText'>> = { typing: 'typed', owner: 'ownerText', confirm: 'confirmText' };
+
+/** Production is the guide's full restore: drop and recreate (postgres), replace every key (redis). Elsewhere nothing is dropped unless asked. */
+function chosen(s: RestoreState, target: Chosen): RestoreState {
+  return { ...s, step: 'review', target, clean: target.kind === 'production' };
 }
 
 export const chosenBackup = (s: RestoreState): CatalogEntry | undefined => s.entries?.[s.backupIndex];

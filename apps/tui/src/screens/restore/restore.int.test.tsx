@@ -1,8 +1,13 @@
+import { readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { readCatalog } from '@lifeboat/core';
 import { describe, expect, test } from '@lifeboat/testkit';
+import { APP_FILES, filesRepo, redisRepo, type ComponentRepo } from '../../test/component-repo.js';
+import { liveRedis } from '../../test/live-redis.js';
 import { demoRepo, psql, ROWS, type DemoRepo } from '../../test/repo.js';
 import { KEY, renderApp, type RenderedApp } from '../../test/render.js';
+import type { TuiServices } from '../../services.js';
 
 let repo: DemoRepo | undefined;
 let app: RenderedApp | undefined;
@@ -13,6 +18,26 @@ afterEach(async () => {
   await repo?.cleanup();
   app = repo = undefined;
 });
+
+/** The dashboard, `r`, then enter on the newest backup: the wizard where the target is picked. */
+async function targetStep(services: TuiServices): Promise<RenderedApp> {
+  // Kept in `app` at once, so that afterEach unmounts it even when a wait here fails.
+  const shown = (app = renderApp(services));
+  await shown.see('mirror ✓ answers');
+  shown.press('r');
+  await shown.see(/1\/4 pick a backup\n› \d{8}T/);
+  shown.press(KEY.enter);
+  await shown.see('2/4 pick a target');
+  return shown;
+}
+
+/** From the review of a restore over production: enter, type the component's name, and wait until the run is done. */
+async function confirmAndRun(shown: RenderedApp, component: string): Promise<string> {
+  shown.press(KEY.enter);
+  await shown.see(`This restores over production. Type ${component} to confirm:`);
+  shown.press(component, KEY.enter);
+  return shown.see(`restore of ${component} — ✓ done`, 60_000);
+}
 
 const counts = async (r: DemoRepo, database: { env: Record<string, string> }) =>
   psql(r.env, database, 'SELECT (SELECT count(*) FROM cities) || \',\' || (SELECT count(*) FROM users) || \',\' || (SELECT count(*) FROM questions)');
@@ -97,12 +122,7 @@ describe('restore wizard', () => {
 
   test('into the drill target: a throwaway server, checked and removed, recorded as a drill', async ({ pg }) => {
     repo = await demoRepo(pg);
-    app = renderApp(repo.services);
-    await app.see('mirror ✓ answers');
-    app.press('r');
-    await app.see(/1\/4 pick a backup\n› \d{8}T/);
-    app.press(KEY.enter);
-    await app.see('2/4 pick a target');
+    app = await targetStep(repo.services);
     app.press(KEY.enter);
     await app.seeWrapped('1. restore backup');
     await app.seeWrapped('into the drill target: a throwaway server started for this; never production');
@@ -119,12 +139,7 @@ describe('restore wizard', () => {
 
   test('esc walks back through the steps and out', async ({ pg }) => {
     repo = await demoRepo(pg);
-    app = renderApp(repo.services);
-    await app.see('mirror ✓ answers');
-    app.press('r');
-    await app.see(/1\/4 pick a backup\n› \d{8}T/);
-    app.press(KEY.enter);
-    await app.see('2/4 pick a target');
+    app = await targetStep(repo.services);
     app.press(KEY.enter);
     await app.see('3/4 what will happen');
     app.press(KEY.esc);
@@ -133,5 +148,118 @@ describe('restore wizard', () => {
     await app.see('1/4 pick a backup');
     app.press(KEY.esc);
     await app.see('Dashboard');
+  });
+});
+
+describe('restore wizard, files and redis', () => {
+  let other: ComponentRepo | undefined;
+  afterEach(async () => {
+    await other?.cleanup();
+    other = undefined;
+  });
+  const latestId = async (r: ComponentRepo, component: string) => (await readCatalog(r.plan, r.registry, { component })).at(-1)!.id;
+
+  test('files into a folder: typed (absolute), what will happen, the counts checked, and the files are there', async () => {
+    const files = await filesRepo({ afterRestore: ['echo reloading the app'] });
+    other = files;
+    const id = await latestId(files, 'config');
+    app = await targetStep(files.services);
+    expect(app.frame()).toContain('› production: over the original paths (./live/app)');
+    expect(app.frame()).toContain('  type a folder to restore into (made if missing)');
+    app.press(KEY.down, KEY.enter);
+    await app.see('folder:  \n');
+    app.press('restored', KEY.enter);
+    await app.see('! type the folder as an absolute path, e.g. /tmp/restored (you typed "restored")');
+    for (let i = 0; i < 'restored'.length; i++) app.press(KEY.backspace);
+    const into = join(files.dir, 'restored');
+    app.press(into, KEY.enter);
+    const review = await app.see('3/4 what will happen');
+    expect(review).toContain(`restore into ${into}`);
+    expect(review).toContain('1. no beforeRestore hooks in the plan');
+    await app.seeWrapped(`2. extract backup ${id}`);
+    await app.seeWrapped("3. nothing is overwritten: if the folder already holds any of the backup's paths, the restore is refused");
+    await app.seeWrapped('4. compare what is on disk with what the backup recorded (2 files, 45 B,');
+    await app.seeWrapped('5. then, only if every check passes, run afterRestore: echo reloading the app');
+    expect(app.frame()).not.toContain('c: toggle clean');
+    expect(app.frame().split('\n').at(-1)).toBe('enter start  ? keys  esc back  q quit');
+    app.press(KEY.enter);
+
+    const done = await app.see('restore of config — ✓ done', 30_000);
+    expect(done).toMatch(/files restored\s+2\s+2\s+✓ match/);
+    expect(done).toMatch(/symlinks restored\s+1\s+1\s+✓ match/);
+    expect(done).toContain('reloading the app');
+    // Each file under its original path, inside the folder.
+    const restored = join(into, files.app);
+    for (const [name, text] of Object.entries(APP_FILES)) expect(await readFile(join(restored, name), 'utf8')).toBe(text);
+    expect(await readlink(join(restored, 'ssl', 'current'))).toBe('cert.pem');
+  });
+
+  test('files in place: over the original paths only after the name is typed, and the files come back', async () => {
+    const files = await filesRepo();
+    other = files;
+    await writeFile(join(files.app, 'app.conf'), 'listen 9999 # a bad edit\n');
+    await rm(join(files.app, 'ssl', 'cert.pem'));
+    app = await targetStep(files.services);
+    app.press(KEY.enter);
+    await app.see('PRODUCTION restore over the original paths');
+    await app.seeWrapped('— PRODUCTION, the live config');
+    await app.seeWrapped('3. the archive is downloaded and verified first, so a damaged backup touches nothing');
+    await confirmAndRun(app, 'config');
+    for (const [name, text] of Object.entries(APP_FILES)) expect(await readFile(join(files.app, name), 'utf8')).toBe(text);
+  });
+
+  test('redis --to ephemeral: a throwaway redis-server loads the backup, its key counts are checked', async ({ freshRedis }) => {
+    for (let i = 0; i < 6; i++) await freshRedis.command('SET', `key:${i}`, `value ${i}`);
+    await freshRedis.command('MOVE', 'key:5', '1');
+    const auth = `redis://:${encodeURIComponent(freshRedis.password)}@${freshRedis.url.slice('redis://'.length)}`;
+    const cache = await redisRepo({ REDIS_URL: auth });
+    other = cache;
+    app = await targetStep(cache.services);
+    expect(app.frame()).toContain('› a throwaway redis-server (--to ephemeral), removed afterwards');
+    expect(app.frame()).toContain("  production: write dump.rdb into the server's data folder (type it)");
+    expect(app.frame()).toContain('  a running server: type redis://HOST:PORT or env:NAME (full sync)');
+    app.press(KEY.enter);
+    await app.see('restore into a throwaway redis-server');
+    await app.seeWrapped('2. load backup');
+    await app.seeWrapped('into a throwaway local redis-server started for this; no server of yours is touched');
+    await app.seeWrapped('3. compare the key counts recorded at backup time (5 keys in db0, 1 in db1)');
+    app.press(KEY.enter);
+    const done = await app.see('restore of cache — ✓ done', 60_000);
+    expect(done).toMatch(/keys in db0\s+5\s+5\s+✓ match/);
+    expect(done).toMatch(/keys in db1\s+1\s+1\s+✓ match/);
+  });
+
+  test('redis --to-dir: the hooks stop the server, dump.rdb is written, the server restarts with the backup’s keys', async () => {
+    const live = await liveRedis();
+    cleanups.push(() => live.cleanup());
+    for (let i = 0; i < 3; i++) await live.command('SET', `session:${i}`, 'x');
+    const cache = await redisRepo({ REDIS_URL: live.url }, { beforeRestore: [live.stop], afterRestore: [live.start] });
+    other = cache;
+    // The live data changes after the backup; the restore must bring back the backup's.
+    await live.command('FLUSHALL');
+    await live.command('SET', 'written-after-the-backup', 'x');
+
+    app = await targetStep(cache.services);
+    app.press(KEY.down, KEY.enter);
+    await app.see('data folder:  \n');
+    app.press(live.dir, KEY.enter);
+    await app.see('2/4 owner of dump.rdb');
+    app.press('999', KEY.enter);
+    await app.see('! the owner is numeric UID:GID such as 999:999 (you typed "999")');
+    for (let i = 0; i < 3; i++) app.press(KEY.backspace);
+    // Empty: the file keeps the owner of the one it replaces.
+    app.press(KEY.enter);
+    await app.see(`PRODUCTION restore: dump.rdb into ${live.dir}`);
+    await app.seeWrapped(`1. run beforeRestore: ${live.stop}`);
+    await app.seeWrapped('replacing the dump.rdb there if there is one — PRODUCTION, the data of the live cache');
+    await app.seeWrapped('3. dump.rdb keeps the owner of the file it replaces');
+    await app.seeWrapped('6. then check the server at env:REDIS_URL: it must have started after dump.rdb was written and hold the keys the backup recorded (3 keys in db0)');
+    const done = await confirmAndRun(app, 'cache');
+    expect(done).toMatch(/keys in dump\.rdb\s+3\s+3\s+✓ match/);
+    // Done means the live check passed too: the restarted server holds the backup's keys.
+    expect(done).toContain(`checked ${live.url} after the afterRestore hooks`);
+    await live.answers();
+    expect(await live.command('DBSIZE')).toBe(3);
+    expect(await live.command('EXISTS', 'written-after-the-backup')).toBe(0);
   });
 });

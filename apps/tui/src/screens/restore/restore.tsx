@@ -10,7 +10,8 @@ import { RunPanel } from '../live/run-panel.js';
 import type { RunState } from '../live/run-state.js';
 import { useRun } from '../live/use-run.js';
 import { chosenBackup, initialRestore, restoreReducer, type RestoreState } from './restore-state.js';
-import { restorePlan, targetChoices, type Chosen, type Component } from './targets.js';
+import { restorePlan } from './restore-plan.js';
+import { cleanApplies, headline, overwritesProduction, restoreRequest, targetChoices, type Chosen, type Component } from './targets.js';
 import { useRestoreKeys } from './use-restore-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -37,6 +38,7 @@ const STEP_TITLES: Record<RestoreState['step'], string> = {
   backup: '1/4 pick a backup',
   target: '2/4 pick a target',
   typing: '2/4 type a target',
+  owner: '2/4 owner of dump.rdb',
   review: '3/4 what will happen',
   confirm: '3/4 confirm production',
   running: '4/4 restoring',
@@ -56,7 +58,8 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
   const run = useRun(services);
   const listRows = Math.max(3, height - 6);
   const exit = () => (onExit ? onExit(latest().step === 'done' ? resultOf(run.current(), component) : undefined) : back());
-  useRestoreKeys(latest, run, { page: listRows, dispatch, exit, active });
+  const cleanable = (s: RestoreState) => entry !== undefined && s.target !== undefined && cleanApplies(entry, s.target.kind);
+  useRestoreKeys(latest, run, { page: listRows, dispatch, exit, active, cleanable });
 
   useEffect(() => {
     const warnings: string[] = [];
@@ -83,6 +86,7 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
 
   if (!entry) return <Text color={theme.bad}>the plan has no component {component}</Text>;
   const backup = chosenBackup(state);
+  const choices = targetChoices(entry);
 
   return (
     <Frame width={width} height={height}>
@@ -95,7 +99,7 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
       {state.step === 'target' && (
         <Box flexDirection="column">
           <Text wrap="truncate">backup {backup?.id}</Text>
-          {targetChoices(entry).map((choice, i) => (
+          {choices.map((choice, i) => (
             <Text key={choice.kind} inverse={i === state.targetIndex} wrap="truncate">
               {i === state.targetIndex ? '› ' : '  '}
               {choice.label}
@@ -104,15 +108,15 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
         </Box>
       )}
       {state.step === 'typing' && (
-        <Box flexDirection="column">
-          <Text wrap="truncate">backup {backup?.id}</Text>
-          <Text>
-            target: <Text inverse>{state.typed || ' '}</Text>
-          </Text>
-          <Text color={theme.muted} wrap="wrap">
-            env:NAME reads the URL from that variable, so its password never shows; a URL typed here must not hold one
-          </Text>
-        </Box>
+        <FieldInput backup={backup?.id} name={choices[state.targetIndex]?.field?.name ?? 'target'} text={state.typed} hint={choices[state.targetIndex]?.field?.hint ?? ''} />
+      )}
+      {state.step === 'owner' && (
+        <FieldInput
+          backup={backup?.id}
+          name="owner (UID:GID, or empty)"
+          text={state.ownerText}
+          hint={`numeric, as the server runs (999:999 in the official image); empty: run as root, the file keeps the owner of the dump.rdb in ${state.target?.value ?? 'the folder'}, else the folder's; otherwise it is yours`}
+        />
       )}
       {(state.step === 'review' || state.step === 'confirm') && backup && state.target && (
         <Review component={component} entry={entry} state={state} width={width} />
@@ -147,16 +151,31 @@ function BackupList({ state, rows, width, now }: { state: RestoreState; rows: nu
   );
 }
 
+function FieldInput({ backup, name, text, hint }: { backup: string | undefined; name: string; text: string; hint: string }) {
+  const theme = useTheme();
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">backup {backup}</Text>
+      <Text>
+        {name}: <Text inverse>{text || ' '}</Text>
+      </Text>
+      <Text color={theme.muted} wrap="wrap">
+        {hint}
+      </Text>
+    </Box>
+  );
+}
+
 function Review({ component, entry, state, width }: { component: string; entry: Component; state: RestoreState; width: number }) {
   const theme = useTheme();
   const backup = chosenBackup(state)!;
   const target = state.target!;
   const lines = restorePlan({ component, entry, backup, target, clean: state.clean });
-  const production = target.kind === 'production';
+  const production = overwritesProduction(target.kind);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold color={production ? theme.bad : theme.accent} wrap="truncate">
-        {production ? `PRODUCTION restore into ${target.value}` : `restore into ${target.kind === 'drill' ? 'the drill target' : target.value}`}
+        {headline(target)}
       </Text>
       {lines.map((line, i) => (
         <Box key={i} width={width}>
@@ -164,7 +183,7 @@ function Review({ component, entry, state, width }: { component: string; entry: 
             <Text>{`${i + 1}.`.padStart(3)}</Text>
           </Box>
           <Box width={width - 4}>
-            <Text wrap="wrap" color={/DROP|PRODUCTION/.test(line) ? theme.bad : undefined}>
+            <Text wrap="wrap" color={/DROP|PRODUCTION|data is lost/.test(line) ? theme.bad : undefined}>
               {line}
             </Text>
           </Box>
@@ -172,7 +191,10 @@ function Review({ component, entry, state, width }: { component: string; entry: 
       ))}
       <Text> </Text>
       {state.step === 'review' && (
-        <Text>{production ? 'enter: go on to confirm' : 'enter: start the restore'}{target.kind === 'drill' ? '' : ' · c: toggle clean'} · esc: back</Text>
+        <Text>
+          {production ? 'enter: go on to confirm' : 'enter: start the restore'}
+          {cleanApplies(entry, target.kind) ? ' · c: toggle clean' : ''} · esc: back
+        </Text>
       )}
       {state.step === 'confirm' && (
         <Text>
@@ -183,10 +205,10 @@ function Review({ component, entry, state, width }: { component: string; entry: 
   );
 }
 
-/** The package function for the chosen target: a drill never touches production; anything else is `lifeboat restore`. */
+/** The package function for the chosen target: a drill never touches production; anything else is `lifeboat restore` with the same flags. */
 async function restoreInto(ctx: EngineContext, component: string, backupId: string, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
   if (target.kind === 'drill') return runDrill(ctx, [component], { backupId });
-  await runRestore(ctx, { component, backupId }, { target: target.value, inPlace: false, clean, yes: clean || target.kind === 'production' });
+  await runRestore(ctx, { component, backupId }, restoreRequest(target, clean));
   return { exitCode: 0 };
 }
 

@@ -7,11 +7,12 @@ import type { RestoreAction, RestoreState } from './restore-state.js';
 export type RestoreIntent = { kind: 'dispatch'; action: RestoreAction } | { kind: 'exit' };
 
 /** Typing steps take every printable key. */
-export const typingStep = (s: RestoreState) => s.step === 'typing' || s.step === 'confirm';
+export const typingStep = (s: RestoreState) => s.step === 'typing' || s.step === 'owner' || s.step === 'confirm';
 
-export function restoreScopes(s: RestoreState): Scope[] {
+/** `cleanable`: clean means something for the chosen target (`cleanApplies`), so `c` is offered. */
+export function restoreScopes(s: RestoreState, cleanable = false): Scope[] {
   if (typingStep(s)) return ['text'];
-  if (s.step === 'review') return ['review'];
+  if (s.step === 'review') return cleanable ? ['review', 'clean'] : ['review'];
   return ['list'];
 }
 
@@ -28,7 +29,7 @@ export function restoreIntent(command: Command, s: RestoreState, page: number): 
     case 'erase':
       return act({ type: 'erase' });
     case 'clean':
-      return s.step === 'review' && s.target?.kind !== 'drill' ? act({ type: 'toggleClean' }) : undefined;
+      return s.step === 'review' ? act({ type: 'toggleClean' }) : undefined;
     case 'back':
       return s.step === 'backup' || (s.step === 'target' && s.preselected !== undefined) ? { kind: 'exit' } : act({ type: 'back' });
     default:
@@ -39,13 +40,13 @@ export function restoreIntent(command: Command, s: RestoreState, page: number): 
 export function useRestoreKeys(
   latest: () => RestoreState,
   run: RunHandle,
-  opts: { page: number; dispatch: (a: RestoreAction) => void; exit: () => void; active: boolean },
+  opts: { page: number; dispatch: (a: RestoreAction) => void; exit: () => void; active: boolean; cleanable: (s: RestoreState) => boolean },
 ): void {
   useKeys(
     () => {
       const s = latest();
       if (s.step === 'running') return { scopes: liveScopes(run.current()) };
-      return typingStep(s) ? { scopes: ['text'], onText: (text: string) => opts.dispatch({ type: 'text', text }) } : { scopes: restoreScopes(s) };
+      return typingStep(s) ? { scopes: ['text'], onText: (text: string) => opts.dispatch({ type: 'text', text }) } : { scopes: restoreScopes(s, opts.cleanable(s)) };
     },
     (command) => {
       const s = latest();
