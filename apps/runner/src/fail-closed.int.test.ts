@@ -30,6 +30,31 @@ async function seed(url: string, rows: number): Promise<void> {
   await client.end();
 }
 
+/**
+ * Starts `lifeboat backup database` as a real process whose pg_dump waits on a
+ * FIFO, so the test decides when it may finish; resolves once it is dumping.
+ */
+async function heldBackup(ws: Workspace, url: string, hostLockDir: string) {
+  const fifo = join(ws.dir, 'hold');
+  execFileSync('mkfifo', [fifo]);
+  const binDir = await fakeBinDir(ws.dir, `cat ${JSON.stringify(fifo)} > /dev/null\nexec pg_dump "$@"`);
+  await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') }, binDir }));
+  const env = { ...process.env, TEST_DATABASE_URL: url, LIFEBOAT_LOCK_DIR: hostLockDir };
+  const first = spawn(process.execPath, [BIN, '--plan', ws.plan, 'backup', 'database'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number>((resolve) => first.on('close', (code) => resolve(code ?? -1)));
+  let out = '';
+  first.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  await expect.poll(() => out.includes('pg_dump'), { timeout: 60_000, interval: 50 }).toBe(true);
+  return {
+    pid: first.pid!,
+    /** Lets pg_dump go on; resolves the exit code. */
+    finish: async () => {
+      await writeFile(fifo, 'go\n');
+      return exited;
+    },
+  };
+}
+
 describe('a failed backup leaves no manifest and no debris', () => {
   let ws: Workspace;
   beforeEach(async () => {
@@ -129,24 +154,65 @@ describe('a failed backup leaves no manifest and no debris', () => {
   test('a second backup of the same component while one runs exits 75 at once', async ({ pg: server, db }) => {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
     await seed(url, 100);
-    const fifo = join(ws.dir, 'hold');
-    execFileSync('mkfifo', [fifo]);
-    // The first run's pg_dump waits on a FIFO, so the test decides when it may finish.
-    const binDir = await fakeBinDir(ws.dir, `cat ${JSON.stringify(fifo)} > /dev/null\nexec pg_dump "$@"`);
-    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') }, binDir }));
-    const env = { ...process.env, TEST_DATABASE_URL: url, LIFEBOAT_LOCK_DIR: ws.lockDir };
-    const first = spawn(process.execPath, [BIN, '--plan', ws.plan, 'backup', 'database'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const firstExit = new Promise<number>((resolve) => first.on('close', (code) => resolve(code ?? -1)));
-    let firstOut = '';
-    first.stdout.on('data', (c: Buffer) => (firstOut += c.toString()));
-    await expect.poll(() => firstOut.includes('pg_dump'), { timeout: 60_000, interval: 50 }).toBe(true);
+    const first = await heldBackup(ws, url, ws.lockDir);
     expect(existsSync(ws.lockDir)).toBe(true);
 
     const second = await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir });
     expect(second.exitCode).toBe(75);
     expect(second.stdout).toMatch(new RegExp(`another lifeboat run \\(pid ${first.pid}, backup started .*\\) holds the lock for test\\.database`));
 
-    await writeFile(fifo, 'go\n');
-    expect(await firstExit).toBe(0);
+    expect(await first.finish()).toBe(0);
+  });
+
+  test('two hosts sharing a destination: the second exits 75 naming the first by its repository lock; unlock shows it', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 100);
+    // Separate host-lock folders: to each other the two runs are on different hosts (a shared NFS destination).
+    const first = await heldBackup(ws, url, join(ws.dir, 'host-1-locks'));
+    const lock = JSON.parse(await readFile(join(ws.dir, 'a', 'locks', 'database.json'), 'utf8'));
+    expect(lock).toMatchObject({ lifeboat: 'lock', plan: 'test', component: 'database', operation: 'backup', pid: first.pid });
+
+    const hostTwo = join(ws.dir, 'host-2-locks');
+    const second = await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env: { TEST_DATABASE_URL: url }, lockDir: hostTwo });
+    expect(second.exitCode).toBe(75);
+    expect(second.stdout).toMatch(new RegExp(`destination 'a' \\(fs:.*\\) is locked for database by backup on .*@.* \\(pid ${first.pid}\\) since `));
+    const shown = await lifeboat(['--plan', ws.plan, 'unlock', 'database'], { env: {}, lockDir: hostTwo });
+    expect(shown.exitCode).toBe(2);
+    expect(shown.stdout).toMatch(new RegExp(`backup on .* \\(pid ${first.pid}\\) since .*; live until `));
+    expect(shown.stderr).toMatch(/nothing was removed; pass --yes/);
+
+    expect(await first.finish()).toBe(0);
+    expect(existsSync(join(ws.dir, 'a', 'locks', 'database.json'))).toBe(false);
+    const none = await lifeboat(['--plan', ws.plan, 'unlock', 'database'], { env: {}, lockDir: hostTwo });
+    expect(none).toMatchObject({ exitCode: 0, stdout: 'no lock on database in a\n' });
+  });
+
+  test('the lock of a host that died: backup exits 75 until unlock --yes removes it; an expired one is taken over', async ({ pg: server, db }) => {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await seed(url, 100);
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') } }));
+    const dead = (expiresAt: string) =>
+      JSON.stringify({ lifeboat: 'lock', plan: 'test', component: 'database', operation: 'backup', owner: 'ops@db-2', host: 'db-2', pid: 4242, token: 'dead', acquiredAt: '2026-11-26T01:50:00Z', refreshedAt: '2026-11-26T01:55:00Z', expiresAt });
+    await mkdir(join(ws.dir, 'a', 'locks'), { recursive: true });
+    await writeFile(join(ws.dir, 'a', 'locks', 'database.json'), dead('2099-01-01T00:00:00Z'));
+    const env = { env: { TEST_DATABASE_URL: url }, lockDir: ws.lockDir };
+    const blocked = await lifeboat(['--plan', ws.plan, 'backup'], env);
+    expect(blocked.exitCode).toBe(75);
+    expect(blocked.stdout).toMatch(/is locked for database by backup on ops@db-2 \(pid 4242\) since 2026-11-26T01:50:00Z; try again when it finishes/);
+    expect(await backupFiles(join(ws.dir, 'a'))).toEqual(['locks/database.json']);
+
+    const removed = await lifeboat(['--plan', ws.plan, 'unlock', 'database', '--yes', '--json'], env);
+    expect(removed.exitCode).toBe(0);
+    expect(JSON.parse(removed.stdout)).toEqual([
+      expect.objectContaining({ destination: 'a', holder: expect.objectContaining({ owner: 'ops@db-2', pid: 4242 }), removed: true }),
+    ]);
+    expect((await lifeboat(['--plan', ws.plan, 'backup'], env)).exitCode).toBe(0);
+
+    await mkdir(join(ws.dir, 'a', 'locks'), { recursive: true }); // removed with the last lock in it
+    await writeFile(join(ws.dir, 'a', 'locks', 'database.json'), dead('2026-01-01T00:00:00Z'));
+    const takeover = await lifeboat(['--plan', ws.plan, 'backup'], env);
+    expect(takeover.exitCode).toBe(0);
+    expect(takeover.stdout).toMatch(/took over the lock of backup on ops@db-2 \(pid 4242\) in destination 'a' \(fs:.*\): it expired at 2026-01-01T00:00:00Z/);
+    expect(existsSync(join(ws.dir, 'a', 'locks', 'database.json'))).toBe(false);
   });
 });

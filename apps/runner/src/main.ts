@@ -6,20 +6,9 @@ import { jsonLogListener } from './output/json-log.js';
 import { createRegistry } from './registry.js';
 import { createAlerter, type Alerter } from './alerts.js';
 import { VERSION } from './version.js';
-import { backupCommand } from './commands/backup.js';
-import { listCommand } from './commands/list.js';
-import { restoreCommand } from './commands/restore.js';
-import { demoCommand } from './commands/demo.js';
-import { verifyCommand } from './commands/verify.js';
-import { drillCommand } from './commands/drill.js';
-import { statusCommand } from './commands/status.js';
-import { historyCommand } from './commands/history.js';
-import { pruneCommand } from './commands/prune.js';
-import { pinCommand, unpinCommand } from './commands/pin.js';
-import { planCheckCommand } from './commands/plan-check.js';
-import { keysGenerateCommand } from './commands/keys.js';
-import { tuiCommand } from './commands/tui.js';
-import { s3ApplyCommand, s3CheckCommand, s3PolicyCommand } from './commands/s3.js';
+import { RESTORE_HELP } from './commands/restore-help.js';
+
+type Action = (ctx: CommandContext, ...args: never[]) => Promise<number>;
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -100,17 +89,20 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     };
     return ctx;
   };
-  const run = (action: (ctx: CommandContext, ...args: never[]) => Promise<number>) =>
+  const run = (action: Action) =>
     async (...args: unknown[]) => {
       exitCode = await action(context(), ...(args as never[]));
     };
+  // Each command's module loads when it runs: most pull in what only they need (verify, the TUI, the AWS SDK).
+  const lazy = <K extends string>(load: () => Promise<Record<K, Action>>, name: K) =>
+    run(async (ctx, ...args) => (await load())[name](ctx, ...args));
 
   program
     .command('backup')
     .description('back up components (default: all) to every destination they name')
     .argument('[components...]', 'components of the plan')
     .addHelpText('after', '\nExamples:\n  $ lifeboat backup\n  $ lifeboat backup database redis')
-    .action(run(backupCommand));
+    .action(lazy(() => import('./commands/backup.js'), 'backupCommand'));
 
   program
     .command('list')
@@ -118,35 +110,24 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .argument('[component]', 'only this component')
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExamples:\n  $ lifeboat list\n  $ lifeboat list database --json | jq \'.[-1].id\'')
-    .action(run(listCommand));
+    .action(lazy(() => import('./commands/list.js'), 'listCommand'));
 
   program
     .command('restore')
     .description('restore a backup of a component (default: its latest), or list what it holds')
     .argument('<component>', 'component of the plan')
-    .option('--to <target>', 'postgres: a URL without password, or env:NAME / file:/path holding one; redis: redis://… of an empty server; files: a folder')
-    .option('--to-dir <dir>', 'redis: the folder to write dump.rdb into')
+    .option('--to <target>', RESTORE_HELP.to)
+    .option('--to-dir <dir>', RESTORE_HELP.toDir)
     .option('--owner <uid:gid>', 'owner of restored files (numeric)', ownerPair)
     .option('--in-place', 'files: restore over the original paths (needs --yes)')
     .option('--list', 'list what the backup holds; restore nothing')
     .option('--backup <id>', 'which backup (default: the latest complete one)')
-    .option('--clean', 'drop and recreate a target that already holds data (needs --yes)')
+    .option('--clean', RESTORE_HELP.clean)
     .option('--jobs <n>', 'parallel restore jobs (custom-format dumps)', positiveInt)
     .option('-y, --yes', 'confirm a destructive restore')
     .option('--json', 'with --list: print JSON')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  $ RESTORE_URL=postgres://civicq@db:5432/civicq_restored lifeboat restore database --to env:RESTORE_URL',
-        '  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:DATABASE_URL --clean --yes --jobs 4',
-        '  $ lifeboat restore redis --to-dir /opt/civicq/data/redis --owner 999:999 --yes',
-        '  $ lifeboat restore config --list',
-        '  $ lifeboat restore config --to /tmp/config-restored',
-      ].join('\n'),
-    )
-    .action(run(restoreCommand));
+    .addHelpText('after', RESTORE_HELP.examples)
+    .action(lazy(() => import('./commands/restore.js'), 'restoreCommand'));
 
   program
     .command('verify')
@@ -156,7 +137,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('--sample <pct>', 'read only this percentage of copies, rotating daily so all are read over time', percent)
     .option('--json', 'print the results as JSON')
     .addHelpText('after', '\nExamples:\n  $ lifeboat verify\n  $ lifeboat verify database --deep\n  $ lifeboat verify --sample 10        # daily timer: everything is read every 10 days')
-    .action(run(verifyCommand));
+    .action(lazy(() => import('./commands/verify.js'), 'verifyCommand'));
 
   program
     .command('drill')
@@ -165,7 +146,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('--backup <id>', 'which backup (default: the latest complete one)')
     .option('--json', 'print the results as JSON')
     .addHelpText('after', '\nExamples:\n  $ lifeboat drill\n  $ lifeboat drill database --backup 20260214T020000Z-3f9a1c')
-    .action(run(drillCommand));
+    .action(lazy(() => import('./commands/drill.js'), 'drillCommand'));
 
   program
     .command('status')
@@ -174,14 +155,14 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('--prometheus <file>', 'also write node_exporter textfile metrics to this file (atomically)')
     .option('--notify', "send alerts for what is not healthy to the plan's notify channels")
     .addHelpText('after', '\nExamples:\n  $ lifeboat status\n  $ lifeboat status --prometheus /var/lib/node_exporter/textfile/lifeboat.prom --notify')
-    .action(run(statusCommand));
+    .action(lazy(() => import('./commands/status.js'), 'statusCommand'));
 
   program
     .command('history')
     .description('the run journal: backups, verifies and drills, read from the destinations')
     .argument('[component]', 'only runs that touched this component')
     .option('--json', 'print the records as JSON')
-    .action(run(historyCommand));
+    .action(lazy(() => import('./commands/history.js'), 'historyCommand'));
 
   program
     .command('keys')
@@ -190,7 +171,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .description('write a new age identity file (0600) and print its recipient')
     .requiredOption('--out <file>', 'where to write the identity (never overwritten)')
     .addHelpText('after', '\nExamples:\n  $ lifeboat keys generate --out /etc/lifeboat/age.key\n  $ lifeboat keys generate --out /media/usb/break-glass.key   # offline copy')
-    .action(run(keysGenerateCommand));
+    .action(lazy(() => import('./commands/keys.js'), 'keysGenerateCommand'));
 
   // Retention (issue 6): prune, pins, and the plan check that backup and prune also make.
   program
@@ -201,7 +182,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('-y, --yes', 'delete what the policy lets go (timers pass this)')
     .option('--json', 'print the decisions as JSON')
     .addHelpText('after', '\nExamples:\n  $ lifeboat prune --dry-run\n  $ lifeboat prune database --yes\n  $ lifeboat prune --dry-run --json | jq \'.[].destinations[].delete\'')
-    .action(run(pruneCommand));
+    .action(lazy(() => import('./commands/prune.js'), 'pruneCommand'));
   program
     .command('pin')
     .description('keep a backup whatever the retention policy says (a pin.json beside its manifest in every destination)')
@@ -209,20 +190,28 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .argument('<backupId>', 'the backup (lifeboat list shows ids)')
     .requiredOption('--reason <text>', 'why, for the people who will read it')
     .addHelpText('after', '\nExamples:\n  $ lifeboat pin database 20260214T020000Z-3f9a1c --reason "before the 2.0 schema migration"')
-    .action(run(pinCommand));
+    .action(lazy(() => import('./commands/pin.js'), 'pinCommand'));
   program
     .command('unpin')
     .description('remove a pin; the next prune decides about the backup by the policy again')
     .argument('<component>', 'component of the plan')
     .argument('<backupId>', 'the backup')
-    .action(run(unpinCommand));
+    .action(lazy(() => import('./commands/pin.js'), 'unpinCommand'));
+  program
+    .command('unlock')
+    .description("show the component's repository lock in each destination (who, since when, live or stale); with --yes remove it")
+    .argument('<component>', 'component of the plan')
+    .option('-y, --yes', 'remove the locks shown (for a host known to be dead; a run still holding one stops at its next refresh without committing)')
+    .option('--json', 'print the locks as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat unlock database           who holds it, and until when\n  $ lifeboat unlock database --yes     the host db-2 died mid-backup: remove its lock now')
+    .action(lazy(() => import('./commands/unlock.js'), 'unlockCommand'));
   program
     .command('plan')
     .description('the plan itself')
     .command('check')
     .description('check that lifecycle rules agree with retention and legal holds (backup and prune check this too; exit 2 on a contradiction)')
     .option('--json', 'print problems and notes as JSON')
-    .action(run(planCheckCommand));
+    .action(lazy(() => import('./commands/plan-check.js'), 'planCheckCommand'));
 
   // S3 buckets as code (issue 3): apply and check the plan's bucket settings, and print the IAM policy it needs.
   const s3 = program.command('s3').description("the plan's s3 buckets: versioning, lifecycle, replication, public access, encryption, object lock");
@@ -232,29 +221,29 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('--dry-run', 'print what would change; change nothing')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', '\nExamples:\n  $ lifeboat s3 apply --dry-run\n  $ lifeboat s3 apply s3')
-    .action(run(s3ApplyCommand));
+    .action(lazy(() => import('./commands/s3.js'), 's3ApplyCommand'));
   s3.command('check')
     .description("compare each s3 destination's bucket with the plan (exit 3 on drift)")
     .argument('[destinations...]', 's3 destinations of the plan (default: all)')
     .option('--json', 'print the result as JSON')
-    .action(run(s3CheckCommand));
+    .action(lazy(() => import('./commands/s3.js'), 's3CheckCommand'));
   s3.command('policy')
     .description('print the least IAM policy the plan needs (backups, restores, and apart: s3 apply)')
     .argument('[destinations...]', 's3 destinations of the plan (default: all)')
     .addHelpText('after', '\nExamples:\n  $ lifeboat s3 policy > lifeboat-policy.json\n  $ aws iam put-role-policy --role-name lifeboat --policy-name lifeboat --policy-document file://lifeboat-policy.json')
-    .action(run(s3PolicyCommand));
+    .action(lazy(() => import('./commands/s3.js'), 's3PolicyCommand'));
 
   program
     .command('tui')
     .description('the terminal UI for the people on call: dashboard, live runs, backups, restore wizard, DR runbooks, history')
     .addHelpText('after', '\nExamples:\n  $ lifeboat tui\n  $ lifeboat --plan .lifeboat-demo/lifeboat.yaml tui     # after pnpm demo\n\nKeys: ? shows them all.')
-    .action(run(tuiCommand));
+    .action(lazy(() => import('./commands/tui.js'), 'tuiCommand'));
 
   program
     .command('demo')
     .description('start a throwaway PostgreSQL, load a CivicQ-like schema, back it up, list, restore and verify the counts')
     .option('--dir <dir>', 'where the demo repository goes', '.lifeboat-demo')
-    .action(run(demoCommand));
+    .action(lazy(() => import('./commands/demo.js'), 'demoCommand'));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

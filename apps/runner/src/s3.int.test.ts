@@ -71,6 +71,7 @@ describe('lifeboat s3 policy', () => {
       'LifeboatReadWriteBackups',
       'LifeboatThawArchivedBackups',
       'OnlyForLifeboatS3ApplyAndCheck',
+      'OnlyForLifeboatS3ApplyAndCheckPassReplicationRole',
     ]);
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.LifeboatReadWriteBackups).toMatchObject({
@@ -80,6 +81,12 @@ describe('lifeboat s3 policy', () => {
     expect(bySid.LifeboatThawArchivedBackups?.Action).toEqual(['s3:RestoreObject']);
     expect(bySid.OnlyForLifeboatS3ApplyAndCheck?.Resource).toEqual(['arn:aws:s3:::civicq-backups']);
     expect(bySid.OnlyForLifeboatS3ApplyAndCheck?.Action).toContain('s3:PutLifecycleConfiguration');
+    expect(bySid.OnlyForLifeboatS3ApplyAndCheck?.Action).toContain('s3:PutReplicationConfiguration');
+    // The replication to the second region needs its role handed to S3, and only that role.
+    expect(bySid.OnlyForLifeboatS3ApplyAndCheckPassReplicationRole).toMatchObject({
+      Action: ['iam:PassRole'],
+      Resource: ['arn:aws:iam::123456789012:role/lifeboat-replication'],
+    });
   });
 
   test('refuses a destination that is not s3, in a sentence', async () => {

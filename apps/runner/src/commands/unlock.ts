@@ -1,0 +1,46 @@
+import { ExitCode, readRepositoryLocks, removeRepositoryLock, type FoundLock } from '@lifeboat/core';
+import type { CommandContext } from '../main.js';
+import { selectComponents } from './select.js';
+
+/**
+ * `lifeboat unlock <component> [--yes] [--json]`: shows the component's
+ * repository lock in each destination, and with --yes removes it — for a
+ * holder known to be gone before its lock expires (a host that died). A
+ * holder that is in fact still running finds its lock gone at its next
+ * refresh and stops without committing, so removing a live lock loses that
+ * run, never a backup. Without --yes nothing is removed (exit 2 if there was
+ * something to remove).
+ */
+export async function unlockCommand(ctx: CommandContext, component: string, opts: { yes?: boolean; json?: boolean }): Promise<number> {
+  const plan = await ctx.loadPlan();
+  const name = selectComponents(plan, [component])[0]!;
+  const repositories = ctx.registry.component(plan, name).destinations.map((d) => ctx.registry.repository(plan, d));
+  const found = await readRepositoryLocks(repositories, name);
+  const removed: string[] = [];
+  if (opts.yes) {
+    for (const lock of found) {
+      const repository = repositories.find((r) => r.name === lock.destination)!;
+      if (await removeRepositoryLock(repository, name, lock.version)) removed.push(lock.destination);
+      else ctx.io.stderr.write(`lifeboat: warning: the lock in ${lock.description} changed while it was being removed (refreshed or taken); left as it is\n`);
+    }
+  }
+  if (opts.json) {
+    ctx.io.stdout.write(JSON.stringify(found.map((lock) => ({ ...lock, removed: removed.includes(lock.destination) })), null, 2) + '\n');
+  } else if (found.length === 0) {
+    ctx.io.stdout.write(`no lock on ${name} in ${repositories.map((r) => r.name).join(', ')}\n`);
+  } else {
+    for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}${removed.includes(lock.destination) ? ' — removed' : ''}\n`);
+  }
+  if (!opts.yes && found.length > 0) {
+    ctx.io.stderr.write(`lifeboat: nothing was removed; pass --yes to remove ${found.length === 1 ? 'this lock' : `these ${found.length} locks`} (a run still holding one stops at its next refresh without committing)\n`);
+    return ExitCode.usage;
+  }
+  return ExitCode.ok;
+}
+
+function describeLock(lock: FoundLock): string {
+  const { holder } = lock;
+  if (holder === undefined) return `${lock.description}: a lock object that is not a Lifeboat lock`;
+  const state = lock.stale ? `stale: ${lock.stale}` : `live until ${holder.expiresAt} unless refreshed`;
+  return `${lock.description}: ${holder.operation} on ${holder.owner} (pid ${holder.pid}) since ${holder.acquiredAt}; ${state}`;
+}
