@@ -201,6 +201,12 @@ describe('a failed backup leaves no manifest and no debris', () => {
     expect(blocked.stdout).toMatch(/is locked for database by backup on ops@db-2 \(pid 4242\) since 2026-11-26T01:50:00Z; try again when it finishes/);
     expect(await backupFiles(join(ws.dir, 'a'))).toEqual(['locks/database.json']);
 
+    // status says who holds it (the plan's one backup is missing, so it is not healthy: exit 3).
+    const status = await lifeboat(['--plan', ws.plan, 'status'], env);
+    expect(status.stdout).toContain("locks:\n  database: backup running on ops@db-2 (pid 4242) since 2026-11-26T01:50:00Z, holding the lock in a\n");
+    const statusJson = JSON.parse((await lifeboat(['--plan', ws.plan, 'status', '--json'], env)).stdout);
+    expect(statusJson[0].locks).toEqual([{ destination: 'a', operation: 'backup', owner: 'ops@db-2', pid: 4242, since: '2026-11-26T01:50:00Z', expiresAt: '2099-01-01T00:00:00Z' }]);
+
     const removed = await lifeboat(['--plan', ws.plan, 'unlock', 'database', '--yes', '--json'], env);
     expect(removed.exitCode).toBe(0);
     expect(JSON.parse(removed.stdout)).toEqual([
@@ -210,6 +216,9 @@ describe('a failed backup leaves no manifest and no debris', () => {
 
     await mkdir(join(ws.dir, 'a', 'locks'), { recursive: true }); // removed with the last lock in it
     await writeFile(join(ws.dir, 'a', 'locks', 'database.json'), dead('2026-01-01T00:00:00Z'));
+    expect((await lifeboat(['--plan', ws.plan, 'status'], env)).stdout).toMatch(
+      /database: a stale backup lock of ops@db-2 \(pid 4242\) in a \(it expired at 2026-01-01T00:00:00Z\); the next run takes it over, lifeboat unlock database --yes removes it now/,
+    );
     const takeover = await lifeboat(['--plan', ws.plan, 'backup'], env);
     expect(takeover.exitCode).toBe(0);
     expect(takeover.stdout).toMatch(/took over the lock of backup on ops@db-2 \(pid 4242\) in destination 'a' \(fs:.*\): it expired at 2026-01-01T00:00:00Z/);

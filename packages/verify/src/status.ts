@@ -3,6 +3,8 @@ import {
   nowOf,
   readCatalog,
   readJournal,
+  readRepositoryLocks,
+  describeError,
   type CatalogEntry,
   type EngineContext,
   type Plan,
@@ -33,6 +35,23 @@ export interface ComponentStatus {
   compliance: { copies: number; media: number; offsite: number; required: Rule321; ok: boolean };
   lastDrill?: { at: string; ok: boolean; rtoActualMs?: number; error?: string };
   lastVerify?: { at: string; ok: boolean; error?: string };
+  /**
+   * Repository locks found in the destinations (readStatus only): a backup or
+   * prune running now, or a stale lock the next run takes over. Neither is a
+   * health problem; they answer "is something running?" and "why exit 75?".
+   */
+  locks?: StatusLock[];
+}
+
+export interface StatusLock {
+  destination: string;
+  operation: string;
+  owner: string;
+  pid: number;
+  since: string;
+  expiresAt: string;
+  /** Why it no longer holds; absent while it is live. */
+  stale?: string;
 }
 
 /** The guide's rule when a plan states none. */
@@ -153,7 +172,38 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
 export async function readStatus(ctx: EngineContext): Promise<ComponentStatus[]> {
   const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
   const [catalog, journal] = await Promise.all([readCatalog(ctx.plan, ctx.registry, { onWarning: warn }), readJournal(ctx.plan, ctx.registry, warn)]);
-  return assessStatus(ctx.plan, catalog, journal, nowOf(ctx));
+  const statuses = assessStatus(ctx.plan, catalog, journal, nowOf(ctx));
+  for (const status of statuses) status.locks = await locksOf(ctx, status.component);
+  return statuses;
+}
+
+/** The component's repository locks; a destination that cannot be read is left out (the catalog has warned about it). */
+async function locksOf(ctx: EngineContext, component: string): Promise<StatusLock[]> {
+  const locks: StatusLock[] = [];
+  for (const name of ctx.registry.component(ctx.plan, component).destinations) {
+    try {
+      for (const found of await readRepositoryLocks([ctx.registry.repository(ctx.plan, name)], component)) {
+        const { holder } = found;
+        if (holder === undefined) {
+          ctx.onEvent({ type: 'warning', component, message: `${found.description} has a lock object for ${component} that is not a Lifeboat lock` });
+          continue;
+        }
+        locks.push({
+          destination: name,
+          operation: holder.operation,
+          owner: holder.owner,
+          pid: holder.pid,
+          since: holder.acquiredAt,
+          expiresAt: holder.expiresAt,
+          ...(found.stale ? { stale: found.stale } : {}),
+        });
+      }
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      ctx.onEvent({ type: 'warning', component, message: `cannot read the lock of ${component} in destination '${name}': ${describeError(err)}` });
+    }
+  }
+  return locks;
 }
 
 function hours(ms: number): string {

@@ -32,5 +32,13 @@ function formatStatus(plan: Plan, statuses: ComponentStatus[]): string {
   const table = [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
   const reasons = statuses.flatMap((s) => s.reasons.map((r) => `  ${s.severity ?? ''} ${r}`.replace(/^ {2} /, '  ')));
   const rule = plan.rule321 ? '' : ' (3-2-1 checked against the guide\u2019s default: 3 copies, 2 media, 1 offsite)';
-  return `${plan.name}${rule}\n${table}\n${reasons.length ? `\n${reasons.join('\n')}\n` : '\nall components healthy\n'}`;
+  const locks = statuses.flatMap((s) =>
+    (s.locks ?? []).map((l) =>
+      l.stale
+        ? `  ${s.component}: a stale ${l.operation} lock of ${l.owner} (pid ${l.pid}) in ${l.destination} (${l.stale}); the next run takes it over, lifeboat unlock ${s.component} --yes removes it now`
+        : `  ${s.component}: ${l.operation} running on ${l.owner} (pid ${l.pid}) since ${l.since}, holding the lock in ${l.destination}`,
+    ),
+  );
+  const running = locks.length > 0 ? `\nlocks:\n${locks.join('\n')}\n` : '';
+  return `${plan.name}${rule}\n${table}\n${reasons.length ? `\n${reasons.join('\n')}\n` : '\nall components healthy\n'}${running}`;
 }
