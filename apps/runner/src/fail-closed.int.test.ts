@@ -207,7 +207,11 @@ describe('a failed backup leaves no manifest and no debris', () => {
     const statusJson = JSON.parse((await lifeboat(['--plan', ws.plan, 'status', '--json'], env)).stdout);
     expect(statusJson[0].locks).toEqual([{ destination: 'a', operation: 'backup', owner: 'ops@db-2', pid: 4242, since: '2026-11-26T01:50:00Z', expiresAt: '2099-01-01T00:00:00Z' }]);
 
-    const removed = await lifeboat(['--plan', ws.plan, 'unlock', 'database', '--yes', '--json'], env);
+    const refused = await lifeboat(['--plan', ws.plan, 'unlock', 'database', '--yes'], env);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/nothing was removed: this lock is live .*pass --force as well/);
+    expect(existsSync(join(ws.dir, 'a', 'locks', 'database.json'))).toBe(true);
+    const removed = await lifeboat(['--plan', ws.plan, 'unlock', 'database', '--yes', '--force', '--json'], env);
     expect(removed.exitCode).toBe(0);
     expect(JSON.parse(removed.stdout)).toEqual([
       expect.objectContaining({ destination: 'a', holder: expect.objectContaining({ owner: 'ops@db-2', pid: 4242 }), removed: true }),

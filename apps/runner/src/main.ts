@@ -201,9 +201,13 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .command('unlock')
     .description("show the component's repository lock in each destination (who, since when, live or stale); with --yes remove it")
     .argument('<component>', 'component of the plan')
-    .option('-y, --yes', 'remove the locks shown (for a host known to be dead; a run still holding one stops at its next refresh without committing)')
+    .option('-y, --yes', 'remove the locks shown when they are stale')
+    .option('--force', 'with --yes: remove a live lock too (only when its host is known to be dead)')
     .option('--json', 'print the locks as JSON')
-    .addHelpText('after', '\nExamples:\n  $ lifeboat unlock database           who holds it, and until when\n  $ lifeboat unlock database --yes     the host db-2 died mid-backup: remove its lock now')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ lifeboat unlock database                  who holds it, and until when\n  $ lifeboat unlock database --yes --force    the host db-2 died mid-backup: remove its lock now',
+    )
     .action(lazy(() => import('./commands/unlock.js'), 'unlockCommand'));
   program
     .command('plan')

@@ -193,6 +193,20 @@ export function storageContract(
           expect((await adapter.getVersioned(key))?.bytes.toString()).toBe(`{"writer":${winners[0]}}`);
         });
 
+        it('never lets a create win while the object exists, even racing replacements of it', async () => {
+          const key = `${prefix}locks/mixed.json`;
+          for (let round = 0; round < 20; round++) {
+            const held = (await adapter.putIf(key, text(`{"round":${round},"holder":true}`), round === 0 ? { ifAbsent: true } : { ifVersion: (await adapter.getVersioned(key))!.version }))!;
+            const attempts = await Promise.all([
+              adapter.putIf(key, text(`{"round":${round},"refresh":true}`), { ifVersion: held }),
+              ...Array.from({ length: 4 }, (_, i) => adapter.putIf(key, text(`{"round":${round},"creator":${i}}`), { ifAbsent: true })),
+            ]);
+            expect(attempts.slice(1)).toEqual([undefined, undefined, undefined, undefined]);
+            expect(attempts[0]).toEqual(expect.any(String));
+            expect((await adapter.getVersioned(key))?.bytes.toString()).toBe(`{"round":${round},"refresh":true}`);
+          }
+        });
+
         it('lets exactly one of many simultaneous replacers of the same version win', async () => {
           const key = `${prefix}locks/takeover.json`;
           const stale = (await adapter.putIf(key, text('{"writer":"stale"}'), { ifAbsent: true }))!;

@@ -8,6 +8,7 @@ import {
   nowOf,
   restoreContext,
   selectBackup,
+  readingMark,
   journalRun,
   type EngineContext,
   type RestoreCheck,
@@ -73,12 +74,14 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
   const entry = ctx.registry.component(ctx.plan, component);
   const result: DrillResult = { component, ok: false, exitCode: ExitCode.unhealthy, rtoTargetMs: entry.rto, checks: [] };
   let cleanup: (() => Promise<void>) | undefined;
+  let reading: { release(): Promise<void> } | undefined;
   try {
     if (!entry.drill) throw new UsageError(`${ctx.plan.file}: components.${component} has no drill target; add drill: { target: ephemeral } (or a staging server)`);
     const strategy = ctx.registry.strategy(entry.type);
     if (!strategy.prepareDrill) throw new UsageError(`drills are not available for ${entry.type} components yet`);
     const chosen = await selectBackup(ctx, { component, backupId });
     result.backupId = chosen.id;
+    reading = await readingMark(ctx, chosen, 'drill');
 
     const scratch = await strategy.prepareDrill(restoreContext(ctx, chosen, { inPlace: false, clean: false, yes: false }), entry.drill.target);
     cleanup = scratch.cleanup;
@@ -115,6 +118,7 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
     result.exitCode = err instanceof UsageError ? ExitCode.usage : ExitCode.unhealthy;
     ctx.onEvent({ type: 'failed', component, message: result.error, exitCode: result.exitCode });
   } finally {
+    await reading?.release();
     if (cleanup) {
       await cleanup().catch((err: unknown) => ctx.onEvent({ type: 'warning', component, message: `could not clean up the drill target: ${describeError(err)}` }));
     }

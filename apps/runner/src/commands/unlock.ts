@@ -3,20 +3,31 @@ import type { CommandContext } from '../main.js';
 import { selectComponents } from './select.js';
 
 /**
- * `lifeboat unlock <component> [--yes] [--json]`: shows the component's
- * repository lock in each destination, and with --yes removes it — for a
- * holder known to be gone before its lock expires (a host that died). A
- * holder that is in fact still running finds its lock gone at its next
- * refresh and stops without committing, so removing a live lock loses that
- * run, never a backup. Without --yes nothing is removed (exit 2 if there was
+ * `lifeboat unlock <component> [--yes [--force]] [--json]`: shows the
+ * component's repository lock in each destination. `--yes` removes stale
+ * ones (which the next run would take over anyway); a live one — whose
+ * holder refreshed it recently — also needs `--force`: for a host known to be
+ * dead before its lock expires. A holder that is in fact still running
+ * notices at its next refresh (within 5 minutes) and stops, without
+ * committing if it has not committed yet; until then another run may take the
+ * lock and both write. Without --yes nothing is removed (exit 2 if there was
  * something to remove).
  */
-export async function unlockCommand(ctx: CommandContext, component: string, opts: { yes?: boolean; json?: boolean }): Promise<number> {
+export async function unlockCommand(ctx: CommandContext, component: string, opts: { yes?: boolean; force?: boolean; json?: boolean }): Promise<number> {
   const plan = await ctx.loadPlan();
   const name = selectComponents(plan, [component])[0]!;
   const repositories = ctx.registry.component(plan, name).destinations.map((d) => ctx.registry.repository(plan, d));
   const found = await readRepositoryLocks(repositories, name);
   const removed: string[] = [];
+  const live = found.filter((lock) => lock.holder !== undefined && lock.stale === undefined);
+  if (opts.yes && !opts.force && live.length > 0) {
+    for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}\n`);
+    ctx.io.stderr.write(
+      `lifeboat: nothing was removed: ${live.length === 1 ? 'this lock is' : `${live.length} of these locks are`} live (refreshed within its ttl); ` +
+        'if its host is dead, pass --force as well; if it is alive, its run stops at its next refresh and another may write meanwhile\n',
+    );
+    return ExitCode.usage;
+  }
   if (opts.yes) {
     for (const lock of found) {
       const repository = repositories.find((r) => r.name === lock.destination)!;
@@ -32,7 +43,9 @@ export async function unlockCommand(ctx: CommandContext, component: string, opts
     for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}${removed.includes(lock.destination) ? ' — removed' : ''}\n`);
   }
   if (!opts.yes && found.length > 0) {
-    ctx.io.stderr.write(`lifeboat: nothing was removed; pass --yes to remove ${found.length === 1 ? 'this lock' : `these ${found.length} locks`} (a run still holding one stops at its next refresh without committing)\n`);
+    ctx.io.stderr.write(
+      `lifeboat: nothing was removed; pass --yes to remove ${found.length === 1 ? 'this lock' : `these ${found.length} locks`}${live.length > 0 ? ' (--yes --force for a live one, only if its host is dead)' : ''}\n`,
+    );
     return ExitCode.usage;
   }
   return ExitCode.ok;

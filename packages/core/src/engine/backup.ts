@@ -105,7 +105,16 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       operation: 'backup',
       ...(ctx.lockTiming ? { timing: ctx.lockTiming } : {}),
       onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
+      // require: any — a destination whose lock cannot be written drops out like one that cannot be opened.
+      skipUnreachable: entry.require === 'any',
+      onSkipped: (repository, err) => {
+        const error = `cannot lock ${repository.description}: ${describeError(err)}`;
+        failedDestinations.push({ name: repository.name, error });
+        live = live.filter((r) => r !== repository);
+        ctx.onEvent({ type: 'warning', component, message: `${error}; continuing without it (require: any)` });
+      },
     });
+    if (live.length === 0) throw new LifeboatError(`no destination of ${component} could be locked`);
     const lost = locks.lost;
     await runHooks({ name: 'beforeBackup', commands: entry.hooks.beforeBackup, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: (m) => ctx.onEvent({ type: 'step', component, message: m }) });
 
@@ -162,6 +171,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
           const gone = live.find((r) => r.name === failure.name)!;
           live = live.filter((r) => r !== gone);
           await gone.removeBackup(component, backupId).catch(() => undefined);
+          await locks?.drop(gone.name);
         }
         artifacts.push(artifact);
         ctx.onEvent({ type: 'artifact.stored', component, artifact, destinations: live.map((r) => r.name) });

@@ -16,6 +16,7 @@ import { runBackup } from './backup.js';
 import { readCatalog } from './catalog.js';
 import type { EngineContext } from './context.js';
 import { autoPrune, runPrune } from './prune.js';
+import { registerReader } from './repository-lock.js';
 import { Registry } from './registry.js';
 
 const HOUR = 3_600_000;
@@ -340,6 +341,22 @@ describe('runPrune', () => {
     expect(await catalogIn('b')).toHaveLength(1);
     expect(store('b').inner.objects.has('locks/notes.json')).toBe(false);
     expect(events.some((e) => e.type === 'failed' && e.exitCode === 75)).toBe(true);
+  });
+
+  it('keeps a backup a restore is reading, whatever the policy says; a stale reader mark protects nothing and is removed', async () => {
+    const { ctx, backupDaily, plan, registry, store, events, catalogIn } = setup({ retention: '      a: { keepLast: 1 }\n' });
+    const ids = await backupDaily(3);
+    const [oldest, middle] = ids;
+    const reading = await registerReader([registry.repository(plan, 'a')], { component: 'notes', backupId: oldest!, operation: 'restore' });
+    const stale = { lifeboat: 'reader', component: 'notes', backupId: middle, operation: 'drill', owner: 'ops@db-2', host: 'db-2', pid: 4242, token: 'old', since: '2026-01-01T00:00:00Z', expiresAt: '2026-01-01T00:30:00Z' };
+    await store('a').put('locks/notes.readers/old.json', Readable.from([Buffer.from(JSON.stringify(stale))]));
+
+    expect((await runPrune(ctx, ['notes'], { dryRun: false })).exitCode).toBe(0);
+    expect(decisions(events)).toContainEqual(expect.stringMatching(new RegExp(`^a keep ${oldest!.slice(0, 16)}: in use: restore on .+ \\(pid ${process.pid}\\) since `)));
+    expect(await catalogIn('a')).toEqual([oldest, ids[2]]); // the middle one, named only by a stale mark, went by the policy
+    expect(store('a').inner.objects.has('locks/notes.readers/old.json')).toBe(false);
+    await reading.release();
+    expect([...store('a').inner.objects.keys()].filter((k) => k.startsWith('locks/'))).toEqual([]);
   });
 
   it('a lock left by a process that is gone is taken over, and removed when prune is done', async () => {

@@ -20,7 +20,7 @@ import { decideRetention, type RetentionCandidate, type RetentionDecision } from
 import type { ComponentOutcome } from './backup.js';
 import { nowOf, type EngineContext } from './context.js';
 import { acquireLock, type HostLock } from './lock.js';
-import { acquireRepositoryLocks, type RepositoryLocks } from './repository-lock.js';
+import { acquireRepositoryLocks, readersOf, type RepositoryLocks } from './repository-lock.js';
 
 /** Folders without a manifest younger than this may be a backup still being written (from another host). */
 export const DEBRIS_AGE_MS = 24 * 3_600_000;
@@ -244,6 +244,18 @@ async function pruneDestination(
     }
   }
 
+  // Backups a restore or drill is reading now stay, whatever the policy says.
+  let readers: Awaited<ReturnType<typeof readersOf>> = { live: [], staleKeys: [] };
+  try {
+    readers = await readersOf(repository, component);
+  } catch (err) {
+    ctx.onEvent({ type: 'warning', component, message: `cannot read who is reading backups of ${component} in ${repository.description} (${describeError(err)}); pruning by the policy alone` });
+  }
+  for (const backup of backups) {
+    const reader = readers.live.find((r) => r.backupId === backup.id);
+    if (reader) backup.inUse = { reason: `${reader.operation} on ${reader.owner} (pid ${reader.pid}) since ${reader.since}` };
+  }
+
   const decision: RetentionDecision = policy
     ? decideRetention({ backups, policy, holds: holdsFor(ctx.plan, component), now })
     : { keep: backups.map((b) => ({ id: b.id, reasons: [`no retention policy for ${destination}: it keeps every backup`] })), delete: [] };
@@ -299,6 +311,10 @@ async function pruneDestination(
       folder.error = `could not remove debris ${folder.prefix} from ${repository.description}: ${describeError(err)}`;
       ctx.onEvent({ type: 'warning', component, message: folder.error });
     }
+  }
+  if (readers.staleKeys.length > 0) {
+    // Marks of readers that ended without removing theirs (a killed restore): nobody is reading.
+    await repository.adapter.delete(readers.staleKeys).catch(() => undefined);
   }
   const deleted = result.delete.filter((d) => d.deleted).length;
   const removed = result.debris.filter((d) => d.removed).length;

@@ -1,3 +1,4 @@
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LifeboatError, LockHeldError } from '../errors.js';
@@ -165,24 +166,97 @@ describe('repository lock', () => {
       expect(JSON.parse(storage.objects.get(KEY)!.toString()).token).toBe('thief'); // not ours to remove
     });
 
-    it('survives refresh failures until it would expire, then is lost', async () => {
+    it('survives refresh failures for a while, and is lost a third of its ttl before it would expire', async () => {
       vi.useFakeTimers();
       const { acquire, storage, clock } = setup();
       const locks = await acquire();
       storage.putIf = async () => {
         throw new Error('connect ETIMEDOUT');
       };
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 3; i++) {
         clock.now += 5 * MINUTE;
         await vi.advanceTimersByTimeAsync(5 * MINUTE);
       }
-      expect(locks.lost.aborted).toBe(false); // 25 minutes: still within its 30
+      expect(locks.lost.aborted).toBe(false); // 15 minutes: still well within its 30
       clock.now += 5 * MINUTE;
       await vi.advanceTimersByTimeAsync(5 * MINUTE);
-      expect(locks.lost.aborted).toBe(true);
+      expect(locks.lost.aborted).toBe(true); // 20 minutes: another host could take it at 30, with its clock a few minutes ahead
       expect((locks.lost.reason as Error).message).toBe(
-        "lost the lock locks/database.json in destination 'primary' (memory:primary): it could not be refreshed before it expired (connect ETIMEDOUT)",
+        "lost the lock locks/database.json in destination 'primary' (memory:primary): it could not be refreshed (connect ETIMEDOUT) and would expire soon",
       );
+    });
+
+    it('a refresh that never answers neither keeps the lock alive nor holds up the release', async () => {
+      vi.useFakeTimers();
+      const { acquire, storage, clock } = setup();
+      const locks = await acquire();
+      storage.putIf = () => new Promise(() => {}); // an NFS hard mount, a socket without a timeout
+      for (let i = 0; i < 4; i++) {
+        clock.now += 5 * MINUTE;
+        await vi.advanceTimersByTimeAsync(5 * MINUTE);
+      }
+      expect(locks.lost.aborted).toBe(true);
+      const released = locks.release();
+      await vi.advanceTimersByTimeAsync(5 * MINUTE);
+      await expect(released).resolves.toBeUndefined();
+    });
+  });
+
+  describe('a holder on this host whose process is gone', () => {
+    const here = () => {
+      try {
+        return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
+      } catch {
+        return undefined;
+      }
+    };
+    const deadHolder = (space: string | undefined) =>
+      Buffer.from(
+        JSON.stringify({ lifeboat: 'lock', plan: 'civicq', component: 'database', operation: 'backup', owner: 'ops@x', host: hostname(), pid: 2 ** 22 + 1, ...(space ? { space } : {}), token: 't', acquiredAt: '2026-11-26T01:50:00.000Z', refreshedAt: '2026-11-26T01:55:00.000Z', expiresAt: '2026-11-26T02:25:00.000Z' }),
+      );
+
+    it.runIf(here() !== undefined)('is taken over at once when it ran in this pid namespace', async () => {
+      const { storage, acquire, warnings } = setup();
+      await storage.putIf(KEY, deadHolder(here()), { ifAbsent: true });
+      await (await acquire()).release();
+      expect(warnings).toEqual([expect.stringMatching(/: process 4194305 on this host is gone$/)]);
+    });
+
+    it('is left alone when it ran in another namespace with the same hostname (containers with host networking)', async () => {
+      const { storage, acquire } = setup();
+      await storage.putIf(KEY, deadHolder('another-boot/pid:[4026531836]'), { ifAbsent: true });
+      await expect(acquire()).rejects.toBeInstanceOf(LockHeldError);
+    });
+  });
+
+  describe('require: any', () => {
+    it('skips a repository whose lock cannot be written, and a dropped one no longer counts when lost', async () => {
+      vi.useFakeTimers();
+      const { repository, clock } = setup();
+      const broken = new MemoryStorage('broken');
+      broken.putIf = async () => {
+        throw new Error('connect ECONNREFUSED');
+      };
+      const other = new MemoryStorage('other');
+      const skipped: string[] = [];
+      const locks = await acquireRepositoryLocks([repository, new Repository('broken', broken), new Repository('other', other)], {
+        plan: 'civicq',
+        component: 'database',
+        operation: 'backup',
+        timing: { now: () => clock.now },
+        skipUnreachable: true,
+        onSkipped: (r, err) => skipped.push(`${r.name}: ${(err as Error).message}`),
+      });
+      expect(skipped).toEqual(['broken: connect ECONNREFUSED']);
+      await locks.drop('other');
+      expect(other.objects.has(KEY)).toBe(false);
+      other.putIf = async () => {
+        throw new Error('gone');
+      };
+      clock.now += 25 * MINUTE;
+      await vi.advanceTimersByTimeAsync(25 * MINUTE);
+      expect(locks.lost.aborted).toBe(false);
+      await locks.release();
     });
   });
 

@@ -7,6 +7,7 @@ import { newId } from '../repository/ids.js';
 import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { identitiesFor, secretsFor, nowOf, type EngineContext } from './context.js';
+import { registerReader } from './repository-lock.js';
 
 export interface RestoreSelection {
   component: string;
@@ -101,6 +102,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     ctx.onEvent({ type: 'component.finished', component, outcome, durationMs: Date.now() - started });
     ctx.onEvent({ type: 'run.finished', runId, outcome, durationMs: Date.now() - started, exitCode });
   };
+  let reading: { release(): Promise<void> } | undefined;
   try {
     const entry = registry.component(plan, component);
     const strategy = registry.strategy(entry.type);
@@ -108,6 +110,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
 
     await strategy.preflight?.(restoreContext(ctx, chosen, request));
+    reading = await readingMark(ctx, chosen, 'restore');
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
     // Copies are tried in plan order; a damaged or unreadable one hands over to
     // the next. Single-transaction restores roll back, so a retry starts clean.
@@ -157,5 +160,24 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     ctx.onEvent({ type: 'failed', component, message, exitCode });
     finish(exitCode);
     throw err instanceof LifeboatError ? err : new LifeboatError(message, exitCode, { cause: err });
+  } finally {
+    await reading?.release();
   }
+}
+
+/**
+ * Marks the chosen backup as being read in every destination holding it, so
+ * that a prune meanwhile (a timer, another host) keeps it. Never blocks.
+ */
+export function readingMark(ctx: EngineContext, chosen: CatalogEntry, operation: string): Promise<{ release(): Promise<void> }> {
+  return registerReader(
+    chosen.destinations.map((d) => ctx.registry.repository(ctx.plan, d)),
+    {
+      component: chosen.component,
+      backupId: chosen.id,
+      operation,
+      ...(ctx.lockTiming ? { timing: ctx.lockTiming } : {}),
+      onWarning: (message) => ctx.onEvent({ type: 'warning', component: chosen.component, message }),
+    },
+  );
 }

@@ -25,6 +25,8 @@ export interface RetentionCandidate {
   finishedAt: Date;
   /** From the backup's `pin.json`. */
   pinned?: { reason: string };
+  /** A restore or drill is reading it now (its reader mark, repository-lock.ts). */
+  inUse?: { reason: string };
 }
 
 export interface RetentionInput {
@@ -65,6 +67,7 @@ export function decideRetention(input: RetentionInput): RetentionDecision {
 
   for (const backup of dated) {
     if (backup.pinned) keep(backup, `pinned: ${backup.pinned.reason}`);
+    if (backup.inUse) keep(backup, `in use: ${backup.inUse.reason}`);
     for (const hold of input.holds) {
       if (holdIsActive(hold, now) && holdCovers(hold, backup.finishedAt)) keep(backup, `legal hold until ${hold.until}: ${hold.reason}`);
     }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, link, mkdir, open, opendir, readFile, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, opendir, readFile, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -145,19 +146,18 @@ export class FsStorage implements StorageAdapter {
   }
 
   /**
-   * The new object is written to a temp file first and then hard-linked into
-   * place: link(2) fails if the name exists, atomically, on local file systems
-   * and NFS alike (the classic NFS-safe lock). Replacing a version renames
-   * the current object aside first, so of several writers taking over the
-   * same version only one succeeds. Where hard links are not supported, the
-   * file is created with O_EXCL instead.
+   * Conditional writes serialize on a guard file beside the object, created
+   * with O_EXCL (atomic on local file systems and NFS): while it is held, the
+   * condition is checked against the object and the new content, written and
+   * fsynced in a temp file, is renamed over it — so the object's name never
+   * goes missing, and a create and a replace can never both win. A guard left
+   * by a process that died is removed once it is GUARD_STALE_MS old.
    */
   async putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined> {
     const file = this.#file(key);
     const target = `fs:${file}`;
     const folder = path.dirname(file);
     const temp = path.join(folder, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const aside = `${temp}-replaced`;
     const handle = await this.#createTemp(folder, temp, target);
     try {
       try {
@@ -167,25 +167,21 @@ export class FsStorage implements StorageAdapter {
       } finally {
         await handle.close();
       }
-      if ('ifVersion' in condition) {
+      return await withGuard(path.join(folder, `${TEMP_PREFIX}guard-${path.basename(file)}`), target, async () => {
+        let current: Buffer | undefined;
         try {
-          await rename(file, aside);
+          current = await readFile(file);
         } catch (err) {
-          if (errnoCode(err) === 'ENOENT') return undefined;
-          throw fsFailure('write', target, err);
+          if (errnoCode(err) !== 'ENOENT') throw fsFailure('write', target, err);
         }
-        if (versionOf(await writing(target, readFile(aside))) !== condition.ifVersion) {
-          // Replaced since it was read: put it back, unless a new one appeared meanwhile.
-          await link(aside, file).catch(() => undefined);
-          return undefined;
-        }
-      }
-      if (!(await this.#linkExclusive(temp, file, bytes, target))) return undefined;
-      await writing(target, syncFolder(folder));
-      return versionOf(bytes);
+        const holds = 'ifAbsent' in condition ? current === undefined : current !== undefined && versionOf(current) === condition.ifVersion;
+        if (!holds) return undefined;
+        await writing(target, rename(temp, file));
+        await writing(target, syncFolder(folder));
+        return versionOf(bytes);
+      });
     } finally {
       await unlink(temp).catch(() => undefined);
-      await unlink(aside).catch(() => undefined);
     }
   }
 
@@ -199,32 +195,6 @@ export class FsStorage implements StorageAdapter {
       await this.#rethrowUnlessMissing('read', file, err);
       return undefined;
     }
-  }
-
-  /** Creates `file` from `temp` unless it exists; false when it does. */
-  async #linkExclusive(temp: string, file: string, bytes: Uint8Array, target: string): Promise<boolean> {
-    try {
-      await link(temp, file);
-      return true;
-    } catch (err) {
-      const code = errnoCode(err);
-      if (code === 'EEXIST') return false;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw fsFailure('write', target, err);
-    }
-    let handle: FileHandle;
-    try {
-      handle = await open(file, 'wx', FILE_MODE);
-    } catch (err) {
-      if (errnoCode(err) === 'EEXIST') return false;
-      throw fsFailure('write', target, err);
-    }
-    try {
-      await writing(target, writeAll(handle, bytes));
-      await writing(target, handle.sync());
-    } finally {
-      await handle.close();
-    }
-    return true;
   }
 
   #file(key: string): string {
@@ -342,6 +312,38 @@ function toBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk);
   throw new TypeError(`A storage body must yield bytes or strings, not ${typeof chunk}.`);
+}
+
+/** A guard older than this was left by a process that died while holding it (holding takes milliseconds). */
+const GUARD_STALE_MS = 10_000;
+/** How long a conditional write waits for another one's guard. */
+const GUARD_WAIT_MS = 5_000;
+
+/** Runs `work` while holding the O_EXCL guard file `guard`. */
+async function withGuard<T>(guard: string, target: string, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + GUARD_WAIT_MS;
+  for (;;) {
+    try {
+      await (await open(guard, 'wx', FILE_MODE)).close();
+      break;
+    } catch (err) {
+      if (errnoCode(err) !== 'EEXIST') throw fsFailure('write', target, err);
+    }
+    const held = await stat(guard).catch(() => undefined);
+    if (held !== undefined && Date.now() - held.mtimeMs > GUARD_STALE_MS) {
+      await unlink(guard).catch(() => undefined);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new LifeboatError(`cannot write ${target}: another writer has held ${path.basename(guard)} beside it for more than ${GUARD_WAIT_MS / 1000} s`);
+    }
+    await sleep(5 + Math.random() * 20);
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
 }
 
 /** The version conditional writes compare: the content's digest (lock objects always differ). */
