@@ -102,6 +102,14 @@ function databaseLines(input: PlanInput): Body {
   };
 }
 
+/** What loading over replication does to the server besides loading the data (the strategy's `loadOverReplication`). */
+const REPLICATION_LINES = [
+  'the server becomes a replica of Lifeboat for one full sync (REPLICAOF this host on a random port), then a master again (REPLICAOF NO ONE); meanwhile it refuses writes (replica-read-only, the default) and answers LOADING while it loads',
+  'it must be able to connect back to this host on that port, at the address it sees Lifeboat at: a firewall, or a server in another network or container, makes the sync fail',
+  'its masterauth is set to a one-time token for the sync, so only it can take the data from that port, and its own value is put back afterwards',
+  'a sync that fails halfway still makes it a master again with its own masterauth, but can leave its dataset empty or partial',
+];
+
 function redisLines(input: PlanInput): Body {
   const { component, entry, backup, target, clean } = input;
   const checks = checksLine(entry, backup);
@@ -131,10 +139,11 @@ function redisLines(input: PlanInput): Body {
     default:
       return {
         restore: [
-          `load ${source(backup)} into the running server ${target.value} over replication (Lifeboat is its master for one full sync, then REPLICAOF NO ONE)${liveSuffix(input)}`,
+          `load ${source(backup)} into the running server ${target.value} over replication${liveSuffix(input)}`,
           clean
-            ? "clean is ON: every key the server holds now is replaced by the backup's (all its data is lost)"
+            ? "clean is ON: the full sync replaces the server's whole dataset, every key in every database, with the backup's (all its data is lost)"
             : 'clean is off: a server that already holds keys is refused, nothing is replaced',
+          ...REPLICATION_LINES,
           `check the RDB's CRC64 before anything reaches the server, then ${checks}`,
         ],
       };

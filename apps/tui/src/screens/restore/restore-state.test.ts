@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { CatalogEntry } from '@lifeboat/core';
 import { chosenBackup, initialRestore, restoreReducer, type RestoreAction, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
-import { isProduction, restoreRequest, targetChoices, type Component } from './targets.js';
+import { confirmPrompt, isProduction, needsConfirmation, restoreRequest, targetChoices, type Component } from './targets.js';
 import { footerHints } from '../../keys.js';
 import { restoreIntent, restoreScopes } from './use-restore-keys.js';
 
@@ -61,9 +61,11 @@ describe('restore wizard steps', () => {
     expect(s.problem).toBe('type where to restore, e.g. env:RESTORE_URL');
     s = steps([type('env:RESTORE_URLq'), { type: 'erase' }, { type: 'next' }], s);
     expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'env:RESTORE_URL' }, clean: false });
+    expect(steps([{ type: 'next' }], s).step).toBe('running');
+    // Clean drops whatever the target holds (--yes): the name is typed first.
     s = steps([{ type: 'toggleClean' }], s);
     expect(s.clean).toBe(true);
-    expect(steps([{ type: 'next' }], s).step).toBe('running');
+    expect(steps([{ type: 'next' }], s).step).toBe('confirm');
   });
 
   test('production (chosen, or typed as the component url) needs the component name typed exactly', () => {
@@ -134,6 +136,29 @@ describe('postgres: the request the engine gets', () => {
   test('production drops and recreates with --yes; a typed target only with clean', () => {
     expect(restoreRequest({ kind: 'production', value: 'env:DATABASE_URL' }, true)).toEqual({ target: 'env:DATABASE_URL', inPlace: false, clean: true, yes: true });
     expect(restoreRequest({ kind: 'typed', value: 'env:X' }, false)).toEqual({ target: 'env:X', inPlace: false, clean: false, yes: false });
+  });
+
+  test('a typed URL with clean on asks for the name, though the plan says env:DATABASE_URL: it may be the same database', () => {
+    const review = steps([loaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('postgres://app@db.prod:5432/app'), { type: 'next' }, { type: 'toggleClean' }]);
+    expect(review).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'postgres://app@db.prod:5432/app' }, clean: true });
+    expect(restoreRequest(review.target!, review.clean).yes).toBe(true);
+    let s = steps([{ type: 'next' }], review);
+    expect(s.step).toBe('confirm');
+    s = steps([type('database'), { type: 'next' }], s);
+    expect(s.step).toBe('running');
+  });
+
+  test('the name is asked exactly when --yes would be sent, never for a drill', () => {
+    const kinds = ['drill', 'production', 'typed', 'ephemeral', 'dataDir', 'inPlace'] as const;
+    for (const kind of kinds) {
+      for (const clean of [false, true]) {
+        const target = { kind, value: kind === 'inPlace' ? '/' : 'somewhere' };
+        expect([kind, clean, needsConfirmation(target, clean)]).toEqual([kind, clean, kind !== 'drill' && restoreRequest(target, clean).yes]);
+      }
+    }
+    expect(needsConfirmation({ kind: 'drill', value: 'ephemeral' }, true)).toBe(false);
+    expect(needsConfirmation({ kind: 'typed', value: 'env:X' }, false)).toBe(false);
+    expect(needsConfirmation({ kind: 'typed', value: 'env:X' }, true)).toBe(true);
   });
 });
 
@@ -219,23 +244,52 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
   });
 
   test('--to a running server: empty unless clean (then --yes); the plan url is production, clean on, name typed', () => {
-    let s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('redis://10.0.0.5:6390'), { type: 'next' }]);
+    const s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('redis://10.0.0.5:6390'), { type: 'next' }]);
     expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'redis://10.0.0.5:6390' }, clean: false });
     expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://10.0.0.5:6390', inPlace: false, clean: false, yes: false });
-    const plan = (clean: boolean) => restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target: s.target!, clean });
-    expect(plan(false)[1]).toBe(
-      'load backup 2026-01-03 (1.0 KiB, from local) into the running server redis://10.0.0.5:6390 over replication (Lifeboat is its master for one full sync, then REPLICAOF NO ONE)',
-    );
-    expect(plan(false)[2]).toBe('clean is off: a server that already holds keys is refused, nothing is replaced');
-    expect(plan(true)[2]).toBe("clean is ON: every key the server holds now is replaced by the backup's (all its data is lost)");
-    expect(plan(true)[3]).toBe("check the RDB's CRC64 before anything reaches the server, then compare the key counts recorded at backup time (40 keys in db0, 2 in db2)");
-    s = walk([{ type: 'toggleClean' }], s);
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://10.0.0.5:6390', inPlace: false, clean: true, yes: true });
+    // Without clean the engine refuses a server that holds keys: nothing to confirm.
     expect(walk([{ type: 'next' }], s).step).toBe('running');
 
     const prod = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('env:REDIS_URL'), { type: 'next' }]);
     expect(prod).toMatchObject({ target: { kind: 'production', value: 'env:REDIS_URL' }, clean: true });
     expect(walk([{ type: 'next' }], prod).step).toBe('confirm');
+  });
+
+  test('--to a running server with clean: the name is typed even when production is typed differently (a URL for env:REDIS_URL)', () => {
+    let s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('redis://prod:6379'), { type: 'next' }, { type: 'toggleClean' }]);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'redis://prod:6379' }, clean: true });
+    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://prod:6379', inPlace: false, clean: true, yes: true });
+    expect(confirmPrompt(s.target!)).toBe('Clean is on: this replaces what redis://prod:6379 holds, which may be production.');
+    s = walk([{ type: 'next' }], s);
+    expect(s.step).toBe('confirm');
+    s = walk([type('cahce'), { type: 'next' }], s);
+    expect(s).toMatchObject({ step: 'confirm', problem: 'type cache exactly to replace what redis://prod:6379 holds (you typed "cahce")' });
+    // Back to the review and clean off again: nothing is replaced, so nothing to confirm.
+    const off = walk([{ type: 'back' }, { type: 'toggleClean' }], s);
+    expect(off).toMatchObject({ step: 'review', clean: false, confirmText: '' });
+    expect(walk([{ type: 'next' }], off).step).toBe('running');
+    s = walk([...erase(5), type('cache'), { type: 'next' }], s);
+    expect(s.step).toBe('running');
+  });
+
+  test('--to a running server: what loading it over replication does to it', () => {
+    const target = { kind: 'typed' as const, value: 'redis://10.0.0.5:6390' };
+    const plan = (clean: boolean) => restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target, clean });
+    expect(plan(true)).toEqual([
+      'run beforeRestore: docker compose stop redis',
+      'load backup 2026-01-03 (1.0 KiB, from local) into the running server redis://10.0.0.5:6390 over replication',
+      "clean is ON: the full sync replaces the server's whole dataset, every key in every database, with the backup's (all its data is lost)",
+      'the server becomes a replica of Lifeboat for one full sync (REPLICAOF this host on a random port), then a master again (REPLICAOF NO ONE); meanwhile it refuses writes (replica-read-only, the default) and answers LOADING while it loads',
+      'it must be able to connect back to this host on that port, at the address it sees Lifeboat at: a firewall, or a server in another network or container, makes the sync fail',
+      'its masterauth is set to a one-time token for the sync, so only it can take the data from that port, and its own value is put back afterwards',
+      'a sync that fails halfway still makes it a master again with its own masterauth, but can leave its dataset empty or partial',
+      "check the RDB's CRC64 before anything reaches the server, then compare the key counts recorded at backup time (40 keys in db0, 2 in db2)",
+      'then, only if every check passes, run afterRestore: docker compose start redis',
+    ]);
+    expect(plan(false)[2]).toBe('clean is off: a server that already holds keys is refused, nothing is replaced');
+    expect(plan(false).slice(3, 7)).toEqual(plan(true).slice(3, 7));
+    const prod = restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target: { kind: 'production', value: 'env:REDIS_URL' }, clean: true });
+    expect(prod[1]).toBe('load backup 2026-01-03 (1.0 KiB, from local) into the running server env:REDIS_URL over replication — PRODUCTION, the live cache');
   });
 });
 

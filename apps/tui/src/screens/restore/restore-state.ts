@@ -1,5 +1,5 @@
 import type { CatalogEntry } from '@lifeboat/core';
-import { cleanApplies, isProduction, overwritesProduction, parseOwner, targetChoices, typedProblem, type Chosen, type Component } from './targets.js';
+import { cleanApplies, confirmedAction, isProduction, needsConfirmation, parseOwner, targetChoices, typedProblem, type Chosen, type Component } from './targets.js';
 
 export type WizardStep = 'backup' | 'target' | 'typing' | 'owner' | 'review' | 'confirm' | 'running' | 'done';
 
@@ -124,11 +124,11 @@ export function restoreReducer(entry: Component) {
         return chosen(s, { ...target, ...(owner ? { owner } : {}) });
       }
       case 'review':
-        return s.target && overwritesProduction(s.target.kind) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
+        return s.target && needsConfirmation(s.target, s.clean) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
       case 'confirm':
         return s.confirmText.trim() === s.component
           ? { ...s, step: 'running' }
-          : { ...s, problem: `type ${s.component} exactly to restore over production (you typed "${s.confirmText}")` };
+          : { ...s, problem: `type ${s.component} exactly to ${confirmedAction(s.target!)} (you typed "${s.confirmText}")` };
       default:
         return s;
     }

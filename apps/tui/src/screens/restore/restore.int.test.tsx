@@ -42,6 +42,25 @@ async function confirmAndRun(shown: RenderedApp, component: string): Promise<str
 const counts = async (r: DemoRepo, database: { env: Record<string, string> }) =>
   psql(r.env, database, 'SELECT (SELECT count(*) FROM cities) || \',\' || (SELECT count(*) FROM users) || \',\' || (SELECT count(*) FROM questions)');
 
+/** The accident a restore over the source database repairs. */
+async function accident(r: DemoRepo): Promise<void> {
+  await psql(r.env, r.source, 'DELETE FROM questions WHERE id > 100');
+  expect(await counts(r, r.source)).toBe(`${ROWS.cities},${ROWS.users},100`);
+}
+
+/** At the confirm step of a clean restore over the source database: a typo is refused and touches nothing, the name runs it, the rows come back. */
+async function misspellThenConfirm(shown: RenderedApp, r: DemoRepo, purpose: string): Promise<string> {
+  shown.press('databse', KEY.enter);
+  await shown.seeWrapped(`! type database exactly to ${purpose} (you typed "databse")`);
+  expect(await counts(r, r.source)).toBe(`${ROWS.cities},${ROWS.users},100`);
+  for (let i = 0; i < 3; i++) shown.press(KEY.backspace);
+  shown.press('base', KEY.enter);
+  const done = await shown.see('restore of database — ✓ done', 30_000);
+  expect(done).toContain('dropping database');
+  expect(await counts(r, r.source)).toBe(`${ROWS.cities},${ROWS.users},${ROWS.questions}`);
+  return done;
+}
+
 describe('restore wizard', () => {
   test('into a typed target: what will happen, live progress, the row-count checks, and the rows are there', async ({ pg }) => {
     repo = await demoRepo(pg);
@@ -88,8 +107,7 @@ describe('restore wizard', () => {
 
   test('over production (after an accidental delete): clean is on, the name must be typed exactly, and the rows come back', async ({ pg }) => {
     repo = await demoRepo(pg);
-    await psql(repo.env, repo.source, 'DELETE FROM questions WHERE id > 100');
-    expect(await counts(repo, repo.source)).toBe(`${ROWS.cities},${ROWS.users},100`);
+    await accident(repo);
 
     app = renderApp(repo.services);
     await app.see('mirror ✓ answers');
@@ -106,18 +124,29 @@ describe('restore wizard', () => {
     app.press(KEY.enter);
     await app.see('This restores over production. Type database to confirm:');
     expect(app.frame().split('\n').at(-1)).toBe('enter accept  esc cancel');
-    app.press('databse', KEY.enter);
-    await app.see('! type database exactly to restore over production (you typed "databse")');
-    expect(await counts(repo, repo.source)).toBe(`${ROWS.cities},${ROWS.users},100`);
-    for (let i = 0; i < 3; i++) app.press(KEY.backspace);
-    app.press('base', KEY.enter);
-
-    const done = await app.see('restore of database — ✓ done', 30_000);
-    expect(done).toContain('dropping database');
+    const done = await misspellThenConfirm(app, repo, 'restore over production');
     expect(done).toMatch(new RegExp(`rows in questions\\s+${ROWS.questions}\\s+${ROWS.questions}\\s+✓ match`));
-    expect(await counts(repo, repo.source)).toBe(`${ROWS.cities},${ROWS.users},${ROWS.questions}`);
     app.press(KEY.esc);
     await app.see('Backups');
+  });
+
+  test('production typed under another name with clean on: the name is asked before anything is dropped', async ({ pg }) => {
+    repo = await demoRepo(pg);
+    await accident(repo);
+    // The same database as env:TUI_DATABASE_URL, which the wizard cannot tell.
+    repo.env.SAME_DATABASE_URL = repo.urlOf(repo.source.name);
+    app = await targetStep(repo.services);
+    app.press(KEY.down, KEY.down, KEY.enter);
+    await app.see('2/4 type a target');
+    app.press('env:SAME_DATABASE_URL', KEY.enter);
+    await app.see('restore into env:SAME_DATABASE_URL');
+    await app.seeWrapped('enter: start the restore · c: toggle clean');
+    app.press('c');
+    await app.seeWrapped('3. clean is ON: if the database holds tables, DROP it and create it again (all its data is lost)');
+    await app.seeWrapped('enter: go on to confirm · c: toggle clean');
+    app.press(KEY.enter);
+    await app.seeWrapped('Clean is on: this replaces what env:SAME_DATABASE_URL holds, which may be production. Type database to confirm:');
+    await misspellThenConfirm(app, repo, 'replace what env:SAME_DATABASE_URL holds');
   });
 
   test('into the drill target: a throwaway server, checked and removed, recorded as a drill', async ({ pg }) => {

@@ -11,7 +11,7 @@ import type { RunState } from '../live/run-state.js';
 import { useRun } from '../live/use-run.js';
 import { chosenBackup, initialRestore, restoreReducer, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
-import { cleanApplies, headline, overwritesProduction, restoreRequest, targetChoices, type Chosen, type Component } from './targets.js';
+import { cleanApplies, confirmPrompt, headline, needsConfirmation, restoreRequest, targetChoices, type Chosen, type Component } from './targets.js';
 import { useRestoreKeys } from './use-restore-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -40,7 +40,7 @@ const STEP_TITLES: Record<RestoreState['step'], string> = {
   typing: '2/4 type a target',
   owner: '2/4 owner of dump.rdb',
   review: '3/4 what will happen',
-  confirm: '3/4 confirm production',
+  confirm: '3/4 type the name to confirm',
   running: '4/4 restoring',
   done: '4/4 result',
 };
@@ -171,10 +171,10 @@ function Review({ component, entry, state, width }: { component: string; entry: 
   const backup = chosenBackup(state)!;
   const target = state.target!;
   const lines = restorePlan({ component, entry, backup, target, clean: state.clean });
-  const production = overwritesProduction(target.kind);
+  const confirm = needsConfirmation(target, state.clean);
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold color={production ? theme.bad : theme.accent} wrap="truncate">
+      <Text bold color={confirm ? theme.bad : theme.accent} wrap="truncate">
         {headline(target)}
       </Text>
       {lines.map((line, i) => (
@@ -192,13 +192,13 @@ function Review({ component, entry, state, width }: { component: string; entry: 
       <Text> </Text>
       {state.step === 'review' && (
         <Text>
-          {production ? 'enter: go on to confirm' : 'enter: start the restore'}
+          {confirm ? 'enter: go on to confirm' : 'enter: start the restore'}
           {cleanApplies(entry, target.kind) ? ' · c: toggle clean' : ''} · esc: back
         </Text>
       )}
       {state.step === 'confirm' && (
         <Text>
-          This restores over production. Type <Text bold>{component}</Text> to confirm: <Text inverse>{state.confirmText || ' '}</Text>
+          {confirmPrompt(target)} Type <Text bold>{component}</Text> to confirm: <Text inverse>{state.confirmText || ' '}</Text>
         </Text>
       )}
     </Box>

@@ -57,9 +57,31 @@ export function isProduction(component: Component, target: string): boolean {
   return productionTarget(component) === target.trim();
 }
 
-/** Kinds that overwrite what production runs on: the component's name must be typed to go on. */
+/** Kinds that overwrite what production runs on, as far as the plan tells. */
 export function overwritesProduction(kind: TargetKind): boolean {
   return kind === 'production' || kind === 'dataDir' || kind === 'inPlace';
+}
+
+/**
+ * The component's name must be typed before any restore that is sent `--yes`:
+ * it then replaces data with nothing further to refuse it (production,
+ * dump.rdb, in place, and clean on any server). Production is not only the
+ * plan's `url` as written: the same server typed as a URL, or under another
+ * env:NAME, is production too, so clean on a typed server is asked as well.
+ * A drill, a throwaway server and a new folder are never asked.
+ */
+export function needsConfirmation(target: Chosen, clean: boolean): boolean {
+  return target.kind !== 'drill' && restoreRequest(target, clean).yes;
+}
+
+/** What typing the name confirms, as a verb phrase: `type NAME exactly to …`. */
+export function confirmedAction(target: Chosen): string {
+  return overwritesProduction(target.kind) ? 'restore over production' : `replace what ${target.value} holds`;
+}
+
+/** The sentence before `Type NAME to confirm:`. */
+export function confirmPrompt(target: Chosen): string {
+  return overwritesProduction(target.kind) ? 'This restores over production.' : `Clean is on: this replaces what ${target.value} holds, which may be production.`;
 }
 
 /**
