@@ -9,7 +9,7 @@ import { files, lifeboat, workspace, type Workspace } from './test/harness.js';
 import { events, failure, until } from './test/log-lines.js';
 import { differences, fingerprint, seedEveryType } from './test/redis-data.js';
 import { redisPlan, redisUrl } from './test/redis-plan.js';
-import { freePort, redisClient } from './test/redis-servers.js';
+import { freePort, redisClient, startTlsRedis } from './test/redis-servers.js';
 
 const run = promisify(execFile);
 
@@ -190,6 +190,38 @@ describe('Redis restore into servers: --to-dir with the server checked after the
         expect(await admin.dbsize()).toBe(0);
       } finally {
         admin.disconnect();
+      }
+    });
+
+    test('TLS: a rediss:// server on another machine is refused before anything (the sync is plain TCP); on this machine it loads, unless it has tls-replication yes', async ({ freshRedis }) => {
+      const { env, seeded } = await backUp(freshRedis, 300);
+      const remote = await lifeboat(['--plan', ws.plan, 'restore', 'cache', '--to', 'rediss://192.0.2.1:6380'], { env, lockDir: ws.lockDir });
+      expect(remote.exitCode).toBe(2);
+      expect(failure(remote.stdout)).toMatch(
+        /^rediss:\/\/192\.0\.2\.1:6380 is a TLS server on another machine: Lifeboat feeds it the backup as its replication master in plain TCP, so the data would cross the network unencrypted\. Restore with --to-dir/,
+      );
+      await expect(access(join(ws.dir, 'stopped'))).rejects.toThrow();
+
+      const dir = join(ws.dir, 'tls');
+      await mkdir(dir);
+      const server = await startTlsRedis(dir);
+      try {
+        await ws.writePlan(redisPlan({ destinations: { local: repo }, fields: { tls: { ca: server.ca, servername: 'localhost' } } }));
+        const to = `rediss://127.0.0.1:${server.port}`;
+        await server.client.call('CONFIG', 'SET', 'tls-replication', 'yes');
+        const refused = await lifeboat(['--plan', ws.plan, 'restore', 'cache', '--to', to], { env, lockDir: ws.lockDir });
+        expect(refused.exitCode).toBe(2);
+        expect(failure(refused.stdout)).toMatch(
+          /^the Redis at 127\.0\.0\.1:\d+ has tls-replication yes: it would speak TLS to its master, and Lifeboat cannot serve the sync over TLS\. Restore with --to-dir/,
+        );
+        expect(refused.stdout).not.toMatch(/set tls-replication no/i);
+
+        await server.client.call('CONFIG', 'SET', 'tls-replication', 'no');
+        const loaded = await lifeboat(['--plan', ws.plan, 'restore', 'cache', '--to', to], { env, lockDir: ws.lockDir });
+        expect(loaded.exitCode).toBe(0);
+        expect(await server.client.dbsize()).toBe(seeded.keys.db0);
+      } finally {
+        await server.stop();
       }
     });
   });

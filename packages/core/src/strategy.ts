@@ -117,12 +117,18 @@ export interface RestoreOutcome {
   target: string;
   /** Post-restore checks (row counts, key counts); any `ok: false` fails the restore. */
   checks: RestoreCheck[];
+  /** When the restored data was in place (dump.rdb renamed), if before the restore's own end. */
+  placedAt?: Date;
 }
 
 /** What `checkLiveTarget` is told about the restore it follows. */
 export interface RestoredTarget {
   outcome: RestoreOutcome;
-  /** When the strategy's restore finished: a service that has run since before then cannot hold the restored data. */
+  /**
+   * When the restored data was in place (the outcome's `placedAt`, else when
+   * the strategy's restore finished): a service running since before then
+   * cannot hold it.
+   */
   restoredAt: Date;
   /** The plan has afterRestore hooks (which typically start the service). */
   afterRestoreHooks: boolean;

@@ -138,7 +138,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
           .join('; ')}; afterRestore hooks were not run`,
       );
     }
-    const restoredAt = new Date();
+    const restoredAt = outcome.placedAt ?? new Date();
     await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
     const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
     const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, used), { outcome, restoredAt, afterRestoreHooks });

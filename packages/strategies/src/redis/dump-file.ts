@@ -24,6 +24,8 @@ export interface PlacedDump {
   mode: number;
   /** True when an existing dump.rdb was replaced. */
   replaced: boolean;
+  /** When the rename put it in place: a server started since then loads it. */
+  placedAt: Date;
 }
 
 export interface PlaceOptions {
@@ -89,10 +91,11 @@ export async function placeDump(content: Readable, dirArg: string, opts: PlaceOp
     }
     await chmod(temp, mode);
     await rename(temp, path);
+    const placedAt = new Date();
     placed = true;
     await syncFolder(dir);
     const final = await stat(path);
-    return { path, check: check.result, uid: final.uid, gid: final.gid, mode: final.mode & 0o777, replaced: existing !== undefined };
+    return { path, check: check.result, uid: final.uid, gid: final.gid, mode: final.mode & 0o777, replaced: existing !== undefined, placedAt };
   } finally {
     if (!placed) await rm(temp, { force: true });
   }

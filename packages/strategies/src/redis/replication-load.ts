@@ -14,10 +14,15 @@
  * - Nobody else gets the data from our port: for the sync, the server's
  *   `masterauth` is set to a one-time token, and a connection that does not
  *   AUTH with it gets nothing. Its own value is put back afterwards.
- * - `REPLICAOF NO ONE` and the old masterauth are restored in a `finally`,
- *   whatever happened (waiting out a load in progress, which refuses them).
+ * - Whatever happened, what may have changed is put back, each on its own:
+ *   `REPLICAOF NO ONE` (waiting out a load in progress, which refuses it) and
+ *   the old masterauth, over a new connection if ours was lost. What could not
+ *   be put back is named in the error, with the commands that do it.
+ * - The server must reach us at our control connection's local address: not
+ *   so behind NAT, a Docker-published port or an SSH tunnel.
  * - Not supported: `tls-replication yes` (the server would speak TLS to us),
- *   a server that is itself a replica, and cluster mode.
+ *   a rediss:// server off this machine (the RDB would cross the network in
+ *   plain TCP), a server that is itself a replica, and cluster mode.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
@@ -27,7 +32,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LifeboatError, UsageError, formatBytes } from '@lifeboat/core';
 import type { Redis } from 'ioredis';
-import { call, where, type RedisTarget } from './connection.js';
+import { call, connectClient, where, type RedisTarget } from './connection.js';
 import { keyspaceOf, parseInfo } from './facts.js';
 
 const POLL_MS = 100;
@@ -51,37 +56,85 @@ async function configGet(client: Redis, target: RedisTarget, timeout: number, na
   return reply[1];
 }
 
+/** 127.0.0.0/8 (also IPv4-mapped), ::1, localhost. */
+const LOOPBACK = /^((::ffff:)?127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/**
+ * Refuses, before connecting, a target the RDB cannot reach safely: the sync
+ * Lifeboat feeds is plain TCP whatever the control connection is, so a
+ * rediss:// server that is not on this machine would get the data unencrypted.
+ */
+export function checkLoadRoute(target: RedisTarget): void {
+  if (target.tls !== undefined && !LOOPBACK.test(target.host)) {
+    throw new UsageError(
+      `${target.display} is a TLS server on another machine: Lifeboat feeds it the backup as its replication master in plain TCP, so the data would cross the network unencrypted. Restore with --to-dir (the server's data folder) instead, or run Lifeboat on that machine and use --to rediss://localhost:…`,
+    );
+  }
+}
+
+/** Keys in every database, refused unless --clean --yes: a full sync replaces the whole dataset. */
+function keysAllowed(info: Record<string, string>, at: string, request: { clean: boolean; yes: boolean }, since = 'already '): number {
+  const keys = Object.values(keyspaceOf(info).keys).reduce((a, b) => a + b, 0);
+  if (keys > 0 && !request.clean) {
+    throw new UsageError(`${at} ${since}holds ${keys} keys; loading a backup is a full sync, which replaces the whole dataset: pass --clean --yes to replace them (nothing was changed)`);
+  }
+  if (keys > 0 && !request.yes) {
+    throw new UsageError(`--clean replaces every key on ${at} (a full sync replaces the whole dataset); add --yes to confirm (nothing was changed)`);
+  }
+  return keys;
+}
+
 /**
  * Refuses a server a full sync must not be aimed at: a replica, a cluster
- * node, one that replicates over TLS, or one that holds keys (unless `--clean
- * --yes`: the sync replaces its whole dataset). Changes nothing.
+ * node, one that replicates over TLS, one whose user may not run CONFIG SET
+ * or REPLICAOF, or one that holds keys (unless `--clean --yes`: the sync
+ * replaces its whole dataset). Changes nothing: CONFIG SET puts masterauth
+ * back to the value it has.
  */
 export async function checkLoadTarget(client: Redis, target: RedisTarget, timeout: number, request: { clean: boolean; yes: boolean }): Promise<LoadTarget> {
+  checkLoadRoute(target);
   const info = parseInfo(await call(client, target, timeout, (c) => c.info()));
   const at = `the Redis at ${where(target)}`;
   if (info.role !== 'master') {
     throw new UsageError(`${at} is a replica of ${info.master_host ?? '?'}:${info.master_port ?? '?'}; restore into a server that is not (REPLICAOF NO ONE), so its master does not overwrite the backup`);
   }
   if (info.cluster_enabled === '1') throw new UsageError(`${at} runs in cluster mode, which cannot take a full sync from Lifeboat; restore into a standalone server`);
+  const refused = (command: string, err: unknown) =>
+    new UsageError(
+      `${at} refuses ${command} (${(err as Error).message}); Lifeboat needs CONFIG GET/SET and REPLICAOF to load a backup over replication. Use --to-dir (a data folder) or --to ephemeral instead (nothing was changed)`,
+    );
   let tlsReplication: string | undefined;
+  let masterauth: string | undefined;
   try {
     tlsReplication = await configGet(client, target, timeout, 'tls-replication');
+    masterauth = await configGet(client, target, timeout, 'masterauth');
   } catch (err) {
-    throw new UsageError(
-      `${at} refuses CONFIG (${(err as Error).message}); Lifeboat needs CONFIG GET/SET to load a backup over replication. Use --to-dir (a data folder) or --to ephemeral instead`,
-    );
+    throw refused('CONFIG GET', err);
   }
   if (tlsReplication === 'yes') {
-    throw new UsageError(`${at} has tls-replication yes: it would speak TLS to Lifeboat, which feeds the sync in plain TCP. Set tls-replication no on this scratch server, or restore with --to-dir`);
+    throw new UsageError(`${at} has tls-replication yes: it would speak TLS to its master, and Lifeboat cannot serve the sync over TLS. Restore with --to-dir (the server's data folder) instead`);
   }
-  const keys = Object.values(keyspaceOf(info).keys).reduce((a, b) => a + b, 0);
-  if (keys > 0 && !request.clean) {
-    throw new UsageError(`${at} already holds ${keys} keys; loading a backup is a full sync, which replaces the whole dataset: pass --clean --yes to replace them (nothing was changed)`);
+  try {
+    // Its own value again: proves CONFIG SET works, changes nothing.
+    await call(client, target, timeout, (c) => c.call('CONFIG', 'SET', 'masterauth', masterauth ?? ''));
+  } catch (err) {
+    throw refused('CONFIG SET', err);
   }
-  if (keys > 0 && !request.yes) {
-    throw new UsageError(`--clean replaces every key on ${at} (a full sync replaces the whole dataset); add --yes to confirm (nothing was changed)`);
-  }
+  await checkMayReplicate(client, target, timeout, refused);
+  const keys = keysAllowed(info, at, request);
   return { version: info.redis_version ?? 'unknown', keys };
+}
+
+/** Redis 7 tells whether our user may run REPLICAOF without running it (ACL DRYRUN); older servers, or a user that may not ask, are tried for real. */
+async function checkMayReplicate(client: Redis, target: RedisTarget, timeout: number, refused: (command: string, err: unknown) => Error): Promise<void> {
+  let verdict: unknown;
+  try {
+    const user = String(await call(client, target, timeout, (c) => c.call('ACL', 'WHOAMI')));
+    verdict = await call(client, target, timeout, (c) => c.call('ACL', 'DRYRUN', user, 'REPLICAOF', '127.0.0.1', '1'));
+  } catch {
+    return;
+  }
+  if (verdict !== 'OK') throw refused('REPLICAOF', new Error(String(verdict)));
 }
 
 function sameSecret(given: string, token: string): boolean {
@@ -232,12 +285,36 @@ export interface ReplicationLoadOptions {
   step(message: string): void;
   /** For the sentence when the server cannot load the RDB. */
   rdbVersion?: number;
+  /** `--clean` / `--yes`: keys the server holds right before the sync (written since checkLoadTarget) are refused without both. */
+  request: { clean: boolean; yes: boolean };
+}
+
+/** The failure is Redis's error reply, so the command did not run; a timeout or a closed connection leaves that unknown. */
+function mayHaveRun(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause ?? err;
+  return (cause as { name?: string }).name !== 'ReplyError';
+}
+
+/** ioredis's commandTimeout: the server did not answer in time (busy, e.g. flushing its old dataset). */
+function timedOut(err: unknown): boolean {
+  const cause = (err as { cause?: { message?: string } }).cause;
+  return /^Command timed out/.test(cause?.message ?? '');
+}
+
+/** What the load changed on the server, for putting it back: set once the command may have run. */
+interface Changes {
+  /** `CONFIG SET masterauth <token>`. */
+  auth: boolean;
+  /** `REPLICAOF <us>`. */
+  pointed: boolean;
 }
 
 /**
  * Feeds `rdbFile` to the server behind `client` as its master. Resolves once
  * the server has loaded it; the server is a master again (REPLICAOF NO ONE)
- * when this returns or throws.
+ * with its own masterauth when this returns, and when it throws unless the
+ * error says otherwise. A control connection lost on the way is replaced by
+ * a new one to put things back.
  */
 export async function loadOverReplication(client: Redis, target: RedisTarget, rdbFile: string, opts: ReplicationLoadOptions): Promise<void> {
   const timeout = opts.connectTimeout;
@@ -247,35 +324,99 @@ export async function loadOverReplication(client: Redis, target: RedisTarget, rd
   const { size } = await stat(rdbFile);
   const token = randomBytes(24).toString('hex');
   const masterauth = await configGet(client, target, timeout, 'masterauth');
+  // checkLoadTarget ran before the download; keys written since would be replaced just the same.
+  keysAllowed(parseInfo(await call(client, target, timeout, (c) => c.info('keyspace'))), at, opts.request, 'now ');
   const source = new SyncSource(rdbFile, size, token);
   const port = await source.listen(host);
-  let pointed = false;
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const changes: Changes = { auth: false, pointed: false };
+  const changing = async (change: keyof Changes, run: (c: Redis) => Promise<unknown>) => {
+    try {
+      await call(client, target, timeout, run);
+    } catch (err) {
+      changes[change] = mayHaveRun(err);
+      throw err;
+    }
+    changes[change] = true;
+  };
   let failure: unknown;
   try {
-    await call(client, target, timeout, (c) => c.call('CONFIG', 'SET', 'masterauth', token));
-    opts.step(`sending ${formatBytes(size)} to ${where(target)} as its replication master (${host.includes(':') ? `[${host}]` : host}:${port})`);
-    pointed = true;
-    await call(client, target, timeout, (c) => c.call('REPLICAOF', host, String(port)));
-    await loaded(client, target, source, { ...opts, host, port });
+    await changing('auth', (c) => c.call('CONFIG', 'SET', 'masterauth', token));
+    opts.step(`sending ${formatBytes(size)} to ${where(target)} as its replication master (${address})`);
+    await changing('pointed', (c) => c.call('REPLICAOF', host, String(port)));
+    await loaded(client, target, source, { ...opts, address });
   } catch (err) {
-    // A server that exits while loading (Redis does on a corrupt RDB) closes our control connection.
-    failure = client.status === 'ready' ? err : new LifeboatError(`${at} went away during the load; see its log`, undefined, { cause: err });
+    failure = err;
   } finally {
     source.close();
   }
-  if (client.status !== 'ready') throw failure ?? new LifeboatError(`${at} went away after the load; see its log`);
-  try {
-    if (pointed) await detach(client);
-    await client.call('CONFIG', 'SET', 'masterauth', masterauth ?? '');
-  } catch (err) {
-    const sentence = `${at} is still a replica of Lifeboat, which has gone (${(err as Error).message}); run REPLICAOF NO ONE on it`;
-    throw new LifeboatError(failure === undefined ? sentence : `${(failure as Error).message}; and ${sentence}`, undefined, { cause: err });
+  if (client.status !== 'ready') {
+    // Killed, timed out, or the server exited (Redis does on an RDB it cannot read): the sync is abandoned either way.
+    const reason = failure === undefined ? '' : ` (${(failure as Error).message})`;
+    failure = new LifeboatError(`Lifeboat's connection to ${at} closed during the load${reason}, so the load was abandoned`, undefined, { cause: failure });
   }
-  if (failure !== undefined) throw failure;
+  const reconnected = await putBack(client, target, changes, { timeout, masterauth, address, failure });
+  if (failure === undefined) return;
+  if (!reconnected) throw failure;
+  throw new LifeboatError(
+    `${(failure as Error).message}; Lifeboat reconnected, made it a master again and put its masterauth back: its dataset may be empty or partial, so restore again (with --clean --yes)`,
+    undefined,
+    { cause: failure },
+  );
+}
+
+/**
+ * REPLICAOF NO ONE and the server's own masterauth, each tried on its own,
+ * over a new connection when ours was lost (then true); throws a sentence
+ * that says what is left to do by hand (never the masterauth itself).
+ */
+async function putBack(
+  client: Redis,
+  target: RedisTarget,
+  changes: Changes,
+  opts: { timeout: number; masterauth: string | undefined; address: string; failure: unknown },
+): Promise<boolean> {
+  if (!changes.auth && !changes.pointed) return false;
+  const at = `the Redis at ${where(target)}`;
+  const lead = opts.failure === undefined ? '' : `${(opts.failure as Error).message}; and `;
+  const left = {
+    pointed: `${at} may still be a replica of Lifeboat's port ${opts.address}, which has closed`,
+    auth: `${at} may still have masterauth set to Lifeboat's one-time token`,
+  };
+  const fix = { pointed: 'REPLICAOF NO ONE', auth: `CONFIG SET masterauth ${opts.masterauth ? '<its previous masterauth>' : '""'}` };
+  const which = (['pointed', 'auth'] as const).filter((c) => changes[c]);
+  let control = client;
+  let reconnected: Redis | undefined;
+  if (client.status !== 'ready') {
+    try {
+      reconnected = control = await connectClient(target, opts.timeout);
+    } catch (err) {
+      throw new LifeboatError(
+        `${lead}Lifeboat could not reconnect to put it back (${(err as Error).message}): ${which.map((c) => left[c]).join(', and ')}. Once it is up, run ${which.map((c) => fix[c]).join(' and ')} on it`,
+        undefined,
+        { cause: opts.failure ?? err },
+      );
+    }
+  }
+  const problems: string[] = [];
+  try {
+    if (changes.pointed) {
+      await detach(control).catch((err: Error) => problems.push(`${left.pointed.replace(' may still be ', ' is still ')} (REPLICAOF NO ONE failed: ${err.message}); run ${fix.pointed} on it`));
+    }
+    if (changes.auth) {
+      await control
+        .call('CONFIG', 'SET', 'masterauth', opts.masterauth ?? '')
+        .catch((err: Error) => problems.push(`${left.auth.replace(' may still have ', ' still has ')} (putting its own back failed: ${err.message}); run ${fix.auth} on it`));
+    }
+  } finally {
+    reconnected?.disconnect();
+  }
+  if (problems.length > 0) throw new LifeboatError(`${lead}${problems.join('; and ')}`, undefined, { cause: opts.failure });
+  return reconnected !== undefined;
 }
 
 /** Waits until the server has loaded what it was sent, or says why it will not. */
-async function loaded(client: Redis, target: RedisTarget, source: SyncSource, opts: ReplicationLoadOptions & { host: string; port: number }): Promise<void> {
+async function loaded(client: Redis, target: RedisTarget, source: SyncSource, opts: ReplicationLoadOptions & { address: string }): Promise<void> {
   const at = `the Redis at ${where(target)}`;
   const started = Date.now();
   for (;;) {
@@ -287,11 +428,19 @@ async function loaded(client: Redis, target: RedisTarget, source: SyncSource, op
     if (!source.requested && !source.sent && source.attempts >= MAX_ATTEMPTS) {
       throw new LifeboatError(`${at} asked for the sync ${source.attempts} times and each transfer broke off (${source.problem ?? 'no reason given'}); its log says why`);
     }
-    const info = parseInfo(await call(client, target, opts.connectTimeout, (c) => c.info()));
-    if (source.sent && info.master_link_status === 'up' && info.loading !== '1') return;
+    let info: Record<string, string> | undefined;
+    try {
+      info = parseInfo(await call(client, target, opts.connectTimeout, (c) => c.info()));
+    } catch (err) {
+      // A server flushing a large dataset for the sync answers nothing for a while: still busy, not gone.
+      if (!timedOut(err)) throw err;
+    }
+    if (source.sent && info?.master_link_status === 'up' && info.loading !== '1') return;
     if (!source.requested && !source.sent && Date.now() - started > HANDSHAKE_SECONDS * 1000) {
       throw new LifeboatError(
-        `${at} did not ask Lifeboat for the sync within ${HANDSHAKE_SECONDS} s${source.problem ? ` (${source.problem})` : ''}; it must be able to connect to ${opts.host}:${opts.port} (a firewall?)`,
+        `${at} did not ask Lifeboat for the sync within ${HANDSHAKE_SECONDS} s${source.problem ? ` (${source.problem})` : ''}: the server could not connect back to ${opts.address}, ` +
+          `the address of Lifeboat's own connection to it. Behind NAT, a Docker-published port or an SSH tunnel that address is not reachable from the server, and a firewall may block the port; ` +
+          `run Lifeboat where the server can connect to it, or restore with --to-dir`,
       );
     }
     if (Date.now() - started > LOAD_TIMEOUT_MS) throw new LifeboatError(`${at} did not finish loading the RDB within ${LOAD_TIMEOUT_MS / 60_000} minutes`);

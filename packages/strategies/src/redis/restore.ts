@@ -48,7 +48,7 @@ import { call, connectClient, redisTarget, where, type RedisTarget } from './con
 import { compareKeyCounts, parseInfo, type RedisFacts } from './facts.js';
 import { checkTargetDir, placeDump, type PlacedDump } from './dump-file.js';
 import { infoOnceLoaded } from './live-server.js';
-import { checkLoadTarget, loadOverReplication } from './replication-load.js';
+import { checkLoadRoute, checkLoadTarget, loadOverReplication } from './replication-load.js';
 
 export const EPHEMERAL = 'ephemeral';
 
@@ -105,6 +105,7 @@ async function serverTarget(ctx: RestoreContext<RedisConfig>, raw: string, field
 /** Connects to the load target and refuses it if it must not take a full sync; the caller disconnects. */
 async function openLoadTarget(ctx: RestoreContext<RedisConfig>, server: string) {
   const target = await serverTarget(ctx, server, '--to');
+  checkLoadRoute(target);
   const client = await connectClient(target, ctx.config.connectTimeout);
   try {
     return { target, client, state: await checkLoadTarget(client, target, ctx.config.connectTimeout, ctx.request) };
@@ -138,7 +139,8 @@ export async function restoreRedis(ctx: RestoreContext<RedisConfig>): Promise<Re
     ctx.step(`${placed.path}: ${placed.uid}:${placed.gid}, mode ${placed.mode.toString(8).padStart(4, '0')}${placed.replaced ? ', replaced the previous dump.rdb' : ''}`);
     const checks = fileChecks(placed, facts);
     if (ephemeral) checks.push(...(await loadAndCompare(ctx, placed.path, facts)));
-    return { target: placed.path, checks };
+    // The rename, not the end of an --to ephemeral load after it: a server may have started on the file meanwhile.
+    return { target: placed.path, checks, placedAt: placed.placedAt };
   }
 
   // A 0700 folder of our own: the spooled RDB is readable by us only.
@@ -171,6 +173,7 @@ async function loadIntoServer(
       connectTimeout: ctx.config.connectTimeout,
       signal: ctx.signal,
       step: ctx.step,
+      request: ctx.request,
       ...(backup.facts.rdbVersion === undefined ? {} : { rdbVersion: backup.facts.rdbVersion }),
     });
     const info = parseInfo(await call(client, target, ctx.config.connectTimeout, (c) => c.info()));
@@ -204,13 +207,14 @@ export async function checkLiveRedis(ctx: RestoreContext<RedisConfig>, restored:
     throw new LifeboatError(`${(err as Error).message}; ${restored.outcome.target} is in place and ${hooks}: check that the server loading ${dir} is running`, undefined, { cause: err });
   }
   const facts = ctx.manifest.facts as Partial<RedisFacts>;
-  // uptime is in whole seconds: this is the latest the server can have started; a second's slack for rounding.
+  const placedAt = restored.restoredAt;
+  // uptime counts whole seconds from a whole-second start time, so it can read up to a second long: a second's slack.
   const upSince = new Date(Date.now() - Number(info.uptime_in_seconds ?? 0) * 1000);
-  const fresh = upSince.getTime() >= restored.restoredAt.getTime() - 1000;
+  const fresh = upSince.getTime() >= placedAt.getTime() - 1000;
   const checks: RestoreCheck[] = [
     {
       name: 'started after dump.rdb was written',
-      expected: `after ${restored.restoredAt.toISOString()}`,
+      expected: `after ${placedAt.toISOString()}`,
       actual: fresh ? `at ${upSince.toISOString()}` : `running since ${upSince.toISOString()}, so it did not load dump.rdb`,
       ok: fresh,
     },
