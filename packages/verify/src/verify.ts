@@ -59,6 +59,11 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
     ctx.onEvent({ type: 'step', component, message: `verifying ${entry.id} in ${destination}` });
     const checks = await verifyChecksums(ctx.plan, ctx.registry, { ...entry, destinations: [destination] });
     const copy: CopyVerification = { component, backupId: entry.id, destination, ok: checks.every((c) => c.ok), problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])) };
+    if (!copy.ok && (await prunedMeanwhile(ctx, entry, destination))) {
+      // A prune (manifest first) took it after the catalog was read: gone on purpose, not damaged.
+      ctx.onEvent({ type: 'step', component, message: `${entry.id} in ${destination} was pruned while verify ran; skipped` });
+      continue;
+    }
     if (copy.ok && opts.deep) {
       const strategy = ctx.registry.strategy(entry.manifest.kind);
       if (strategy.check) {
@@ -97,4 +102,14 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
   });
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
   return { exitCode, copies };
+}
+
+/** True when the backup's manifest is gone from the destination now: pruned, not damaged. */
+async function prunedMeanwhile(ctx: EngineContext, entry: CatalogEntry, destination: string): Promise<boolean> {
+  const repository = ctx.registry.repository(ctx.plan, destination);
+  try {
+    return (await repository.adapter.head(repository.manifestKey(entry.component, entry.id))) === undefined;
+  } catch {
+    return false; // cannot tell: report what was found
+  }
 }
