@@ -2,9 +2,9 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { backupFiles, files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, postgresPlan, eachWorkspace } from './test/harness.js';
 
 const AWKWARD = fileURLToPath(new URL('./test/awkward.sql', import.meta.url));
 
@@ -41,13 +41,9 @@ async function fingerprint(url: string, password: string): Promise<Record<string
 }
 
 describe('backup and restore of PostgreSQL through the runner', () => {
-  let ws: Workspace;
-  beforeEach(async () => {
-    ws = await workspace();
-  });
-  afterEach(async () => {
+  const ws = eachWorkspace();
+  afterEach(() => {
     vi.unstubAllEnvs();
-    await ws.cleanup();
   });
 
   for (const format of ['custom', 'plain'] as const) {

@@ -2,18 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeEach } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { backupFiles, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, lifeboat, postgresPlan, eachWorkspace } from './test/harness.js';
 
 describe('age encryption end to end', () => {
-  let ws: Workspace;
-  beforeEach(async () => {
-    ws = await workspace();
-  });
-  afterEach(async () => {
-    await ws.cleanup();
-  });
+  const ws = eachWorkspace();
 
   test('an encrypted backup decrypts with stock age, verifies without the key, and restores with it', async ({ pg: server, db }) => {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;

@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterEach, beforeEach } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { backupFiles, files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, postgresPlan, type Workspace, eachWorkspace } from './test/harness.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
@@ -56,13 +55,7 @@ async function heldBackup(ws: Workspace, url: string, hostLockDir: string) {
 }
 
 describe('a failed backup leaves no manifest and no debris', () => {
-  let ws: Workspace;
-  beforeEach(async () => {
-    ws = await workspace();
-  });
-  afterEach(async () => {
-    await ws.cleanup();
-  });
+  const ws = eachWorkspace();
 
   test('pg_dump killed mid-stream: exit 1, the reason, nothing in either destination', async ({ pg: server, db }) => {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;

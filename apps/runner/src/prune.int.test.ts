@@ -2,9 +2,8 @@ import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeEach } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { backupFiles, files, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, postgresPlan, eachWorkspace } from './test/harness.js';
 
 const CIVICQ = fileURLToPath(new URL('../../../examples/civicq.yaml', import.meta.url));
 
@@ -23,13 +22,7 @@ async function folders(dir: string): Promise<string[]> {
 const idDay = (folder: string) => folder.split('/')[3]!.slice(0, 8);
 
 describe('prune, pin and plan check through the runner', () => {
-  let ws: Workspace;
-  beforeEach(async () => {
-    ws = await workspace();
-  });
-  afterEach(async () => {
-    await ws.cleanup();
-  });
+  const ws = eachWorkspace();
 
   /** A plan over destinations a and b, and a runner that runs as of a given UTC time. */
   async function setup(server: { host: string; port: number; password: string }, db: { name: string }, extra: string) {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/core';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { afterEach, beforeEach } from 'vitest';
-import { files, lifeboat, workspace, type Workspace } from './test/harness.js';
+import { files, lifeboat, eachWorkspace } from './test/harness.js';
 import { events, failure, until } from './test/log-lines.js';
 import { differences, fingerprint, seedEveryType } from './test/redis-data.js';
 import { redisPlan, redisUrl } from './test/redis-plan.js';
@@ -33,14 +33,10 @@ function productionRedis(port: number) {
 }
 
 describe('Redis restore into servers: --to-dir with the server checked after the hooks, --to redis:// over replication', () => {
-  let ws: Workspace;
+  const ws = eachWorkspace();
   let repo: string;
-  beforeEach(async () => {
-    ws = await workspace();
+  beforeEach(() => {
     repo = join(ws.dir, 'repo');
-  });
-  afterEach(async () => {
-    await ws.cleanup();
   });
 
   describe('--to-dir around beforeRestore/afterRestore', () => {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/core';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { afterEach, beforeEach } from 'vitest';
-import { backupFiles, files, lifeboat, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, files, lifeboat, eachWorkspace } from './test/harness.js';
 import { events, failure, until } from './test/log-lines.js';
 import { differences, fingerprint, seedEveryType } from './test/redis-data.js';
 import { redisPlan, redisUrl } from './test/redis-plan.js';
@@ -14,14 +14,10 @@ import { cuttingProxy, redisClient, serveDir, silentServer, startTlsRedis } from
 const run = promisify(execFile);
 
 describe('Redis backup and restore through the runner', () => {
-  let ws: Workspace;
+  const ws = eachWorkspace();
   let repo: string;
-  beforeEach(async () => {
-    ws = await workspace();
+  beforeEach(() => {
     repo = join(ws.dir, 'repo');
-  });
-  afterEach(async () => {
-    await ws.cleanup();
   });
 
   test('100k keys of every type round-trip with equal content; stock redis-check-rdb reads the restored and the stored RDB', async ({ freshRedis: redis }) => {

@@ -1,9 +1,8 @@
 import { readFile, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, beforeEach } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { backupFiles, lifeboat, postgresPlan, workspace, type Workspace } from './test/harness.js';
+import { backupFiles, lifeboat, postgresPlan, eachWorkspace } from './test/harness.js';
 
 async function seed(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -15,13 +14,7 @@ async function seed(url: string): Promise<void> {
 const DRILL = '    drill: { target: ephemeral }\n';
 
 describe('verify, drill and status through the runner', () => {
-  let ws: Workspace;
-  beforeEach(async () => {
-    ws = await workspace();
-  });
-  afterEach(async () => {
-    await ws.cleanup();
-  });
+  const ws = eachWorkspace();
 
   /** A committed backup in two destinations a and b; returns env and the dump's path in each. */
   async function backedUp(server: { host: string; port: number; password: string }, db: { name: string }, extra = '') {

@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterEach, beforeEach } from 'vitest';
 import { environmentOf } from '../environment.js';
 import { main } from '../main.js';
 
@@ -34,6 +35,38 @@ export interface Workspace {
   plan: string;
   writePlan(yaml: string): Promise<string>;
   cleanup(): Promise<void>;
+}
+
+/**
+ * A fresh workspace for every test of the describe block that calls this,
+ * removed after the test: the object forwards to the current one.
+ */
+export function eachWorkspace(): Workspace {
+  let current: Workspace | undefined;
+  const now = () => {
+    if (!current) throw new Error('eachWorkspace() is used outside a test');
+    return current;
+  };
+  beforeEach(async () => {
+    current = await workspace();
+  });
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return {
+    get dir() {
+      return now().dir;
+    },
+    get lockDir() {
+      return now().lockDir;
+    },
+    get plan() {
+      return now().plan;
+    },
+    writePlan: (yaml) => now().writePlan(yaml),
+    cleanup: () => now().cleanup(),
+  };
 }
 
 export async function workspace(): Promise<Workspace> {

@@ -146,18 +146,23 @@ interface HeldLock {
  * Two containers with host networking share a hostname but not their pids;
  * only a holder in our own namespace can be declared dead by its pid.
  */
+let space: { value?: string } | undefined;
 function processSpace(): string | undefined {
-  try {
-    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
-  } catch {
-    return undefined;
+  // Read when a lock is first taken, not when the module loads (every command would pay for it).
+  if (!space) {
+    try {
+      space = { value: `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}` };
+    } catch {
+      space = {};
+    }
   }
+  return space.value;
 }
-const SPACE = processSpace();
 
 /** This process as a holder, with a new token. */
 function holderHere(): Pick<Holder, 'host' | 'pid' | 'space' | 'owner' | 'token'> {
-  return { host: hostname(), pid: process.pid, ...(SPACE ? { space: SPACE } : {}), owner: `${safeUser()}@${hostname()}`, token: randomBytes(8).toString('hex') };
+  const here = processSpace();
+  return { host: hostname(), pid: process.pid, ...(here ? { space: here } : {}), owner: `${safeUser()}@${hostname()}`, token: randomBytes(8).toString('hex') };
 }
 
 async function acquireOne(repository: Repository, request: RepositoryLockRequest, timing: LockTiming): Promise<HeldLock> {
@@ -307,7 +312,7 @@ function staleness(holder: Pick<Holder, 'host' | 'pid' | 'space' | 'token' | 'ex
   const expires = Date.parse(holder.expiresAt);
   if (!Number.isFinite(expires) || expires <= now) return `it expired at ${holder.expiresAt}`;
   // A pid means something only in the namespace it was taken in: same boot, same pid namespace.
-  const here = holder.space !== undefined && holder.space === SPACE;
+  const here = holder.space !== undefined && holder.space === processSpace();
   if (here && holder.pid === process.pid && !active.has(holder.token)) return 'this process left it behind (its removal failed)';
   if (here && holder.pid !== process.pid && !isAlive(holder.pid)) return `process ${holder.pid} on this host is gone`;
   return undefined;
