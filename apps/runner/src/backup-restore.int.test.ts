@@ -139,8 +139,9 @@ describe('backup and restore of PostgreSQL through the runner', () => {
     const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL'], { env, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/database\.sql\.gz in destination 'local' .* is damaged|incorrect header check|unexpected end|invalid/);
-    const tables = await query<{ n: string }>(`${url}_restored`, server.password, `SELECT count(*)::text AS n FROM information_schema.tables WHERE table_schema = 'public'`);
-    expect(tables[0]!.n).toBe('0');
+    // The copy is proven before anything happens: no database was even created.
+    const created = await query<{ n: string }>(url, server.password, `SELECT count(*)::text AS n FROM pg_database WHERE datname LIKE '${db.name}_%'`);
+    expect(created[0]!.n).toBe('0');
   });
 
   for (const jobs of ['1', '2']) {

@@ -15,6 +15,8 @@ export interface Environment {
   noColor: boolean;
   /** `LIFEBOAT_NOW` (ISO time): evaluate status as of then — for what-if checks and tests. */
   now?: Date;
+  /** `LIFEBOAT_SPOOL_DIR`: where restores keep the copy they prove before changing anything (default: the temp folder). */
+  spoolDir?: string;
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
@@ -31,6 +33,7 @@ export function environmentOf(env: Record<string, string | undefined>, process: 
     stdoutIsTTY: process.stdoutIsTTY,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
     ...(env.LIFEBOAT_NOW ? { now: new Date(env.LIFEBOAT_NOW) } : {}),
+    ...(env.LIFEBOAT_SPOOL_DIR ? { spoolDir: env.LIFEBOAT_SPOOL_DIR } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, LifeboatError, describeError, loadPlan, locatePlan, type EngineContext, type Plan, type RunListener } from '@lifeboat/core';
 import type { Environment } from './environment.js';
@@ -85,6 +86,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
         onEvent: ctx.listener(),
         signal,
         ...(environment.now ? { now: () => environment.now! } : {}),
+        ...(environment.spoolDir ? { spoolDir: resolve(environment.cwd, environment.spoolDir) } : {}),
       }),
     };
     return ctx;
@@ -125,6 +127,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('--clean', RESTORE_HELP.clean)
     .option('--jobs <n>', 'parallel restore jobs (custom-format dumps)', positiveInt)
     .option('-y, --yes', 'confirm a destructive restore')
+    .option('--spool-dir <dir>', 'where the backup is read whole and checked before anything changes (default: $LIFEBOAT_SPOOL_DIR or the temp folder)')
     .option('--json', 'with --list: print JSON')
     .addHelpText('after', RESTORE_HELP.examples)
     .action(lazy(() => import('./commands/restore.js'), 'restoreCommand'));

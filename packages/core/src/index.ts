@@ -33,3 +33,4 @@ export * from './retention/policy.js';
 export * from './retention/holds.js';
 export * from './retention/pins.js';
 export * from './retention/plan-check.js';
+export * from './engine/proven-copy.js';

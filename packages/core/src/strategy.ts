@@ -119,6 +119,8 @@ export interface RestoreOutcome {
   checks: RestoreCheck[];
   /** When the restored data was in place (dump.rdb renamed), if before the restore's own end. */
   placedAt?: Date;
+  /** Checks failed on a staged copy and the target itself was left as it was (postgres restores into a staging database). */
+  untouched?: boolean;
 }
 
 /** What `checkLiveTarget` is told about the restore it follows. */

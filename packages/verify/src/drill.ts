@@ -6,11 +6,13 @@ import {
   formatDuration,
   newId,
   nowOf,
+  proveFor,
   restoreContext,
   selectBackup,
   readingMark,
   journalRun,
   type EngineContext,
+  type ProvenCopy,
   type RestoreCheck,
   type RunComponentRecord,
 } from '@lifeboat/core';
@@ -75,6 +77,7 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
   const result: DrillResult = { component, ok: false, exitCode: ExitCode.unhealthy, rtoTargetMs: entry.rto, checks: [] };
   let cleanup: (() => Promise<void>) | undefined;
   let reading: { release(): Promise<void> } | undefined;
+  let proven: ProvenCopy | undefined;
   try {
     if (!entry.drill) throw new UsageError(`${ctx.plan.file}: components.${component} has no drill target; add drill: { target: ephemeral } (or a staging server)`);
     const strategy = ctx.registry.strategy(entry.type);
@@ -91,7 +94,9 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
     // The clock runs from the first byte read to a passing health check: what an outage would wait for.
     const clock = Date.now();
     const drillCtx: EngineContext = { ...ctx, env: { ...ctx.env, ...scratch.env } };
-    const outcome = await strategy.restore(restoreContext(drillCtx, chosen, scratch.request));
+    // As a restore does: a copy is read whole and checked first, falling back from a damaged one.
+    proven = await proveFor(ctx, chosen);
+    const outcome = await strategy.restore(restoreContext(drillCtx, chosen, scratch.request, proven));
     result.checks = outcome.checks;
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
     const failed = outcome.checks.filter((c) => !c.ok);
@@ -118,6 +123,7 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
     result.exitCode = err instanceof UsageError ? ExitCode.usage : ExitCode.unhealthy;
     ctx.onEvent({ type: 'failed', component, message: result.error, exitCode: result.exitCode });
   } finally {
+    await proven?.dispose();
     await reading?.release();
     if (cleanup) {
       await cleanup().catch((err: unknown) => ctx.onEvent({ type: 'warning', component, message: `could not clean up the drill target: ${describeError(err)}` }));

@@ -7,6 +7,7 @@ import {
   restoreContext,
   journalRun,
   type CatalogEntry,
+  type DamagedManifest,
   type EngineContext,
 } from '@lifeboat/core';
 import { verifyChecksums } from './checksums.js';
@@ -30,6 +31,8 @@ export interface CopyVerification {
   problems: string[];
   /** The strategy's structural summary with --deep. */
   structure?: string;
+  /** Found about this backup as a whole, e.g. its copies' manifests disagree (also makes verify exit 3). */
+  warnings?: string[];
 }
 
 /**
@@ -45,8 +48,13 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
   const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
 
   const work: Array<{ entry: CatalogEntry; destination: string }> = [];
+  // A manifest that cannot be read, or that sits where no backup of its id
+  // belongs, is damage: an unreadable manifest may hide a real backup.
+  const damagedManifests: CopyVerification[] = [];
+  const onDamaged = (d: DamagedManifest) =>
+    damagedManifests.push({ component: d.component, backupId: backupIdOf(d.key), destination: d.destination, ok: false, problems: [d.problem] });
   for (const component of opts.components) {
-    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn })) {
+    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn, onDamaged })) {
       for (const destination of entry.destinations) work.push({ entry, destination });
     }
   }
@@ -57,8 +65,17 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
   for (const { entry, destination } of chosen) {
     const { component } = entry;
     ctx.onEvent({ type: 'step', component, message: `verifying ${entry.id} in ${destination}` });
-    const checks = await verifyChecksums(ctx.plan, ctx.registry, { ...entry, destinations: [destination] });
-    const copy: CopyVerification = { component, backupId: entry.id, destination, ok: checks.every((c) => c.ok), problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])) };
+    // Each copy is judged by the manifest beside it, never by another destination's.
+    const own = entry.copies.find((c) => c.destination === destination)!.manifest;
+    const checks = await verifyChecksums(ctx.plan, ctx.registry, { ...entry, manifest: own, destinations: [destination] });
+    const copy: CopyVerification = {
+      component,
+      backupId: entry.id,
+      destination,
+      ok: checks.every((c) => c.ok),
+      problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])),
+      ...(entry.disagreement ? { warnings: [entry.disagreement] } : {}),
+    };
     if (!copy.ok && (await prunedMeanwhile(ctx, entry, destination))) {
       // A prune (manifest first) took it after the catalog was read: gone on purpose, not damaged.
       ctx.onEvent({ type: 'step', component, message: `${entry.id} in ${destination} was pruned while verify ran; skipped` });
@@ -80,7 +97,13 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
     copies.push(copy);
   }
 
-  const exitCode = copies.every((c) => c.ok) ? ExitCode.ok : ExitCode.unhealthy;
+  for (const damaged of damagedManifests) {
+    ctx.onEvent({ type: 'failed', component: damaged.component, message: damaged.problems[0]!, exitCode: ExitCode.unhealthy });
+    copies.push(damaged);
+  }
+  const disagreements = [...new Set(copies.flatMap((c) => (c.warnings ?? []).map((w) => `${c.component}: backup ${c.backupId}: ${w}`)))];
+  for (const message of disagreements) ctx.onEvent({ type: 'failed', component: message.split(':')[0]!, message, exitCode: ExitCode.unhealthy });
+  const exitCode = copies.every((c) => c.ok) && disagreements.length === 0 ? ExitCode.ok : ExitCode.unhealthy;
   const durationMs = Date.now() - started;
   await journalRun(ctx, {
     id: runId,
@@ -90,12 +113,12 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
     exitCode,
     components: opts.components.map((component) => {
       const mine = copies.filter((c) => c.component === component);
-      const damaged = mine.filter((c) => !c.ok);
+      const damaged = mine.filter((c) => !c.ok || (c.warnings?.length ?? 0) > 0);
       return {
         component,
         outcome: damaged.length === 0 ? 'ok' : 'failed',
         durationMs,
-        ...(damaged.length ? { error: damaged.flatMap((c) => c.problems).join('; ') } : {}),
+        ...(damaged.length ? { error: [...new Set(damaged.flatMap((c) => [...c.problems, ...(c.warnings ?? [])]))].join('; ') } : {}),
         details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100 },
       };
     }),
@@ -112,4 +135,9 @@ async function prunedMeanwhile(ctx: EngineContext, entry: CatalogEntry, destinat
   } catch {
     return false; // cannot tell: report what was found
   }
+}
+
+/** The backup folder a manifest key names (`<component>/<yyyy>/<mm>/<backupId>/manifest.json`), for the report. */
+function backupIdOf(key: string): string {
+  return key.split('/').at(-2) ?? key;
 }

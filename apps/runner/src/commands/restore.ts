@@ -13,6 +13,7 @@ export interface RestoreFlags {
   clean?: boolean;
   jobs?: number;
   yes?: boolean;
+  spoolDir?: string;
 }
 
 export async function restoreCommand(ctx: CommandContext, component: string, flags: RestoreFlags): Promise<number> {
@@ -27,7 +28,9 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
     return 0;
   }
   try {
-    await runRestore(ctx.engine(plan), selection, {
+    const engine = ctx.engine(plan);
+    const spoolDir = here(flags.spoolDir) ?? engine.spoolDir;
+    await runRestore(spoolDir ? { ...engine, spoolDir } : engine, selection, {
       target: entry.type === 'files' ? here(flags.to) : flags.to,
       targetDir: here(flags.toDir),
       owner: flags.owner,

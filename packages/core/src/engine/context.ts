@@ -20,6 +20,8 @@ export interface EngineContext {
   /** Aborting (SIGINT/SIGTERM) cancels the run; a cancelled backup leaves nothing behind. */
   signal?: AbortSignal;
   now?: () => Date;
+  /** Where restores spool the copy they prove before changing anything (default: the system's temp folder). */
+  spoolDir?: string;
 }
 
 export function secretsFor(ctx: EngineContext): SecretResolver {

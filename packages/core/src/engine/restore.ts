@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, copyFile, link } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -8,6 +9,7 @@ import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } fro
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { identitiesFor, secretsFor, nowOf, type EngineContext } from './context.js';
 import { registerReader } from './repository-lock.js';
+import { proveCopy, type ProvenCopy } from './proven-copy.js';
 
 export interface RestoreSelection {
   component: string;
@@ -46,16 +48,22 @@ export async function listContents(ctx: EngineContext, selection: RestoreSelecti
 }
 
 /**
- * What a strategy gets to restore, check or list a backup: artifacts are read
- * from `destination` (default: the first that holds the backup) and verified
- * against the manifest as they stream.
+ * What a strategy gets to restore, check or list a backup. Artifacts are read
+ * either from a `ProvenCopy` (a restore: the local spool that was read whole
+ * and checked before anything changed) or straight from a destination
+ * (default: the first that holds the backup), verified against that
+ * destination's own manifest as they stream.
  */
-export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: RestoreRequest, destination = chosen.destinations[0]!): RestoreContext<unknown> {
+export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request: RestoreRequest, from: string | ProvenCopy = chosen.destinations[0]!): RestoreContext<unknown> {
   const { component } = chosen;
+  const proven = typeof from === 'string' ? undefined : from;
+  const destination = typeof from === 'string' ? from : from.destination;
+  const manifest = proven?.manifest ?? chosen.copies.find((c) => c.destination === destination)?.manifest ?? chosen.manifest;
   const repository = ctx.registry.repository(ctx.plan, destination);
   const identities = identitiesFor(ctx);
   const open: RestoreContext<unknown>['open'] = async (name) => {
-    const artifact = chosen.manifest.artifacts.find((a) => a.name === name || a.name === `${name}.age`);
+    if (proven) return createReadStream(proven.path(name));
+    const artifact = manifest.artifacts.find((a) => a.name === name || a.name === `${name}.age`);
     if (!artifact) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
     const key = repository.artifactKey(component, chosen.id, artifact.name);
     let stored;
@@ -64,7 +72,7 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
     } catch (err) {
       throw new CopyUnusableError(`cannot read ${artifact.name} from ${repository.description}: ${describeError(err)}`, undefined, { cause: err });
     }
-    return verifiedContent(stored, artifact, repository.description, { identities });
+    return verifiedContent(stored, artifact, repository.description, identities ? { identities } : {});
   };
   return {
     component,
@@ -75,13 +83,30 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
     signal: ctx.signal ?? new AbortController().signal,
     step: (message) => ctx.onEvent({ type: 'step', component, message }),
     warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
-    manifest: chosen.manifest,
+    manifest,
     request,
     open,
     download: async (name, path) => {
+      if (proven) {
+        // The spool is already verified content: a hard link when on the same filesystem, else a copy.
+        await link(proven.path(name), path).catch(() => copyFile(proven.path(name), path));
+        await chmod(path, 0o600);
+        return;
+      }
       await pipeline(await open(name), createWriteStream(path, { mode: 0o600 }));
     },
   };
+}
+
+/** Proves a copy of `chosen` usable (engine/proven-copy.ts), reporting as the run's component. */
+export function proveFor(ctx: EngineContext, chosen: CatalogEntry): Promise<ProvenCopy> {
+  const { component } = chosen;
+  return proveCopy(ctx, chosen, {
+    ...(ctx.spoolDir ? { spoolDir: ctx.spoolDir } : {}),
+    onStep: (message) => ctx.onEvent({ type: 'step', component, message }),
+    onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
+    onProgress: (artifact, bytes, total) => ctx.onEvent({ type: 'progress', component, artifact, bytes, total }),
+  });
 }
 
 /**
@@ -103,6 +128,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     ctx.onEvent({ type: 'run.finished', runId, outcome, durationMs: Date.now() - started, exitCode });
   };
   let reading: { release(): Promise<void> } | undefined;
+  let proven: ProvenCopy | undefined;
   try {
     const entry = registry.component(plan, component);
     const strategy = registry.strategy(entry.type);
@@ -111,37 +137,25 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
 
     await strategy.preflight?.(restoreContext(ctx, chosen, request));
     reading = await readingMark(ctx, chosen, 'restore');
+    // Destructive steps come last: a copy is read whole and checked (and kept
+    // in a local spool) before any hook stops a service or the target is touched.
+    proven = await proveFor(ctx, chosen);
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
-    // Copies are tried in plan order; a damaged or unreadable one hands over to
-    // the next. Single-transaction restores roll back, so a retry starts clean.
-    let outcome: RestoreOutcome | undefined;
-    let used = chosen.destinations[0]!;
-    for (const [i, destination] of chosen.destinations.entries()) {
-      step(`restoring backup ${chosen.id} from ${registry.repository(plan, destination).description}`);
-      try {
-        outcome = await strategy.restore(restoreContext(ctx, chosen, request, destination));
-        used = destination;
-        break;
-      } catch (err) {
-        const next = chosen.destinations[i + 1];
-        if (!(err instanceof CopyUnusableError) || next === undefined) throw err;
-        ctx.onEvent({ type: 'warning', component, message: `${err.message}; trying the copy in destination '${next}'` });
-      }
-    }
-    if (!outcome) throw new LifeboatError(`backup ${chosen.id} of ${component} has no copy to restore from`);
+    step(`restoring backup ${chosen.id} as read from ${registry.repository(plan, proven.destination).description}`);
+    const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
     const failed = outcome.checks.filter((c) => !c.ok);
     if (failed.length > 0) {
       throw new LifeboatError(
         `restore of ${component} into ${outcome.target} does not match backup ${chosen.id}: ${failed
           .map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`)
-          .join('; ')}; afterRestore hooks were not run`,
+          .join('; ')}; ${outcome.untouched ? `${outcome.target} was left as it was, and the ` : ''}afterRestore hooks were not run`,
       );
     }
     const restoredAt = outcome.placedAt ?? new Date();
     await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
     const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
-    const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, used), { outcome, restoredAt, afterRestoreHooks });
+    const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, proven), { outcome, restoredAt, afterRestoreHooks });
     if (live) {
       ctx.onEvent({ type: 'checked', component, backupId: chosen.id, target: live.target, checks: live.checks });
       const wrong = live.checks.filter((c) => !c.ok);
@@ -161,6 +175,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     finish(exitCode);
     throw err instanceof LifeboatError ? err : new LifeboatError(message, exitCode, { cause: err });
   } finally {
+    await proven?.dispose();
     await reading?.release();
   }
 }

@@ -1,6 +1,6 @@
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { LifeboatError } from '../errors.js';
+import { CopyUnusableError, LifeboatError } from '../errors.js';
 
 /**
  * age (https://age-encryption.org) through typage, the reference TypeScript
@@ -36,12 +36,23 @@ export function decryptStream(identities: string[], what: string): Duplex {
     .then(
     (plain) => {
       const readable = Readable.fromWeb(plain as unknown as WebReadableStream<Uint8Array>);
-      readable.on('error', (err) => output.destroy(new LifeboatError(`cannot decrypt ${what}: ${err.message}`)));
+      readable.on('error', (err) => output.destroy(decryptError(what, err)));
       readable.pipe(output);
     },
-    (err: Error) => output.destroy(new LifeboatError(`cannot decrypt ${what}: ${err.message}`)),
+    (err: Error) => output.destroy(decryptError(what, err)),
   );
   return Duplex.from({ writable: input, readable: output });
+}
+
+/**
+ * A copy that does not decrypt is unusable — damaged, tampered with, or made
+ * for other recipients — and another copy may still be fine. typage's own
+ * message is kept only when it is one a person can read.
+ */
+function decryptError(what: string, err: Error): CopyUnusableError {
+  const readable = err instanceof Error && !(err instanceof TypeError) && /^[\x20-\x7e]+$/.test(err.message) && !/controller|kState/.test(err.message);
+  const why = readable ? err.message : 'its encrypted stream is damaged';
+  return new CopyUnusableError(`cannot decrypt ${what} with the identity at hand: ${why}`, undefined, { cause: err });
 }
 
 /** The `AGE-SECRET-KEY-1…` lines of an age identity file (comments and blank lines skipped). */

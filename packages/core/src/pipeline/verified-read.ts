@@ -2,13 +2,15 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Duplex, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { CopyUnusableError, LifeboatError } from '../errors.js';
+import { CopyUnusableError, LifeboatError, UsageError } from '../errors.js';
 import type { StoredArtifact } from '../events.js';
 import { decryptStream } from './age.js';
 
 export interface ContentOptions {
   /** age identities, resolved only when an artifact is encrypted. */
   identities?: () => Promise<string[]>;
+  /** Told the stored bytes read so far, as they stream (progress). */
+  onBytes?: (bytes: number) => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export async function verifiedContent(stored: Readable, artifact: StoredArtifact
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
+      opts.onBytes?.(bytes);
       cb(null, chunk);
     },
     flush(cb) {
@@ -41,8 +44,18 @@ export async function verifiedContent(stored: Readable, artifact: StoredArtifact
   });
   const stages: Array<Readable | Duplex | Transform> = [stored, checker];
   if (artifact.encryption === 'age') {
-    if (!opts.identities) throw new LifeboatError(`${artifact.name} is encrypted with age; set encryption.identity in the plan to read it`);
-    stages.push(decryptStream(await opts.identities(), `${artifact.name} in ${where}`));
+    if (!opts.identities) {
+      stored.destroy();
+      throw new UsageError(`${artifact.name} is encrypted with age; set encryption.identity in the plan to read it`);
+    }
+    let identities: string[];
+    try {
+      identities = await opts.identities();
+    } catch (err) {
+      stored.destroy();
+      throw err;
+    }
+    stages.push(decryptStream(identities, `${artifact.name} in ${where}`));
   }
   if (artifact.compression === 'gzip') stages.push(createGunzip());
   // Not part of the pipeline, so that its error is ours to word: damaged bytes
@@ -55,11 +68,23 @@ export async function verifiedContent(stored: Readable, artifact: StoredArtifact
   const last = stages.at(-1)!;
   last.pipe(out);
   (pipeline as (...s: unknown[]) => Promise<void>)(...stages).catch((err: unknown) => {
-    out.destroy(
-      isZlibError(err) ? new CopyUnusableError(`${artifact.name} in ${where} is damaged: it does not decompress (${(err as Error).message})`, undefined, { cause: err }) : (err as Error),
-    );
+    out.destroy(asCopyError(err, artifact.name, where));
   });
   return out;
+}
+
+/**
+ * Every way the bytes of one copy fail to become content is a damaged copy
+ * (a restore moves on to the next one), worded for a person: never a stream
+ * library's internal message on its own.
+ */
+function asCopyError(err: unknown, name: string, where: string): Error {
+  if (err instanceof LifeboatError) return err;
+  if (isZlibError(err)) return new CopyUnusableError(`${name} in ${where} is damaged: it does not decompress (${(err as Error).message})`, undefined, { cause: err });
+  if (err instanceof Error && err.name === 'AbortError') return err;
+  const code = err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined;
+  const detail = code ?? (err instanceof Error && !(err instanceof TypeError) ? err.message : 'the stream broke off');
+  return new CopyUnusableError(`${name} in ${where} cannot be read back (${detail})`, undefined, { cause: err });
 }
 
 function isZlibError(err: unknown): boolean {

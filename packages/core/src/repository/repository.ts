@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { LifeboatError, NotFoundError, describeError } from '../errors.js';
 import type { StorageAdapter } from '../storage.js';
-import { idTime } from './ids.js';
+import { idTime, isId } from './ids.js';
 import { MANIFEST_NAME, manifestSchema, type Manifest } from './manifest.js';
 
 export const REPOSITORY_FORMAT = 1;
@@ -107,7 +107,14 @@ export class Repository {
       const top = object.key.split('/')[0]!;
       if ((RESERVED_NAMES as readonly string[]).includes(top)) continue;
       try {
-        found.push({ key: object.key, manifest: await this.readManifest(object.key) });
+        const manifest = await this.readManifest(object.key);
+        const home = isId(manifest.id) ? this.manifestKey(manifest.component, manifest.id) : undefined;
+        if (home !== object.key) {
+          // Copied or moved by hand (a folder named `..`, another component's
+          // folder): its artifacts are not where the manifest says.
+          throw new LifeboatError(`it describes backup '${manifest.id}' of ${manifest.component}, whose manifest belongs at ${home ?? 'no valid key'}`);
+        }
+        found.push({ key: object.key, manifest });
       } catch (err) {
         onDamaged?.(object.key, describeError(err));
       }

@@ -22,11 +22,11 @@ interface Target {
 
 /**
  * `--to DIR` restores beside the originals (DIR is created 0700 when missing);
- * `--in-place --yes` restores over them. Into an empty folder the archive
- * streams straight in. Anywhere else it is first downloaded and verified, and
- * its entries checked, before anything is touched: a damaged archive must not
- * half-overwrite live configuration, and files already there are overwritten
- * only with --yes.
+ * `--in-place --yes` restores over them. The archive is verified whole (the
+ * engine's proven copy) and its entries checked before anything is touched:
+ * a damaged archive must not half-overwrite live configuration, and files
+ * already there are overwritten only with --yes. A failed restore into an
+ * empty folder leaves it empty (or removes it, when the restore made it).
  */
 export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<RestoreOutcome> {
   const { request, manifest } = ctx;
@@ -35,36 +35,41 @@ export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<Re
   const extractOpts = { root: target.root, owner: request.owner, signal: ctx.signal };
 
   let result: ExtractResult;
-  if (target.empty) {
-    ctx.step(`extracting backup ${manifest.id} into ${target.display}`);
-    try {
-      result = await extractArchive(await ctx.open(ARTIFACT), extractOpts);
-    } catch (err) {
-      if (target.created) await rm(target.root, { recursive: true, force: true });
-      const left = target.created ? `${target.root} was removed again` : `${target.root} holds a partial restore`;
-      throw new LifeboatError(`${describeError(err)}; ${left}`, err instanceof LifeboatError ? err.exitCode : undefined, { cause: err });
+  const spool = await mkdtemp(join(tmpdir(), 'lifeboat-files-'));
+  try {
+    // The engine has proven the copy (read whole, sha256, decrypted) into a
+    // local spool; this takes it from there, and checks every entry before
+    // the first file is written.
+    const file = join(spool, 'files.tar');
+    await ctx.download(ARTIFACT, file);
+    const entries = await readEntries(createReadStream(file));
+    refuseUnsafe(entries);
+    const conflicts = target.inPlace || target.empty ? [] : await existing(target.root, entries);
+    if (conflicts.length > 0 && !request.yes) {
+      const shown = conflicts.slice(0, 3).join(', ');
+      throw new UsageError(
+        `${target.root} already holds ${conflicts.length} of the ${entries.length} paths in backup ${manifest.id} (${shown}${conflicts.length > 3 ? ', …' : ''}); add --yes to overwrite them, or restore into an empty folder`,
+      );
     }
-  } else {
-    const spool = await mkdtemp(join(tmpdir(), 'lifeboat-files-'));
+    const overwriting = target.inPlace ? ', overwriting what is there' : conflicts.length > 0 ? `, overwriting ${conflicts.length} existing paths` : '';
+    ctx.step(`extracting ${entries.length} entries of backup ${manifest.id} into ${target.display}${overwriting}`);
     try {
-      const file = join(spool, 'files.tar');
-      ctx.step(`downloading and verifying ${ARTIFACT} before anything in ${target.display} is touched`);
-      await ctx.download(ARTIFACT, file);
-      const entries = await readEntries(createReadStream(file));
-      refuseUnsafe(entries);
-      const conflicts = target.inPlace ? [] : await existing(target.root, entries);
-      if (conflicts.length > 0 && !request.yes) {
-        const shown = conflicts.slice(0, 3).join(', ');
-        throw new UsageError(
-          `${target.root} already holds ${conflicts.length} of the ${entries.length} paths in backup ${manifest.id} (${shown}${conflicts.length > 3 ? ', …' : ''}); add --yes to overwrite them, or restore into an empty folder`,
-        );
-      }
-      const overwriting = target.inPlace ? ', overwriting what is there' : conflicts.length > 0 ? `, overwriting ${conflicts.length} existing paths` : '';
-      ctx.step(`extracting ${entries.length} entries of backup ${manifest.id} into ${target.display}${overwriting}`);
       result = await extractArchive(createReadStream(file), extractOpts);
-    } finally {
-      await rm(spool, { recursive: true, force: true });
+    } catch (err) {
+      if (!target.empty) throw err;
+      // It was empty before: empty it again (node-tar may still be finishing writes it had started, so retry).
+      const emptied = await clearFolder(target.root).then(
+        () => true,
+        () => false,
+      );
+      const left = emptied ? `${target.root} was ${target.created ? 'removed' : 'emptied'} again` : `${target.root} holds a partial restore`;
+      throw new LifeboatError(`${describeError(err)}; ${left}`, errCode(err), { cause: err });
     }
+  } catch (err) {
+    if (target.created) await rm(target.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
+    throw err;
+  } finally {
+    await rm(spool, { recursive: true, force: true });
   }
 
   if (result.skipped.length > 0) {
@@ -72,6 +77,14 @@ export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<Re
   }
   ctx.step(`restored ${result.restored.files} files, ${result.restored.directories} folders, ${result.restored.symlinks} symlinks into ${target.display}`);
   return { target: target.display, checks: compare(manifest.facts, result.restored) };
+}
+
+async function clearFolder(root: string): Promise<void> {
+  for (const name of await readdir(root)) await rm(join(root, name), { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+}
+
+function errCode(err: unknown) {
+  return err instanceof LifeboatError ? err.exitCode : undefined;
 }
 
 function checkOwner(owner: { uid: number; gid: number } | undefined): void {

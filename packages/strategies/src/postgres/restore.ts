@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { LifeboatError, UsageError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
+import { randomBytes } from 'node:crypto';
+import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
 import { ARTIFACT } from './backup.js';
 import type { PostgresConfig } from './config.js';
@@ -11,47 +12,135 @@ import { exactCounts, userRelationCount } from './facts.js';
 import { toolPath } from './tools.js';
 
 /**
- * Restores into the database named by --to: creates it when missing, refuses
- * one that holds anything unless --clean --yes (then drops and recreates it),
- * restores, then compares the exact row counts recorded at backup time.
+ * Restores into the database named by --to. A missing database, or one that
+ * holds anything (which needs --clean --yes), is never touched until the
+ * restore has succeeded: the backup is restored into a staging database on
+ * the same server, its row counts compared with those recorded at backup
+ * time, and only then are names swapped (the old database is dropped last).
+ * A restore that fails at any step drops the staging database and leaves the
+ * target as it was. An existing empty database is restored into directly.
  */
 export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Promise<RestoreOutcome> {
   const { config, request, manifest } = ctx;
   const target = await resolveTarget(ctx);
-  const env = { ...ctx.env, ...target.childEnv };
   const facts = manifest.facts as { format?: 'custom' | 'plain'; tables?: Record<string, number>; encoding?: string };
   const format = facts.format ?? (manifest.artifacts.some((a) => a.name === ARTIFACT.plain) ? 'plain' : 'custom');
 
-  await prepareDatabase(ctx, target, facts.encoding);
+  const admin = await connect(withDatabase(target, 'postgres'));
+  try {
+    const { exists, relations } = await inspectTarget(admin, target);
+    refuseUnconfirmed(request, target, relations);
+    if (exists && relations === 0) {
+      await restoreInto(ctx, target, format);
+      ctx.step('comparing row counts with the backup');
+      return { target: target.display, checks: await compareCounts(target, facts.tables ?? {}) };
+    }
+    if (exists) await refuseSessions(admin, target);
 
+    const staging = withDatabase(target, stagingName(target.database, 'restore'));
+    ctx.step(`creating staging database ${staging.database} (${target.database} is left as it is until the restore has succeeded)`);
+    const enc = facts.encoding && /^[A-Za-z0-9_]+$/.test(facts.encoding) ? ` ENCODING '${facts.encoding}'` : '';
+    await admin.query(`CREATE DATABASE ${quoteIdent(staging.database)} TEMPLATE template0${enc}`);
+    let swapped = false;
+    try {
+      await restoreInto(ctx, staging, format);
+      ctx.step('comparing row counts with the backup');
+      const checks = await compareCounts(staging, facts.tables ?? {});
+      if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
+      await swapInto(ctx, admin, staging, target, exists);
+      swapped = true;
+      return { target: target.display, checks };
+    } finally {
+      if (!swapped) {
+        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(staging.database)}`).catch((err: unknown) =>
+          ctx.warn(`could not drop the staging database ${staging.database}: ${describeError(err)}; drop it by hand`),
+        );
+      }
+    }
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/** pg_restore (--jobs N from the verified local file) or a single-transaction stream into `into`. */
+async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, format: 'custom' | 'plain'): Promise<void> {
+  const { config, request } = ctx;
+  const env = { ...ctx.env, ...into.childEnv };
   const jobs = request.jobs ?? config.jobs;
   const name = ARTIFACT[format];
   if (format === 'custom' && jobs > 1) {
-    // Parallel pg_restore needs a seekable file: spool it, verified, then restore.
+    // Parallel pg_restore needs a seekable file: the verified content, on local disk.
     const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
     try {
       const file = join(dir, name);
-      ctx.step(`downloading and verifying ${name}`);
       await ctx.download(name, file);
-      ctx.step(`pg_restore --jobs=${jobs} into ${target.display}`);
-      const restore = spawnSink(toolPath('pg_restore', config.binDir), ['--exit-on-error', '--no-password', `--jobs=${jobs}`, `--dbname=${target.database}`, file], { env, signal: ctx.signal });
+      ctx.step(`pg_restore --jobs=${jobs} into ${into.display}`);
+      const restore = spawnSink(toolPath('pg_restore', config.binDir), ['--exit-on-error', '--no-password', `--jobs=${jobs}`, `--dbname=${into.database}`, file], { env, signal: ctx.signal });
       restore.stdin.end();
       await restore.done;
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  } else {
-    const [tool, args] =
-      format === 'custom'
-        ? (['pg_restore', ['--exit-on-error', '--no-password', '--single-transaction', `--dbname=${target.database}`]] as const)
-        : (['psql', ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--dbname=${target.database}`]] as const);
-    ctx.step(`${tool} (single transaction) into ${target.display}`);
-    await streamInto(await ctx.open(name), spawnSink(toolPath(tool, config.binDir), [...args], { env, signal: ctx.signal }));
+    return;
   }
+  const [tool, args] =
+    format === 'custom'
+      ? (['pg_restore', ['--exit-on-error', '--no-password', '--single-transaction', `--dbname=${into.database}`]] as const)
+      : (['psql', ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--dbname=${into.database}`]] as const);
+  ctx.step(`${tool} (single transaction) into ${into.display}`);
+  await streamInto(await ctx.open(name), spawnSink(toolPath(tool, config.binDir), [...args], { env, signal: ctx.signal }));
+}
 
-  ctx.step('comparing row counts with the backup');
-  const checks = await compareCounts(target, facts.tables ?? {});
-  return { target: target.display, checks };
+/**
+ * Puts the restored staging database under the target's name: the old one is
+ * renamed aside first and dropped only once the new one has its name; if the
+ * second rename fails the old one gets its name back.
+ */
+async function swapInto(ctx: RestoreContext<PostgresConfig>, admin: pg.Client, staging: PgTarget, target: PgTarget, exists: boolean): Promise<void> {
+  if (!exists) {
+    await admin.query(`ALTER DATABASE ${quoteIdent(staging.database)} RENAME TO ${quoteIdent(target.database)}`);
+    ctx.step(`renamed ${staging.database} to ${target.database}`);
+    return;
+  }
+  await refuseSessions(admin, target);
+  const owner = (await admin.query<{ owner: string }>('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [target.database])).rows[0]?.owner;
+  const aside = stagingName(target.database, 'old');
+  ctx.step(`swapping: ${target.database} → ${aside}, ${staging.database} → ${target.database}`);
+  await admin.query(`ALTER DATABASE ${quoteIdent(target.database)} RENAME TO ${quoteIdent(aside)}`);
+  try {
+    await admin.query(`ALTER DATABASE ${quoteIdent(staging.database)} RENAME TO ${quoteIdent(target.database)}`);
+  } catch (err) {
+    await admin.query(`ALTER DATABASE ${quoteIdent(aside)} RENAME TO ${quoteIdent(target.database)}`);
+    throw err;
+  }
+  if (owner) {
+    await admin.query(`ALTER DATABASE ${quoteIdent(target.database)} OWNER TO ${quoteIdent(owner)}`).catch((err: unknown) =>
+      ctx.warn(`the restored ${target.database} is owned by ${target.user}, not ${owner} as before: ${describeError(err)}`),
+    );
+  }
+  ctx.step(`dropping the previous database (${aside})`);
+  await admin.query(`DROP DATABASE ${quoteIdent(aside)}`).catch((err: unknown) =>
+    ctx.warn(`the previous database is left as ${aside}: ${describeError(err)}; drop it when you no longer need it`),
+  );
+}
+
+/** Others connected to the target block the swap (and would see it change under them). */
+async function refuseSessions(admin: pg.Client, target: PgTarget): Promise<void> {
+  const others = await admin.query<{ n: string }>('SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [target.database]);
+  const sessions = Number(others.rows[0]!.n);
+  if (sessions > 0) {
+    throw new LifeboatError(
+      `${sessions} other session(s) are connected to ${target.database}; stop the services that use it (hooks.beforeRestore) and try again; ${target.database} was left as it was`,
+    );
+  }
+}
+
+/** `<database>_lifeboat_<what>_<hex>`, within PostgreSQL's 63-byte names. */
+function stagingName(database: string, what: 'restore' | 'old'): string {
+  const suffix = `_lifeboat_${what}_${randomBytes(3).toString('hex')}`;
+  let base = database;
+  while (Buffer.byteLength(base + suffix) > 63) base = base.slice(0, -1);
+  return base + suffix;
 }
 
 async function resolveTarget(ctx: RestoreContext<PostgresConfig>): Promise<PgTarget> {
@@ -95,31 +184,6 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
   const admin = await connect(withDatabase(target, 'postgres'));
   try {
     refuseUnconfirmed(ctx.request, target, (await inspectTarget(admin, target)).relations);
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-}
-
-async function prepareDatabase(ctx: RestoreContext<PostgresConfig>, target: PgTarget, encoding: string | undefined): Promise<void> {
-  const admin = await connect(withDatabase(target, 'postgres'));
-  try {
-    const { exists, relations } = await inspectTarget(admin, target);
-    refuseUnconfirmed(ctx.request, target, relations);
-    if (exists && relations === 0) return;
-    if (exists) {
-      const others = await admin.query<{ n: string }>('SELECT count(*)::bigint AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [target.database]);
-      const sessions = Number(others.rows[0]!.n);
-      if (sessions > 0) {
-        throw new LifeboatError(
-          `${sessions} other session(s) are connected to ${target.database}; stop the services that use it (hooks.beforeRestore) and try again`,
-        );
-      }
-      ctx.step(`dropping database ${target.database}`);
-      await admin.query(`DROP DATABASE ${quoteIdent(target.database)}`);
-    }
-    ctx.step(`creating database ${target.database}`);
-    const enc = encoding && /^[A-Za-z0-9_]+$/.test(encoding) ? ` ENCODING '${encoding}'` : '';
-    await admin.query(`CREATE DATABASE ${quoteIdent(target.database)} TEMPLATE template0${enc}`);
   } finally {
     await admin.end().catch(() => undefined);
   }

@@ -1,0 +1,119 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { CopyUnusableError, LifeboatError, describeError } from '../errors.js';
+import { formatBytes } from '../bytes.js';
+import { verifiedContent } from '../pipeline/verified-read.js';
+import type { Manifest } from '../repository/manifest.js';
+import type { CatalogEntry } from './catalog.js';
+import { identitiesFor, type EngineContext } from './context.js';
+
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * A copy of a backup that has been read whole from one destination, checked
+ * (size and sha256 of the stored bytes against that destination's manifest,
+ * age authentication, gzip) and written to a local 0600 spool as content.
+ * Restores read the spool, never the destination again: what was proven is
+ * exactly what is restored.
+ */
+export interface ProvenCopy {
+  destination: string;
+  manifest: Manifest;
+  /** The spooled content of an artifact, by the name strategies use (`.age` dropped). */
+  path(name: string): string;
+  /** Removes the spool. */
+  dispose(): Promise<void>;
+}
+
+export interface ProveOptions {
+  /** Where to spool (default: the system's temp folder). */
+  spoolDir?: string;
+  onStep(message: string): void;
+  onWarning(message: string): void;
+  onProgress?(artifact: string, bytes: number, total: number): void;
+}
+
+/**
+ * Proves a backup usable before anything destructive happens: tries its
+ * copies in plan order and returns the first that reads back whole. Every way
+ * a copy can be unusable (missing, unreadable, truncated, wrong hash, does not
+ * decrypt with the identity at hand, does not decompress) moves on to the next
+ * copy. A local problem (the spool's disk is full) stops at once: the next copy
+ * would meet it too. Throws when no copy is usable; nothing has changed then.
+ */
+export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: ProveOptions): Promise<ProvenCopy> {
+  const identities = identitiesFor(ctx);
+  const failures: string[] = [];
+  for (const [i, copy] of chosen.copies.entries()) {
+    const repository = ctx.registry.repository(ctx.plan, copy.destination);
+    const total = copy.manifest.artifacts.reduce((n, a) => n + a.bytes, 0);
+    opts.onStep(`reading and verifying backup ${chosen.id} from ${repository.description} (${formatBytes(total)}) before anything is changed`);
+    const dir = await mkdtemp(join(opts.spoolDir ?? tmpdir(), 'lifeboat-restore-'));
+    const paths = new Map<string, string>();
+    try {
+      for (const artifact of copy.manifest.artifacts) {
+        const name = artifact.name.replace(/\.age$/, '');
+        const file = join(dir, name);
+        const key = repository.artifactKey(chosen.component, chosen.id, artifact.name);
+        let stored;
+        try {
+          stored = await repository.adapter.get(key);
+        } catch (err) {
+          throw new CopyUnusableError(`cannot read ${artifact.name} from ${repository.description}: ${describeError(err)}`, undefined, { cause: err });
+        }
+        let lastProgress = 0;
+        const content = await verifiedContent(stored, artifact, repository.description, {
+          ...(identities ? { identities } : {}),
+          onBytes: (bytes) => {
+            const now = Date.now();
+            if (now - lastProgress < PROGRESS_EVERY_MS && bytes < artifact.bytes) return;
+            lastProgress = now;
+            opts.onProgress?.(artifact.name, bytes, artifact.bytes);
+          },
+        });
+        const out = createWriteStream(file, { mode: 0o600 });
+        let spoolError: Error | undefined;
+        out.on('error', (err) => (spoolError ??= err));
+        try {
+          await pipeline(content, out, ...(ctx.signal ? [{ signal: ctx.signal }] : []));
+        } catch (err) {
+          if (ctx.signal?.aborted) throw err;
+          if (spoolError) {
+            throw new LifeboatError(
+              `cannot spool backup ${chosen.id} to ${dir}: ${describeError(spoolError)}; nothing was changed — free space there or pass --spool-dir with room for the backup (${formatBytes(total)} stored)`,
+              undefined,
+              { cause: spoolError },
+            );
+          }
+          throw err instanceof CopyUnusableError
+            ? err
+            : new CopyUnusableError(`${artifact.name} in ${repository.description} cannot be read back: ${describeError(err)}`, undefined, { cause: err });
+        }
+        paths.set(name, file);
+      }
+      opts.onStep(`backup ${chosen.id} in ${repository.description} read whole: sizes and sha256 match${copy.manifest.artifacts.some((a) => a.encryption === 'age') ? ', decrypted with the identity at hand' : ''}`);
+      return {
+        destination: copy.destination,
+        manifest: copy.manifest,
+        path(name) {
+          const found = paths.get(name.replace(/\.age$/, ''));
+          if (!found) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
+          return found;
+        },
+        dispose: () => rm(dir, { recursive: true, force: true }),
+      };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      if (!(err instanceof CopyUnusableError)) throw err;
+      failures.push(err.message);
+      const next = chosen.copies[i + 1];
+      if (next) opts.onWarning(`${err.message}; trying the copy in destination '${next.destination}'`);
+    }
+  }
+  throw new LifeboatError(
+    `no usable copy of backup ${chosen.id} of ${chosen.component}: ${failures.join('; ')}. Nothing was changed: no hook ran and the target was not touched`,
+  );
+}
