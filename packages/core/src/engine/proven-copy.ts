@@ -33,6 +33,8 @@ export interface ProveOptions {
   spoolDir?: string;
   onStep(message: string): void;
   onWarning(message: string): void;
+  /** The copy was read whole and checked. */
+  onVerified?(check: string, detail: string): void;
   onProgress?(artifact: string, bytes: number, total: number): void;
 }
 
@@ -94,7 +96,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         }
         paths.set(name, file);
       }
-      opts.onStep(`backup ${chosen.id} in ${repository.description} read whole: sizes and sha256 match${copy.manifest.artifacts.some((a) => a.encryption === 'age') ? ', decrypted with the identity at hand' : ''}`);
+      opts.onVerified?.(`backup ${chosen.id} in ${repository.description}`, `read whole: sizes and sha256 match${copy.manifest.artifacts.some((a) => a.encryption === 'age') ? ', decrypted with the identity at hand' : ''}`);
       return {
         destination: copy.destination,
         manifest: copy.manifest,

@@ -105,6 +105,7 @@ export function proveFor(ctx: EngineContext, chosen: CatalogEntry): Promise<Prov
     ...(ctx.spoolDir ? { spoolDir: ctx.spoolDir } : {}),
     onStep: (message) => ctx.onEvent({ type: 'step', component, message }),
     onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
+    onVerified: (check, detail) => ctx.onEvent({ type: 'verified', component, check, detail }),
     onProgress: (artifact, bytes, total) => ctx.onEvent({ type: 'progress', component, artifact, bytes, total }),
   });
 }
@@ -141,7 +142,6 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     // in a local spool) before any hook stops a service or the target is touched.
     proven = await proveFor(ctx, chosen);
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
-    step(`restoring backup ${chosen.id} as read from ${registry.repository(plan, proven.destination).description}`);
     const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
     const failed = outcome.checks.filter((c) => !c.ok);

@@ -38,7 +38,7 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
     if (exists) await refuseSessions(admin, target);
 
     const staging = withDatabase(target, stagingName(target.database, 'restore'));
-    ctx.step(`creating staging database ${staging.database} (${target.database} is left as it is until the restore has succeeded)`);
+    ctx.step(`creating database ${staging.database} to restore into (${target.database} is left as it is until the restore has succeeded)`);
     const enc = facts.encoding && /^[A-Za-z0-9_]+$/.test(facts.encoding) ? ` ENCODING '${facts.encoding}'` : '';
     await admin.query(`CREATE DATABASE ${quoteIdent(staging.database)} TEMPLATE template0${enc}`);
     let swapped = false;
