@@ -15,8 +15,13 @@ export interface Environment {
   noColor: boolean;
   /** `LIFEBOAT_NOW` (ISO time): evaluate status as of then — for what-if checks and tests. */
   now?: Date;
+<<<<<<< HEAD
   /** `LIFEBOAT_SPOOL_DIR`: where restores keep the copy they prove before changing anything (default: the temp folder). */
   spoolDir?: string;
+=======
+  /** A variable set to something unusable, as one sentence: every command refuses to run (exit 2). */
+  invalid?: string;
+>>>>>>> fix/clocks
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
@@ -25,6 +30,7 @@ export interface Environment {
 export function environmentOf(env: Record<string, string | undefined>, process: { cwd: string; uid: number; stdoutIsTTY: boolean }): Environment {
   const lockDir =
     env.LIFEBOAT_LOCK_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'lifeboat') : join(tmpdir(), `lifeboat-locks-${process.uid}`));
+  const now = env.LIFEBOAT_NOW ? parseNow(env.LIFEBOAT_NOW) : undefined;
   return {
     env,
     cwd: process.cwd,
@@ -32,8 +38,13 @@ export function environmentOf(env: Record<string, string | undefined>, process: 
     lockDir,
     stdoutIsTTY: process.stdoutIsTTY,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+<<<<<<< HEAD
     ...(env.LIFEBOAT_NOW ? { now: new Date(env.LIFEBOAT_NOW) } : {}),
     ...(env.LIFEBOAT_SPOOL_DIR ? { spoolDir: env.LIFEBOAT_SPOOL_DIR } : {}),
+=======
+    ...(now instanceof Date ? { now } : {}),
+    ...(typeof now === 'string' ? { invalid: now } : {}),
+>>>>>>> fix/clocks
   };
 }
 
@@ -43,4 +54,24 @@ export function readEnvironment(): Environment {
     { cwd: process.cwd(), uid: typeof process.getuid === 'function' ? process.getuid() : 0, stdoutIsTTY: process.stdout.isTTY === true },
   );
   return process.stdout.isTTY ? { ...environment, terminal: { stdin: process.stdin, stdout: process.stdout } } : environment;
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;
+
+/**
+ * `LIFEBOAT_NOW` as a Date, or the sentence refusing it. Only ISO 8601: a
+ * date (UTC midnight) or a time with `Z` or an offset, since a time without a
+ * zone means a different instant on each host; and only real calendar times
+ * (`new Date` turns 2026-02-30 into March 2nd).
+ */
+function parseNow(value: string): Date | string {
+  const m = ISO_TIME.exec(value.trim());
+  const at = new Date(value.trim());
+  if (m && !Number.isNaN(at.getTime()) && isCalendarTime(m.slice(1, 7).map((part) => Number(part ?? 0)))) return at;
+  return `LIFEBOAT_NOW is ${JSON.stringify(value)}, which is not a time; expected ISO 8601 such as 2026-02-14T02:00:00Z (or a date, 2026-02-14), or unset it to use the clock`;
+}
+
+function isCalendarTime([year, month, day, hour, minute, second]: number[]): boolean {
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day && hour! < 24 && minute! < 60 && second! < 60;
 }

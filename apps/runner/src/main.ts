@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, LifeboatError, describeError, loadPlan, locatePlan, type EngineContext, type Plan, type RunListener } from '@lifeboat/core';
+import { ExitCode, LifeboatError, UsageError, describeError, loadPlan, locatePlan, type EngineContext, type Plan, type RunListener } from '@lifeboat/core';
 import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';
@@ -93,6 +93,8 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
   };
   const run = (action: Action) =>
     async (...args: unknown[]) => {
+      // Refused here, not at start-up: --help and --version still answer.
+      if (environment.invalid) throw new UsageError(environment.invalid);
       exitCode = await action(context(), ...(args as never[]));
     };
   // Each command's module loads when it runs: most pull in what only they need (verify, the TUI, the AWS SDK).

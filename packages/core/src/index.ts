@@ -21,6 +21,8 @@ export * from './engine/catalog.js';
 export * from './engine/context.js';
 export * from './engine/journal-run.js';
 export * from './journal/journal.js';
+export * from './journal/verdicts.js';
+export * from './clock-skew.js';
 export * from './pipeline/verified-read.js';
 export * from './pipeline/age.js';
 export * from './process/child.js';

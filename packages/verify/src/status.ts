@@ -1,4 +1,6 @@
 import {
+  aheadOfNow,
+  formatDuration,
   manifestBytes,
   nowOf,
   readCatalog,
@@ -26,10 +28,17 @@ export interface ComponentStatus {
   reasons: string[];
   rpoMs: number;
   rtoMs: number;
+  /** The newest backup dated at or before now (backups dated in the future are in `datedInFuture`). */
   lastBackup?: { id: string; finishedAt: string; bytes: number; destinations: string[] };
+  /**
+   * Backups whose time is ahead of now by more than the clock-skew tolerance,
+   * oldest first: written by a host whose clock ran ahead. Never counted as
+   * fresh; prune keeps them. A warning while there are any.
+   */
+  datedInFuture?: Array<{ id: string; finishedAt: string; aheadMs: number }>;
   /** Last time the source was checked and found unchanged (on-change schedules). */
   lastCheckedAt?: string;
-  /** Since the newer of the last backup and the last unchanged check. */
+  /** Since the newer of the last backup and the last unchanged check; never negative. */
   ageMs?: number;
   freshness: Health | 'never';
   compliance: { copies: number; media: number; offsite: number; required: Rule321; ok: boolean };
@@ -83,18 +92,35 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
       reasons.push(reason);
     };
 
-    const latest = catalog.filter((e) => e.component === component).at(-1);
+    // A time ahead of the clock is not a fresh backup: freshness is judged from the newest one dated before now.
+    const inFuture = (at: string) => aheadOfNow(new Date(at), now) !== undefined;
+    const backups = catalog.filter((e) => e.component === component);
+    const future = backups.filter((e) => inFuture(e.manifest.finishedAt));
+    const latest = backups.filter((e) => !inFuture(e.manifest.finishedAt)).at(-1);
     const runs = journal.filter((r) => r.components.some((c) => c.component === component));
     const mine = (r: RunRecord) => r.components.find((c) => c.component === component)!;
     const lastOf = (operation: RunRecord['operation']) => runs.filter((r) => r.operation === operation).at(-1);
     const lastBackupRun = lastOf('backup');
-    const lastUnchanged = runs.filter((r) => r.operation === 'backup' && mine(r).outcome === 'unchanged').at(-1);
+    const lastUnchanged = runs.filter((r) => r.operation === 'backup' && mine(r).outcome === 'unchanged' && !inFuture(r.finishedAt)).at(-1);
 
     const freshAt = [latest?.manifest.finishedAt, lastUnchanged?.finishedAt].filter((t): t is string => !!t).sort().at(-1);
-    const ageMs = freshAt ? now.getTime() - Date.parse(freshAt) : undefined;
+    // Within the skew tolerance a backup may finish a little "after" now: age 0, not negative.
+    const ageMs = freshAt ? Math.max(0, now.getTime() - Date.parse(freshAt)) : undefined;
     let freshness: ComponentStatus['freshness'] = 'never';
+    const datedInFuture = future
+      .map((e) => ({ id: e.id, finishedAt: e.manifest.finishedAt, aheadMs: Date.parse(e.manifest.finishedAt) - now.getTime() }))
+      .sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+    const newestAhead = datedInFuture.at(-1);
+    if (newestAhead) {
+      const others = datedInFuture.length > 1 ? ` (and ${datedInFuture.length - 1} more)` : '';
+      flag(
+        'warning',
+        'sev3',
+        `backup ${newestAhead.id} of ${component}${others} is dated ${formatDuration(newestAhead.aheadMs)} in the future (finished ${newestAhead.finishedAt}): clock skew on the writing host? It does not count as fresh and prune keeps it`,
+      );
+    }
     if (ageMs === undefined) {
-      flag('critical', 'sev2', `${component} has never been backed up`);
+      flag('critical', 'sev2', future.length > 0 ? `${component} has no backup dated before now, only ones dated in the future` : `${component} has never been backed up`);
     } else if (entry.rpo === 0) {
       // RPO 0 (on change): fresh as long as the last run saw every change.
       freshness = lastBackupRun && mine(lastBackupRun).outcome === 'failed' ? 'critical' : 'ok';
@@ -158,6 +184,7 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
       ...(latest
         ? { lastBackup: { id: latest.id, finishedAt: latest.manifest.finishedAt, bytes: manifestBytes(latest.manifest), destinations: latest.destinations } }
         : {}),
+      ...(datedInFuture.length > 0 ? { datedInFuture } : {}),
       ...(lastUnchanged ? { lastCheckedAt: lastUnchanged.finishedAt } : {}),
       ...(ageMs !== undefined ? { ageMs } : {}),
       freshness,

@@ -9,6 +9,7 @@ import {
   type CatalogEntry,
   type DamagedManifest,
   type EngineContext,
+  type VerifiedCopies,
 } from '@lifeboat/core';
 import { verifyChecksums } from './checksums.js';
 import { rotatingSample } from './sample.js';
@@ -119,12 +120,20 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
         outcome: damaged.length === 0 ? 'ok' : 'failed',
         durationMs,
         ...(damaged.length ? { error: [...new Set(damaged.flatMap((c) => [...c.problems, ...(c.warnings ?? [])]))].join('; ') } : {}),
-        details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100 },
+        // Per backup, so prune can tell the newest backup known good (backupVerdicts in core).
+        details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100, backups: copiesByBackup(mine) },
       };
     }),
   });
   ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
   return { exitCode, copies };
+}
+
+/** Which destinations held an intact and a damaged copy of each backup verify read. */
+function copiesByBackup(copies: CopyVerification[]): VerifiedCopies {
+  const byBackup: VerifiedCopies = {};
+  for (const copy of copies) (byBackup[copy.backupId] ??= { intact: [], damaged: [] })[copy.ok ? 'intact' : 'damaged'].push(copy.destination);
+  return byBackup;
 }
 
 /** True when the backup's manifest is gone from the destination now: pruned, not damaged. */

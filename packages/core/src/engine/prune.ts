@@ -5,8 +5,11 @@
  * interrupted prune leaves, at worst, artifacts without a manifest — which no
  * command treats as a backup and the next prune removes as debris.
  */
+import { aheadOfNow } from '../clock-skew.js';
 import { ExitCode, LockHeldError, describeError, worstExit } from '../errors.js';
 import { formatDuration } from '../duration.js';
+import { readJournal } from '../journal/journal.js';
+import { backupVerdicts, type BackupVerdict } from '../journal/verdicts.js';
 import { journalRun } from './journal-run.js';
 import type { RetentionPolicy } from '../plan/types.js';
 import { newId } from '../repository/ids.js';
@@ -74,10 +77,14 @@ export async function runPrune(ctx: EngineContext, components: string[], opts: P
   ctx.onEvent({ type: 'run.started', runId, operation: 'prune', components, at: new Date().toISOString() });
   const results: PruneComponentResult[] = [];
   const durations: number[] = [];
+  // What verify and drills found: the newest backup known good is never pruned.
+  const journal = components.some((c) => Object.keys(ctx.plan.components[c]?.retention ?? {}).length > 0)
+    ? await readJournal(ctx.plan, ctx.registry, (message) => ctx.onEvent({ type: 'warning', message: `${message}; prune cannot see what verify found there` }))
+    : [];
   for (const component of components) {
     if (ctx.signal?.aborted) break;
     const componentStarted = Date.now();
-    results.push(await pruneComponent(ctx, component, now, opts));
+    results.push(await pruneComponent(ctx, component, now, opts, backupVerdicts(journal, component)));
     durations.push(Date.now() - componentStarted);
   }
   const exitCode = worstExit(results.map((r) => r.exitCode));
@@ -131,7 +138,13 @@ export async function autoPrune(ctx: EngineContext, backups: ComponentOutcome[])
   }
 }
 
-async function pruneComponent(ctx: EngineContext, component: string, now: Date, opts: PruneOptions): Promise<PruneComponentResult> {
+async function pruneComponent(
+  ctx: EngineContext,
+  component: string,
+  now: Date,
+  opts: PruneOptions,
+  verdicts: Map<string, BackupVerdict>,
+): Promise<PruneComponentResult> {
   const started = Date.now();
   ctx.onEvent({ type: 'component.started', component, operation: 'prune', at: new Date().toISOString() });
   const finish = (result: PruneComponentResult): PruneComponentResult => {
@@ -175,7 +188,7 @@ async function pruneComponent(ctx: EngineContext, component: string, now: Date, 
         }
       }
       try {
-        destinations.push(await pruneDestination(ctx, component, repository, now, opts, locks?.lost));
+        destinations.push(await pruneDestination(ctx, component, repository, now, opts, verdicts, locks?.lost));
       } finally {
         await locks?.release();
       }
@@ -210,6 +223,7 @@ async function pruneDestination(
   repository: Repository,
   now: Date,
   opts: PruneOptions,
+  verdicts: Map<string, BackupVerdict>,
   lockLost?: AbortSignal,
 ): Promise<PruneDestinationResult> {
   const destination = repository.name;
@@ -235,7 +249,8 @@ async function pruneDestination(
       const manifest = await repository.readManifest(key);
       if (manifest.id !== folder.backupId || manifest.component !== component) throw new Error(`it describes ${manifest.component} backup ${manifest.id}`);
       const pin = folder.hasPin ? await readPin(repository, component, folder.backupId) : undefined;
-      backups.push({ id: manifest.id, finishedAt: new Date(manifest.finishedAt), manifest, ...(pin ? { pinned: { reason: pin.reason } } : {}) });
+      const verdict = verdicts.get(manifest.id);
+      backups.push({ id: manifest.id, finishedAt: new Date(manifest.finishedAt), manifest, ...(pin ? { pinned: { reason: pin.reason } } : {}), ...(verdict ? { verdict } : {}) });
     } catch (err) {
       // Possibly a real backup with one damaged file: verify reports it; prune neither keeps counting on it nor deletes it.
       const reason = `its manifest cannot be read (${describeError(err)}); left for lifeboat verify to report, neither pruned nor counted`;
@@ -254,6 +269,17 @@ async function pruneDestination(
   for (const backup of backups) {
     const reader = readers.live.find((r) => r.backupId === backup.id);
     if (reader) backup.inUse = { reason: `${reader.operation} on ${reader.owner} (pid ${reader.pid}) since ${reader.since}` };
+  }
+
+  const future = backups.filter((b) => aheadOfNow(b.finishedAt, now) !== undefined);
+  if (future.length > 0) {
+    // Auto-prune shows kept backups only as a count: say it here too.
+    const newest = future.reduce((a, b) => (b.finishedAt > a.finishedAt ? b : a));
+    ctx.onEvent({
+      type: 'warning',
+      component,
+      message: `${plural(future.length, 'backup')} of ${component} in ${destination} ${future.length === 1 ? 'is' : 'are'} dated in the future (${newest.id}, finished ${newest.manifest.finishedAt}); kept and not counted by the retention rules: check the clock of the host that wrote ${future.length === 1 ? 'it' : 'them'}`,
+    });
   }
 
   const decision: RetentionDecision = policy

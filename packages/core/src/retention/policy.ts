@@ -13,8 +13,17 @@
  * `--keep-within`, `within` counts back from now, as the guide's
  * `find -mtime +30` does, so that it agrees with bucket lifecycle ages;
  * `minimum` is what keeps backups when new ones stop arriving.
+ *
+ * Two rules protect against what the times and the rules cannot see. A backup
+ * dated in the future (a host's clock ran ahead) is kept, and the other rules
+ * decide as if it were not there: it is never "newest", never uses up a count.
+ * And the newest backup that the latest verify or drill found good is kept
+ * whatever the rules say, so damaged newer backups never push out the last
+ * restorable one.
  */
+import { aheadOfNow } from '../clock-skew.js';
 import { formatDuration } from '../duration.js';
+import type { BackupVerdict } from '../journal/verdicts.js';
 import type { LegalHold, RetentionPolicy } from '../plan/types.js';
 import { holdCovers, holdIsActive } from './holds.js';
 import { PERIOD_RULES, periodOf } from './periods.js';
@@ -27,6 +36,8 @@ export interface RetentionCandidate {
   pinned?: { reason: string };
   /** A restore or drill is reading it now (its reader mark, repository-lock.ts). */
   inUse?: { reason: string };
+  /** What the latest verify or drill said of it (`backupVerdicts`); absent: none has looked at it. */
+  verdict?: BackupVerdict;
 }
 
 export interface RetentionInput {
@@ -73,22 +84,38 @@ export function decideRetention(input: RetentionInput): RetentionDecision {
     }
   }
 
-  newestFirst.slice(0, policy.minimum).forEach((backup, i) => keep(backup, `${i === 0 ? 'newest' : `${ordinal(i + 1)} newest`} (minimum ${policy.minimum})`));
+  // A time ahead of the clock cannot be believed: the rules below decide as if these backups were not there.
+  const future = new Set<RetentionCandidate>();
+  for (const backup of dated) {
+    const ahead = aheadOfNow(backup.finishedAt, now);
+    if (ahead === undefined) continue;
+    future.add(backup);
+    keep(backup, `dated in the future (${backup.finishedAt.toISOString()}, ${formatDuration(ahead)} ahead of now): kept, check the clock of the host that wrote it`);
+  }
+  const real = dated.filter((b) => !future.has(b));
+
+  newestFirst
+    .filter((b) => !future.has(b))
+    .slice(0, policy.minimum)
+    .forEach((backup, i) => keep(backup, `${i === 0 ? 'newest' : `${ordinal(i + 1)} newest`} (minimum ${policy.minimum})`));
+
+  const good = real.findIndex((b) => b.verdict?.good === true);
+  if (good >= 0) keep(real[good]!, knownGoodReason(real[good]!, real.slice(0, good)));
 
   if (policy.within !== undefined) {
-    for (const backup of dated) {
+    for (const backup of real) {
       if (now.getTime() - backup.finishedAt.getTime() <= policy.within) keep(backup, `within ${formatDuration(policy.within)}`);
     }
   }
 
-  if (policy.keepLast !== undefined) dated.slice(0, policy.keepLast).forEach((backup, i) => keep(backup, `keepLast #${i + 1}`));
+  if (policy.keepLast !== undefined) real.slice(0, policy.keepLast).forEach((backup, i) => keep(backup, `keepLast #${i + 1}`));
 
   for (const rule of PERIOD_RULES) {
     const wanted = policy[rule];
     if (wanted === undefined) continue;
     let kept = 0;
     let last: string | undefined;
-    for (const backup of dated) {
+    for (const backup of real) {
       if (kept >= wanted) break;
       const period = periodOf(rule, backup.finishedAt);
       // Newest first, so the first backup seen in a period is that period's newest.
@@ -115,6 +142,21 @@ function deleteReason(policy: RetentionPolicy): string {
   if (policy.within === undefined) return `not kept by ${counts.length > 0 ? counts.join(', ') : 'any rule'}`;
   const older = `older than ${formatDuration(policy.within)}`;
   return counts.length === 0 ? `${older} and not kept by any rule` : `${older} and not kept by ${counts.join(', ')}`;
+}
+
+/** `newest backup known good (verified at …)`, naming the newer backups it outlives and what is known of them. */
+function knownGoodReason(backup: RetentionCandidate, newer: RetentionCandidate[]): string {
+  const verdict = backup.verdict!;
+  const how = `${verdict.operation === 'drill' ? 'restored by a drill' : 'verified'} at ${verdict.at}`;
+  if (newer.length === 0) return `newest backup known good (${how})`;
+  const states = newer.map((b) => `${b.id} (${notGood(b.verdict)})`);
+  return `newest backup known good (${how}), kept whatever the rules say: newer ones are not known good: ${states.join(', ')}`;
+}
+
+function notGood(verdict: BackupVerdict | undefined): string {
+  if (!verdict) return 'never verified';
+  if (verdict.operation === 'drill') return `its drill failed at ${verdict.at}`;
+  return `${verdict.damaged?.length ? `damaged in ${verdict.damaged.join(' and ')}` : 'damaged'} at ${verdict.at}`;
 }
 
 function ordinal(n: number): string {
