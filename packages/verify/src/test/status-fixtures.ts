@@ -30,7 +30,7 @@ ${extra}components:
 
 export function backup(finishedAt: string, destinations = ['local', 's3']): CatalogEntry {
   const manifest = { id: 'x', component: 'database', kind: 'postgres', startedAt: finishedAt, finishedAt, artifacts: [{ name: 'd', bytes: 1024, sha256: '', compression: 'none', format: '' }], facts: {} } as unknown as Manifest;
-  return { id: `id-${finishedAt}`, component: 'database', manifest, destinations };
+  return { id: `id-${finishedAt}`, component: 'database', manifest, destinations, copies: destinations.map((destination) => ({ destination, manifest })) };
 }
 
 export function run(operation: RunRecord['operation'], at: string, outcome: 'ok' | 'failed' | 'unchanged', details?: Record<string, unknown>, error?: string): RunRecord {
