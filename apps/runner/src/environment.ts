@@ -15,13 +15,10 @@ export interface Environment {
   noColor: boolean;
   /** `LIFEBOAT_NOW` (ISO time): evaluate status as of then — for what-if checks and tests. */
   now?: Date;
-<<<<<<< HEAD
   /** `LIFEBOAT_SPOOL_DIR`: where restores keep the copy they prove before changing anything (default: the temp folder). */
   spoolDir?: string;
-=======
   /** A variable set to something unusable, as one sentence: every command refuses to run (exit 2). */
   invalid?: string;
->>>>>>> fix/clocks
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
@@ -38,13 +35,9 @@ export function environmentOf(env: Record<string, string | undefined>, process: 
     lockDir,
     stdoutIsTTY: process.stdoutIsTTY,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
-<<<<<<< HEAD
-    ...(env.LIFEBOAT_NOW ? { now: new Date(env.LIFEBOAT_NOW) } : {}),
-    ...(env.LIFEBOAT_SPOOL_DIR ? { spoolDir: env.LIFEBOAT_SPOOL_DIR } : {}),
-=======
     ...(now instanceof Date ? { now } : {}),
     ...(typeof now === 'string' ? { invalid: now } : {}),
->>>>>>> fix/clocks
+    ...(env.LIFEBOAT_SPOOL_DIR ? { spoolDir: env.LIFEBOAT_SPOOL_DIR } : {}),
   };
 }
 
