@@ -67,7 +67,7 @@ function problems(text: string, file = 'lifeboat.yaml'): string[] {
 }
 
 const DURATION = 'expected a duration such as 30d, 24h or 15m';
-const CRON = 'expected a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week), on-change or continuous';
+const CRON = 'expected a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week) or on-change';
 const NAME = 'expected a name of lowercase letters, digits, - and _ that starts with a letter or digit';
 
 describe('parsePlan: a valid plan', () => {
@@ -145,10 +145,10 @@ lifecycle:
     });
   });
 
-  it('leaves rule321 out when the plan has none, and takes continuous, "0" and extra cron spaces', () => {
-    const plan = parsePlan(edit(['"0 2 * * *"', 'continuous'], ['rpo: 24h', 'rpo: "0"']), 'lifeboat.yaml', registry);
+  it('leaves rule321 out when the plan has none, and takes "0" and extra cron spaces', () => {
+    const plan = parsePlan(edit(['rpo: 24h', 'rpo: "0"']), 'lifeboat.yaml', registry);
     expect(plan).not.toHaveProperty('rule321');
-    expect(plan.components['database']).toMatchObject({ schedule: { kind: 'continuous' }, rpo: 0 });
+    expect(plan.components['database']).toMatchObject({ rpo: 0 });
 
     const spaced = parsePlan(edit(['"0 2 * * *"', '" 30  2 * * 1-5 "']), 'lifeboat.yaml', registry);
     expect(spaced.components['database']?.schedule).toEqual({ kind: 'cron', expression: '30 2 * * 1-5' });

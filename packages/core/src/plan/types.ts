@@ -5,8 +5,7 @@ export type DurationMs = number;
 
 export type Schedule =
   | { kind: 'cron'; expression: string }
-  | { kind: 'on-change' }
-  | { kind: 'continuous' };
+  | { kind: 'on-change' };
 
 export interface RetentionPolicy {
   within?: DurationMs;
