@@ -154,6 +154,16 @@ lifecycle:
     expect(spaced.components['database']?.schedule).toEqual({ kind: 'cron', expression: '30 2 * * 1-5' });
   });
 
+  it('reads what a runbook is about, and refuses a runbook that names no component or type of the plan', () => {
+    const book = (about: string, component: string) =>
+      `runbooks:\n  - { id: corruption, title: Corruption, about: [${about}], steps: [{ title: Check, action: { type: verify, component: ${component} } }] }\n`;
+    expect(parsePlan(BASE + book('postgres', 'database'), 'lifeboat.yaml', registry).runbooks[0]).toMatchObject({ about: ['postgres'] });
+    expect(problems(BASE + book('postgress', 'db'))).toEqual([
+      'lifeboat.yaml: runbooks[0].about[0]: no such component or type: got "postgress"; expected a component of this plan or a type of one: database, postgres (did you mean "postgres"?)',
+      'lifeboat.yaml: runbooks[0].steps[0].action.component: no such component or type: got "db"; expected a component of this plan or a type of one: database, postgres',
+    ]);
+  });
+
   it('accepts YAML merge keys, so components can share settings', () => {
     const text = edit(['  database:\n', '  database: &pg\n']) + '  replica:\n    <<: *pg\n    url: env:REPLICA_URL\n';
     const plan = parsePlan(text, 'lifeboat.yaml', registry);

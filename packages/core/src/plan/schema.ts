@@ -183,6 +183,7 @@ const runbooks = z
       id: name(),
       title: z.string().min(1),
       detection: z.array(z.string()).default(() => []),
+      about: z.array(z.string().min(1), { error: 'a list of component names or types' }).min(1).optional(),
       steps: z.array(runbookStep).min(1, { error: 'at least one step' }),
     }),
     { error: 'a list of runbooks (id, title, steps)' },
@@ -453,6 +454,7 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
 
   issues.push(...passwordsIn(document));
   if (top.ok && top.value.rule321) issues.push(...unmeetableRule(top.value.rule321, components, destinations));
+  if (top.ok) issues.push(...unknownRunbookComponents(top.value.runbooks, document['components']));
 
   if (issues.length > 0 || !top.ok || !holds.ok || !rules.ok) return { issues: onePerPath(issues) };
   const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books } = top.value;
@@ -522,6 +524,29 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function entries(value: unknown): Array<[string, unknown]> | undefined {
   return isMapping(value) ? Object.entries(value) : undefined;
+}
+
+/**
+ * A runbook's `about` and its steps' `action.component` name components or
+ * their types; a name that matches neither would make a step act on nothing.
+ */
+function unknownRunbookComponents(books: Runbook[], rawComponents: unknown): Issue[] {
+  const named = entries(rawComponents) ?? [];
+  const names = named.map(([n]) => n);
+  const types = [...new Set(named.flatMap(([, c]) => (isMapping(c) && typeof c['type'] === 'string' ? [c['type']] : [])))];
+  const known = [...names, ...types.filter((t) => !names.includes(t))];
+  const expected = `a component of this plan or a type of one: ${listed(known)}`;
+  const found: Issue[] = [];
+  const check = (value: string | undefined, path: PropertyKey[]) => {
+    if (value === undefined || known.includes(value)) return;
+    const near = closest(value, known);
+    found.push(problem(path, { wrong: 'no such component or type', expected: `${expected}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}` }));
+  };
+  books.forEach((book, i) => {
+    book.about?.forEach((value, j) => check(value, ['runbooks', i, 'about', j]));
+    book.steps.forEach((step, j) => check(step.action?.component, ['runbooks', i, 'steps', j, 'action', 'component']));
+  });
+  return found;
 }
 
 /**
