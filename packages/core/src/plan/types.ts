@@ -56,7 +56,7 @@ export interface RunbookStep {
   command?: string;
   /**
    * A Lifeboat action. `component` names a component, or a type (`postgres`)
-   * for the runbook's components of that type; without it the action acts on
+   * for the plan's components of that type; without it the action acts on
    * the components the runbook is about.
    */
   action?: { type: 'backup' | 'restore' | 'verify' | 'drill' | 'status'; component?: string };
