@@ -99,7 +99,7 @@ describe('files component through the runner', () => {
     const again = await cli('backup');
     expect(again.exitCode).toBe(0);
     const first = (await listed())[0]!.id;
-    expect(messages(again.stdout)).toContain(`unchanged since backup ${first}: the file set has the same content hash as backup ${first}; no new backup needed`);
+    expect(messages(again.stdout)).toContain(`config unchanged since backup ${first}: the file set has the same content hash as backup ${first}; no new backup needed`);
     expect(await listed()).toHaveLength(1);
 
     const compose = join(tree, 'docker-compose.production.yml');

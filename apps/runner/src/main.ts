@@ -52,7 +52,6 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('-p, --plan <file>', 'the plan (default: $LIFEBOAT_PLAN, else ./lifeboat.yaml)')
     .addOption(new Option('--log-format <format>', 'how to print run events').choices(['auto', 'json', 'human']).default('auto'))
     .addHelpText('after', EXAMPLES)
-    .showHelpAfterError('(run lifeboat --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
@@ -174,7 +173,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .description('age keys for encryption.recipients / encryption.identity')
     .command('generate')
     .description('write a new age identity file (0600) and print its recipient')
-    .requiredOption('--out <file>', 'where to write the identity (never overwritten)')
+    .requiredOption('--out <file>', 'where to write the identity (never overwritten); - for stdout')
     .addHelpText('after', '\nExamples:\n  $ lifeboat keys generate --out /etc/lifeboat/age.key\n  $ lifeboat keys generate --out /media/usb/break-glass.key   # offline copy')
     .action(lazy(() => import('./commands/keys.js'), 'keysGenerateCommand'));
 
@@ -254,6 +253,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .option('--dir <dir>', 'where the demo repository goes', '.lifeboat-demo')
     .action(lazy(() => import('./commands/demo.js'), 'demoCommand'));
 
+  documentedUsageErrors(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -265,6 +265,21 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     io.stderr.write(`lifeboat: ${describeError(err)}\n`);
     return err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
   }
+}
+
+/**
+ * Commander says `error: …` and the usage hint on a second line; the docs
+ * promise one line, `lifeboat: <sentence>`, naming the --help to read.
+ * Set on every command after they are all defined, so each names its own.
+ */
+function documentedUsageErrors(command: Command): void {
+  const path: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) path.unshift(c.name());
+  command.configureOutput({
+    outputError: (message, write) =>
+      write(`lifeboat: ${message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}; run ${path.join(' ')} --help for usage\n`),
+  });
+  for (const sub of command.commands) documentedUsageErrors(sub);
 }
 
 function ownerPair(value: string): { uid: number; gid: number } {

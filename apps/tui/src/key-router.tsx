@@ -1,6 +1,6 @@
 import { createContext, useContext, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useInput, type Key } from 'ink';
-import { resolveKey, typedText, type Command, type Scope } from './keys.js';
+import { resolveKey, splitKeys, typedText, type Command, type Scope } from './keys.js';
 
 type Handler = (input: string, key: Key) => boolean;
 
@@ -52,7 +52,8 @@ export function KeyRouter({ fallback, children }: { fallback: Handler; children:
     }
   };
   useInput((input, key) => {
-    queue.current.push([input, key]);
+    // A chunk of several keys (tmux send-keys, a fast typist over SSH) is queued as those keys.
+    queue.current.push(...splitKeys(input, key));
     if (draining.current) return;
     draining.current = true;
     setImmediate(drain);

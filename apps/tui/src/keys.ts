@@ -179,6 +179,31 @@ export function resolveKey(scopes: readonly Scope[], input: string, key: Key): C
   return undefined;
 }
 
+/**
+ * The keys in one input chunk, one at a time. Ink hands a chunk of plain
+ * characters to useInput as one string (it splits only escape sequences), so
+ * keys that arrive together — `tmux send-keys -l jj`, fast typing over a slow
+ * link, a paste — would otherwise count as one unknown key. Control
+ * characters in the chunk become the keys Ink would have made of them alone.
+ */
+export function splitKeys(input: string, key: Key): Array<[string, Key]> {
+  const chars = [...input];
+  if (chars.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  const plain: Key = { ...key, shift: false, return: false, tab: false, backspace: false, delete: false };
+  return chars.map((ch): [string, Key] => {
+    if (ch === '\r') return ['', { ...plain, return: true }];
+    if (ch === '\t') return ['', { ...plain, tab: true }];
+    // Ink names a lone LF "enter" and hands it over with no flag set.
+    if (ch === '\n') return ['', plain];
+    if (ch === '\b') return ['', { ...plain, backspace: true }];
+    if (ch === '\u007f') return ['', { ...plain, delete: true }];
+    const code = ch.codePointAt(0)!;
+    // ^A…^Z, as Ink names them: the letter with ctrl.
+    if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...plain, ctrl: true }];
+    return [ch, { ...plain, shift: /[A-Z]/.test(ch) }];
+  });
+}
+
 /** Text a key adds to a field: printable characters only (a paste arrives as one string). */
 export function typedText(input: string, key: Key): string | undefined {
   if (key.ctrl || key.meta || key.return || key.escape || key.tab || key.backspace || key.delete) return undefined;

@@ -8,9 +8,8 @@ describe('next run', () => {
     expect(nextRunText({ kind: 'cron', expression: '0 2 * * *' }, at, undefined)).toBe('0 2 * * *');
   });
 
-  test('on-change and continuous say so', () => {
+  test('on-change says so', () => {
     expect(nextRunText({ kind: 'on-change' }, at, undefined)).toBe('on change');
-    expect(nextRunText({ kind: 'continuous' }, at, undefined)).toBe('continuous');
   });
 
   test('with a cron implementation, the time until the next run', () => {

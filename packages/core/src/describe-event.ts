@@ -21,7 +21,7 @@ export function describeEvent(event: RunEvent): string | undefined {
     case 'committed':
       return `committed backup ${event.backupId} (${formatBytes(event.bytes)}) to ${event.destinations.join(', ')}`;
     case 'unchanged':
-      return `unchanged since backup ${event.previousId ?? '(none)'}: ${event.reason}; no new backup needed`;
+      return `${event.component} unchanged since backup ${event.previousId ?? '(none)'}: ${event.reason}; no new backup needed`;
     case 'restored':
       return `restored backup ${event.backupId} into ${event.target}`;
     case 'checked':

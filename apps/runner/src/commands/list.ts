@@ -11,6 +11,8 @@ export function catalogJson(entries: CatalogEntry[]) {
     finishedAt: e.manifest.finishedAt,
     bytes: manifestBytes(e.manifest),
     destinations: e.destinations,
+    // Destinations a `require: any` backup could not be written to: short of what the plan asks.
+    failedDestinations: e.manifest.failedDestinations ?? [],
     artifacts: e.manifest.artifacts.map(({ name, bytes, sha256, compression, format }) => ({ name, bytes, sha256, compression, format })),
     facts: e.manifest.facts,
   }));

@@ -1,13 +1,17 @@
-import { ExitCode, runPrune } from '@lifeboat/core';
+import { ExitCode, UsageError, runPrune } from '@lifeboat/core';
 import type { CommandContext } from '../main.js';
 import { selectComponents } from './select.js';
 
 /**
  * `lifeboat prune [component…] [--dry-run] [--yes] [--json]`. Deleting backups
  * is destructive (ARCHITECTURE §9): without --yes it decides and prints, like
- * --dry-run, and exits 2 if anything would have been deleted.
+ * --dry-run, and exits 2 if anything would have been deleted. --dry-run with
+ * --yes is a contradiction, refused before anything is read.
  */
 export async function pruneCommand(ctx: CommandContext, names: string[], opts: { dryRun?: boolean; yes?: boolean; json?: boolean }): Promise<number> {
+  if (opts.dryRun === true && opts.yes === true) {
+    throw new UsageError('--dry-run and --yes contradict each other (--dry-run deletes nothing, --yes deletes); nothing was deleted; pass one of them');
+  }
   const plan = await ctx.loadPlan();
   const components = selectComponents(plan, names);
   const engine = ctx.engine(plan);

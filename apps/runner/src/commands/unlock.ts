@@ -1,4 +1,4 @@
-import { ExitCode, readRepositoryLocks, removeRepositoryLock, type FoundLock } from '@lifeboat/core';
+import { ExitCode, LifeboatError, describeError, readRepositoryLocks, removeRepositoryLock, type FoundLock } from '@lifeboat/core';
 import type { CommandContext } from '../main.js';
 import { selectComponents } from './select.js';
 
@@ -11,9 +11,22 @@ import { selectComponents } from './select.js';
  * notices at its next refresh (within 5 minutes) and stops, without
  * committing if it has not committed yet; until then another run may take the
  * lock and both write. Without --yes nothing is removed (exit 2 if there was
- * something to remove).
+ * something to remove). With --json a failure is a JSON object too:
+ * `{ "error": sentence, "exitCode": n }` (and the locks, when they were read).
  */
 export async function unlockCommand(ctx: CommandContext, component: string, opts: { yes?: boolean; force?: boolean; json?: boolean }): Promise<number> {
+  if (!opts.json) return unlock(ctx, component, opts);
+  try {
+    return await unlock(ctx, component, opts);
+  } catch (err) {
+    const exitCode = err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
+    ctx.io.stdout.write(JSON.stringify({ error: describeError(err), exitCode }, null, 2) + '\n');
+    ctx.io.stderr.write(`lifeboat: ${describeError(err)}\n`);
+    return exitCode;
+  }
+}
+
+async function unlock(ctx: CommandContext, component: string, opts: { yes?: boolean; force?: boolean; json?: boolean }): Promise<number> {
   const plan = await ctx.loadPlan();
   const name = selectComponents(plan, [component])[0]!;
   const repositories = ctx.registry.component(plan, name).destinations.map((d) => ctx.registry.repository(plan, d));
@@ -21,11 +34,12 @@ export async function unlockCommand(ctx: CommandContext, component: string, opts
   const removed: string[] = [];
   const live = found.filter((lock) => lock.holder !== undefined && lock.stale === undefined);
   if (opts.yes && !opts.force && live.length > 0) {
-    for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}\n`);
-    ctx.io.stderr.write(
-      `lifeboat: nothing was removed: ${live.length === 1 ? 'this lock is' : `${live.length} of these locks are`} live (refreshed within its ttl); ` +
-        'if its host is dead, pass --force as well; if it is alive, its run stops at its next refresh and another may write meanwhile\n',
-    );
+    const error =
+      `nothing was removed: ${live.length === 1 ? 'this lock is' : `${live.length} of these locks are`} live (refreshed within its ttl); ` +
+      'if its host is dead, pass --force as well; if it is alive, its run stops at its next refresh and another may write meanwhile';
+    if (opts.json) ctx.io.stdout.write(JSON.stringify({ error, exitCode: ExitCode.usage, locks: found }, null, 2) + '\n');
+    else for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}\n`);
+    ctx.io.stderr.write(`lifeboat: ${error}\n`);
     return ExitCode.usage;
   }
   if (opts.yes) {

@@ -12,6 +12,8 @@ export function humanListener(opts: HumanOptions): RunListener {
   const paint = (code: string, text: string) => (opts.color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const ok = paint('32', '✓');
   const bad = paint('31', '✗');
+  // Checked and found nothing new (on-change schedules): neither a success to celebrate nor a failure.
+  const same = paint('2', '=');
   let progressShown = false;
   let transferStart: { artifact: string; at: number } | undefined;
   const write = (line: string) => {
@@ -36,10 +38,11 @@ export function humanListener(opts: HumanOptions): RunListener {
         }
         return;
       }
+      case 'unchanged':
+        return write(`  ${same} ${describeEvent(event)}`);
       case 'artifact.stored':
       case 'verified':
       case 'committed':
-      case 'unchanged':
       case 'restored':
       case 'checked':
         write(`  ${event.type === 'checked' && event.checks.some((c) => !c.ok) ? bad : ok} ${describeEvent(event)}`);
@@ -52,7 +55,7 @@ export function humanListener(opts: HumanOptions): RunListener {
       case 'failed':
         return write(`  ${bad} ${event.message}`);
       case 'component.finished':
-        return write(`${event.outcome === 'ok' ? ok : bad} ${describeEvent(event)}`);
+        return write(`${event.outcome === 'ok' ? ok : event.outcome === 'unchanged' ? same : bad} ${describeEvent(event)}`);
       default:
         return write(`  ${describeEvent(event)}`);
     }

@@ -84,14 +84,21 @@ export async function workspace(): Promise<Workspace> {
   };
 }
 
-/** A plan with one postgres component backed up to the given fs folders. */
-export function postgresPlan(opts: { destinations: Record<string, string>; format?: 'custom' | 'plain'; tables?: string[]; binDir?: string; extra?: string }) {
-  const names = Object.keys(opts.destinations);
+/** A test plan up to its `components:` line, with the given fs folders as destinations. */
+function planHead(destinations: Record<string, string>): string {
   return `version: 1
 name: test
 destinations:
-${names.map((n) => `  ${n}: { type: fs, path: ${JSON.stringify(opts.destinations[n])} }`).join('\n')}
-components:
+${Object.entries(destinations)
+  .map(([name, path]) => `  ${name}: { type: fs, path: ${JSON.stringify(path)} }`)
+  .join('\n')}
+components:`;
+}
+
+/** A plan with one postgres component backed up to the given fs folders. */
+export function postgresPlan(opts: { destinations: Record<string, string>; format?: 'custom' | 'plain'; tables?: string[]; binDir?: string; extra?: string }) {
+  const names = Object.keys(opts.destinations);
+  return `${planHead(opts.destinations)}
   database:
     type: postgres
     url: env:TEST_DATABASE_URL
@@ -102,6 +109,20 @@ components:
     destinations: [${names.join(', ')}]
 ${opts.binDir ? `    binDir: ${JSON.stringify(opts.binDir)}\n` : ''}    verify:
       tables: [${(opts.tables ?? []).map((t) => JSON.stringify(t)).join(', ')}]
+${opts.extra ?? ''}`;
+}
+
+/** A plan with one on-change files component `config` (no server needed) backed up to the given fs folders. */
+export function filesPlan(opts: { destinations: Record<string, string>; paths: string[]; extra?: string }) {
+  const names = Object.keys(opts.destinations);
+  return `${planHead(opts.destinations)}
+  config:
+    type: files
+    paths: [${opts.paths.map((p) => JSON.stringify(p)).join(', ')}]
+    schedule: on-change
+    rpo: 0
+    rto: 1h
+    destinations: [${names.join(', ')}]
 ${opts.extra ?? ''}`;
 }
 

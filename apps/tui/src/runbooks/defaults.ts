@@ -8,14 +8,17 @@ import type { Runbook } from '@lifeboat/core';
  * afterRestore hooks); the guide's docker-compose and ufw commands are
  * CivicQ's, so here they are manual steps with the command in the detail — a
  * plan that wants them run says `command:` in its own copy of the runbook.
- * An action without a component acts on the component selected when the
- * runbook was opened.
+ * A runbook acts on the components its scenario is about (`about`, by name
+ * or type; all of the plan's without it), whatever row the dashboard had
+ * selected; that row only picks which one a restore restores when the
+ * scenario is about several.
  */
 export const DEFAULT_RUNBOOKS: readonly Runbook[] = [
   {
     id: 'database-corruption',
     title: 'Database corruption',
     detection: ['Application errors', 'Data inconsistencies', 'Cannot query the database'],
+    about: ['postgres'],
     steps: [
       {
         title: 'Stop all writes',
@@ -49,7 +52,7 @@ export const DEFAULT_RUNBOOKS: readonly Runbook[] = [
       { title: 'Clone the repository', detail: 'git clone https://github.com/your-org/civicq.git /opt/civicq' },
       { title: 'Check the backups are reachable', detail: 'Reads the catalog and journal from every destination.', action: { type: 'status' } },
       { title: 'Restore the configuration', detail: 'lifeboat restore config --to / (or extract config-latest.tar.gz).' },
-      { title: 'Start the database and restore it', detail: 'docker-compose up -d postgres, then the restore wizard.', action: { type: 'restore' } },
+      { title: 'Start the database and restore it', detail: 'docker-compose up -d postgres, then the restore wizard.', action: { type: 'restore', component: 'postgres' } },
       { title: 'Restore Redis', detail: 'lifeboat restore redis --to-dir /opt/civicq/data/redis (dump.rdb), then start Redis.' },
       { title: 'Start all services', detail: 'docker-compose up -d' },
       { title: 'Verify', detail: './scripts/health-check.sh' },
@@ -60,6 +63,7 @@ export const DEFAULT_RUNBOOKS: readonly Runbook[] = [
     id: 'data-deletion',
     title: 'Accidental data deletion',
     detection: ['Users or operators report missing records', 'Row counts dropped; audit logs show a delete'],
+    about: ['postgres'],
     steps: [
       { title: 'Stop writes immediately', detail: 'docker-compose stop backend' },
       { title: 'Identify what was deleted and when', detail: 'Check the audit logs: which rows, which tables, at what time.' },

@@ -129,8 +129,12 @@ ${opts.planExtra ?? ''}`,
   };
 }
 
-/** A plan and its services without any server or backup: for screens over empty, slow or broken storage. */
-export async function planOnly(destinations: string, storage: StorageType<never>[] = [], componentDestinations = ['primary']) {
+/**
+ * A plan and its services without any server or backup: for screens over
+ * empty, slow or broken storage. `moreComponents` is YAML for components
+ * besides `database`.
+ */
+export async function planOnly(destinations: string, storage: StorageType<never>[] = [], componentDestinations = ['primary'], moreComponents = '') {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-tui-'));
   const { plan, services } = await planIn(
     dir,
@@ -146,7 +150,7 @@ components:
     rpo: 24h
     rto: 4h
     destinations: [${componentDestinations.join(', ')}]
-`,
+${moreComponents}`,
     { PATH: process.env.PATH },
     storage,
   );

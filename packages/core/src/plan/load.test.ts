@@ -67,7 +67,7 @@ function problems(text: string, file = 'lifeboat.yaml'): string[] {
 }
 
 const DURATION = 'expected a duration such as 30d, 24h or 15m';
-const CRON = 'expected a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week), on-change or continuous';
+const CRON = 'expected a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week) or on-change';
 const NAME = 'expected a name of lowercase letters, digits, - and _ that starts with a letter or digit';
 
 describe('parsePlan: a valid plan', () => {
@@ -145,13 +145,23 @@ lifecycle:
     });
   });
 
-  it('leaves rule321 out when the plan has none, and takes continuous, "0" and extra cron spaces', () => {
-    const plan = parsePlan(edit(['"0 2 * * *"', 'continuous'], ['rpo: 24h', 'rpo: "0"']), 'lifeboat.yaml', registry);
+  it('leaves rule321 out when the plan has none, and takes "0" and extra cron spaces', () => {
+    const plan = parsePlan(edit(['rpo: 24h', 'rpo: "0"']), 'lifeboat.yaml', registry);
     expect(plan).not.toHaveProperty('rule321');
-    expect(plan.components['database']).toMatchObject({ schedule: { kind: 'continuous' }, rpo: 0 });
+    expect(plan.components['database']).toMatchObject({ rpo: 0 });
 
     const spaced = parsePlan(edit(['"0 2 * * *"', '" 30  2 * * 1-5 "']), 'lifeboat.yaml', registry);
     expect(spaced.components['database']?.schedule).toEqual({ kind: 'cron', expression: '30 2 * * 1-5' });
+  });
+
+  it('reads what a runbook is about, and refuses a runbook that names no component or type of the plan', () => {
+    const book = (about: string, component: string) =>
+      `runbooks:\n  - { id: corruption, title: Corruption, about: [${about}], steps: [{ title: Check, action: { type: verify, component: ${component} } }] }\n`;
+    expect(parsePlan(BASE + book('postgres', 'database'), 'lifeboat.yaml', registry).runbooks[0]).toMatchObject({ about: ['postgres'] });
+    expect(problems(BASE + book('postgress', 'db'))).toEqual([
+      'lifeboat.yaml: runbooks[0].about[0]: no such component or type: got "postgress"; expected a component of this plan or a type of one: database, postgres (did you mean "postgres"?)',
+      'lifeboat.yaml: runbooks[0].steps[0].action.component: no such component or type: got "db"; expected a component of this plan or a type of one: database, postgres',
+    ]);
   });
 
   it('accepts YAML merge keys, so components can share settings', () => {

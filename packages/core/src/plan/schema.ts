@@ -29,7 +29,7 @@ const NOT_YET_SUPPORTED: readonly string[] = [];
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const NAME_EXPECTED = 'a name of lowercase letters, digits, - and _ that starts with a letter or digit';
 const DURATION_EXPECTED = 'a duration such as 30d, 24h or 15m';
-const SCHEDULE_EXPECTED = 'a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week), on-change or continuous';
+const SCHEDULE_EXPECTED = 'a 5-field cron expression such as "0 2 * * *" (minute hour day-of-month month day-of-week) or on-change';
 
 function name() {
   return z.string({ error: NAME_EXPECTED }).regex(NAME, { error: NAME_EXPECTED });
@@ -59,8 +59,20 @@ function duration(opts: { zero: boolean }) {
   });
 }
 
-const schedule = z.unknown().transform((value, ctx): Schedule => {
-  if (value === 'on-change' || value === 'continuous') return { kind: value };
+/**
+ * `continuous` (e.g. WAL streaming) is refused until a strategy implements it:
+ * accepted, it would be a component that is never backed up.
+ */
+const schedule = (kind: string | undefined) => z.unknown().transform((value, ctx): Schedule => {
+  if (value === 'on-change') return { kind: value };
+  if (value === 'continuous') {
+    addProblem(ctx, {
+      wrong: `'continuous' is not supported yet${kind ? ` for type ${kind}` : ''}`,
+      advice: 'use a cron expression or on-change',
+      show: 'nothing',
+    });
+    return z.NEVER;
+  }
   if (typeof value !== 'string') {
     addProblem(ctx, { expected: SCHEDULE_EXPECTED });
     return z.NEVER;
@@ -171,6 +183,7 @@ const runbooks = z
       id: name(),
       title: z.string().min(1),
       detection: z.array(z.string()).default(() => []),
+      about: z.array(z.string().min(1), { error: 'a list of component names or types' }).min(1).optional(),
       steps: z.array(runbookStep).min(1, { error: 'at least one step' }),
     }),
     { error: 'a list of runbooks (id, title, steps)' },
@@ -289,7 +302,7 @@ function listed(names: readonly string[]): string {
 }
 
 /** Common component fields; the strategy's own are merged in by `validatePlan`. */
-function commonComponentShape(ctx: ComponentContext) {
+function commonComponentShape(ctx: ComponentContext, kind: string | undefined) {
   const top = ctx.destinations;
   const defined = top ? `the destinations defined at the top: ${listed(top)}` : 'destinations defined at the top';
   const destinationName = z
@@ -306,7 +319,7 @@ function commonComponentShape(ctx: ComponentContext) {
 
   return {
     type: z.string(),
-    schedule,
+    schedule: schedule(kind),
     rpo: duration({ zero: true }),
     rto: duration({ zero: false }),
     destinations: z
@@ -420,7 +433,7 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   for (const [componentName, value] of entries(document['components']) ?? []) {
     const ctx: ComponentContext = { destinations: destinationNames, own: ownDestinations(value) };
     const entry = parseEntry(value, ['components', componentName], strategies, (chosen) => {
-      const { type, ...common } = commonComponentShape(ctx);
+      const { type, ...common } = commonComponentShape(ctx, chosen?.kind);
       return chosen ? z.strictObject({ type, ...common, ...chosen.config.shape }) : z.looseObject(common);
     });
     // The merged shape's inferred type is loose: strategy shapes are only known at run time.
@@ -441,6 +454,7 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
 
   issues.push(...passwordsIn(document));
   if (top.ok && top.value.rule321) issues.push(...unmeetableRule(top.value.rule321, components, destinations));
+  if (top.ok) issues.push(...unknownRunbookComponents(top.value.runbooks, document['components']));
 
   if (issues.length > 0 || !top.ok || !holds.ok || !rules.ok) return { issues: onePerPath(issues) };
   const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books } = top.value;
@@ -510,6 +524,29 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function entries(value: unknown): Array<[string, unknown]> | undefined {
   return isMapping(value) ? Object.entries(value) : undefined;
+}
+
+/**
+ * A runbook's `about` and its steps' `action.component` name components or
+ * their types; a name that matches neither would make a step act on nothing.
+ */
+function unknownRunbookComponents(books: Runbook[], rawComponents: unknown): Issue[] {
+  const named = entries(rawComponents) ?? [];
+  const names = named.map(([n]) => n);
+  const types = [...new Set(named.flatMap(([, c]) => (isMapping(c) && typeof c['type'] === 'string' ? [c['type']] : [])))];
+  const known = [...names, ...types.filter((t) => !names.includes(t))];
+  const expected = `a component of this plan or a type of one: ${listed(known)}`;
+  const found: Issue[] = [];
+  const check = (value: string | undefined, path: PropertyKey[]) => {
+    if (value === undefined || known.includes(value)) return;
+    const near = closest(value, known);
+    found.push(problem(path, { wrong: 'no such component or type', expected: `${expected}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}` }));
+  };
+  books.forEach((book, i) => {
+    book.about?.forEach((value, j) => check(value, ['runbooks', i, 'about', j]));
+    book.steps.forEach((step, j) => check(step.action?.component, ['runbooks', i, 'steps', j, 'action', 'component']));
+  });
+  return found;
 }
 
 /**

@@ -5,8 +5,7 @@ export type DurationMs = number;
 
 export type Schedule =
   | { kind: 'cron'; expression: string }
-  | { kind: 'on-change' }
-  | { kind: 'continuous' };
+  | { kind: 'on-change' };
 
 export interface RetentionPolicy {
   within?: DurationMs;
@@ -55,7 +54,11 @@ export interface RunbookStep {
   detail?: string;
   /** A shell command run in the plan's folder (e.g. the guide's `docker-compose stop backend`). */
   command?: string;
-  /** A Lifeboat action on a component. */
+  /**
+   * A Lifeboat action. `component` names a component, or a type (`postgres`)
+   * for the plan's components of that type; without it the action acts on
+   * the components the runbook is about.
+   */
   action?: { type: 'backup' | 'restore' | 'verify' | 'drill' | 'status'; component?: string };
 }
 
@@ -65,6 +68,8 @@ export interface Runbook {
   title: string;
   /** How the disaster shows itself. */
   detection: string[];
+  /** The components the scenario is about, by name or type (`postgres`); all of the plan's when absent. */
+  about?: string[];
   steps: RunbookStep[];
 }
 

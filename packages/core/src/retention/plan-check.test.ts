@@ -60,6 +60,7 @@ lifecycle:
     );
     expect(check).toEqual({
       problems: [],
+      warnings: [],
       notes: [
         `${at('lifecycle.civicq-backups')}components.database.retention.s3 lets prune delete backups once they are 90d old, the day they move to GLACIER at day 90; S3 bills GLACIER for 90 days, so each pruned backup pays an early-deletion fee`,
       ],

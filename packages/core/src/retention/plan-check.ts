@@ -1,9 +1,10 @@
 /**
- * `lifeboat plan check`: does the plan's `lifecycle:` agree with its retention
- * and legal holds? A bucket lifecycle rule acts on object age alone: it knows
+ * `lifeboat plan check`: can each cron schedule meet its component's RPO, and
+ * does the plan's `lifecycle:` agree with its retention and legal holds? A bucket lifecycle rule acts on object age alone: it knows
  * nothing of pins, holds or manifests. So every rule is checked against what
  * Lifeboat promises to keep, and against S3's own rules and minimum storage
- * durations. Problems refuse `backup` and `prune` (exit 2); notes are advice.
+ * durations. Problems refuse `backup` and `prune` (exit 2); warnings and
+ * notes do not (a schedule that cannot meet its RPO still backs up).
  *
  * Not checked: the count rules (`keepMonthly: 12`…), whose reach depends on
  * which backups exist, and pins, which live in the repository. Both are
@@ -12,6 +13,7 @@
 import { PlanError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { formatPath } from '../plan/problems.js';
+import { longestGapOver } from '../plan/schedule-gap.js';
 import type { DestinationPlan, LegalHold, LifecycleClass, LifecyclePolicy, Plan } from '../plan/types.js';
 import { LIFECYCLE_CLASSES } from '../plan/types.js';
 import { holdEndsAt, holdIsActive, holdStartsAt, holdStopsAt } from './holds.js';
@@ -43,6 +45,8 @@ const CATALOG_OBJECTS = 'manifest.json, pin.json, the repository marker lifeboat
 export interface PlanCheck {
   /** Contradictions: each one sentence; any of them refuses backup and prune. */
   problems: string[];
+  /** Promises the plan makes that its own settings cannot keep; they refuse nothing. */
+  warnings: string[];
   /** Worth knowing, not wrong. */
   notes: string[];
 }
@@ -80,7 +84,25 @@ export function checkPlan(plan: Plan, now: Date): PlanCheck {
     }
     for (const destination of targets) for (const note of pruneFeeNotes(plan, rule, destination)) notes.add(`${at(path)}: ${note}`);
   }
-  return { problems: [...problems], notes: [...notes] };
+  return { problems: [...problems], warnings: scheduleWarnings(plan, now), notes: [...notes] };
+}
+
+/** A cron schedule whose longest gap between runs is longer than the RPO: status turns stale before every late run. */
+function scheduleWarnings(plan: Plan, now: Date): string[] {
+  const found: string[] = [];
+  for (const component of Object.values(plan.components)) {
+    if (component.schedule.kind !== 'cron') continue;
+    const at = `${plan.file}: ${formatPath(['components', component.name])}: schedule '${component.schedule.expression}'`;
+    if (component.rpo === 0) {
+      found.push(`${at} runs at set times, and rpo 0 asks for every change, which only on-change meets; use on-change or an rpo the schedule can keep`);
+      continue;
+    }
+    const gap = longestGapOver(component.schedule.expression, component.rpo, now);
+    if (gap !== undefined) {
+      found.push(`${at} leaves up to ${formatDuration(gap)} between runs, longer than its rpo of ${formatDuration(component.rpo)}; run it more often or raise the rpo`);
+    }
+  }
+  return found;
 }
 
 /** Throws the problems as a PlanError (exit 2): what `backup` and `prune` call before they start. */

@@ -14,7 +14,7 @@ const book: Runbook = {
     { title: 'Say hello', command: 'echo hello' },
   ],
 };
-const opened = runbooksReducer(initialRunbooks, { type: 'open', runbook: book, component: 'database' });
+const opened = runbooksReducer(initialRunbooks, { type: 'open', runbook: book, scope: { components: ['database'], targets: [[], ['database'], []] } });
 const apply = (actions: RunbooksAction[], from: RunbooksState = opened) => actions.reduce(runbooksReducer, from);
 const intent = (s: RunbooksState, command: Parameters<typeof runbooksIntent>[0], now = 0) => runbooksIntent(command, s, idleRun, { count: 3, page: 5, now });
 
@@ -97,7 +97,7 @@ describe('runbook session', () => {
       rtoActualMs: 60_000,
       steps: [
         { title: 'Stop all writes', kind: 'manual', outcome: 'done', note: 'done by hand' },
-        { title: 'Check the backups', kind: 'action', action: 'verify', component: 'database', outcome: 'done', exitCode: 0, durationMs: 2000 },
+        { title: 'Check the backups', kind: 'action', action: 'verify', components: ['database'], outcome: 'done', exitCode: 0, durationMs: 2000 },
         { title: 'Say hello', kind: 'command', command: 'echo hello', outcome: 'not done' },
       ],
     });

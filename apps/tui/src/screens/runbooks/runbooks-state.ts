@@ -1,5 +1,13 @@
 import type { Runbook, RunbookStep } from '@lifeboat/core';
 
+/** What a session acts on, resolved against the plan when it opens (see runbookScope). */
+export interface RunbookScope {
+  /** The components the scenario is about. */
+  components: string[];
+  /** Per step: the components its action acts on (none for manual steps and commands). */
+  targets: string[][];
+}
+
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 export interface StepRecord {
@@ -13,10 +21,8 @@ export interface StepRecord {
   finishedAt?: number;
 }
 
-export interface Session {
+export interface Session extends RunbookScope {
   runbook: Runbook;
-  /** What actions without a component act on. */
-  component: string;
   steps: StepRecord[];
   selected: number;
   /** The timer starts at the first step acted on and stops at finish: the RTO actual. */
@@ -41,7 +47,7 @@ export interface RunbooksState {
 
 export type RunbooksAction =
   | { type: 'move'; by: number; count: number }
-  | { type: 'open'; runbook: Runbook; component: string }
+  | { type: 'open'; runbook: Runbook; scope: RunbookScope }
   | { type: 'close' }
   | { type: 'stepStarted'; index: number; at: number; wizard?: boolean }
   | { type: 'stepFinished'; index: number; at: number; exitCode: number; output: string[]; error?: string }
@@ -66,10 +72,11 @@ export function stepKind(step: RunbookStep): 'action' | 'command' | 'manual' {
   return step.action ? 'action' : step.command ? 'command' : 'manual';
 }
 
-export function openSession(runbook: Runbook, component: string): Session {
+export function openSession(runbook: Runbook, scope: RunbookScope): Session {
   return {
     runbook,
-    component,
+    components: scope.components,
+    targets: scope.targets,
     steps: runbook.steps.map(() => ({ status: 'pending', output: [] })),
     selected: 0,
     wizard: false,
@@ -83,7 +90,7 @@ export function runbooksReducer(state: RunbooksState, action: RunbooksAction): R
   if (action.type === 'move' && !state.session) {
     return { ...state, selected: clamp(state.selected + action.by, action.count) };
   }
-  if (action.type === 'open') return { ...state, session: openSession(action.runbook, action.component) };
+  if (action.type === 'open') return { ...state, session: openSession(action.runbook, action.scope) };
   if (action.type === 'close') return { selected: state.selected };
   if (!state.session) return state;
   return { ...state, session: sessionReducer(state.session, action) };
@@ -171,7 +178,7 @@ export function sessionDetails(s: Session): { exitCode: number; rtoActualMs: num
       title: step.title,
       kind: stepKind(step),
       ...(step.command ? { command: step.command } : {}),
-      ...(step.action ? { action: step.action.type, component: step.action.component ?? s.component } : {}),
+      ...(step.action ? { action: step.action.type, components: s.targets[i] ?? [] } : {}),
       outcome: r.status === 'pending' ? 'not done' : r.status,
       ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
       ...(r.note ? { note: r.note } : {}),

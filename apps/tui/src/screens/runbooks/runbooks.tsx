@@ -12,14 +12,14 @@ import { applyLiveIntent } from '../live/use-live-keys.js';
 import { useRun } from '../live/use-run.js';
 import { RestoreWizard, type RestoreResult } from '../restore/restore.js';
 import { initialRunbooks, isFinished, runbooksReducer, sessionDetails, stepKind, type RunbooksState, type Session, type StepRecord } from './runbooks-state.js';
-import { recordSession, runStep, stepComponent } from './steps.js';
+import { recordSession, runStep, runbookScope, stepRefusal } from './steps.js';
 import { useRunbooksKeys, type RunbooksIntent } from './use-runbooks-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
 
 interface Props {
   services: TuiServices;
-  /** Selected on the dashboard: what actions without a component act on. */
+  /** Selected on the dashboard: which one a restore picks when the scenario is about several components. */
   component: string;
   width: number;
   height: number;
@@ -38,7 +38,7 @@ export function Runbooks({ services, component, width, height, back }: Props) {
     const now = latest();
     if (intent.kind === 'open') {
       const chosen = entries[now.selected];
-      if (chosen) dispatch({ type: 'open', runbook: chosen.runbook, component });
+      if (chosen) dispatch({ type: 'open', runbook: chosen.runbook, scope: runbookScope(chosen.runbook, services.plan, component) });
     } else if (intent.kind === 'finish') dispatch({ type: 'finish', at: Date.now() });
     else if (intent.kind === 'live') applyLiveIntent(intent.intent, run);
     else if (now.session) execute(now.session, intent.index);
@@ -46,15 +46,20 @@ export function Runbooks({ services, component, width, height, back }: Props) {
 
   const execute = (s: Session, index: number) => {
     const step = s.runbook.steps[index]!;
-    const target = stepComponent(step, s);
+    const refusal = stepRefusal(s, index);
+    if (refusal) {
+      dispatch({ type: 'problem', text: refusal });
+      return;
+    }
+    const targets = s.targets[index] ?? [];
     if (step.action?.type === 'restore') {
       dispatch({ type: 'stepStarted', index, at: Date.now(), wizard: true });
       return;
     }
     dispatch({ type: 'stepStarted', index, at: Date.now() });
-    const destinations = services.plan.components[target]?.destinations ?? [];
-    const title = step.command ? `step ${index + 1}: ${step.command}` : `step ${index + 1}: ${step.action?.type} of ${target}`;
-    void run.start({ title, destinations }, (ctx) => runStep(ctx, services, step, target, run.line));
+    const destinations = [...new Set(targets.flatMap((t) => services.plan.components[t]?.destinations ?? []))];
+    const title = step.command ? `step ${index + 1}: ${step.command}` : `step ${index + 1}: ${step.action?.type} of ${targets.join(', ')}`;
+    void run.start({ title, destinations }, (ctx) => runStep(ctx, services, step, targets, run.line));
   };
 
   // A step's run is over: its outcome, exit code and last lines go into the checklist.
@@ -101,7 +106,7 @@ export function Runbooks({ services, component, width, height, back }: Props) {
         <Text color={theme.accent} wrap="truncate">
           {session.runbook.title} · step {index + 1}: {step.title}
         </Text>
-        <RestoreWizard services={services} component={stepComponent(step, session)} width={width} height={height - 1} back={back} onExit={onExit} />
+        <RestoreWizard services={services} component={session.targets[index]![0]!} width={width} height={height - 1} back={back} onExit={onExit} />
       </Box>
     );
   }
@@ -110,9 +115,7 @@ export function Runbooks({ services, component, width, height, back }: Props) {
   const chosen = entries[state.selected];
   return (
     <Frame width={width} height={height}>
-      <Text wrap="truncate">
-        The guide&apos;s disaster scenarios · actions act on <Text bold>{component}</Text> unless a step names another
-      </Text>
+      <Text wrap="truncate">The guide&apos;s disaster scenarios · each acts on the components it is about</Text>
       <Text> </Text>
       {entries.map((e, i) => {
         const automated = e.runbook.steps.filter((s) => stepKind(s) !== 'manual').length;
@@ -127,6 +130,9 @@ export function Runbooks({ services, component, width, height, back }: Props) {
       <Text> </Text>
       {chosen && (
         <Box flexDirection="column">
+          <Text wrap="truncate">
+            About: <Text bold>{runbookScope(chosen.runbook, services.plan, component).components.join(', ') || `${chosen.runbook.about?.join(', ')} (none in this plan)`}</Text>
+          </Text>
           <Text bold>How it shows itself</Text>
           {chosen.runbook.detection.map((d, i) => (
             <Text key={i} wrap="truncate">
@@ -147,7 +153,9 @@ function SessionView({ session, run, theme, width, height, services }: { session
   const finished = isFinished(session);
   const now = useNow(session.startedAt !== undefined && !finished);
   const elapsed = session.startedAt === undefined ? 0 : (session.finishedAt ?? now) - session.startedAt;
-  const rto = services.plan.components[session.component]?.rto;
+  // Several components: the recovery is done when the slowest may be back.
+  const rtos = session.components.flatMap((c) => services.plan.components[c]?.rto ?? []);
+  const rto = rtos.length > 0 ? Math.max(...rtos) : undefined;
   const steps = session.runbook.steps;
   const stepRows = Math.min(steps.length, Math.max(3, height - 11));
   const first = windowStart(session.selected, steps.length, stepRows);
@@ -159,7 +167,7 @@ function SessionView({ session, run, theme, width, height, services }: { session
   return (
     <Frame width={width} height={height}>
       <Text wrap="truncate">
-        <Text bold>{session.runbook.title}</Text> · for {session.component} · timer {session.startedAt === undefined ? 'not started' : formatDuration(elapsed)}
+        <Text bold>{session.runbook.title}</Text> · for {session.components.join(', ') || 'no component of this plan'} · timer {session.startedAt === undefined ? 'not started' : formatDuration(elapsed)}
         {rto !== undefined ? ` (RTO ${formatDuration(rto)})` : ''}
       </Text>
       <Text color={theme.muted} wrap="truncate">
@@ -168,7 +176,7 @@ function SessionView({ session, run, theme, width, height, services }: { session
       {steps.slice(first, first + stepRows).map((st, i) => {
         const index = first + i;
         const r = session.steps[index]!;
-        const kind = st.command ? `$ ${st.command}` : st.action ? `${st.action.type} ${st.action.type === 'status' ? '' : stepComponent(st, session)}`.trim() : 'manual';
+        const kind = st.command ? `$ ${st.command}` : st.action ? `${st.action.type} ${st.action.type === 'status' ? '' : (session.targets[index] ?? []).join(', ')}`.trim() : 'manual';
         const failed = r.status === 'failed' ? `exit ${r.exitCode ?? 1} · ` : '';
         const outcome = r.note ? ` · ${r.note}` : '';
         return (

@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadPlan, readJournal, type EngineContext } from '@lifeboat/core';
+import { loadPlan, readJournal, type EngineContext, type Runbook } from '@lifeboat/core';
 import { createServices } from '../../services.js';
 import { registry } from '../../test/repo.js';
 import { openSession, runbooksReducer, type RunbooksState } from './runbooks-state.js';
-import { commandExitCode, recordSession, runStep } from './steps.js';
+import { commandExitCode, recordSession, runStep, runbookScope, stepRefusal } from './steps.js';
 
 async function fixture() {
   const dir = await mkdtemp(join(tmpdir(), 'lifeboat-steps-'));
@@ -27,12 +27,12 @@ describe('automated steps', () => {
     const f = await fixture();
     try {
       const lines: string[] = [];
-      const ok = await runStep(f.services.engine(() => undefined), f.services, { title: 'where', command: 'pwd; echo hello' }, 'x', (l) => lines.push(l));
+      const ok = await runStep(f.services.engine(() => undefined), f.services, { title: 'where', command: 'pwd; echo hello' }, [], (l) => lines.push(l));
       expect(ok.exitCode).toBe(0);
       expect(lines).toEqual(['runbook: pwd; echo hello', `  ${f.dir}`, '  hello', 'exit code 0']);
 
       lines.length = 0;
-      const failing = runStep(f.services.engine(() => undefined), f.services, { title: 'fail', command: 'echo oops >&2; exit 3' }, 'x', (l) => lines.push(l));
+      const failing = runStep(f.services.engine(() => undefined), f.services, { title: 'fail', command: 'echo oops >&2; exit 3' }, [], (l) => lines.push(l));
       await expect(failing).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('exited with code 3: oops') });
       expect(lines.at(-1)).toBe('exit code 3');
     } finally {
@@ -49,7 +49,7 @@ describe('automated steps', () => {
   test("a finished session is written to every destination's journal as a runbook run with its RTO actual", async () => {
     const f = await fixture();
     try {
-      let s: RunbooksState = { selected: 0, session: openSession({ id: 'data-deletion', title: 'Accidental data deletion', detection: [], steps: [{ title: 'Stop writes' }, { title: 'Check', action: { type: 'status' } }] }, 'database') };
+      let s: RunbooksState = { selected: 0, session: openSession({ id: 'data-deletion', title: 'Accidental data deletion', detection: [], steps: [{ title: 'Stop writes' }, { title: 'Check', action: { type: 'status' } }] }, { components: ['database'], targets: [[], ['database']] }) };
       s = runbooksReducer(s, { type: 'markDone', index: 0, at: Date.parse('2026-02-14T02:00:00Z'), note: 'stopped' });
       s = runbooksReducer(s, { type: 'skip', index: 1, at: Date.parse('2026-02-14T02:01:00Z') });
       s = runbooksReducer(s, { type: 'finish', at: Date.parse('2026-02-14T02:30:00Z') });
@@ -77,7 +77,7 @@ describe('automated steps', () => {
               rtoActualMs: 30 * 60_000,
               steps: [
                 { title: 'Stop writes', kind: 'manual', outcome: 'done', note: 'stopped' },
-                { title: 'Check', kind: 'action', action: 'status', component: 'database', outcome: 'skipped' },
+                { title: 'Check', kind: 'action', action: 'status', components: ['database'], outcome: 'skipped' },
               ],
             },
           },
@@ -91,5 +91,35 @@ describe('automated steps', () => {
     } finally {
       await f.cleanup();
     }
+  });
+});
+
+describe('what a runbook acts on', () => {
+  const plan = {
+    components: {
+      database: { name: 'database', type: 'postgres' },
+      analytics: { name: 'analytics', type: 'postgres' },
+      config: { name: 'config', type: 'files' },
+    },
+  } as unknown as Parameters<typeof runbookScope>[1];
+  const book = (about: string[] | undefined, steps: Runbook['steps']): Runbook => ({ id: 'x', title: 'X', detection: [], ...(about ? { about } : {}), steps });
+
+  test('the components the scenario is about, by type or name, whatever the dashboard selected', () => {
+    const corruption = book(['postgres'], [{ title: 'Stop' }, { title: 'Verify', action: { type: 'verify' } }, { title: 'Config', action: { type: 'backup', component: 'config' } }]);
+    expect(runbookScope(corruption, plan, 'config')).toEqual({ components: ['database', 'analytics'], targets: [[], ['database', 'analytics'], ['config']] });
+    expect(runbookScope(book(undefined, [{ title: 'Verify', action: { type: 'verify' } }]), plan, 'config').components).toEqual(['database', 'analytics', 'config']);
+  });
+
+  test('a restore is of one component: the selected one when it is a candidate; else the step refuses with a sentence', () => {
+    const restore = book(['postgres'], [{ title: 'Restore', action: { type: 'restore' } }]);
+    expect(runbookScope(restore, plan, 'analytics').targets).toEqual([['analytics']]);
+    const ambiguous = openSession(restore, runbookScope(restore, plan, 'config'));
+    expect(ambiguous.targets).toEqual([['database', 'analytics']]);
+    expect(stepRefusal(ambiguous, 0)).toBe(
+      "step 1 restores one component, and this runbook is about database, analytics: select the one to restore on the dashboard before opening the runbook, or name it in the step's action.component",
+    );
+    const none = openSession(book(['redis'], [{ title: 'Verify', action: { type: 'verify' } }]), runbookScope(book(['redis'], [{ title: 'Verify', action: { type: 'verify' } }]), plan, 'config'));
+    expect(stepRefusal(none, 0)).toBe('step 1 acts on redis, and this plan has no such component');
+    expect(stepRefusal(openSession(restore, runbookScope(restore, plan, 'database')), 0)).toBeUndefined();
   });
 });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ExitCode, PlanError } from '../errors.js';
+import { parsePlan, type PlanRegistry } from './load.js';
+
+const registry: PlanRegistry = {
+  strategies: [
+    { kind: 'postgres', config: z.object({ url: z.string() }) },
+    { kind: 'files', config: z.object({ paths: z.array(z.string()).min(1) }) },
+  ],
+  storage: [{ type: 'fs', config: z.object({ path: z.string().min(1) }), defaultMedium: 'disk' }],
+};
+
+const plan = (schedule: string) => `version: 1
+name: civicq
+destinations:
+  local: { type: fs, path: /var/backups }
+components:
+  database:
+    type: postgres
+    url: env:DATABASE_URL
+    schedule: ${schedule}
+    rpo: 24h
+    rto: 4h
+    destinations: [local]
+`;
+
+describe('fault matrix: the plan', () => {
+  it("fault 11.9: schedule: continuous is refused at load with one sentence (exit 2), not accepted and ignored", () => {
+    let refused: unknown;
+    try {
+      parsePlan(plan('continuous'), 'lifeboat.yaml', registry);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(PlanError);
+    expect((refused as PlanError).exitCode).toBe(ExitCode.usage);
+    expect((refused as PlanError).problems).toEqual([
+      "lifeboat.yaml: components.database.schedule: 'continuous' is not supported yet for type postgres; use a cron expression or on-change",
+    ]);
+    // The schedules that work still load.
+    expect(parsePlan(plan('on-change'), 'lifeboat.yaml', registry).components['database']?.schedule).toEqual({ kind: 'on-change' });
+    expect(parsePlan(plan('"0 2 * * *"'), 'lifeboat.yaml', registry).components['database']?.schedule).toEqual({ kind: 'cron', expression: '0 2 * * *' });
+  });
+});
