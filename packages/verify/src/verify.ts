@@ -23,8 +23,11 @@ export interface VerifyOptions {
 /** One backup copy in one destination, as verify found it. */
 export interface CopyVerification {
   component: string;
-  backupId: string;
+  /** Absent for a destination that could not be listed (reachable: false). */
+  backupId?: string;
   destination: string;
+  /** False when the destination could not be listed: its copies were not verified (exit 3). */
+  reachable: boolean;
   ok: boolean;
   /** Sentences: what is damaged or missing. */
   problems: string[];
@@ -45,8 +48,12 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
   const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
 
   const work: Array<{ entry: CatalogEntry; destination: string }> = [];
+  // A destination of the component that cannot be listed may hold copies nobody checked: never a pass.
+  const unreachable: CopyVerification[] = [];
   for (const component of opts.components) {
-    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn })) {
+    const onUnreachable = (destination: string, reason: string) =>
+      unreachable.push({ component, destination, reachable: false, ok: false, problems: [unreachableProblem(ctx, component, destination, reason)] });
+    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn, onUnreachable })) {
       for (const destination of entry.destinations) work.push({ entry, destination });
     }
   }
@@ -58,7 +65,14 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
     const { component } = entry;
     ctx.onEvent({ type: 'step', component, message: `verifying ${entry.id} in ${destination}` });
     const checks = await verifyChecksums(ctx.plan, ctx.registry, { ...entry, destinations: [destination] });
-    const copy: CopyVerification = { component, backupId: entry.id, destination, ok: checks.every((c) => c.ok), problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])) };
+    const copy: CopyVerification = {
+      component,
+      backupId: entry.id,
+      destination,
+      reachable: true,
+      ok: checks.every((c) => c.ok),
+      problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])),
+    };
     if (!copy.ok && (await prunedMeanwhile(ctx, entry, destination))) {
       // A prune (manifest first) took it after the catalog was read: gone on purpose, not damaged.
       ctx.onEvent({ type: 'step', component, message: `${entry.id} in ${destination} was pruned while verify ran; skipped` });
@@ -80,6 +94,10 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
     copies.push(copy);
   }
 
+  for (const copy of unreachable) {
+    ctx.onEvent({ type: 'failed', component: copy.component, message: copy.problems[0]!, exitCode: ExitCode.unhealthy });
+    copies.push(copy);
+  }
   const exitCode = copies.every((c) => c.ok) ? ExitCode.ok : ExitCode.unhealthy;
   const durationMs = Date.now() - started;
   await journalRun(ctx, {
@@ -112,4 +130,10 @@ async function prunedMeanwhile(ctx: EngineContext, entry: CatalogEntry, destinat
   } catch {
     return false; // cannot tell: report what was found
   }
+}
+
+/** The sentence for a destination of `component` that could not be listed. */
+function unreachableProblem(ctx: EngineContext, component: string, destination: string, reason: string): string {
+  const offsite = ctx.plan.destinations[destination]?.offsite === true;
+  return `${ctx.registry.repository(ctx.plan, destination).description}${offsite ? ', offsite,' : ''} is unreachable, so the copies of ${component} there were not verified: ${reason}`;
 }
