@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 import { readEnvironment } from './environment.js';
+import { guardOutput } from './output/closed-output.js';
+import { cancelOnSignals } from './process/signals.js';
 
 // The AWS SDK prints a nine-line notice on Node 20 that its releases after
 // January 2027 will need Node 22, the first time an S3 client is made. It is
@@ -9,17 +11,10 @@ import { readEnvironment } from './environment.js';
 // variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// First SIGINT/SIGTERM cancels the run (which then removes what it wrote);
-// a second one leaves at once.
+const output = guardOutput({ stdout: process.stdout, stderr: process.stderr });
 const controller = new AbortController();
-const onSignal = (signal: NodeJS.Signals) => {
-  if (controller.signal.aborted) process.exit(130);
-  process.stderr.write(`lifeboat: ${signal} received; cancelling and cleaning up (again to quit now)\n`);
-  controller.abort(new Error(`cancelled by ${signal}`));
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+const stopHandling = cancelOnSignals(controller, process.stderr);
 
-process.exitCode = await main(process.argv.slice(2), readEnvironment(), { stdout: process.stdout, stderr: process.stderr }, controller.signal);
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
+const exitCode = await main(process.argv.slice(2), readEnvironment(), { stdout: process.stdout, stderr: process.stderr }, controller.signal);
+process.exitCode = exitCode === 0 && output.failed() ? 1 : exitCode;
+stopHandling();

@@ -25,6 +25,11 @@ export function prometheusText(plan: string, statuses: ComponentStatus[]): strin
       if (v !== undefined) lines.push(`${name}{plan="${escape(plan)}",component="${escape(s.component)}",kind="${escape(s.kind)}"} ${v}`);
     }
   }
+  // Per destination, not per component: down when any component's read of it failed.
+  const up = new Map<string, boolean>();
+  for (const d of statuses.flatMap((s) => s.destinations)) up.set(d.destination, (up.get(d.destination) ?? true) && d.reachable);
+  lines.push('# HELP lifeboat_destination_up 1 if the destination could be listed, 0 if it is unreachable (its copies are not counted).', '# TYPE lifeboat_destination_up gauge');
+  for (const [destination, isUp] of up) lines.push(`lifeboat_destination_up{plan="${escape(plan)}",destination="${escape(destination)}"} ${isUp ? 1 : 0}`);
   return lines.join('\n') + '\n';
 }
 

@@ -52,6 +52,37 @@ describe('assessStatus', () => {
   });
 });
 
+describe('assessStatus with a destination that cannot be read', () => {
+  const unreachable = new Map([['s3', 'connect ECONNREFUSED 10.0.0.9:9000']]);
+
+  it('is never ok, even when the copies that answered meet the rule', () => {
+    const relaxed = plan('rule321: { copies: 2, media: 1, offsite: 0 }\n');
+    const status = assessStatus(relaxed, [backup('2026-02-14T02:00:00.000Z', ['local'])], [drilled], at(1), unreachable)[0]!;
+    expect(status).toMatchObject({
+      health: 'warning',
+      severity: 'sev3',
+      compliance: { copies: 2, media: 1, offsite: 0, ok: true, unreachable: ['s3'] },
+      destinations: [
+        { destination: 'local', reachable: true },
+        { destination: 's3', reachable: false, reason: 'connect ECONNREFUSED 10.0.0.9:9000' },
+      ],
+      reasons: ["database's offsite copy in destination 's3' is unreachable and not counted: connect ECONNREFUSED 10.0.0.9:9000"],
+    });
+  });
+
+  it('says no backup was found where it looked, not that none was ever taken', () => {
+    const onlyOffsite = assessStatus(plan(), [], [drilled], at(1), new Map([...unreachable, ['local', 'EACCES']]))[0]!;
+    expect(onlyOffsite.reasons).toContain("no backup of database found in the destinations that answered ('local', 's3' could not be read)");
+    expect(onlyOffsite.health).toBe('critical');
+  });
+
+  it('writes lifeboat_destination_up per destination', () => {
+    const text = prometheusText('civicq', assessStatus(plan(), [backup('2026-02-14T02:00:00.000Z', ['local'])], [drilled], at(1), unreachable));
+    expect(text).toContain('lifeboat_destination_up{plan="civicq",destination="local"} 1\n');
+    expect(text).toContain('lifeboat_destination_up{plan="civicq",destination="s3"} 0\n');
+  });
+});
+
 describe('prometheusText', () => {
   it('writes one gauge per metric and component with labels', () => {
     const text = prometheusText('civicq', assessStatus(plan(), [backup('2026-02-14T02:00:00.000Z')], [drilled], at(2)));

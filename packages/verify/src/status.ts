@@ -41,7 +41,10 @@ export interface ComponentStatus {
   /** Since the newer of the last backup and the last unchanged check; never negative. */
   ageMs?: number;
   freshness: Health | 'never';
-  compliance: { copies: number; media: number; offsite: number; required: Rule321; ok: boolean };
+  /** Copies counted in reachable destinations only; `unreachable` names the component's destinations that could not be read. */
+  compliance: { copies: number; media: number; offsite: number; required: Rule321; ok: boolean; unreachable: string[] };
+  /** Each destination of the component, in plan order, and whether it could be read. */
+  destinations: DestinationStatus[];
   lastDrill?: { at: string; ok: boolean; rtoActualMs?: number; error?: string };
   lastVerify?: { at: string; ok: boolean; error?: string };
   /**
@@ -50,6 +53,14 @@ export interface ComponentStatus {
    * health problem; they answer "is something running?" and "why exit 75?".
    */
   locks?: StatusLock[];
+}
+
+export interface DestinationStatus {
+  destination: string;
+  /** False when it could not be listed: whatever it holds is unknown and not counted. */
+  reachable: boolean;
+  /** Why not, when unreachable. */
+  reason?: string;
 }
 
 export interface StatusLock {
@@ -79,7 +90,14 @@ const worstSeverity = (a: Severity | undefined, b: Severity): Severity => (!a ||
  * twice the RPO; sev2 — last backup failed, or past the RPO; sev3 — nearing
  * the RPO, 3-2-1 not met, never drilled, drill slower than the RTO.
  */
-export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRecord[], now: Date): ComponentStatus[] {
+export function assessStatus(
+  plan: Plan,
+  catalog: CatalogEntry[],
+  journal: RunRecord[],
+  now: Date,
+  /** Destinations that could not be read, with the reason (readCatalog's onUnreachable). */
+  unreachable: ReadonlyMap<string, string> = new Map(),
+): ComponentStatus[] {
   const rule = plan.rule321 ?? DEFAULT_RULE321;
   return Object.values(plan.components).map((entry) => {
     const { name: component } = entry;
@@ -103,6 +121,18 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
     const lastBackupRun = lastOf('backup');
     const lastUnchanged = runs.filter((r) => r.operation === 'backup' && mine(r).outcome === 'unchanged' && !inFuture(r.finishedAt)).at(-1);
 
+    const destinations: DestinationStatus[] = entry.destinations.map((destination) => {
+      const reason = unreachable.get(destination);
+      return reason === undefined ? { destination, reachable: true } : { destination, reachable: false, reason };
+    });
+    const lost = destinations.filter((d) => !d.reachable).map((d) => d.destination);
+    for (const d of destinations) {
+      if (d.reachable) continue;
+      const offsite = plan.destinations[d.destination]?.offsite === true;
+      flag('warning', 'sev3', `${component}'s ${offsite ? 'offsite ' : ''}copy in destination '${d.destination}' is unreachable and not counted: ${d.reason}`);
+    }
+    const unreadable = lost.map((d) => `'${d}'`).join(', ');
+
     const freshAt = [latest?.manifest.finishedAt, lastUnchanged?.finishedAt].filter((t): t is string => !!t).sort().at(-1);
     // Within the skew tolerance a backup may finish a little "after" now: age 0, not negative.
     const ageMs = freshAt ? Math.max(0, now.getTime() - Date.parse(freshAt)) : undefined;
@@ -120,7 +150,15 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
       );
     }
     if (ageMs === undefined) {
-      flag('critical', 'sev2', future.length > 0 ? `${component} has no backup dated before now, only ones dated in the future` : `${component} has never been backed up`);
+      flag(
+        'critical',
+        'sev2',
+        future.length > 0
+          ? `${component} has no backup dated before now, only ones dated in the future`
+          : lost.length
+            ? `no backup of ${component} found in the destinations that answered (${unreadable} could not be read)`
+            : `${component} has never been backed up`,
+      );
     } else if (entry.rpo === 0) {
       // RPO 0 (on change): fresh as long as the last run saw every change.
       freshness = lastBackupRun && mine(lastBackupRun).outcome === 'failed' ? 'critical' : 'ok';
@@ -146,13 +184,14 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
       offsite: holding.filter((d) => d.offsite).length,
       required: rule,
       ok: false,
+      unreachable: lost,
     };
     compliance.ok = compliance.copies >= rule.copies && compliance.media >= rule.media && compliance.offsite >= rule.offsite;
     if (latest && !compliance.ok) {
       flag(
         'warning',
         'sev3',
-        `latest backup of ${component} does not meet 3-2-1 (${rule.copies}-${rule.media}-${rule.offsite}): ${compliance.copies} copies counting the live data, ${compliance.media} media, ${compliance.offsite} offsite`,
+        `latest backup of ${component} does not meet 3-2-1 (${rule.copies}-${rule.media}-${rule.offsite}): ${compliance.copies} copies counting the live data, ${compliance.media} media, ${compliance.offsite} offsite${lost.length ? ` (${unreadable} unreachable, not counted)` : ''}`,
       );
     }
 
@@ -189,6 +228,7 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
       ...(ageMs !== undefined ? { ageMs } : {}),
       freshness,
       compliance,
+      destinations,
       ...(lastDrill ? { lastDrill } : {}),
       ...(lastVerify ? { lastVerify } : {}),
     };
@@ -198,16 +238,22 @@ export function assessStatus(plan: Plan, catalog: CatalogEntry[], journal: RunRe
 /** Reads the destinations (catalog and journal) and assesses every component. */
 export async function readStatus(ctx: EngineContext): Promise<ComponentStatus[]> {
   const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
-  const [catalog, journal] = await Promise.all([readCatalog(ctx.plan, ctx.registry, { onWarning: warn }), readJournal(ctx.plan, ctx.registry, warn)]);
-  const statuses = assessStatus(ctx.plan, catalog, journal, nowOf(ctx));
-  for (const status of statuses) status.locks = await locksOf(ctx, status.component);
+  const unreachable = new Map<string, string>();
+  const onUnreachable = (destination: string, reason: string) => unreachable.set(destination, reason);
+  const [catalog, journal] = await Promise.all([
+    readCatalog(ctx.plan, ctx.registry, { onWarning: warn, onUnreachable }),
+    readJournal(ctx.plan, ctx.registry, warn),
+  ]);
+  const statuses = assessStatus(ctx.plan, catalog, journal, nowOf(ctx), unreachable);
+  for (const status of statuses) status.locks = await locksOf(ctx, status.component, unreachable);
   return statuses;
 }
 
 /** The component's repository locks; a destination that cannot be read is left out (the catalog has warned about it). */
-async function locksOf(ctx: EngineContext, component: string): Promise<StatusLock[]> {
+async function locksOf(ctx: EngineContext, component: string, unreachable: ReadonlyMap<string, string>): Promise<StatusLock[]> {
   const locks: StatusLock[] = [];
   for (const name of ctx.registry.component(ctx.plan, component).destinations) {
+    if (unreachable.has(name)) continue;
     try {
       for (const found of await readRepositoryLocks([ctx.registry.repository(ctx.plan, name)], component)) {
         const { holder } = found;

@@ -25,8 +25,11 @@ export interface VerifyOptions {
 /** One backup copy in one destination, as verify found it. */
 export interface CopyVerification {
   component: string;
-  backupId: string;
+  /** Absent for a destination that could not be listed (reachable: false). */
+  backupId?: string;
   destination: string;
+  /** False when the destination could not be listed: its copies were not verified (exit 3). */
+  reachable: boolean;
   ok: boolean;
   /** Sentences: what is damaged or missing. */
   problems: string[];
@@ -53,9 +56,13 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
   // belongs, is damage: an unreadable manifest may hide a real backup.
   const damagedManifests: CopyVerification[] = [];
   const onDamaged = (d: DamagedManifest) =>
-    damagedManifests.push({ component: d.component, backupId: backupIdOf(d.key), destination: d.destination, ok: false, problems: [d.problem] });
+    damagedManifests.push({ component: d.component, backupId: backupIdOf(d.key), destination: d.destination, reachable: true, ok: false, problems: [d.problem] });
+  // A destination of the component that cannot be listed may hold copies nobody checked: never a pass.
+  const unreachable: CopyVerification[] = [];
   for (const component of opts.components) {
-    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn, onDamaged })) {
+    const onUnreachable = (destination: string, reason: string) =>
+      unreachable.push({ component, destination, reachable: false, ok: false, problems: [unreachableProblem(ctx, component, destination, reason)] });
+    for (const entry of await readCatalog(ctx.plan, ctx.registry, { component, onWarning: warn, onDamaged, onUnreachable })) {
       for (const destination of entry.destinations) work.push({ entry, destination });
     }
   }
@@ -73,6 +80,7 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
       component,
       backupId: entry.id,
       destination,
+      reachable: true,
       ok: checks.every((c) => c.ok),
       problems: checks.flatMap((c) => (c.problem ? [c.problem] : [])),
       ...(entry.disagreement ? { warnings: [entry.disagreement] } : {}),
@@ -98,9 +106,9 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
     copies.push(copy);
   }
 
-  for (const damaged of damagedManifests) {
-    ctx.onEvent({ type: 'failed', component: damaged.component, message: damaged.problems[0]!, exitCode: ExitCode.unhealthy });
-    copies.push(damaged);
+  for (const copy of [...damagedManifests, ...unreachable]) {
+    ctx.onEvent({ type: 'failed', component: copy.component, message: copy.problems[0]!, exitCode: ExitCode.unhealthy });
+    copies.push(copy);
   }
   const disagreements = [...new Set(copies.flatMap((c) => (c.warnings ?? []).map((w) => `${c.component}: backup ${c.backupId}: ${w}`)))];
   for (const message of disagreements) ctx.onEvent({ type: 'failed', component: message.split(':')[0]!, message, exitCode: ExitCode.unhealthy });
@@ -132,7 +140,10 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
 /** Which destinations held an intact and a damaged copy of each backup verify read. */
 function copiesByBackup(copies: CopyVerification[]): VerifiedCopies {
   const byBackup: VerifiedCopies = {};
-  for (const copy of copies) (byBackup[copy.backupId] ??= { intact: [], damaged: [] })[copy.ok ? 'intact' : 'damaged'].push(copy.destination);
+  for (const copy of copies) {
+    if (copy.backupId === undefined) continue; // an unreachable destination: no verdict on any backup
+    (byBackup[copy.backupId] ??= { intact: [], damaged: [] })[copy.ok ? 'intact' : 'damaged'].push(copy.destination);
+  }
   return byBackup;
 }
 
@@ -149,4 +160,10 @@ async function prunedMeanwhile(ctx: EngineContext, entry: CatalogEntry, destinat
 /** The backup folder a manifest key names (`<component>/<yyyy>/<mm>/<backupId>/manifest.json`), for the report. */
 function backupIdOf(key: string): string {
   return key.split('/').at(-2) ?? key;
+}
+
+/** The sentence for a destination of `component` that could not be listed. */
+function unreachableProblem(ctx: EngineContext, component: string, destination: string, reason: string): string {
+  const offsite = ctx.plan.destinations[destination]?.offsite === true;
+  return `${ctx.registry.repository(ctx.plan, destination).description}${offsite ? ', offsite,' : ''} is unreachable, so the copies of ${component} there were not verified: ${reason}`;
 }

@@ -23,7 +23,7 @@ function formatStatus(plan: Plan, statuses: ComponentStatus[]): string {
     s.lastBackup?.id ?? 'never',
     `${s.ageMs === undefined ? '—' : formatDuration(s.ageMs)} / ${s.rpoMs === 0 ? 'on change' : formatDuration(s.rpoMs)}`,
     s.lastBackup ? formatBytes(s.lastBackup.bytes) : '—',
-    `${s.compliance.copies}-${s.compliance.media}-${s.compliance.offsite}${s.compliance.ok ? '' : ' (!)'}`,
+    `${s.compliance.copies}-${s.compliance.media}-${s.compliance.offsite}${s.compliance.ok ? '' : ' (!)'}${s.compliance.unreachable.map((d) => ` ${d} unreachable`).join(',')}`,
     s.lastDrill
       ? `${s.lastDrill.ok ? 'ok' : 'FAILED'} ${s.lastDrill.rtoActualMs === undefined ? '' : formatDuration(s.lastDrill.rtoActualMs)} / ${formatDuration(s.rtoMs)}`
       : `never / ${formatDuration(s.rtoMs)}`,

@@ -40,6 +40,8 @@ export interface DamagedManifest {
 export interface CatalogOptions {
   /** Only this component. */
   component?: string;
+  /** A destination that could not be listed (its copies are unknown), with the reason; verify and status count it as unreachable. */
+  onUnreachable?: (destination: string, reason: string) => void;
   /** Unreadable destinations and damaged manifests are reported here, not thrown. */
   onWarning?: (message: string) => void;
   /** Damaged manifests, for whoever counts them as damage (verify, status). */
@@ -66,6 +68,7 @@ export async function readCatalog(plan: Plan, registry: Registry, opts: CatalogO
       });
     } catch (err) {
       opts.onWarning?.(`cannot read ${repository.description}: ${describeError(err)}`);
+      opts.onUnreachable?.(name, describeError(err));
       continue;
     }
     for (const { manifest } of found) {

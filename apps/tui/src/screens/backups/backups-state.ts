@@ -10,16 +10,18 @@ export interface BackupsState {
   loadStartedAt?: number;
   error?: string;
   warnings: string[];
+  /** The component's destinations that could not be listed, with the reason: what they hold is unknown. */
+  unreachable: Record<string, string>;
   selected: number;
 }
 
 export type BackupsAction =
   | { type: 'loading'; at: number }
-  | { type: 'loaded'; entries: CatalogEntry[]; journal: RunRecord[]; pins: Record<string, string>; warnings: string[] }
+  | { type: 'loaded'; entries: CatalogEntry[]; journal: RunRecord[]; pins: Record<string, string>; warnings: string[]; unreachable?: Record<string, string> }
   | { type: 'failed'; error: string }
   | { type: 'move'; by: number };
 
-export const initialBackups: BackupsState = { journal: [], pins: {}, loading: false, warnings: [], selected: 0 };
+export const initialBackups: BackupsState = { journal: [], pins: {}, loading: false, warnings: [], unreachable: {}, selected: 0 };
 
 export function backupsReducer(state: BackupsState, action: BackupsAction): BackupsState {
   switch (action.type) {
@@ -33,6 +35,7 @@ export function backupsReducer(state: BackupsState, action: BackupsAction): Back
         journal: action.journal,
         pins: action.pins,
         warnings: action.warnings,
+        unreachable: action.unreachable ?? {},
         selected: Math.min(state.selected, Math.max(0, action.entries.length - 1)),
       };
     case 'failed':
@@ -42,6 +45,19 @@ export function backupsReducer(state: BackupsState, action: BackupsAction): Back
       return { ...state, selected: count === 0 ? 0 : Math.min(count - 1, Math.max(0, state.selected + action.by)) };
     }
   }
+}
+
+/**
+ * Where a backup's copies are, in words that stay true when a destination is
+ * down: the manifest says where it was committed when taken; a destination
+ * that cannot be read now is named as such, never as holding it.
+ */
+export function copiesText(entry: CatalogEntry, unreachable: Record<string, string>): string {
+  const committed = entry.manifest.destinations.join(', ');
+  const down = entry.manifest.destinations.filter((d) => unreachable[d] !== undefined);
+  if (down.length === 0) return `committed to ${committed}; manifest found in ${entry.destinations.join(', ')}`;
+  const found = entry.destinations.length ? `found now in ${entry.destinations.join(', ')}` : 'found now in no destination';
+  return `committed to ${committed} when taken; ${found}; ${down.join(', ')} unreachable, so ${down.length === 1 ? 'that copy is' : 'those copies are'} unknown`;
 }
 
 export const selectedEntry = (state: BackupsState): CatalogEntry | undefined => state.entries?.[state.selected];

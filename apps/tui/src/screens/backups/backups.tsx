@@ -7,7 +7,7 @@ import type { TuiServices } from '../../services.js';
 import { useLatestReducer } from '../../use-latest-reducer.js';
 import { useTheme } from '../../theme.js';
 import { useNow } from '../../use-now.js';
-import { backupsReducer, factLines, heldBy, initialBackups, selectedEntry, verifiedAt } from './backups-state.js';
+import { backupsReducer, copiesText, factLines, heldBy, initialBackups, selectedEntry, verifiedAt } from './backups-state.js';
 import { useBackupsKeys } from './use-backups-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -34,9 +34,11 @@ export function Backups({ services, component, width, height, navigate }: Props)
     dispatch({ type: 'loading', at: Date.now() });
     const warnings: string[] = [];
     const warn = (m: string) => warnings.push(m);
+    const unreachable: Record<string, string> = {};
+    const onUnreachable = (destination: string, reason: string) => (unreachable[destination] = reason);
     const load = async () => {
       const [entries, journal] = await Promise.all([
-        readCatalog(services.plan, services.registry, { component, onWarning: warn }),
+        readCatalog(services.plan, services.registry, { component, onWarning: warn, onUnreachable }),
         readJournal(services.plan, services.registry, warn),
       ]);
       // A pin lives beside the manifest in every destination holding the backup; the first one answers.
@@ -54,7 +56,7 @@ export function Backups({ services, component, width, height, navigate }: Props)
       return { entries, journal, pins };
     };
     load().then(
-      ({ entries, journal, pins }) => dispatch({ type: 'loaded', entries, journal, pins, warnings }),
+      ({ entries, journal, pins }) => dispatch({ type: 'loaded', entries, journal, pins, warnings, unreachable }),
       (err: unknown) => dispatch({ type: 'failed', error: describeError(err) }),
     );
   }, [services, component]);
@@ -65,7 +67,9 @@ export function Backups({ services, component, width, height, navigate }: Props)
   const entries = state.entries ?? [];
   const first = windowStart(state.selected, entries.length, listRows);
   const chosen = selectedEntry(state);
-  const where = services.plan.components[component]?.destinations.join(', ') ?? '';
+  const destinations = services.plan.components[component]?.destinations ?? [];
+  const down = destinations.filter((d) => state.unreachable[d] !== undefined);
+  const where = [destinations.filter((d) => !down.includes(d)).join(', '), down.length ? `(${down.join(', ')} unreachable)` : ''].filter(Boolean).join(' ');
 
   return (
     <Frame width={width} height={height}>
@@ -107,6 +111,7 @@ export function Backups({ services, component, width, height, navigate }: Props)
       {chosen && (
         <Detail
           entry={chosen}
+          unreachable={state.unreachable}
           verified={verifiedAt(chosen, state.journal)}
           hold={heldBy(chosen, holds, nowDate)}
           pin={state.pins[chosen.id]}
@@ -123,6 +128,7 @@ export function Backups({ services, component, width, height, navigate }: Props)
 
 interface DetailProps {
   entry: CatalogEntry;
+  unreachable: Record<string, string>;
   verified: string | undefined;
   hold: LegalHold | undefined;
   pin: string | undefined;
@@ -130,7 +136,7 @@ interface DetailProps {
   height: number;
 }
 
-function Detail({ entry, verified, hold, pin, width, height }: DetailProps) {
+function Detail({ entry, unreachable, verified, hold, pin, width, height }: DetailProps) {
   const theme = useTheme();
   const m = entry.manifest;
   const took = Date.parse(m.finishedAt) - Date.parse(m.startedAt);
@@ -140,9 +146,7 @@ function Detail({ entry, verified, hold, pin, width, height }: DetailProps) {
       <Text bold color={theme.accent} wrap="truncate">
         {m.id} · {m.kind} · taken {when(m.startedAt)} in {formatDuration(Math.max(0, took))} · lifeboat {m.tool.version}
       </Text>
-      <Text wrap="truncate">
-        committed to {m.destinations.join(', ')}; manifest found in {entry.destinations.join(', ')}
-      </Text>
+      <Text wrap="wrap">{copiesText(entry, unreachable)}</Text>
       <Text wrap="wrap">
         {verified ? `verified intact ${when(verified)}` : 'not verified since written (v on the dashboard)'}
         {hold ? ` · held until ${hold.until}: ${hold.reason}` : ''}

@@ -12,7 +12,8 @@ const status = (over: Partial<ComponentStatus> = {}): ComponentStatus => ({
   rpoMs: 24 * 3_600_000,
   rtoMs: 4 * 3_600_000,
   freshness: 'ok',
-  compliance: { copies: 3, media: 2, offsite: 1, required: { copies: 3, media: 2, offsite: 1 }, ok: true },
+  compliance: { copies: 3, media: 2, offsite: 1, required: { copies: 3, media: 2, offsite: 1 }, ok: true, unreachable: [] },
+  destinations: [],
   ...over,
 });
 

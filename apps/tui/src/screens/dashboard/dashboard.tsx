@@ -172,6 +172,7 @@ function Detail({ status, theme, width, now }: { status: ComponentStatus; theme:
   const b = status.lastBackup;
   const drill = status.lastDrill;
   const verify = status.lastVerify;
+  const unreachable = status.compliance.unreachable;
   const age = (iso: string) => formatDuration(Math.max(0, now.getTime() - Date.parse(iso)));
   return (
     <Box flexDirection="column" width={width}>
@@ -183,7 +184,10 @@ function Detail({ status, theme, width, now }: { status: ComponentStatus; theme:
           {status.severity ? ` (${status.severity})` : ''}
         </Text>
       </Text>
-      <Text wrap="truncate">{b ? `last backup ${b.id}, ${age(b.finishedAt)} ago, in ${b.destinations.join(', ')}` : 'no backup yet: b takes one'}</Text>
+      <Text wrap="truncate">
+        {b ? `last backup ${b.id}, ${age(b.finishedAt)} ago, in ${b.destinations.join(', ')}` : unreachable.length ? 'no backup found where it looked' : 'no backup yet: b takes one'}
+        {unreachable.length > 0 && <Text color={theme.warn}>{` (${unreachable.join(', ')} unreachable)`}</Text>}
+      </Text>
       <Text wrap="truncate">
         {drill
           ? `last drill ${age(drill.at)} ago: ${drill.ok ? `RTO ${drill.rtoActualMs === undefined ? '?' : formatDuration(drill.rtoActualMs)} of ${formatDuration(status.rtoMs)}` : 'FAILED'}`
