@@ -1,4 +1,5 @@
 import { ExitCode, LifeboatError, LockHeldError, ReadBackUnavailableError, describeError, worstExit } from '../errors.js';
+import { withTimeout } from '../deadline.js';
 import type { StoredArtifact } from '../events.js';
 import { fanout } from '../pipeline/fanout.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -147,7 +148,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
         if (artifacts.some((a) => a.name === name)) throw new LifeboatError(`artifact ${logical} was stored twice in one backup`);
         const { bytes, sha256, failed } = await fanout(
           body,
-          live.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name) })),
+          live.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name), stallTimeoutMs: r.stallTimeoutMs })),
           {
             compress: opts.compress,
             encryptTo: recipients,
@@ -170,7 +171,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
           ctx.onEvent({ type: 'warning', component, message: `${failure.error}; continuing without it (require: any)` });
           const gone = live.find((r) => r.name === failure.name)!;
           live = live.filter((r) => r !== gone);
-          await gone.removeBackup(component, backupId).catch(() => undefined);
+          await removePartial(ctx, component, gone, backupId);
           await locks?.drop(gone.name);
         }
         artifacts.push(artifact);
@@ -245,22 +246,29 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       return finish({ component, outcome: 'locked', exitCode: ExitCode.locked, error: err.message });
     }
     const message = cancelled ? `backup of ${component} was cancelled` : `backup of ${component} failed: ${describeError(cause)}`;
-    for (const repository of repositories) {
-      try {
-        await repository.removeBackup(component, backupId);
-      } catch (cleanupErr) {
-        ctx.onEvent({
-          type: 'warning',
-          component,
-          message: `could not remove the partial backup ${backupId} from ${repository.description} (${describeError(cleanupErr)}); it has no manifest, so it does not count as a backup, and prune will remove it`,
-        });
-      }
-    }
+    for (const repository of repositories) await removePartial(ctx, component, repository, backupId);
     const exitCode = err instanceof LifeboatError && err.exitCode !== ExitCode.ok ? err.exitCode : ExitCode.failed;
     ctx.onEvent({ type: 'failed', component, message, exitCode });
     return finish({ component, outcome: 'failed', exitCode, error: message });
   } finally {
     await locks?.release();
     lock.release();
+  }
+}
+
+/**
+ * Removes what a backup that will not commit wrote to one destination. A
+ * destination that does not answer within its stall timeout is left as it is,
+ * with a warning: the run must end, and prune removes the debris later.
+ */
+async function removePartial(ctx: EngineContext, component: string, repository: Repository, backupId: string): Promise<void> {
+  try {
+    await withTimeout(repository.removeBackup(component, backupId), repository.stallTimeoutMs);
+  } catch (err) {
+    ctx.onEvent({
+      type: 'warning',
+      component,
+      message: `could not remove the partial backup ${backupId} from ${repository.description} (${describeError(err)}); it has no manifest, so it does not count as a backup, and prune will remove it`,
+    });
   }
 }

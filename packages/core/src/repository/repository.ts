@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { LifeboatError, NotFoundError, describeError } from '../errors.js';
-import type { StorageAdapter } from '../storage.js';
+import { DEFAULT_STALL_TIMEOUT_MS, type StorageAdapter } from '../storage.js';
 import { idTime } from './ids.js';
 import { MANIFEST_NAME, manifestSchema, type Manifest } from './manifest.js';
 
@@ -31,6 +31,8 @@ export class Repository {
   constructor(
     readonly name: string,
     readonly adapter: StorageAdapter,
+    /** The destination's `stallTimeout`: how long a write or cleanup there may hang before it counts as failed. */
+    readonly stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS,
   ) {}
 
   get description(): string {
