@@ -1,33 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { describe, expect, test } from '@lifeboat/testkit';
-import { backupFiles, files, lifeboat, postgresPlan, type Workspace, eachWorkspace } from './test/harness.js';
+import { backupFiles, fakeBinDir, files, lifeboat, postgresPlan, seed, type Workspace, eachWorkspace } from './test/harness.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-
-/** A binDir whose pg_dump is `script`; pg_restore and psql are the real ones. */
-async function fakeBinDir(dir: string, script: string, version = 'exec pg_dump --version'): Promise<string> {
-  const bin = join(dir, 'bin');
-  await mkdir(bin, { recursive: true });
-  await writeFile(join(bin, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then ${version}; exit; fi\n${script}\n`);
-  await chmod(join(bin, 'pg_dump'), 0o755);
-  for (const tool of ['pg_restore', 'psql']) {
-    await writeFile(join(bin, tool), `#!/bin/sh\nexec ${tool} "$@"\n`);
-    await chmod(join(bin, tool), 0o755);
-  }
-  return bin;
-}
-
-async function seed(url: string, rows: number): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, ${rows}) g`);
-  await client.end();
-}
 
 /**
  * Starts `lifeboat backup database` as a real process whose pg_dump waits on a

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { afterEach, beforeEach } from 'vitest';
 import { environmentOf } from '../environment.js';
 import { main } from '../main.js';
@@ -122,4 +123,25 @@ export async function files(dir: string): Promise<string[]> {
 /** Files of backups proper: everything but the repository marker and the run journal. */
 export async function backupFiles(dir: string): Promise<string[]> {
   return (await files(dir)).filter((f) => f !== 'lifeboat.json' && !f.startsWith('runs/'));
+}
+
+/** A binDir whose pg_dump is `script`; pg_restore and psql are the real ones. */
+export async function fakeBinDir(dir: string, script: string, version = 'exec pg_dump --version'): Promise<string> {
+  const bin = join(dir, 'bin');
+  await mkdir(bin, { recursive: true });
+  await writeFile(join(bin, 'pg_dump'), `#!/bin/sh\nif [ "$1" = "--version" ]; then ${version}; exit; fi\n${script}\n`);
+  await chmod(join(bin, 'pg_dump'), 0o755);
+  for (const tool of ['pg_restore', 'psql']) {
+    await writeFile(join(bin, tool), `#!/bin/sh\nexec ${tool} "$@"\n`);
+    await chmod(join(bin, tool), 0o755);
+  }
+  return bin;
+}
+
+/** A table `t` of `rows` rows: an id and 64 hex characters. */
+export async function seed(url: string, rows: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, ${rows}) g`);
+  await client.end();
 }
