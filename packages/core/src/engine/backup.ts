@@ -1,5 +1,4 @@
 import { ExitCode, LifeboatError, LockHeldError, ReadBackUnavailableError, describeError, worstExit } from '../errors.js';
-import { withTimeout } from '../deadline.js';
 import type { StoredArtifact } from '../events.js';
 import { fanout } from '../pipeline/fanout.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -91,7 +90,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     for (const repository of repositories) {
       ctx.onEvent({ type: 'step', component, message: `opening ${repository.description}` });
       try {
-        await repository.ensureMarker(plan.name, startedAt);
+        await repository.answered(repository.ensureMarker(plan.name, startedAt));
       } catch (err) {
         if (entry.require !== 'any' || live.length === 1) throw err;
         const error = `cannot open ${repository.description}: ${describeError(err)}`;
@@ -200,7 +199,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
 
     for (const repository of live) {
       for (const artifact of artifacts) {
-        const object = await repository.adapter.head(repository.artifactKey(component, backupId, artifact.name));
+        const object = await repository.answered(repository.adapter.head(repository.artifactKey(component, backupId, artifact.name)));
         if (!object || object.bytes !== artifact.bytes) {
           throw new LifeboatError(
             `${artifact.name} in ${repository.description} has ${object ? `${object.bytes} bytes` : 'vanished'} right after it was written (expected ${artifact.bytes} bytes)`,
@@ -228,7 +227,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     // everywhere the backup is rolled back below.
     for (const repository of live) {
       if (lost.aborted) throw lost.reason;
-      await repository.writeManifest(manifest);
+      await repository.answered(repository.writeManifest(manifest));
     }
     ctx.onEvent({ type: 'committed', component, backupId, destinations: manifest.destinations, bytes: manifestBytes(manifest) });
 
@@ -257,13 +256,13 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
 }
 
 /**
- * Removes what a backup that will not commit wrote to one destination. A
- * destination that does not answer within its stall timeout is left as it is,
- * with a warning: the run must end, and prune removes the debris later.
+ * Removes what a backup that will not commit wrote to one destination. One
+ * that does not answer within its stallTimeout is left as it is, with a
+ * warning: the run must end, and prune removes the debris later.
  */
 async function removePartial(ctx: EngineContext, component: string, repository: Repository, backupId: string): Promise<void> {
   try {
-    await withTimeout(repository.removeBackup(component, backupId), repository.stallTimeoutMs);
+    await repository.answered(repository.removeBackup(component, backupId));
   } catch (err) {
     ctx.onEvent({
       type: 'warning',

@@ -12,13 +12,13 @@ import type { RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
 import type { StorageType } from '../storage.js';
 import type { Strategy } from '../strategy.js';
-import { FillingDisk, HangingStore } from '../test/faulty-storage.js';
+import { FillingDisk, HangingStore, SilentStore } from '../test/faulty-storage.js';
 import { MemoryStorage, generated } from '../test/memory-storage.js';
 import { runBackup } from './backup.js';
 import { readCatalog } from './catalog.js';
 import { Registry } from './registry.js';
 
-type Fault = 'none' | 'full' | 'hang';
+type Fault = 'none' | 'full' | 'hang' | 'silent';
 
 /** A plan whose component `dump` writes a 5 MB artifact to memory destinations, each with the fault its plan entry names. */
 function setup(destinations: Record<string, { fault: Fault; extra?: string }>, require: 'any' | 'all') {
@@ -26,10 +26,11 @@ function setup(destinations: Record<string, { fault: Fault; extra?: string }>, r
   const memoryType: StorageType<{ path: string; fault: Fault }> = {
     type: 'memory',
     defaultMedium: 'disk',
-    config: z.object({ path: z.string(), fault: z.enum(['none', 'full', 'hang']) }),
+    config: z.object({ path: z.string(), fault: z.enum(['none', 'full', 'hang', 'silent']) }),
     create: ({ path, fault }) => {
       if (!stores.has(path)) {
-        stores.set(path, fault === 'full' ? new FillingDisk(path, 2_000_000) : fault === 'hang' ? new HangingStore(path, { when: 'taking' }) : new MemoryStorage(path));
+        const faulty = { none: () => new MemoryStorage(path), full: () => new FillingDisk(path, 2_000_000), hang: () => new HangingStore(path, { when: 'taking' }), silent: () => new SilentStore(path) };
+        stores.set(path, faulty[fault]());
       }
       return stores.get(path)!;
     },
@@ -80,6 +81,16 @@ describe('backup with require: any when a destination fails or hangs mid-write',
     expect(warnings()).toContain("writing to destination 'stuck' failed: it took no data for 1s (its stallTimeout); continuing without it (require: any)");
     expect((await readCatalog(plan, registry)).map((e) => e.destinations)).toEqual([['good']]);
     expect(left('stuck')).toEqual([]);
+  });
+
+  it('fault 11.2: a destination that answers nothing at all is dropped when opening it passes its stallTimeout', async () => {
+    const { plan, registry, ctx, warnings } = setup({ good: { fault: 'none' }, gone: { fault: 'silent', extra: ', stallTimeout: 1s' } }, 'any');
+    const outcome = await runBackup(ctx, ['db']);
+    expect(outcome.results[0]).toMatchObject({ outcome: 'ok', exitCode: 0 });
+    expect(warnings()).toContain(
+      "cannot open destination 'gone' (memory:gone): destination 'gone' (memory:gone) gave no answer within 1s (its stallTimeout); continuing without it (require: any)",
+    );
+    expect((await readCatalog(plan, registry)).map((e) => e.destinations)).toEqual([['good']]);
   });
 
   it('fault 11.2: when one fills up and the other hangs, none is left: exit 1 and no manifest anywhere', async () => {

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { withTimeout } from '../deadline.js';
+import { formatDuration } from '../duration.js';
 import { LifeboatError, NotFoundError, describeError } from '../errors.js';
 import { DEFAULT_STALL_TIMEOUT_MS, type StorageAdapter } from '../storage.js';
 import { idTime } from './ids.js';
@@ -37,6 +39,11 @@ export class Repository {
 
   get description(): string {
     return `destination '${this.name}' (${this.adapter.description})`;
+  }
+
+  /** `work` against this destination, or an error naming it once its stallTimeout passes without an answer. */
+  answered<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(work, this.stallTimeoutMs, `${this.description} gave no answer within ${formatDuration(this.stallTimeoutMs)} (its stallTimeout)`);
   }
 
   /** `<component>/<yyyy>/<mm>/<backupId>/` */

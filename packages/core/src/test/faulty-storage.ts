@@ -69,3 +69,22 @@ export class HangingStore extends MemoryStorage {
     });
   }
 }
+
+/** A destination that answers nothing at all (a hung mount, a black-holed endpoint): every call waits forever. */
+export class SilentStore extends MemoryStorage {
+  override put(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+  override get(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+  override head(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+  override getVersioned(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+  override putIf(): Promise<never> {
+    return new Promise(() => undefined);
+  }
+}
