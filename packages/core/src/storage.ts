@@ -76,7 +76,17 @@ export interface DestinationCommon {
   /** What kind of medium, for the 3-2-1 rule: disk, object-storage, tape… */
   medium: string;
   offsite: boolean;
+  /** Milliseconds; unset: DEFAULT_STALL_TIMEOUT_MS. */
+  stallTimeout?: number;
 }
+
+/**
+ * How long a destination may take no data while data waits for it, or take to
+ * finish once it has every byte, before it counts as failed (a hung socket, a
+ * stuck mount): five minutes, many times what the largest S3 part takes on a
+ * slow link. The plan's `stallTimeout` on a destination overrides it.
+ */
+export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * A storage type the apps register (`fs`, `s3`): its own plan fields and a

@@ -90,7 +90,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     for (const repository of repositories) {
       ctx.onEvent({ type: 'step', component, message: `opening ${repository.description}` });
       try {
-        await repository.ensureMarker(plan.name, startedAt);
+        await repository.answered(repository.ensureMarker(plan.name, startedAt));
       } catch (err) {
         if (entry.require !== 'any' || live.length === 1) throw err;
         const error = `cannot open ${repository.description}: ${describeError(err)}`;
@@ -147,7 +147,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
         if (artifacts.some((a) => a.name === name)) throw new LifeboatError(`artifact ${logical} was stored twice in one backup`);
         const { bytes, sha256, failed } = await fanout(
           body,
-          live.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name) })),
+          live.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name), stallTimeoutMs: r.stallTimeoutMs })),
           {
             compress: opts.compress,
             encryptTo: recipients,
@@ -170,7 +170,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
           ctx.onEvent({ type: 'warning', component, message: `${failure.error}; continuing without it (require: any)` });
           const gone = live.find((r) => r.name === failure.name)!;
           live = live.filter((r) => r !== gone);
-          await gone.removeBackup(component, backupId).catch(() => undefined);
+          await removePartial(ctx, component, gone, backupId);
           await locks?.drop(gone.name);
         }
         artifacts.push(artifact);
@@ -199,7 +199,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
 
     for (const repository of live) {
       for (const artifact of artifacts) {
-        const object = await repository.adapter.head(repository.artifactKey(component, backupId, artifact.name));
+        const object = await repository.answered(repository.adapter.head(repository.artifactKey(component, backupId, artifact.name)));
         if (!object || object.bytes !== artifact.bytes) {
           throw new LifeboatError(
             `${artifact.name} in ${repository.description} has ${object ? `${object.bytes} bytes` : 'vanished'} right after it was written (expected ${artifact.bytes} bytes)`,
@@ -227,7 +227,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     // everywhere the backup is rolled back below.
     for (const repository of live) {
       if (lost.aborted) throw lost.reason;
-      await repository.writeManifest(manifest);
+      await repository.answered(repository.writeManifest(manifest));
     }
     ctx.onEvent({ type: 'committed', component, backupId, destinations: manifest.destinations, bytes: manifestBytes(manifest) });
 
@@ -245,22 +245,29 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
       return finish({ component, outcome: 'locked', exitCode: ExitCode.locked, error: err.message });
     }
     const message = cancelled ? `backup of ${component} was cancelled` : `backup of ${component} failed: ${describeError(cause)}`;
-    for (const repository of repositories) {
-      try {
-        await repository.removeBackup(component, backupId);
-      } catch (cleanupErr) {
-        ctx.onEvent({
-          type: 'warning',
-          component,
-          message: `could not remove the partial backup ${backupId} from ${repository.description} (${describeError(cleanupErr)}); it has no manifest, so it does not count as a backup, and prune will remove it`,
-        });
-      }
-    }
+    for (const repository of repositories) await removePartial(ctx, component, repository, backupId);
     const exitCode = err instanceof LifeboatError && err.exitCode !== ExitCode.ok ? err.exitCode : ExitCode.failed;
     ctx.onEvent({ type: 'failed', component, message, exitCode });
     return finish({ component, outcome: 'failed', exitCode, error: message });
   } finally {
     await locks?.release();
     lock.release();
+  }
+}
+
+/**
+ * Removes what a backup that will not commit wrote to one destination. One
+ * that does not answer within its stallTimeout is left as it is, with a
+ * warning: the run must end, and prune removes the debris later.
+ */
+async function removePartial(ctx: EngineContext, component: string, repository: Repository, backupId: string): Promise<void> {
+  try {
+    await repository.answered(repository.removeBackup(component, backupId));
+  } catch (err) {
+    ctx.onEvent({
+      type: 'warning',
+      component,
+      message: `could not remove the partial backup ${backupId} from ${repository.description} (${describeError(err)}); it has no manifest, so it does not count as a backup, and prune will remove it`,
+    });
   }
 }

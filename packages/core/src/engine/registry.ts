@@ -30,7 +30,7 @@ export class Registry implements PlanRegistry {
     if (!destination) throw new UsageError(`${plan.file}: no destination named '${name}'`);
     const type = this.storage.find((s) => s.type === destination.type);
     if (!type) throw new UsageError(`${plan.file}: destinations.${name}.type: no storage type '${destination.type}'`);
-    return new Repository(name, (type as StorageType<object>).create(destination, { planDir: plan.dir }));
+    return new Repository(name, (type as StorageType<object>).create(destination, { planDir: plan.dir }), destination.stallTimeout);
   }
 
   /** The component, or a usage error that lists the plan's components. */

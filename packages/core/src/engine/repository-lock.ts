@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { LifeboatError, LockHeldError, describeError } from '../errors.js';
+import { withTimeout } from '../deadline.js';
 import type { Repository } from '../repository/repository.js';
 import { isAlive } from './lock.js';
 
@@ -289,22 +290,14 @@ async function acquireOne(repository: Repository, request: RepositoryLockRequest
       if (lost.signal.aborted) return; // not ours any more
       lost.abort(new LifeboatError(`the lock ${key} in ${where} was released`));
       try {
-        const current = await adapter.getVersioned(key);
-        if (current !== undefined && parse(current.bytes)?.token === identity.token) await adapter.delete([key]);
+        // A destination that stopped answering (a hung socket) must not hold the run's end up.
+        const current = await withTimeout(adapter.getVersioned(key), timing.refreshMs);
+        if (current !== undefined && parse(current.bytes)?.token === identity.token) await withTimeout(adapter.delete([key]), timing.refreshMs);
       } catch (err) {
         onWarning?.(`could not remove the lock ${key} from ${where} (${describeError(err)}); it expires at ${new Date(writtenAt + timing.ttlMs).toISOString()}`);
       }
     },
   };
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 /** Why a lock (or a reader's mark) no longer holds, or undefined while it does. */

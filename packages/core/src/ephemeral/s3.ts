@@ -41,6 +41,8 @@ export interface EphemeralS3 {
   env: Record<string, string>;
   /** Creates a fresh empty bucket (a random name unless given) and returns its name. */
   bucket(name?: string): Promise<string>;
+  /** The server's process, for tests that kill it mid-request. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startEphemeralS3(opts: { parent?: string } = {}): Promise<
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     },
+    pid: server.pid,
     bucket: async (name = `lifeboat-${randomBytes(6).toString('hex')}`) => {
       // s3rver takes unsigned requests, so creating a bucket needs no SDK here.
       const response = await fetch(`${endpoint}/${name}`, { method: 'PUT' });
@@ -95,6 +98,7 @@ export async function startEphemeralS3(opts: { parent?: string } = {}): Promise<
 
 interface Server {
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -145,6 +149,7 @@ async function runServer(directory: string): Promise<Server> {
 
   return {
     port,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.stdin.end(); // the child exits on end of input

@@ -58,7 +58,7 @@ export async function writeRunRecord(repositories: Repository[], record: RunReco
   const body = Buffer.from(JSON.stringify(record, null, 2) + '\n');
   for (const repository of repositories) {
     try {
-      await repository.adapter.put(runKey(record.id), Readable.from([body]));
+      await repository.answered(repository.adapter.put(runKey(record.id), Readable.from([body])));
     } catch (err) {
       onWarning(`could not write run record ${record.id} to ${repository.description}: ${describeError(err)}`);
     }

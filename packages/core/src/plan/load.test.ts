@@ -199,6 +199,11 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     ['duration without a unit', edit(['rpo: 24h', 'rpo: 30']), [`lifeboat.yaml: components.database.rpo: got 30; ${DURATION}`]],
     ['rto of zero', edit(['rto: 4h', 'rto: 0']), ['lifeboat.yaml: components.database.rto: got 0; expected a duration longer than 0, such as 4h']],
     [
+      'stallTimeout of a destination that is not a duration',
+      edit(['offsite: true }', 'offsite: true, stallTimeout: soon }']),
+      [`lifeboat.yaml: destinations.s3.stallTimeout: got "soon"; ${DURATION}`],
+    ],
+    [
       '6-field cron',
       edit(['"0 2 * * *"', '"0 0 2 * * *"']),
       [`lifeboat.yaml: components.database.schedule: has 6 fields; seconds are not supported: got "0 0 2 * * *"; ${CRON}`],

@@ -344,6 +344,7 @@ const destinationCommonShape = (defaultMedium: string) => ({
   type: z.string(),
   medium: z.string({ error: 'a medium such as disk or object-storage' }).min(1).default(defaultMedium),
   offsite: z.boolean({ error: 'true or false' }).default(false),
+  stallTimeout: duration({ zero: false }).optional(),
 });
 
 /** The top level, with destinations and components left to their own schemas. */

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
+import { withTimeout } from '../deadline.js';
+import { formatDuration } from '../duration.js';
 import { LifeboatError, NotFoundError, describeError } from '../errors.js';
-import type { StorageAdapter } from '../storage.js';
+import { DEFAULT_STALL_TIMEOUT_MS, type StorageAdapter } from '../storage.js';
 import { idTime, isId } from './ids.js';
 import { MANIFEST_NAME, manifestSchema, type Manifest } from './manifest.js';
 
@@ -31,10 +33,17 @@ export class Repository {
   constructor(
     readonly name: string,
     readonly adapter: StorageAdapter,
+    /** The destination's `stallTimeout`: how long a write or cleanup there may hang before it counts as failed. */
+    readonly stallTimeoutMs = DEFAULT_STALL_TIMEOUT_MS,
   ) {}
 
   get description(): string {
     return `destination '${this.name}' (${this.adapter.description})`;
+  }
+
+  /** `work` against this destination, or an error naming it once its stallTimeout passes without an answer. */
+  answered<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(work, this.stallTimeoutMs, `${this.description} gave no answer within ${formatDuration(this.stallTimeoutMs)} (its stallTimeout)`);
   }
 
   /** `<component>/<yyyy>/<mm>/<backupId>/` */
