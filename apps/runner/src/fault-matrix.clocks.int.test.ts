@@ -1,15 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { backupFiles, eachWorkspace, lifeboat, postgresPlan } from './test/harness.js';
-
-async function seed(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 1000) g');
-  await client.end();
-}
+import { seed } from './test/pg-tools.js';
 
 /** Backup ids in a destination, oldest first. */
 async function ids(dir: string): Promise<string[]> {
@@ -22,7 +15,7 @@ describe('clocks and verify results through the runner (issue 11)', () => {
   /** A plan over destinations a and b keeping `keepLast` in each, and a runner that runs as of a given UTC time. */
   async function setup(server: { host: string; port: number; password: string }, db: { name: string }, keepLast: number) {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
-    await seed(url);
+    await seed(url, 1000);
     const retention = `    prune: manual\n    retention:\n      a: { keepLast: ${keepLast} }\n      b: { keepLast: ${keepLast} }\n`;
     await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') }, tables: ['t'], extra: retention }));
     const run = (args: string[], now: string) =>

@@ -1,18 +1,11 @@
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import pg from 'pg';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { backupFiles, files, lifeboat, postgresPlan, eachWorkspace } from './test/harness.js';
+import { seed } from './test/pg-tools.js';
 
 const CIVICQ = fileURLToPath(new URL('../../../examples/civicq.yaml', import.meta.url));
-
-async function seed(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 100) g');
-  await client.end();
-}
 
 /** Backup folders (`database/yyyy/mm/<id>`) in a destination, sorted. */
 async function folders(dir: string): Promise<string[]> {
@@ -27,7 +20,7 @@ describe('prune, pin and plan check through the runner', () => {
   /** A plan over destinations a and b, and a runner that runs as of a given UTC time. */
   async function setup(server: { host: string; port: number; password: string }, db: { name: string }, extra: string) {
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
-    await seed(url);
+    await seed(url, 100);
     await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') }, tables: ['t'], extra }));
     const run = (args: string[], now: string) =>
       lifeboat(['--plan', ws.plan, '--log-format', 'human', ...args], { env: { TEST_DATABASE_URL: url, LIFEBOAT_NOW: now }, lockDir: ws.lockDir });
