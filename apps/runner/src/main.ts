@@ -47,7 +47,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
   const registry = createRegistry();
   let exitCode: number = ExitCode.ok;
   const program = new Command('lifeboat')
-    .description('Backups you can prove you can restore: PostgreSQL today; Redis, files, S3 and EC2 as they land.')
+    .description('Backups you can prove you can restore: PostgreSQL, Redis and files, to local folders and S3, from one plan.')
     .version(VERSION, '-V, --version')
     .option('-p, --plan <file>', 'the plan (default: $LIFEBOAT_PLAN, else ./lifeboat.yaml)')
     .addOption(new Option('--log-format <format>', 'how to print run events').choices(['auto', 'json', 'human']).default('auto'))
@@ -249,7 +249,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
 
   program
     .command('demo')
-    .description('start a throwaway PostgreSQL, load a CivicQ-like schema, back it up, list, restore and verify the counts')
+    .description('the whole loop on throwaway local servers: PostgreSQL, Redis, a config folder and an S3-protocol server; encrypted backups from one read to a folder and S3, restores, drills, status and a dry-run prune; exit 0 only if every check passed')
     .option('--dir <dir>', 'where the demo repository goes', '.lifeboat-demo')
     .action(lazy(() => import('./commands/demo.js'), 'demoCommand'));
 

@@ -153,7 +153,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
             encryptTo: recipients,
             tolerateFailures: entry.require === 'any',
             signal,
-            onProgress: (stored) => ctx.onEvent({ type: 'progress', component, artifact: name, bytes: stored, total: opts.expectedBytes }),
+            onProgress: (stored, destinations) => ctx.onEvent({ type: 'progress', component, artifact: name, bytes: stored, total: opts.expectedBytes, destinations }),
           },
         );
         const artifact: StoredArtifact = {

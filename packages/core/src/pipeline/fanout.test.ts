@@ -29,6 +29,21 @@ describe('fanout', () => {
     expect(b.objects.get('k')!.equals(input)).toBe(true);
   });
 
+  it('reports progress per destination; a destination that drops out stops counting', async () => {
+    const good = new MemoryStorage('good');
+    const full = new MemoryStorage('full', { failAfter: 500_000 });
+    const seen: Array<Record<string, number>> = [];
+    const result = await fanout(generated(5_000_000), [
+      { name: 'good', adapter: good, key: 'k' },
+      { name: 'full', adapter: full, key: 'k' },
+    ], { compress: false, tolerateFailures: true, progressEveryMs: 0, onProgress: (_bytes, destinations) => seen.push(destinations) });
+    const last = seen.at(-1)!;
+    expect(last.good).toBe(5_000_000);
+    expect(last.full).toBeGreaterThan(0);
+    expect(last.full).toBeLessThan(5_000_000);
+    expect(result.failed.map((f) => f.name)).toEqual(['full']);
+  });
+
   it('gzips when asked; the hash is of the stored (compressed) bytes', async () => {
     const a = new MemoryStorage('a');
     const input = Buffer.from('SELECT 1;\n'.repeat(10_000));

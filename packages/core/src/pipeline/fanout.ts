@@ -22,7 +22,7 @@ export interface FanoutOptions {
   encryptTo?: string[];
   signal?: AbortSignal;
   /** Called with stored bytes so far, at most every `progressEveryMs`. */
-  onProgress?: (storedBytes: number) => void;
+  onProgress?: (storedBytes: number, destinations: Record<string, number>) => void;
   progressEveryMs?: number;
   /**
    * Keep writing to the other destinations when one fails (the plan's
@@ -188,7 +188,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
       const now = Date.now();
       if (opts.onProgress && now - lastProgress >= every) {
         lastProgress = now;
-        opts.onProgress(bytes);
+        opts.onProgress(bytes, perDestination());
       }
       cb(null, chunk);
     },
@@ -197,12 +197,17 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
   // A branch whose stream is gone (its destination failed and destroyed it, even
   // before its put has settled) is not written to or waited for: no drain would come.
   const writable = (b: Branch) => !b.dead && !b.stream.destroyed;
+  // Bytes handed to each destination so far: a destination that dropped out stops counting.
+  const handed = targets.map(() => 0);
+  const perDestination = () => Object.fromEntries(targets.map((t, i) => [t.name, handed[i]!]));
   const sink = new Writable({
     highWaterMark: BRANCH_BUFFER,
     write(chunk: Buffer, _enc, cb) {
       const waits: Promise<void>[] = [];
-      for (const branch of branches) {
-        if (!writable(branch) || branch.stream.write(chunk)) continue;
+      for (const [i, branch] of branches.entries()) {
+        if (!writable(branch)) continue;
+        handed[i]! += chunk.length;
+        if (branch.stream.write(chunk)) continue;
         branch.watch(false);
         waits.push(
           drained(branch.stream, abort.signal).finally(() => {
@@ -238,7 +243,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
   if (cause !== undefined || settled.some((s) => s.status === 'rejected')) {
     throw cause ?? (settled.find((s) => s.status === 'rejected') as PromiseRejectedResult).reason;
   }
-  opts.onProgress?.(bytes);
+  opts.onProgress?.(bytes, perDestination());
 
   const sha256 = hash.digest('hex');
   for (let i = 0; i < branches.length; i++) {
