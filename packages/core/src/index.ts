@@ -31,5 +31,6 @@ export * from './engine/prune.js';
 export * from './retention/policy.js';
 export * from './retention/holds.js';
 export * from './retention/pins.js';
+export * from './engine/pin.js';
 export * from './retention/plan-check.js';
 export * from './engine/proven-copy.js';
