@@ -12,7 +12,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { fanout, startEphemeralS3 } from '../packages/core/dist/index.js';
+import { fanout } from '../packages/core/dist/index.js';
+import { startEphemeralS3 } from '../packages/ephemeral/dist/index.js';
 import { FsStorage, loadS3Sdk } from '../packages/storage/dist/index.js';
 import { loadavg, log, median, secs, yes } from './lib.mjs';
 

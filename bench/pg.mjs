@@ -7,7 +7,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node
 import { cpus, getPriority, setPriority, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEphemeralPostgres } from '../packages/core/dist/index.js';
+import { startEphemeralPostgres } from '../packages/ephemeral/dist/index.js';
 import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

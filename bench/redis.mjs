@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { startEphemeralRedis } from '../packages/core/dist/index.js';
+import { startEphemeralRedis } from '../packages/ephemeral/dist/index.js';
 import { log, vmHwmKiB, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

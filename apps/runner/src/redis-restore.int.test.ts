@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/core';
+import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/ephemeral';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { afterEach, beforeEach } from 'vitest';
 import { files, lifeboat, eachWorkspace } from './test/harness.js';

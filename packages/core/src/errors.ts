@@ -51,13 +51,6 @@ export class LockHeldError extends LifeboatError {
   }
 }
 
-/** Something checked is not as it should be (stale, damaged, mismatched). Exit 3. */
-export class UnhealthyError extends LifeboatError {
-  constructor(message: string) {
-    super(message, ExitCode.unhealthy);
-  }
-}
-
 /**
  * An encrypted artifact cannot be read back on this host because no age
  * identity is configured (hosts that only back up need only the recipients).

@@ -110,7 +110,7 @@ async function fromContainer(): Promise<Server> {
 }
 
 async function fromLocalBinaries(path: string): Promise<Server> {
-  const { startEphemeralPostgres } = await import('@lifeboat/core');
+  const { startEphemeralPostgres } = await import('@lifeboat/ephemeral');
   const server = await startEphemeralPostgres({ path });
   return {
     via: 'local',

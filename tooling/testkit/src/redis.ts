@@ -63,7 +63,7 @@ async function fromContainer(password: string): Promise<Server> {
 }
 
 async function fromLocalBinaries(password: string, path: string): Promise<Server> {
-  const { startEphemeralRedis } = await import('@lifeboat/core');
+  const { startEphemeralRedis } = await import('@lifeboat/ephemeral');
   const server = await startEphemeralRedis({ password, path });
   return { via: 'local', host: server.host, port: server.port, password, stop: () => server.stop() };
 }

@@ -1,4 +1,4 @@
-import { startEphemeralS3, type EphemeralS3 } from '@lifeboat/core';
+import { startEphemeralS3, type EphemeralS3 } from '@lifeboat/ephemeral';
 import { readTestkitEnv, type ExternalS3 } from './env.js';
 
 export type { ExternalS3 } from './env.js';

@@ -15,12 +15,10 @@ import {
   runCommand,
   runPrune,
   runRestore,
-  startEphemeralPostgres,
-  startEphemeralRedis,
-  startEphemeralS3,
   type EngineContext,
   type RestoreRequest,
 } from '@lifeboat/core';
+import { startEphemeralPostgres, startEphemeralRedis, startEphemeralS3 } from '@lifeboat/ephemeral';
 import { readStatus, runDrill } from '@lifeboat/verify';
 import type { CommandContext } from '../main.js';
 

@@ -8,7 +8,7 @@ import { PlanError } from '../errors.js';
 import type { RunEvent } from '../events.js';
 import { readJournal } from '../journal/journal.js';
 import { parsePlan } from '../plan/load.js';
-import { pinBackup, unpinBackup } from '../retention/pins.js';
+import { pinBackup, unpinBackup } from './pin.js';
 import type { ByteRange, PutOptions, StorageAdapter, StorageType, StoredObject, VersionedObject, WriteCondition } from '../storage.js';
 import type { Strategy } from '../strategy.js';
 import { MemoryStorage } from '../test/memory-storage.js';

@@ -5,7 +5,6 @@ import type { Operation } from '../events.js';
 import type { Plan } from '../plan/types.js';
 import { idTime } from '../repository/ids.js';
 import type { Repository } from '../repository/repository.js';
-import type { Registry } from '../engine/registry.js';
 
 export const RUN_RECORD_FORMAT = 1;
 
@@ -65,8 +64,11 @@ export async function writeRunRecord(repositories: Repository[], record: RunReco
   }
 }
 
-/** Every run record found in the plan's destinations, merged by id, oldest first. */
-export async function readJournal(plan: Plan, registry: Registry, onWarning?: (message: string) => void): Promise<RunRecord[]> {
+/**
+ * Every run record found in the plan's destinations, merged by id, oldest
+ * first. `registry` is anything that opens a destination (the engine's Registry).
+ */
+export async function readJournal(plan: Plan, registry: { repository(plan: Plan, name: string): Repository }, onWarning?: (message: string) => void): Promise<RunRecord[]> {
   const byId = new Map<string, RunRecord>();
   for (const name of Object.keys(plan.destinations)) {
     const repository = registry.repository(plan, name);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { LifeboatError } from '@lifeboat/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { storageContract } from '../contract.js';
+import { storageContract } from '@lifeboat/storage/contract';
 import { failingBody, stallingBody } from '../contract/bodies.js';
 import { FsStorage } from './fs-adapter.js';
 import { fsStorageType } from './fs-type.js';

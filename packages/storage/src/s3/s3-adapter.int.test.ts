@@ -3,7 +3,7 @@ import { AbortMultipartUploadCommand, GetObjectTaggingCommand, ListMultipartUplo
 import { LifeboatError } from '@lifeboat/core';
 import { externalS3, startS3, type TestS3 } from '@lifeboat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storageContract } from '../contract.js';
+import { storageContract } from '@lifeboat/storage/contract';
 import { failingBody, stallingBody } from '../contract/bodies.js';
 import { S3Storage, type S3StorageOptions } from './s3-adapter.js';
 import { desiredBucket } from './bucket-plan.js';

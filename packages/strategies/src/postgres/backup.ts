@@ -1,11 +1,10 @@
 import { ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext, type SourceFacts } from '@lifeboat/core';
+import { ARTIFACT } from './artifact.js';
 import { checkCustom, checkPlain } from './check.js';
 import type { PostgresConfig } from './config.js';
 import { connect, connectionError, pgTarget } from './connection.js';
 import { assertTablesExist, collectFacts, exactCounts } from './facts.js';
 import { checkDumpVersion, serverMajor, toolMajor, toolPath } from './tools.js';
-
-export const ARTIFACT = { custom: 'database.dump', plain: 'database.sql.gz' } as const;
 
 /**
  * pg_dump in an exported snapshot: the row counts recorded in the manifest are

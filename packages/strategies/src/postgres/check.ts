@@ -1,6 +1,6 @@
 import { LifeboatError, runCommand, type RestoreContext } from '@lifeboat/core';
 import { PassThrough, type Readable } from 'node:stream';
-import { ARTIFACT } from './backup.js';
+import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
 import { toolPath } from './tools.js';
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startEphemeralPostgres, type DrillTarget, type StrategyContext } from '@lifeboat/core';
+import type { DrillTarget, StrategyContext } from '@lifeboat/core';
+import { startEphemeralPostgres } from '@lifeboat/ephemeral';
 import type { PostgresConfig } from './config.js';
 import { connect, pgTarget, quoteIdent, withDatabase } from './connection.js';
 

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
-import { ARTIFACT } from './backup.js';
+import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { exactCounts, userRelationCount } from './facts.js';

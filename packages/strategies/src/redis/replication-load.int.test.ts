@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/core';
+import { startEphemeralRedis, type EphemeralRedis } from '@lifeboat/ephemeral';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { connectClient, redisTarget, type RedisTarget } from './connection.js';

@@ -35,13 +35,13 @@ import {
   LifeboatError,
   UsageError,
   isSecretRef,
-  startEphemeralRedis,
   type ContentEntry,
   type RestoreCheck,
   type RestoreContext,
   type RestoredTarget,
   type RestoreOutcome,
 } from '@lifeboat/core';
+import { startEphemeralRedis } from '@lifeboat/ephemeral';
 import { ARTIFACT } from './backup.js';
 import type { RedisConfig } from './config.js';
 import { call, connectClient, redisTarget, where, type RedisTarget } from './connection.js';

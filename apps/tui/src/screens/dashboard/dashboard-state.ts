@@ -62,7 +62,3 @@ function clamp(index: number, count: number): number {
 export function selectedComponent(state: DashboardState): string | undefined {
   return state.components[state.selected];
 }
-
-export function statusOf(state: DashboardState, component: string): ComponentStatus | undefined {
-  return state.statuses?.find((s) => s.component === component);
-}

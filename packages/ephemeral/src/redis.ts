@@ -7,7 +7,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LifeboatError } from '../errors.js';
+import { LifeboatError } from '@lifeboat/core';
 import { DEFAULT_SEARCH_PATH, findExecutable } from './binaries.js';
 import { freePort } from './free-port.js';
 import { runToEnd, ServerProcess, telltaleLine, type SpawnOptions } from './server-process.js';

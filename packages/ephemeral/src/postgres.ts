@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LifeboatError } from '../errors.js';
+import { LifeboatError } from '@lifeboat/core';
 import { DEFAULT_SEARCH_PATH, findPostgresBinDir } from './binaries.js';
 import { freePort } from './free-port.js';
 import { runToEnd, ServerProcess, telltaleLine, type SpawnOptions } from './server-process.js';
