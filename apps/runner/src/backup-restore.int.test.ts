@@ -1,12 +1,9 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, vi } from 'vitest';
-import { describe, expect, test } from '@lifeboat/testkit';
+import { awkwardSqlFile, databaseFingerprint, describe, expect, test } from '@lifeboat/testkit';
 import { backupFiles, files, lifeboat, postgresPlan, eachWorkspace } from './test/harness.js';
-
-const AWKWARD = fileURLToPath(new URL('./test/awkward.sql', import.meta.url));
 
 async function query<T extends pg.QueryResultRow>(url: string, password: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url, password });
@@ -16,28 +13,6 @@ async function query<T extends pg.QueryResultRow>(url: string, password: string,
   } finally {
     await client.end();
   }
-}
-
-/** A fingerprint of a database's content: each table's rows, hashed in a stable order. */
-async function fingerprint(url: string, password: string): Promise<Record<string, string>> {
-  const tables = await query<{ name: string }>(
-    url,
-    password,
-    `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
-      WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`,
-  );
-  const result: Record<string, string> = {};
-  for (const { name } of tables) {
-    const [row] = await query<{ h: string }>(url, password, `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS h FROM ${name} t`);
-    result[name] = row!.h;
-  }
-  const [seq] = await query<{ v: string }>(url, password, `SELECT last_value::text AS v FROM awkward_id_seq`);
-  result['sequence awkward_id_seq'] = seq!.v;
-  const objects = await query<{ n: string }>(url, password, `SELECT string_agg(proname, ',' ORDER BY proname) AS n FROM pg_proc WHERE proname = 'twice'`);
-  result['function twice'] = objects[0]!.n;
-  const views = await query<{ n: string }>(url, password, `SELECT string_agg(table_name, ',') AS n FROM information_schema.views WHERE table_schema = 'public'`);
-  result.views = views[0]!.n;
-  return result;
 }
 
 describe('backup and restore of PostgreSQL through the runner', () => {
@@ -51,7 +26,7 @@ describe('backup and restore of PostgreSQL through the runner', () => {
       const sourceUrl = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
       const client = new pg.Client({ connectionString: sourceUrl });
       await client.connect();
-      await client.query(await readFile(AWKWARD, 'utf8'));
+      await client.query(await readFile(awkwardSqlFile, 'utf8'));
       await client.end();
 
       await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, format, tables: ['awkward', 'Ärger.Tabelle mit Leerzeichen'] }));
@@ -67,7 +42,7 @@ describe('backup and restore of PostgreSQL through the runner', () => {
       const restore = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL'], { env, lockDir: ws.lockDir });
       expect(restore.exitCode).toBe(0);
       expect(restore.stdout).toContain('"rows in awkward"');
-      expect(await fingerprint(`${sourceUrl}_restored`, server.password)).toEqual(await fingerprint(sourceUrl, server.password));
+      expect(await databaseFingerprint(`${sourceUrl}_restored`, server.password)).toEqual(await databaseFingerprint(sourceUrl, server.password));
     });
   }
 

@@ -5,3 +5,7 @@ export { startRedis, type TestRedis } from './redis.js';
 export { externalS3, startS3, type ExternalS3, type TestS3 } from './s3.js';
 export { redisCommand, type RedisAddress, type RespValue } from './resp.js';
 export type { Via } from './services.js';
+export { cuttingProxy } from './cutting-proxy.js';
+export { describeTree, isRoot, makeConfigTree, settleTimes, writeBigFile } from './file-tree.js';
+export { awkwardSqlFile, databaseFingerprint } from './postgres-data.js';
+export { differences, fingerprint, seedEveryType, type RedisClient, type Seeded } from './redis-data.js';

@@ -6,11 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { selfSignedCertificate } from './redis-tls.js';
+
+export { cuttingProxy } from '@lifeboat/testkit';
 
 interface RunningRedis {
   client: Redis;
@@ -72,45 +74,6 @@ export async function freePort(): Promise<number> {
   const { port, server } = await listen(createServer());
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/**
- * A TCP proxy to `target` that destroys both sides once `cutAfter` bytes have
- * come back from the server: a network failure in the middle of the RDB.
- */
-export async function cuttingProxy(target: { host: string; port: number }, cutAfter: number): Promise<{ host: string; port: number; forwarded(): number; close(): Promise<void> }> {
-  let forwarded = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    client.on('error', () => {});
-    upstream.on('error', () => {});
-    client.pipe(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      const room = cutAfter - forwarded;
-      if (room <= 0) return;
-      const part = chunk.subarray(0, room);
-      forwarded += part.length;
-      client.write(part);
-      if (forwarded >= cutAfter) {
-        client.destroy();
-        upstream.destroy();
-      }
-    });
-    upstream.on('close', () => client.destroy());
-  });
-  const { port } = await listen(server);
-  return {
-    host: '127.0.0.1',
-    port,
-    forwarded: () => forwarded,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close').catch(() => undefined);
-    },
-  };
 }
 
 /** Accepts connections and never says a word. */
