@@ -371,8 +371,9 @@ describe('runPrune', () => {
   it('refuses to start when the lifecycle contradicts the retention', async () => {
     const { ctx } = setup({ top: 'lifecycle:\n  a: { scope: artifacts, expireDays: 2 }\n' });
     await expect(runPrune(ctx, ['notes'], { dryRun: true })).rejects.toThrow(PlanError);
+    // No registered type here has lifecycle rules, so no store is named as the one that deletes.
     await expect(runPrune(ctx, ['notes'], { dryRun: true })).rejects.toThrow(
-      /lifecycle\.a\.expireDays: S3 deletes objects in a after 2 days, but components\.notes\.retention\.a keeps backups within 3d; raise expireDays to at least 3 or shorten within$/,
+      /lifecycle\.a\.expireDays: the rule deletes objects in a after 2 days, but components\.notes\.retention\.a keeps backups within 3d; raise expireDays to at least 3 or shorten within$/,
     );
   });
 });

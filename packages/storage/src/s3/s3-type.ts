@@ -4,6 +4,7 @@ import { BUCKET_NAME_RULES, bucketNameProblem } from './bucket-name.js';
 import { PREFIX_RULES, normalizePrefix } from './prefix.js';
 import { LazyS3Storage } from './lazy-s3-storage.js';
 import { S3_SERVER_SIDE_ENCRYPTION, S3_STORAGE_CLASSES } from './s3-options.js';
+import { S3_LIFECYCLE } from './s3-lifecycle.js';
 
 const ENDPOINT_RULES = 'an http or https URL without a user or password (credentials come from the AWS default chain)';
 const REGION_RULES = 'an AWS region such as us-west-2';
@@ -114,6 +115,7 @@ export const s3StorageType: StorageType<S3Config> = {
   type: 's3',
   config: s3Config,
   defaultMedium: 'object-storage',
+  capabilities: { lifecycle: S3_LIFECYCLE },
   create: (config) =>
     new LazyS3Storage({
       bucket: config.bucket,
