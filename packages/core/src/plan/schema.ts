@@ -385,6 +385,12 @@ const destinationCommonShape = (defaultMedium: string) => ({
   offsite: z.boolean({ error: 'true or false' }).default(false),
 });
 
+/** A destination as written, without the fields every destination has: what its type's own schema reads. */
+function ownFields(destination: Record<string, unknown>): Record<string, unknown> {
+  const common = Object.keys(destinationCommonShape(''));
+  return Object.fromEntries(Object.entries(destination).filter(([key]) => !common.includes(key)));
+}
+
 /** The top level, with destinations and components left to their own schemas. */
 function topSchema(registry: PlanRegistry) {
   const storageTypes = listed(registry.storage.map((s) => s.type));
@@ -476,7 +482,11 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
       const { type, ...common } = destinationCommonShape(chosen?.defaultMedium ?? '');
       return chosen ? z.strictObject({ type, ...common, ...chosen.config.shape }) : z.looseObject(common);
     });
-    if (entry) destinations[destName] = { name: destName, ...(entry as DestinationCommon & Record<string, unknown>) };
+    if (!entry) continue;
+    // Merging the shape drops the type's own cross-field checks (s3: kmsKeyId with sse: aws:kms); they run here, on its fields alone.
+    const type = storage.known.get(entry['type'] as string);
+    if (type && !parse(type.config, ownFields(value as Record<string, unknown>), ['destinations', destName]).ok) continue;
+    destinations[destName] = { name: destName, ...(entry as DestinationCommon & Record<string, unknown>) };
   }
 
   // Undefined when the top has no destinations: that is reported once, not again per component.

@@ -97,8 +97,8 @@ const s3Config = z
     /** The bucket's default encryption (default: the destination's sse and kmsKeyId, else AES256). */
     defaultEncryption: defaultEncryption.optional(),
   })
-  // The plan merges this object's shape into the destination's, which drops
-  // refinements like this one; S3Storage makes the same check when it is created.
+  // The plan loader runs this on the destination's own fields (a plan error names
+  // the field); S3Storage makes the same check when it is created without a plan.
   .superRefine((config, ctx) => {
     if (config.sse === 'aws:kms' && config.kmsKeyId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['kmsKeyId'], message: 'a KMS key id, ARN or alias (sse: aws:kms needs one)', input: undefined });
