@@ -226,6 +226,15 @@ describe('runPrune', () => {
     expect(await catalogIn('a')).toEqual([ids[1], ids[4]]);
   });
 
+  it('pin warns that a lifecycle rule deletes the backup whatever the pin says, naming who deletes it', async () => {
+    const { ctx, backupDaily } = setup({ top: 'lifecycle:\n  a: { scope: artifacts, expireDays: 400 }\n' });
+    const [id] = await backupDaily(1);
+    // No registered type here has lifecycle rules (s3 names S3: see lifecycle-capability.test.ts).
+    expect((await pinBackup(ctx, 'notes', id!, 'audit')).warnings).toEqual([
+      'lifecycle.a deletes objects in a after 400 days whatever a pin says: the rule will delete this backup there around 2027-02-05',
+    ]);
+  });
+
   it('pin refuses a backup that does not exist, and writes pin.json beside the manifest, never into it', async () => {
     const { ctx, backupDaily, store } = setup();
     const [id] = await backupDaily(1);
