@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './events.js';
 export * from './describe-event.js';
 export * from './storage.js';
+export * from './storage-capabilities.js';
 export * from './strategy.js';
 export * from './duration.js';
 export * from './bytes.js';

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { StorageCapabilities } from './storage-capabilities.js';
 
 /** One object in a destination. `key` is relative to the destination's root/prefix. */
 export interface StoredObject {
@@ -89,13 +90,16 @@ export interface DestinationCommon {
 export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
 
 /**
- * A storage type the apps register (`fs`, `s3`): its own plan fields and a
- * factory. The plan loader merges `config` with the common destination fields.
+ * A storage type the apps register (`fs`, `s3`): its own plan fields, what it
+ * can do beyond the adapter contract, and a factory. The plan loader merges
+ * `config` with the common destination fields.
  */
 export interface StorageType<Config extends object = object> {
   type: string;
   config: z.ZodObject<z.ZodRawShape>;
   /** The default `medium` when the plan names none. */
   defaultMedium: string;
+  /** Optional features of the store (lifecycle rules and storage classes); none when absent. */
+  capabilities?: StorageCapabilities;
   create(config: Config & DestinationCommon, ctx: { planDir: string }): StorageAdapter;
 }

@@ -38,10 +38,10 @@ export async function pinBackup(ctx: EngineContext, component: string, backupId:
       const repository = ctx.registry.repository(ctx.plan, name);
       await repository.adapter.put(pinKey(repository, component, backupId), Readable.from([body]));
       ctx.onEvent({ type: 'step', component, message: `pinned ${backupId} in ${repository.description}: ${pin.reason}` });
-      for (const { key, rule } of lifecycleRulesFor(ctx.plan, name, component)) {
+      for (const { key, rule, deleter } of lifecycleRulesFor(ctx.plan, name, component)) {
         if (rule.expireDays === undefined) continue;
         const goes = new Date(Date.parse(entry.manifest.finishedAt) + rule.expireDays * 86_400_000).toISOString().slice(0, 10);
-        warnings.push(`lifecycle.${key} deletes objects in ${name} after ${rule.expireDays} days whatever a pin says: S3 will delete this backup there around ${goes}`);
+        warnings.push(`lifecycle.${key} deletes objects in ${name} after ${rule.expireDays} days whatever a pin says: ${deleter} will delete this backup there around ${goes}`);
       }
     }
     for (const message of warnings) ctx.onEvent({ type: 'warning', component, message });

@@ -226,6 +226,15 @@ describe('runPrune', () => {
     expect(await catalogIn('a')).toEqual([ids[1], ids[4]]);
   });
 
+  it('pin warns that a lifecycle rule deletes the backup whatever the pin says, naming who deletes it', async () => {
+    const { ctx, backupDaily } = setup({ top: 'lifecycle:\n  a: { scope: artifacts, expireDays: 400 }\n' });
+    const [id] = await backupDaily(1);
+    // No registered type here has lifecycle rules (s3 names S3: see lifecycle-capability.test.ts).
+    expect((await pinBackup(ctx, 'notes', id!, 'audit')).warnings).toEqual([
+      'lifecycle.a deletes objects in a after 400 days whatever a pin says: the rule will delete this backup there around 2027-02-05',
+    ]);
+  });
+
   it('pin refuses a backup that does not exist, and writes pin.json beside the manifest, never into it', async () => {
     const { ctx, backupDaily, store } = setup();
     const [id] = await backupDaily(1);
@@ -371,8 +380,9 @@ describe('runPrune', () => {
   it('refuses to start when the lifecycle contradicts the retention', async () => {
     const { ctx } = setup({ top: 'lifecycle:\n  a: { scope: artifacts, expireDays: 2 }\n' });
     await expect(runPrune(ctx, ['notes'], { dryRun: true })).rejects.toThrow(PlanError);
+    // No registered type here has lifecycle rules, so no store is named as the one that deletes.
     await expect(runPrune(ctx, ['notes'], { dryRun: true })).rejects.toThrow(
-      /lifecycle\.a\.expireDays: S3 deletes objects in a after 2 days, but components\.notes\.retention\.a keeps backups within 3d; raise expireDays to at least 3 or shorten within$/,
+      /lifecycle\.a\.expireDays: the rule deletes objects in a after 2 days, but components\.notes\.retention\.a keeps backups within 3d; raise expireDays to at least 3 or shorten within$/,
     );
   });
 });

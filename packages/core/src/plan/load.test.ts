@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PlanError, UsageError } from '../errors.js';
 import { componentHash, loadPlan, locatePlan, parsePlan, type PlanRegistry } from './load.js';
 import { secretRef } from './secret.js';
+import { s3LikeLifecycle } from '../test/s3-like-lifecycle.js';
 
 /** A small registry shaped like the real one: a postgres-like strategy, fs and s3-like storage. */
 const registry: PlanRegistry = {
@@ -22,7 +23,7 @@ const registry: PlanRegistry = {
   ],
   storage: [
     { type: 'fs', config: z.object({ path: z.string().min(1) }), defaultMedium: 'disk' },
-    { type: 's3', config: z.object({ bucket: z.string(), region: z.string().optional(), secretAccessKey: secretRef().optional() }), defaultMedium: 'object-storage' },
+    { type: 's3', config: z.object({ bucket: z.string(), region: z.string().optional(), secretAccessKey: secretRef().optional() }), defaultMedium: 'object-storage', capabilities: { lifecycle: s3LikeLifecycle } },
   ],
 };
 

@@ -8,15 +8,16 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { addProblem, closest, planErrorMap, problem, withPrefix, type ProblemDetail } from './problems.js';
-import { LIFECYCLE_CLASSES, type LegalHold, type LifecyclePolicy } from './types.js';
+import type { LegalHold, LifecyclePolicy } from './types.js';
 import { holdsPassword, secretRef } from './secret.js';
 import type { DestinationCommon } from '../storage.js';
+import { transitionClasses, type LifecycleCapability, type StorageCapabilities } from '../storage-capabilities.js';
 import type { ComponentPlan, DestinationPlan, DrillPlan, EncryptionPlan, Hooks, NotifyChannel, Plan, Runbook, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
 
 /** The strategy kinds and storage types a plan may use; the apps hand it in. */
 export interface PlanRegistry {
   strategies: Array<{ kind: string; config: z.ZodObject<z.ZodRawShape> }>;
-  storage: Array<{ type: string; config: z.ZodObject<z.ZodRawShape>; defaultMedium: string }>;
+  storage: Array<{ type: string; config: z.ZodObject<z.ZodRawShape>; defaultMedium: string; capabilities?: StorageCapabilities }>;
 }
 
 type Issue = z.core.$ZodIssue;
@@ -252,41 +253,79 @@ function legalHold(components: string[] | undefined) {
     }) satisfies z.ZodType<LegalHold>;
 }
 
-const lifecycleTransition = z.strictObject(
-  {
-    days: count(0),
-    class: z.enum(LIFECYCLE_CLASSES, { error: `one of ${LIFECYCLE_CLASSES.join(', ')}` }),
-  },
-  { error: 'a transition such as { days: 30, class: STANDARD_IA }' },
-);
-
-const lifecyclePolicy = z
-  .strictObject(
+/**
+ * A rule's schema, with the storage classes its destinations' type offers (the
+ * type's `lifecycle` capability: core knows no class by name).
+ */
+function lifecyclePolicy(classes: readonly string[]) {
+  const example = `{ days: 30, class: ${classes[0] ?? '<class>'} }`;
+  const expected = `one of ${listed(classes)}`;
+  const none: ProblemDetail = { wrong: 'no storage class is offered by every destination this rule reaches', advice: 'drop the transitions' };
+  const transition = z.strictObject(
     {
-      scope: z
-        .enum(['artifacts', 'bucket'], { error: 'artifacts (only objects Lifeboat tags lifeboat-kind=artifact) or bucket (every object)' })
-        .default('bucket'),
-      prefix: z.string({ error: 'an S3 key prefix (text)' }).min(1).optional(),
-      transitions: z.array(lifecycleTransition, { error: 'a list of transitions such as { days: 30, class: STANDARD_IA }' }).default(() => []),
-      expireDays: count(1).optional(),
+      days: count(0),
+      class: z.string({ error: expected }).refine((c) => classes.includes(c), { error: expected, ...(classes.length === 0 && { params: none }) }),
     },
-    { error: 'a mapping with scope, transitions and expireDays' },
-  )
-  .superRefine((policy, ctx) => {
-    if (policy.transitions.length === 0 && policy.expireDays === undefined) {
-      addProblem(ctx, { wrong: 'does nothing', expected: 'transitions, expireDays or both' });
-    }
-  }) satisfies z.ZodType<LifecyclePolicy>;
+    { error: `a transition such as ${example}` },
+  );
+  return z
+    .strictObject(
+      {
+        scope: z
+          .enum(['artifacts', 'bucket'], { error: 'artifacts (only objects Lifeboat tags lifeboat-kind=artifact) or bucket (every object)' })
+          .default('bucket'),
+        prefix: z.string({ error: 'an S3 key prefix (text)' }).min(1).optional(),
+        transitions: z.array(transition, { error: `a list of transitions such as ${example}` }).default(() => []),
+        expireDays: count(1).optional(),
+      },
+      { error: 'a mapping with scope, transitions and expireDays' },
+    )
+    .superRefine((policy, ctx) => {
+      if (policy.transitions.length === 0 && policy.expireDays === undefined) {
+        addProblem(ctx, { wrong: 'does nothing', expected: 'transitions, expireDays or both' });
+      }
+    }) satisfies z.ZodType<LifecyclePolicy>;
+}
 
-/** Lifecycle keys name a destination, or the bucket of an s3 one (what S3 attaches rules to). */
-function lifecycle(targets: { names: string[]; buckets: string[] } | undefined) {
-  const known = targets ? [...targets.names, ...targets.buckets.filter((b) => !targets.names.includes(b))] : [];
-  const expected = `a destination name or the bucket of an s3 destination: ${listed(known)}`;
-  const key = z.string().refine((k) => targets === undefined || known.includes(k), {
+/** A destination as written, with the lifecycle capability of its type (if it has one). */
+interface LifecycleTarget {
+  name: string;
+  lifecycle: LifecycleCapability | undefined;
+  /** The value of the capability's container field (an s3 destination's bucket). */
+  container: string | undefined;
+}
+
+/** What a lifecycle key may name: a destination, or the container of one whose type has lifecycle rules (what S3 attaches rules to). */
+function lifecycleKeys(targets: LifecycleTarget[] | undefined, registry: PlanRegistry) {
+  const known = lifecycleKeyNames(targets ?? []);
+  const words = [...new Set(registry.storage.flatMap((s) => (s.capabilities?.lifecycle ? [s.capabilities.lifecycle.containerWords] : [])))];
+  const expected = `a destination name${words.length > 0 ? ` or ${words.join(' or ')}` : ''}: ${listed(known)}`;
+  const key = z.string().refine((k) => isLifecycleKey(k, targets), {
     error: expected,
-    params: { wrong: 'names no destination or bucket of this plan', expected, show: 'key' } satisfies ProblemDetail,
+    params: { wrong: `names no destination${words.length > 0 ? ' or bucket' : ''} of this plan`, expected, show: 'key' } satisfies ProblemDetail,
   });
-  return z.record(key, lifecyclePolicy, { error: 'a mapping of bucket or destination names to lifecycle rules' });
+  return z.record(key, z.unknown(), { error: 'a mapping of bucket or destination names to lifecycle rules' });
+}
+
+function lifecycleKeyNames(targets: LifecycleTarget[]): string[] {
+  return [...new Set([...targets.map((t) => t.name), ...targets.flatMap((t) => (t.container === undefined ? [] : [t.container]))])];
+}
+
+/** Any key is taken while the destinations are unknown (already reported), so as not to pile up echoes. */
+function isLifecycleKey(key: string, targets: LifecycleTarget[] | undefined): boolean {
+  return targets === undefined || lifecycleKeyNames(targets).includes(key);
+}
+
+/**
+ * The classes a rule keyed `key` may name: those of the types of the
+ * destinations it reaches that have lifecycle rules (all of them, when it
+ * reaches several); for a rule on destinations without any (an fs folder),
+ * those of every registered type, since it is checked as that store would apply it.
+ */
+function lifecycleClasses(key: string, targets: LifecycleTarget[] | undefined, registry: PlanRegistry): readonly string[] {
+  const reached = (targets ?? []).filter((t) => t.name === key || t.container === key).flatMap((t) => (t.lifecycle ? [t.lifecycle] : []));
+  if (reached.length > 0) return reached.map(transitionClasses).reduce((all, classes) => all.filter((c) => classes.includes(c)));
+  return [...new Set(registry.storage.flatMap((s) => (s.capabilities?.lifecycle ? transitionClasses(s.capabilities.lifecycle) : [])))];
 }
 
 /** What a component may refer to; `undefined` when unknown (already reported), so as not to pile up echoes. */
@@ -347,6 +386,12 @@ const destinationCommonShape = (defaultMedium: string) => ({
   stallTimeout: duration({ zero: false }).optional(),
 });
 
+/** A destination as written, without the fields every destination has: what its type's own schema reads. */
+function ownFields(destination: Record<string, unknown>): Record<string, unknown> {
+  const common = Object.keys(destinationCommonShape(''));
+  return Object.fromEntries(Object.entries(destination).filter(([key]) => !common.includes(key)));
+}
+
 /** The top level, with destinations and components left to their own schemas. */
 function topSchema(registry: PlanRegistry) {
   const storageTypes = listed(registry.storage.map((s) => s.type));
@@ -398,6 +443,20 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
     );
   }
   const top = parse(topSchema(registry), rest, []);
+  const storageCapabilities = Object.fromEntries(registry.storage.map((s) => [s.type, s.capabilities ?? {}]));
+
+  /** Keys first; then each rule with the classes of the destinations it names (a rule with an unknown key is not read further). */
+  const parseLifecycle = (value: unknown, targets: LifecycleTarget[] | undefined): Record<string, LifecyclePolicy> | undefined => {
+    const keys = parse(lifecycleKeys(targets, registry).default(() => ({})), value, ['lifecycle']);
+    const rules: Record<string, LifecyclePolicy> = {};
+    for (const [key, rule] of entries(value) ?? []) {
+      if (!isLifecycleKey(key, targets)) continue;
+      const parsed = parse(lifecyclePolicy(lifecycleClasses(key, targets, registry)), rule, ['lifecycle', key]);
+      if (parsed.ok) rules[key] = parsed.value;
+    }
+    if (!keys.ok) return undefined;
+    return rules;
+  };
 
   /** A destination or component, parsed with the schema its `type` picks. */
   const parseEntry = <T>(
@@ -424,7 +483,11 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
       const { type, ...common } = destinationCommonShape(chosen?.defaultMedium ?? '');
       return chosen ? z.strictObject({ type, ...common, ...chosen.config.shape }) : z.looseObject(common);
     });
-    if (entry) destinations[destName] = { name: destName, ...(entry as DestinationCommon & Record<string, unknown>) };
+    if (!entry) continue;
+    // Merging the shape drops the type's own cross-field checks (s3: kmsKeyId with sse: aws:kms); they run here, on its fields alone.
+    const type = storage.known.get(entry['type'] as string);
+    if (type && !parse(type.config, ownFields(value as Record<string, unknown>), ['destinations', destName]).ok) continue;
+    destinations[destName] = { name: destName, ...(entry as DestinationCommon & Record<string, unknown>) };
   }
 
   // Undefined when the top has no destinations: that is reported once, not again per component.
@@ -447,20 +510,21 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
     document['legalHolds'],
     ['legalHolds'],
   );
-  const lifecycleTargets = rawDestinations && {
-    names: rawDestinations.map(([n]) => n),
-    buckets: rawDestinations.flatMap(([, d]) => (isMapping(d) && typeof d['bucket'] === 'string' ? [d['bucket']] : [])),
-  };
-  const rules = parse(lifecycle(lifecycleTargets).default(() => ({})), document['lifecycle'], ['lifecycle']);
+  const lifecycleTargets = rawDestinations?.map(([n, d]): LifecycleTarget => {
+    const lifecycle = isMapping(d) ? storage.known.get(d['type'] as string)?.capabilities?.lifecycle : undefined;
+    const container = lifecycle && isMapping(d) ? d[lifecycle.containerField] : undefined;
+    return { name: n, lifecycle, container: typeof container === 'string' ? container : undefined };
+  });
+  const rules = parseLifecycle(document['lifecycle'], lifecycleTargets);
 
   issues.push(...passwordsIn(document));
   if (top.ok && top.value.rule321) issues.push(...unmeetableRule(top.value.rule321, components, destinations));
   if (top.ok) issues.push(...unknownRunbookComponents(top.value.runbooks, document['components']));
 
-  if (issues.length > 0 || !top.ok || !holds.ok || !rules.ok) return { issues: onePerPath(issues) };
+  if (issues.length > 0 || !top.ok || !holds.ok || !rules) return { issues: onePerPath(issues) };
   const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books } = top.value;
   return {
-    plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), ...(crypt ? { encryption: crypt } : {}), notify: channels, runbooks: books, components, legalHolds: holds.value, lifecycle: rules.value },
+    plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), ...(crypt ? { encryption: crypt } : {}), notify: channels, runbooks: books, components, legalHolds: holds.value, lifecycle: rules, storageCapabilities },
   };
 }
 

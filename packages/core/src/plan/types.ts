@@ -1,4 +1,5 @@
 import type { DestinationCommon } from '../storage.js';
+import type { StorageCapabilities } from '../storage-capabilities.js';
 
 /** Milliseconds. Written in plans as `30d`, `24h`, `15m`, `90s`, `0`. */
 export type DurationMs = number;
@@ -106,14 +107,11 @@ export interface LegalHold {
   reason: string;
 }
 
-/** S3 storage classes a lifecycle rule may move objects to, in the only order S3 moves objects (its "waterfall"). */
-export const LIFECYCLE_CLASSES = ['STANDARD_IA', 'INTELLIGENT_TIERING', 'ONEZONE_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'] as const;
-export type LifecycleClass = (typeof LIFECYCLE_CLASSES)[number];
-
 /**
- * What a bucket's lifecycle rule does to objects by age, so that `plan check`
- * can prove it agrees with retention and legal holds (applying it to S3 is
- * `lifeboat s3 apply`).
+ * What a lifecycle rule does to objects by age, so that `plan check` can prove
+ * it agrees with retention and legal holds. The classes and the store's own
+ * rules come from the destination's storage type (its `lifecycle`
+ * capability); applying it to S3 is `lifeboat s3 apply`.
  */
 export interface LifecyclePolicy {
   /**
@@ -122,11 +120,11 @@ export interface LifecyclePolicy {
    * under `prefix`, as a rule without a tag filter does in S3.
    */
   scope: 'artifacts' | 'bucket';
-  /** An S3 key prefix the rule is limited to (within the bucket). */
+  /** A key prefix the rule is limited to (within the bucket). */
   prefix?: string;
-  /** In increasing `days` order: object age in days when it moves to `class`. */
-  transitions: Array<{ days: number; class: LifecycleClass }>;
-  /** Object age in days when S3 deletes it. */
+  /** In increasing `days` order: object age in days when it moves to `class` (one of the storage type's classes). */
+  transitions: Array<{ days: number; class: string }>;
+  /** Object age in days when the store deletes it. */
   expireDays?: number;
 }
 
@@ -159,8 +157,10 @@ export interface Plan {
   runbooks: Runbook[];
   /** Holds that override every retention rule. */
   legalHolds: LegalHold[];
-  /** By bucket name (of an s3 destination) or destination name. */
+  /** By destination name, or by the container (an s3 destination's bucket) of a type with lifecycle rules. */
   lifecycle: Record<string, LifecyclePolicy>;
+  /** By storage type: what each type registered when the plan was read can do (for `plan check`). */
+  storageCapabilities: Record<string, StorageCapabilities>;
   /** Component entries: common fields plus the strategy's own (validated by it). */
   components: Record<string, ComponentPlan & Record<string, unknown>>;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PlanError } from '../errors.js';
 import { parsePlan, type PlanRegistry } from '../plan/load.js';
+import { s3LikeLifecycle } from '../test/s3-like-lifecycle.js';
 import { assertPlanAgrees, checkPlan } from './plan-check.js';
 
 const registry: PlanRegistry = {
@@ -12,6 +13,7 @@ const registry: PlanRegistry = {
       type: 's3',
       config: z.object({ bucket: z.string(), region: z.string(), prefix: z.string().optional(), storageClass: z.string().optional() }),
       defaultMedium: 'object-storage',
+      capabilities: { lifecycle: s3LikeLifecycle },
     },
   ],
 };

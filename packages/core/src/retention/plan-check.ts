@@ -2,8 +2,9 @@
  * `lifeboat plan check`: can each cron schedule meet its component's RPO, and
  * does the plan's `lifecycle:` agree with its retention and legal holds? A bucket lifecycle rule acts on object age alone: it knows
  * nothing of pins, holds or manifests. So every rule is checked against what
- * Lifeboat promises to keep, and against S3's own rules and minimum storage
- * durations. Problems refuse `backup` and `prune` (exit 2); warnings and
+ * Lifeboat promises to keep, and against the store's own rules and minimum
+ * storage durations, as its storage type declares them (its `lifecycle`
+ * capability: this file knows no store by name). Problems refuse `backup` and `prune` (exit 2); warnings and
  * notes do not (a schedule that cannot meet its RPO still backs up).
  *
  * Not checked: the count rules (`keepMonthly: 12`…), whose reach depends on
@@ -14,30 +15,11 @@ import { PlanError } from '../errors.js';
 import { formatDuration } from '../duration.js';
 import { formatPath } from '../plan/problems.js';
 import { longestGapOver } from '../plan/schedule-gap.js';
-import type { DestinationPlan, LegalHold, LifecycleClass, LifecyclePolicy, Plan } from '../plan/types.js';
-import { LIFECYCLE_CLASSES } from '../plan/types.js';
+import type { DestinationPlan, LegalHold, LifecyclePolicy, Plan } from '../plan/types.js';
+import { transitionClasses, type LifecycleCapability } from '../storage-capabilities.js';
 import { holdEndsAt, holdIsActive, holdStartsAt, holdStopsAt } from './holds.js';
 
 const DAY = 86_400_000;
-
-type StorageClass = 'STANDARD' | LifecycleClass;
-
-/** Days S3 bills an object in a class however early it leaves (its "minimum storage duration"). */
-export const MINIMUM_STORAGE_DAYS: Record<StorageClass, number> = {
-  STANDARD: 0,
-  STANDARD_IA: 30,
-  INTELLIGENT_TIERING: 0,
-  ONEZONE_IA: 30,
-  GLACIER_IR: 90,
-  GLACIER: 90,
-  DEEP_ARCHIVE: 180,
-};
-
-/** Classes whose objects cannot be read without a restore request that takes hours. */
-export const ARCHIVE_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
-
-/** S3 moves objects only down this list ("waterfall"), and never from ONEZONE_IA to GLACIER_IR. */
-const WATERFALL: readonly StorageClass[] = ['STANDARD', ...LIFECYCLE_CLASSES];
 
 /** The objects an unscoped rule would also reach, in a person's words. */
 const CATALOG_OBJECTS = 'manifest.json, pin.json, the repository marker lifeboat.json and the run journal under runs/';
@@ -63,18 +45,18 @@ export function checkPlan(plan: Plan, now: Date): PlanCheck {
 
   for (const [key, rule] of Object.entries(plan.lifecycle)) {
     const path = ['lifecycle', key];
-    const targets = Object.values(plan.destinations).filter((d) => d.name === key || d['bucket'] === key);
+    const targets = Object.values(plan.destinations).filter((d) => d.name === key || containerOf(plan, d) === key);
     for (const destination of targets) {
-      if (destination.type !== 's3') {
+      if (!ownLifecycle(plan, destination)) {
         notes.add(
-          `${at(path)}: destination '${destination.name}' is type ${destination.type}; only S3 buckets have lifecycle rules, so this rule is checked against the plan but nothing applies it there`,
+          `${at(path)}: destination '${destination.name}' is type ${destination.type}; ${whoHasLifecycle(plan)}, so this rule is checked against the plan but nothing applies it there`,
         );
       }
-      const initial = initialClass(destination);
-      for (const problem of tierProblems(rule, initial)) problems.add(`${at([...path, ...problem.path])}: ${problem.sentence}`);
+      const lifecycle = lifecycleFor(plan, destination, rule);
+      for (const problem of tierProblems(rule, destination, lifecycle)) problems.add(`${at([...path, ...problem.path])}: ${problem.sentence}`);
     }
     if (rule.scope === 'bucket') {
-      const problem = scopeProblem(rule);
+      const problem = scopeProblem(rule, targets.map((d) => lifecycleFor(plan, d, rule)));
       if (problem) problems.add(`${at(path)}: ${problem}`);
     }
     if (rule.expireDays !== undefined) {
@@ -112,61 +94,107 @@ export function assertPlanAgrees(plan: Plan, now: Date): PlanCheck {
   return check;
 }
 
-/** The class objects are written in: an s3 destination's `storageClass`, else STANDARD. */
-function initialClass(destination: DestinationPlan): StorageClass {
-  const written = destination['storageClass'];
-  return typeof written === 'string' && (WATERFALL as readonly string[]).includes(written) ? (written as StorageClass) : 'STANDARD';
+/** The lifecycle capability of the destination's own storage type, if it has one. */
+function ownLifecycle(plan: Plan, destination: DestinationPlan): LifecycleCapability | undefined {
+  return plan.storageCapabilities[destination.type]?.lifecycle;
 }
 
-/** Day order, S3's waterfall and 30-day IA rule, and minimum storage durations counted from the previous tier. */
-function tierProblems(rule: LifecyclePolicy, initial: StorageClass): Array<{ path: PropertyKey[]; sentence: string }> {
+/** Every registered storage type's lifecycle capability. */
+function registeredLifecycles(plan: Plan): LifecycleCapability[] {
+  return Object.values(plan.storageCapabilities).flatMap((c) => (c.lifecycle ? [c.lifecycle] : []));
+}
+
+/** `only S3 buckets have lifecycle rules`, from the registered types that have them. */
+function whoHasLifecycle(plan: Plan): string {
+  const holders = [...new Set(registeredLifecycles(plan).map((l) => l.holders))];
+  return holders.length > 0 ? `only ${holders.join(' and ')} have lifecycle rules` : 'no storage type has lifecycle rules';
+}
+
+/**
+ * The store's rules a lifecycle rule on `destination` is checked against: its
+ * own type's; for a type without any (an fs folder), those of the registered
+ * type whose classes the rule names, as that store would apply it.
+ */
+function lifecycleFor(plan: Plan, destination: DestinationPlan, rule: LifecyclePolicy): LifecycleCapability | undefined {
+  return (
+    ownLifecycle(plan, destination) ??
+    registeredLifecycles(plan).find((l) => rule.transitions.every((t) => transitionClasses(l).includes(t.class)))
+  );
+}
+
+/** The container a rule may be keyed by (an s3 destination's bucket), when the destination's type has lifecycle rules. */
+function containerOf(plan: Plan, destination: DestinationPlan): unknown {
+  const lifecycle = ownLifecycle(plan, destination);
+  return lifecycle ? destination[lifecycle.containerField] : undefined;
+}
+
+/** Who deletes objects when a rule expires them, for sentences. */
+function deleter(lifecycle: LifecycleCapability | undefined): string {
+  return lifecycle?.provider ?? 'the rule';
+}
+
+/** The class objects are written in: the destination's (an s3 destination's `storageClass`), else the store's first. */
+function initialClass(destination: DestinationPlan, lifecycle: LifecycleCapability): string {
+  const written = lifecycle.writeClassField === undefined ? undefined : destination[lifecycle.writeClassField];
+  return typeof written === 'string' && lifecycle.classes.includes(written) ? written : lifecycle.classes[0];
+}
+
+/**
+ * Day order; then, where a store's rules apply, its class order and minimum
+ * ages, and minimum storage durations counted from the previous tier.
+ */
+function tierProblems(rule: LifecyclePolicy, destination: DestinationPlan, lifecycle: LifecycleCapability | undefined): Array<{ path: PropertyKey[]; sentence: string }> {
   const found: Array<{ path: PropertyKey[]; sentence: string }> = [];
-  let tier: { class: StorageClass; since: number; path?: PropertyKey[] } = { class: initial, since: 0 };
-  const leaving = (day: number, what: string, path: PropertyKey[]) => {
+  let tier: { class: string; since: number; path?: PropertyKey[] } | undefined = lifecycle && { class: initialClass(destination, lifecycle), since: 0 };
+  const leaving = (day: number, what: (from: string) => string, path: PropertyKey[]) => {
+    if (!lifecycle || !tier) return;
     const stayed = day - tier.since;
-    const minimum = MINIMUM_STORAGE_DAYS[tier.class];
+    const minimum = lifecycle.minimumDays[tier.class] ?? 0;
     if (stayed >= minimum) return;
     const entered = tier.path ? `moving to it at day ${tier.since}` : `being written in it`;
     found.push({
       path,
-      sentence: `${what} at day ${day}, ${stayed} day${stayed === 1 ? '' : 's'} after ${entered}; S3 bills ${tier.class} for at least ${minimum} days, so every object would pay an early-deletion fee; make it day ${tier.since + minimum} or later`,
+      sentence: `${what(tier.class)} at day ${day}, ${stayed} day${stayed === 1 ? '' : 's'} after ${entered}; ${lifecycle.provider} bills ${tier.class} for at least ${minimum} days, so every object would pay an early-deletion fee; make it day ${tier.since + minimum} or later`,
     });
   };
 
-  rule.transitions.forEach((transition, i) => {
+  for (const [i, transition] of rule.transitions.entries()) {
     const path = ['transitions', i];
     const previous = rule.transitions[i - 1];
     if (previous && transition.days <= previous.days) {
       found.push({ path: [...path, 'days'], sentence: `day ${transition.days} is not after day ${previous.days} of the transition before it; list transitions in increasing day order` });
-      return;
+      continue;
     }
-    const from = WATERFALL.indexOf(tier.class);
-    const to = WATERFALL.indexOf(transition.class);
-    if (to <= from || (tier.class === 'ONEZONE_IA' && transition.class === 'GLACIER_IR')) {
-      const written = tier.path ? `objects are in ${tier.class} by then` : `objects are written as ${tier.class}`;
-      found.push({ path: [...path, 'class'], sentence: `${written} and S3 cannot move them to ${transition.class}; objects only move down ${WATERFALL.join(', ')}` });
-      return;
+    if (!lifecycle || !tier) continue;
+    const order = lifecycle.classes;
+    const from = tier.class;
+    const refused = lifecycle.refusedMoves?.some(([a, b]) => a === from && b === transition.class) === true;
+    if (order.indexOf(transition.class) <= order.indexOf(from) || refused) {
+      const written = tier.path ? `objects are in ${from} by then` : `objects are written as ${from}`;
+      found.push({ path: [...path, 'class'], sentence: `${written} and ${lifecycle.provider} cannot move them to ${transition.class}; objects only move down ${order.join(', ')}` });
+      continue;
     }
-    if ((transition.class === 'STANDARD_IA' || transition.class === 'ONEZONE_IA') && transition.days < 30) {
-      found.push({ path: [...path, 'days'], sentence: `S3 moves objects to ${transition.class} only once they are 30 days old; make it day 30 or later` });
+    const age = lifecycle.minimumAgeDays?.[transition.class] ?? 0;
+    if (transition.days < age) {
+      found.push({ path: [...path, 'days'], sentence: `${lifecycle.provider} moves objects to ${transition.class} only once they are ${age} days old; make it day ${age} or later` });
     }
-    leaving(transition.days, `objects leave ${tier.class} for ${transition.class}`, [...path, 'days']);
+    leaving(transition.days, (leaves) => `objects leave ${leaves} for ${transition.class}`, [...path, 'days']);
     tier = { class: transition.class, since: transition.days, path };
-  });
+  }
   if (rule.expireDays !== undefined) {
     const last = rule.transitions.at(-1);
     if (last && rule.expireDays <= last.days) {
       found.push({ path: ['expireDays'], sentence: `objects expire at day ${rule.expireDays}, before the transition to ${last.class} at day ${last.days} could happen; expire later or drop the transition` });
     } else {
-      leaving(rule.expireDays, `objects are deleted from ${tier.class}`, ['expireDays']);
+      leaving(rule.expireDays, (from) => `objects are deleted from ${from}`, ['expireDays']);
     }
   }
   return found;
 }
 
-/** An unscoped rule that archives or expires would take the catalog with it. */
-function scopeProblem(rule: LifecyclePolicy): string | undefined {
-  const archives = rule.transitions.filter((t) => ARCHIVE_CLASSES.includes(t.class));
+/** An unscoped rule that archives or expires would take the catalog with it (`lifecycles`: those of the destinations it reaches). */
+function scopeProblem(rule: LifecyclePolicy, lifecycles: Array<LifecycleCapability | undefined>): string | undefined {
+  const archives = rule.transitions.filter((t) => lifecycles.some((l) => l?.archiveClasses.includes(t.class)));
   const actions = [
     ...(archives.length > 0 ? [`moves every object${rule.prefix ? ` under ${rule.prefix}` : ''} to ${archives.map((t) => `${t.class} (day ${t.days})`).join(' and ')}`] : []),
     ...(rule.expireDays !== undefined ? [`${archives.length > 0 ? 'deletes it' : `deletes every object${rule.prefix ? ` under ${rule.prefix}` : ''}`} at day ${rule.expireDays}`] : []),
@@ -179,38 +207,39 @@ function scopeProblem(rule: LifecyclePolicy): string | undefined {
   return `scope bucket ${actions.join(' and ')}, including ${CATALOG_OBJECTS}: ${harm.join('; ')}; set scope: artifacts (Lifeboat tags artifact objects lifeboat-kind=artifact and the rule filters on that tag)`;
 }
 
-/** The key prefix a component's objects have in a destination (S3 `prefix` included). */
-function componentKeyPrefix(destination: DestinationPlan, component: string): string {
-  const raw = destination['prefix'];
+/** The key prefix a component's objects have in a destination (the repository's own prefix in its bucket included). */
+function componentKeyPrefix(plan: Plan, destination: DestinationPlan, component: string): string {
+  const field = ownLifecycle(plan, destination)?.prefixField;
+  const raw = field === undefined ? undefined : destination[field];
   const base = typeof raw === 'string' ? raw.replace(/^\/+|\/+$/g, '') : '';
   return `${base === '' ? '' : `${base}/`}${component}/`;
 }
 
 /** Whether a rule limited to `prefix` can reach a component's objects. */
-function reaches(rule: LifecyclePolicy, destination: DestinationPlan, component: string): boolean {
+function reaches(plan: Plan, rule: LifecyclePolicy, destination: DestinationPlan, component: string): boolean {
   if (rule.prefix === undefined) return true;
-  const keys = componentKeyPrefix(destination, component);
+  const keys = componentKeyPrefix(plan, destination, component);
   return keys.startsWith(rule.prefix) || rule.prefix.startsWith(keys);
 }
 
-/** The lifecycle rules (by plan key) that act on a component's objects in a destination. */
-export function lifecycleRulesFor(plan: Plan, destinationName: string, component: string): Array<{ key: string; rule: LifecyclePolicy }> {
+/** The lifecycle rules (by plan key) that act on a component's objects in a destination; `deleter` names who expires them. */
+export function lifecycleRulesFor(plan: Plan, destinationName: string, component: string): Array<{ key: string; rule: LifecyclePolicy; deleter: string }> {
   const destination = plan.destinations[destinationName];
   if (!destination) return [];
   return Object.entries(plan.lifecycle)
-    .filter(([key, rule]) => (destination.name === key || destination['bucket'] === key) && reaches(rule, destination, component))
-    .map(([key, rule]) => ({ key, rule }));
+    .filter(([key, rule]) => (destination.name === key || containerOf(plan, destination) === key) && reaches(plan, rule, destination, component))
+    .map(([key, rule]) => ({ key, rule, deleter: deleter(lifecycleFor(plan, destination, rule)) }));
 }
 
 /** Components stored in `destination` that the rule reaches. */
 function componentsIn(plan: Plan, rule: LifecyclePolicy, destination: DestinationPlan) {
-  return Object.values(plan.components).filter((c) => c.destinations.includes(destination.name) && reaches(rule, destination, c.name));
+  return Object.values(plan.components).filter((c) => c.destinations.includes(destination.name) && reaches(plan, rule, destination, c.name));
 }
 
 /** Expiration shorter than a retention `within`, or than what an active legal hold still needs. */
 function expiryProblems(plan: Plan, rule: LifecyclePolicy, expireDays: number, destination: DestinationPlan, now: Date): string[] {
   const found: string[] = [];
-  const deletes = `S3 deletes objects in ${destination.name} after ${expireDays} days`;
+  const deletes = `${deleter(lifecycleFor(plan, destination, rule))} deletes objects in ${destination.name} after ${expireDays} days`;
   for (const component of componentsIn(plan, rule, destination)) {
     const within = component.retention[destination.name]?.within;
     if (within !== undefined && expireDays * DAY < within) {
@@ -255,16 +284,18 @@ function heldWhat(hold: LegalHold, now: Date): string {
 /** Prune deleting backups soon after a transition makes each of them pay an early-deletion fee: a cost, not a contradiction. */
 function pruneFeeNotes(plan: Plan, rule: LifecyclePolicy, destination: DestinationPlan): string[] {
   const found: string[] = [];
+  const lifecycle = lifecycleFor(plan, destination, rule);
+  if (!lifecycle) return found;
   for (const component of componentsIn(plan, rule, destination)) {
     const within = component.retention[destination.name]?.within;
     if (within === undefined) continue;
     const days = within / DAY;
     const tier = rule.transitions.filter((t) => t.days <= days).at(-1);
     if (!tier) continue;
-    const minimum = MINIMUM_STORAGE_DAYS[tier.class];
+    const minimum = lifecycle.minimumDays[tier.class] ?? 0;
     if (days - tier.days < minimum) {
       found.push(
-        `components.${component.name}.retention.${destination.name} lets prune delete backups once they are ${formatDuration(within)} old, ${within === tier.days * DAY ? 'the day' : `${formatDuration(within - tier.days * DAY)} after`} they move to ${tier.class} at day ${tier.days}; S3 bills ${tier.class} for ${minimum} days, so each pruned backup pays an early-deletion fee`,
+        `components.${component.name}.retention.${destination.name} lets prune delete backups once they are ${formatDuration(within)} old, ${within === tier.days * DAY ? 'the day' : `${formatDuration(within - tier.days * DAY)} after`} they move to ${tier.class} at day ${tier.days}; ${lifecycle.provider} bills ${tier.class} for ${minimum} days, so each pruned backup pays an early-deletion fee`,
       );
     }
   }

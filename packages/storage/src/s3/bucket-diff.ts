@@ -15,6 +15,7 @@ import {
   type ReplicationRuleSpec,
 } from './bucket-plan.js';
 import type { BucketState } from './bucket-state.js';
+import { isArchiveClass } from './s3-lifecycle.js';
 
 /** Settings in the order apply puts them: versioning first, as replication and object lock need it. */
 export const BUCKET_SETTINGS = ['versioning', 'encryption', 'publicAccessBlock', 'objectLock', 'lifecycle', 'replication'] as const;
@@ -48,7 +49,6 @@ export interface BucketDiff {
   put: BucketPuts;
 }
 
-const ARCHIVE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE'];
 const PUBLIC_ACCESS_BLOCKS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 
 export function diffBucket(desired: DesiredBucket, actual: BucketState): BucketDiff {
@@ -290,7 +290,7 @@ function catalogHarm(rule: LifecycleRuleView, keyPrefixes: string[]): string | u
   if (!rule.enabled || rule.tag !== undefined) return undefined;
   const reaches = keyPrefixes.filter((prefix) => prefix.startsWith(rule.prefix) || rule.prefix.startsWith(prefix));
   if (reaches.length === 0) return undefined;
-  const archives = rule.transitions.filter((t) => ARCHIVE_CLASSES.includes(t.storageClass));
+  const archives = rule.transitions.filter((t) => isArchiveClass(t.storageClass));
   const expires = rule.expirationDays !== undefined || rule.other.some((o) => o.startsWith('expire on'));
   if (archives.length === 0 && !expires) return undefined;
   const where = reaches.map((p) => (p === '' ? 'in the bucket' : `under ${p}`)).join(' and ');

@@ -9,6 +9,7 @@
 import type { Plan } from '@lifeboat/core';
 import { keyPrefix, type BucketDestination, type DesiredBucket } from './bucket-plan.js';
 import { planBuckets, s3Destinations } from './s3-buckets.js';
+import { isArchiveClass } from './s3-lifecycle.js';
 
 export interface IamStatement {
   Sid: string;
@@ -25,8 +26,6 @@ export interface IamPolicy {
 
 /** The statement only `lifeboat s3 apply` and `lifeboat s3 check` need. */
 export const APPLY_SID = 'OnlyForLifeboatS3ApplyAndCheck';
-
-const ARCHIVE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE'];
 
 export function iamPolicy(plan: Plan, names: string[] = []): { policy: IamPolicy; notes: string[] } {
   const destinations = s3Destinations(plan, names);
@@ -57,7 +56,7 @@ export function iamPolicy(plan: Plan, names: string[] = []): { policy: IamPolicy
   // Restores ask S3 to thaw artifacts a lifecycle rule archived.
   const archived = destinations.filter((d) => {
     const bucket = buckets.find((b) => b.destinations.includes(d.name));
-    return bucket?.lifecycle.some((rule) => rule.transitions.some((t) => ARCHIVE_CLASSES.includes(t.storageClass))) === true;
+    return bucket?.lifecycle.some((rule) => rule.transitions.some((t) => isArchiveClass(t.storageClass))) === true;
   });
   if (archived.length > 0) {
     statements.push({ Sid: 'LifeboatThawArchivedBackups', Effect: 'Allow', Action: ['s3:RestoreObject'], Resource: objects(archived) });

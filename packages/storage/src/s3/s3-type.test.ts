@@ -1,4 +1,6 @@
+import { PlanError, parsePlan, type PlanRegistry } from '@lifeboat/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { LazyS3Storage } from './lazy-s3-storage.js';
 import { s3StorageType, type S3Config } from './s3-type.js';
 
@@ -40,10 +42,31 @@ describe('s3StorageType', () => {
     expect(messages({ sse: 'aws:kms' })).toEqual(['kmsKeyId: a KMS key id, ARN or alias (sse: aws:kms needs one)']);
     expect(messages({ sse: 'AES256', kmsKeyId: 'alias/x' })).toEqual(['kmsKeyId: no kmsKeyId, or sse: aws:kms (a KMS key applies only to it)']);
     expect(parse({ sse: 'AES256' }).success).toBe(true);
-    // The plan loader merges only the shape (dropping the check above); create() checks again.
+    // create() checks again, for an adapter made without a plan.
     expect(() => s3StorageType.create({ bucket: 'civicq-backups', region: 'us-west-2', sse: 'aws:kms', type: 's3', medium: 'object-storage', offsite: true }, { planDir: '/' })).toThrow(
       's3://civicq-backups uses sse: aws:kms and needs kmsKeyId',
     );
+  });
+
+  it('has its own cross-field checks run by the plan loader, which name the plan field', () => {
+    const registry: PlanRegistry = { strategies: [{ kind: 'files', config: z.object({ paths: z.array(z.string()) }) }], storage: [s3StorageType] };
+    const plan = (cloud: string) => `version: 1
+name: civicq
+destinations:
+  cloud: { type: s3, bucket: civicq-backups, region: us-west-2, offsite: true, ${cloud} }
+components:
+  config: { type: files, paths: [/etc/civicq], schedule: on-change, rpo: 0, rto: 1h, destinations: [cloud] }
+`;
+    expect(() => parsePlan(plan('sse: aws:kms'), 'lifeboat.yaml', registry)).toThrow(
+      new PlanError(['lifeboat.yaml: destinations.cloud.kmsKeyId: missing; expected a KMS key id, ARN or alias (sse: aws:kms needs one)']),
+    );
+    expect(() => parsePlan(plan('sse: AES256, kmsKeyId: alias/backups'), 'lifeboat.yaml', registry)).toThrow(
+      new PlanError(['lifeboat.yaml: destinations.cloud.kmsKeyId: got "alias/backups"; expected no kmsKeyId, or sse: aws:kms (a KMS key applies only to it)']),
+    );
+    expect(parsePlan(plan('sse: aws:kms, kmsKeyId: alias/backups, medium: object-storage'), 'lifeboat.yaml', registry).destinations['cloud']).toMatchObject({
+      sse: 'aws:kms',
+      kmsKeyId: 'alias/backups',
+    });
   });
 
   it('takes an http(s) endpoint without credentials in it, and a folder-like prefix', () => {

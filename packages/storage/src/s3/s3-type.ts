@@ -4,6 +4,7 @@ import { BUCKET_NAME_RULES, bucketNameProblem } from './bucket-name.js';
 import { PREFIX_RULES, normalizePrefix } from './prefix.js';
 import { LazyS3Storage } from './lazy-s3-storage.js';
 import { S3_SERVER_SIDE_ENCRYPTION, S3_STORAGE_CLASSES } from './s3-options.js';
+import { S3_LIFECYCLE } from './s3-lifecycle.js';
 
 const ENDPOINT_RULES = 'an http or https URL without a user or password (credentials come from the AWS default chain)';
 const REGION_RULES = 'an AWS region such as us-west-2';
@@ -96,8 +97,8 @@ const s3Config = z
     /** The bucket's default encryption (default: the destination's sse and kmsKeyId, else AES256). */
     defaultEncryption: defaultEncryption.optional(),
   })
-  // The plan merges this object's shape into the destination's, which drops
-  // refinements like this one; S3Storage makes the same check when it is created.
+  // The plan loader runs this on the destination's own fields (a plan error names
+  // the field); S3Storage makes the same check when it is created without a plan.
   .superRefine((config, ctx) => {
     if (config.sse === 'aws:kms' && config.kmsKeyId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['kmsKeyId'], message: 'a KMS key id, ARN or alias (sse: aws:kms needs one)', input: undefined });
@@ -114,6 +115,7 @@ export const s3StorageType: StorageType<S3Config> = {
   type: 's3',
   config: s3Config,
   defaultMedium: 'object-storage',
+  capabilities: { lifecycle: S3_LIFECYCLE },
   create: (config) =>
     new LazyS3Storage({
       bucket: config.bucket,
