@@ -251,6 +251,43 @@ components:
   });
 });
 
+describe('fault matrix: a restore that needs a confirmation is refused before any hook runs', () => {
+  const ws = eachWorkspace();
+
+  test('fault 11.1: files the target already holds, without --yes: exit 2, nothing overwritten, beforeRestore never ran', async () => {
+    const source = join(ws.dir, 'src');
+    await mkdir(source, { recursive: true });
+    await writeFile(join(source, 'app.env'), 'SECRET_KEY=backed-up\n');
+    await ws.writePlan(`version: 1
+name: test
+destinations:
+  a: { type: fs, path: ${JSON.stringify(join(ws.dir, 'a'))} }
+components:
+  config:
+    type: files
+    paths: [${JSON.stringify(source)}]
+    schedule: "0 2 * * *"
+    rpo: 24h
+    rto: 1h
+    destinations: [a]
+${hooks(ws.dir)}`);
+    expect((await lifeboat(['--plan', ws.plan, 'backup'], { lockDir: ws.lockDir })).exitCode).toBe(0);
+    const into = join(ws.dir, 'restored');
+    await mkdir(join(into, source), { recursive: true });
+    await writeFile(join(into, source, 'app.env'), 'SECRET_KEY=live\n');
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'config', '--to', into], { lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toMatch(/already holds 1 of the .* paths .*add --yes/);
+    expect(await readFile(join(into, source, 'app.env'), 'utf8')).toBe('SECRET_KEY=live\n');
+    expect(existsSync(join(ws.dir, HOOK_MARK)), 'beforeRestore must not run').toBe(false);
+    // --in-place without --yes is refused before the backup is even read.
+    const inPlace = await lifeboat(['--plan', ws.plan, 'restore', 'config', '--in-place'], { lockDir: ws.lockDir });
+    expect(inPlace.exitCode).toBe(2);
+    expect(inPlace.stdout).not.toMatch(/reading and verifying/);
+    expect(existsSync(join(ws.dir, HOOK_MARK))).toBe(false);
+  });
+});
+
 describe("fault matrix: each destination's copy is judged by its own manifest", () => {
   const ws = eachWorkspace();
 

@@ -161,6 +161,13 @@ export interface Strategy<Config = unknown> {
    * beforeRestore hooks stop a service — e.g. a target that needs --yes.
    */
   preflight?(ctx: RestoreContext<Config>): Promise<void>;
+  /**
+   * Refuses a restore whose backup content makes it unsafe or needs a
+   * confirmation — after the copy is proven (`ctx.open` reads the local
+   * spool), before the plan's beforeRestore hooks. E.g. files the target
+   * already holds without --yes. Changes nothing.
+   */
+  review?(ctx: RestoreContext<Config>): Promise<void>;
   /** What a backup holds, without restoring it (`restore --list`). */
   contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
   /**

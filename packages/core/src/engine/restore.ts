@@ -141,6 +141,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     // Destructive steps come last: a copy is read whole and checked (and kept
     // in a local spool) before any hook stops a service or the target is touched.
     proven = await proveFor(ctx, chosen);
+    await strategy.review?.(restoreContext(ctx, chosen, request, proven));
     await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
     const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });

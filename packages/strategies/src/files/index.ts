@@ -5,7 +5,7 @@ import { checkFiles } from './check.js';
 import { filesConfig, type FilesConfig } from './config.js';
 import { contentEntry, readEntries } from './contents.js';
 import { prepareFilesDrill } from './drill.js';
-import { restoreFiles } from './restore.js';
+import { preflightFiles, restoreFiles, reviewFiles } from './restore.js';
 
 export const filesStrategy: Strategy<FilesConfig> = {
   kind: 'files',
@@ -13,6 +13,8 @@ export const filesStrategy: Strategy<FilesConfig> = {
   config: filesConfig,
   backup: backupFiles,
   restore: restoreFiles,
+  preflight: preflightFiles,
+  review: reviewFiles,
   contents: async (ctx) => (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry),
   check: checkFiles,
   prepareDrill: prepareFilesDrill,

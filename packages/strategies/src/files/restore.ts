@@ -23,38 +23,24 @@ interface Target {
 /**
  * `--to DIR` restores beside the originals (DIR is created 0700 when missing);
  * `--in-place --yes` restores over them. The archive is verified whole (the
- * engine's proven copy) and its entries checked before anything is touched:
- * a damaged archive must not half-overwrite live configuration, and files
- * already there are overwritten only with --yes. A failed restore into an
- * empty folder leaves it empty (or removes it, when the restore made it).
+ * engine's proven copy) and its entries checked before anything is touched
+ * (`reviewFiles`, before the plan's beforeRestore hooks): a damaged archive
+ * must not half-overwrite live configuration, and files already there are
+ * overwritten only with --yes. A failed restore into an empty folder leaves it
+ * empty (or removes it, when the restore made it).
  */
 export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<RestoreOutcome> {
   const { request, manifest } = ctx;
-  checkOwner(request.owner);
   const target = await prepareTarget(ctx);
   const extractOpts = { root: target.root, owner: request.owner, signal: ctx.signal };
 
   let result: ExtractResult;
-  const spool = await mkdtemp(join(tmpdir(), 'lifeboat-files-'));
   try {
-    // The engine has proven the copy (read whole, sha256, decrypted) into a
-    // local spool; this takes it from there, and checks every entry before
-    // the first file is written.
-    const file = join(spool, 'files.tar');
-    await ctx.download(ARTIFACT, file);
-    const entries = await readEntries(createReadStream(file));
-    refuseUnsafe(entries);
-    const conflicts = target.inPlace || target.empty ? [] : await existing(target.root, entries);
-    if (conflicts.length > 0 && !request.yes) {
-      const shown = conflicts.slice(0, 3).join(', ');
-      throw new UsageError(
-        `${target.root} already holds ${conflicts.length} of the ${entries.length} paths in backup ${manifest.id} (${shown}${conflicts.length > 3 ? ', …' : ''}); add --yes to overwrite them, or restore into an empty folder`,
-      );
-    }
+    const { file, entries, conflicts } = await reviewed(ctx, target);
     const overwriting = target.inPlace ? ', overwriting what is there' : conflicts.length > 0 ? `, overwriting ${conflicts.length} existing paths` : '';
     ctx.step(`extracting ${entries.length} entries of backup ${manifest.id} into ${target.display}${overwriting}`);
     try {
-      result = await extractArchive(createReadStream(file), extractOpts);
+      result = await extractArchive(createReadStream(file.path), extractOpts);
     } catch (err) {
       if (!target.empty) throw err;
       // It was empty before: empty it again (node-tar may still be finishing writes it had started, so retry).
@@ -64,12 +50,12 @@ export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<Re
       );
       const left = emptied ? `${target.root} was ${target.created ? 'removed' : 'emptied'} again` : `${target.root} holds a partial restore`;
       throw new LifeboatError(`${describeError(err)}; ${left}`, errCode(err), { cause: err });
+    } finally {
+      await file.dispose();
     }
   } catch (err) {
     if (target.created) await rm(target.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }).catch(() => undefined);
     throw err;
-  } finally {
-    await rm(spool, { recursive: true, force: true });
   }
 
   if (result.skipped.length > 0) {
@@ -77,6 +63,44 @@ export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<Re
   }
   ctx.step(`restored ${result.restored.files} files, ${result.restored.directories} folders, ${result.restored.symlinks} symlinks into ${target.display}`);
   return { target: target.display, checks: compare(manifest.facts, result.restored) };
+}
+
+/** Before the copy is proven: the request itself (target, --in-place, --yes, --owner). */
+export async function preflightFiles(ctx: RestoreContext<FilesConfig>): Promise<void> {
+  await resolveTarget(ctx);
+}
+
+/**
+ * After the copy is proven, before the plan's beforeRestore hooks: the
+ * archive's entries are safe, and paths the target already holds are
+ * overwritten only with --yes. Nothing is touched.
+ */
+export async function reviewFiles(ctx: RestoreContext<FilesConfig>): Promise<void> {
+  const target = await resolveTarget(ctx);
+  await (await reviewed(ctx, { ...target, created: false })).file.dispose();
+}
+
+/** The archive as a local verified file, its entries checked against the target. */
+async function reviewed(ctx: RestoreContext<FilesConfig>, target: Target) {
+  const { request, manifest } = ctx;
+  const spool = await mkdtemp(join(tmpdir(), 'lifeboat-files-'));
+  const file = { path: join(spool, 'files.tar'), dispose: () => rm(spool, { recursive: true, force: true }) };
+  try {
+    await ctx.download(ARTIFACT, file.path);
+    const entries = await readEntries(createReadStream(file.path));
+    refuseUnsafe(entries);
+    const conflicts = target.inPlace || target.empty ? [] : await existing(target.root, entries);
+    if (conflicts.length > 0 && !request.yes) {
+      const shown = conflicts.slice(0, 3).join(', ');
+      throw new UsageError(
+        `${target.root} already holds ${conflicts.length} of the ${entries.length} paths in backup ${manifest.id} (${shown}${conflicts.length > 3 ? ', …' : ''}); add --yes to overwrite them, or restore into an empty folder`,
+      );
+    }
+    return { file, entries, conflicts };
+  } catch (err) {
+    await file.dispose();
+    throw err;
+  }
 }
 
 async function clearFolder(root: string): Promise<void> {
@@ -94,8 +118,10 @@ function checkOwner(owner: { uid: number; gid: number } | undefined): void {
   }
 }
 
-async function prepareTarget(ctx: RestoreContext<FilesConfig>): Promise<Target> {
+/** What the request names, checked, without touching anything (a missing folder is reported, not made). */
+async function resolveTarget(ctx: RestoreContext<FilesConfig>): Promise<Target & { missing: boolean }> {
   const { request, manifest } = ctx;
+  checkOwner(request.owner);
   if (request.clean) {
     throw new UsageError('--clean is not available for files restores; restore into an empty folder with --to, or over the original paths with --in-place --yes');
   }
@@ -108,7 +134,7 @@ async function prepareTarget(ctx: RestoreContext<FilesConfig>): Promise<Target> 
       const shown = paths.length > 0 ? ` (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''})` : '';
       throw new UsageError(`--in-place overwrites the original paths${shown} with backup ${manifest.id}; add --yes to confirm`);
     }
-    return { root: '/', display: '/ (in place)', inPlace: true, created: false, empty: false };
+    return { root: '/', display: '/ (in place)', inPlace: true, created: false, empty: false, missing: false };
   }
   if (to === undefined || to === '') {
     throw new UsageError('restore of a files component needs --to DIR (a folder to restore into), or --in-place --yes to put the files back where they were');
@@ -116,17 +142,22 @@ async function prepareTarget(ctx: RestoreContext<FilesConfig>): Promise<Target> 
   if (/^[a-z][a-z0-9+.-]*:/i.test(to)) throw new UsageError(`--to for a files component is a folder; got ${to}`);
   const root = resolve(to);
   if (root === '/') throw new UsageError('--to / would restore over the original paths; say so with --in-place --yes');
-  let created = false;
   try {
     const st = await stat(root);
     if (!st.isDirectory()) throw new UsageError(`--to ${root} is not a folder`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(root, { recursive: true, mode: 0o700 });
-    created = true;
+    return { root, display: root, inPlace: false, created: false, empty: true, missing: true };
   }
-  const empty = created || (await readdir(root)).length === 0;
-  return { root, display: root, inPlace: false, created, empty };
+  return { root, display: root, inPlace: false, created: false, empty: (await readdir(root)).length === 0, missing: false };
+}
+
+/** The target, made (0700) when missing. */
+async function prepareTarget(ctx: RestoreContext<FilesConfig>): Promise<Target> {
+  const { missing, ...target } = await resolveTarget(ctx);
+  if (!missing) return target;
+  await mkdir(target.root, { recursive: true, mode: 0o700 });
+  return { ...target, created: true };
 }
 
 function refuseUnsafe(entries: readonly ArchiveEntry[]): void {
