@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, LifeboatError, describeError } from '../errors.js';
 import { formatBytes } from '../bytes.js';
+import { formatDuration } from '../duration.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { CatalogEntry } from './catalog.js';
@@ -62,14 +63,29 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         const key = repository.artifactKey(chosen.component, chosen.id, artifact.name);
         let stored;
         try {
-          stored = await repository.adapter.get(key);
+          stored = await repository.answered(repository.adapter.get(key));
         } catch (err) {
           throw new CopyUnusableError(`cannot read ${artifact.name} from ${repository.description}: ${describeError(err)}`, undefined, { cause: err });
         }
         let lastProgress = 0;
+        // A read that stops delivering (a hung socket, a stuck mount) is an unusable copy, not a wait forever.
+        const source = stored;
+        let stall: NodeJS.Timeout | undefined;
+        let stalled: Error | undefined;
+        const watch = () => {
+          clearTimeout(stall);
+          stall = setTimeout(() => {
+            stalled = new Error(`no data for ${formatDuration(repository.stallTimeoutMs)} (the destination's stallTimeout)`);
+            source.destroy(stalled);
+          }, repository.stallTimeoutMs);
+          stall.unref();
+        };
+        watch();
+        try {
         const content = await verifiedContent(stored, artifact, repository.description, {
           ...(identities ? { identities } : {}),
           onBytes: (bytes) => {
+            watch();
             const now = Date.now();
             if (now - lastProgress < PROGRESS_EVERY_MS && bytes < artifact.bytes) return;
             lastProgress = now;
@@ -83,6 +99,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
           await pipeline(content, out, ...(ctx.signal ? [{ signal: ctx.signal }] : []));
         } catch (err) {
           if (ctx.signal?.aborted) throw err;
+          if (stalled) err = stalled;
           if (spoolError) {
             throw new LifeboatError(
               `cannot spool backup ${chosen.id} to ${dir}: ${describeError(spoolError)}; nothing was changed — free space there or pass --spool-dir with room for the backup (${formatBytes(total)} stored)`,
@@ -93,6 +110,9 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
           throw err instanceof CopyUnusableError
             ? err
             : new CopyUnusableError(`${artifact.name} in ${repository.description} cannot be read back: ${describeError(err)}`, undefined, { cause: err });
+        }
+        } finally {
+          clearTimeout(stall);
         }
         paths.set(name, file);
       }
