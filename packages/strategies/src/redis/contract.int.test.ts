@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startEphemeralRedis, type Strategy } from '@lifeboat/core';
+import type { Strategy } from '@lifeboat/core';
+import { startEphemeralRedis } from '@lifeboat/ephemeral';
 import { cuttingProxy, fingerprint, seedEveryType, startRedis, type TestRedis } from '@lifeboat/testkit';
 import { strategyContract, type ContractSource } from '../contract/index.js';
 import { redisStrategy } from './index.js';
