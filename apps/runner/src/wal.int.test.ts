@@ -1,0 +1,207 @@
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startEphemeralPostgres, type EphemeralPostgres } from '@lifeboat/ephemeral';
+import { lifeboat, postgresPlan } from './test/harness.js';
+import { BUILT_CLI, PITR, archivedEntry, closeSegment, exists, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+
+describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQL 15', () => {
+  let dir: string;
+  let lockDir: string;
+  let keyFile: string;
+  let recipient: string;
+  let archivePlan: string;
+  let server: EphemeralPostgres;
+  const archive = () => join(dir, 'archive');
+
+  const encryption = (identity: boolean) => `encryption:\n  recipients: [${recipient}]\n${identity ? `  identity: file:${keyFile}\n` : ''}`;
+  const planWith = (destinations: Record<string, string>, identity = true) =>
+    postgresPlan({ destinations, extra: PITR }).replace('name: test\n', `name: test\n${encryption(identity)}`);
+  const run = (args: string[], cwd?: string) => lifeboat(args, { lockDir, ...(cwd ? { cwd } : {}) });
+
+  /** A fake data directory holding one WAL file, as archive_command sees it (cwd = data dir, %p = pg_wal/<name>). */
+  const fakeDataDir = async (name: string, bytes: Buffer) => {
+    const data = join(dir, `data-${randomBytes(4).toString('hex')}`);
+    await mkdir(join(data, 'pg_wal'), { recursive: true });
+    await mkdir(join(data, 'global'), { recursive: true });
+    await copyFile(join(server.dataDir, 'global', 'pg_control'), join(data, 'global', 'pg_control'));
+    await writeFile(join(data, 'pg_wal', name), bytes);
+    return data;
+  };
+
+  beforeAll(async () => {
+    dir = await sharedDir();
+    lockDir = join(dir, 'locks');
+    keyFile = join(dir, 'age.key');
+    const keys = await lifeboat(['keys', 'generate', '--out', keyFile], { lockDir });
+    recipient = keys.stdout.trim();
+    archivePlan = join(dir, 'archive.yaml');
+    // The server's OS user reads this plan; it names only the recipient.
+    await writeFile(archivePlan, planWith({ archive: archive() }, false), { mode: 0o644 });
+    server = await startArchivingPostgres(archivePlan);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('pg_switch_wal() makes the segment arrive, encrypted; stock age -d and gunzip give back the very bytes PostgreSQL wrote', async () => {
+    const segment = await closeSegment(server);
+    const { path, entry } = await until(`${segment} archived`, () => archivedEntry(archive(), 'database', segment));
+    const original = await readFile(join(server.dataDir, 'pg_wal', segment));
+    const stored = join(path, '..', String((entry.stored as { name: string }).name));
+    expect(stored.endsWith(`${segment}.gz.age`)).toBe(true);
+    expect((await readFile(stored)).subarray(0, 21).toString()).toBe('age-encryption.org/v1');
+    const plain = execFileSync('sh', ['-c', `age -d -i ${keyFile} ${stored} | gunzip`], { maxBuffer: 64 * 1024 * 1024 });
+    expect(plain.equals(original)).toBe(true);
+    expect(entry).toMatchObject({ file: segment, kind: 'segment', timeline: 1, bytes: original.length });
+    const sysid = (await readFile(join(server.dataDir, 'global', 'pg_control'))).readBigUInt64LE(0).toString();
+    expect(path).toContain(join('wal', 'database', sysid, '00000001'));
+
+    // The same segment pushed again (PostgreSQL retries after a crash) is success, and nothing is rewritten.
+    const before = await stat(stored);
+    const again = await lifeboat(['--plan', archivePlan, 'wal', 'push', 'database', `pg_wal/${segment}`], { lockDir, cwd: server.dataDir });
+    expect(again.stderr).toContain('already archived with the same content');
+    expect(again.exitCode).toBe(0);
+    expect((await stat(stored)).mtimeMs).toBe(before.mtimeMs);
+
+    // Different content under the same name: refused with a sentence, nothing overwritten.
+    const forged = Buffer.from(original);
+    forged[forged.length - 100] ^= 0xff;
+    const fake = await fakeDataDir(segment, forged);
+    const clash = await lifeboat(['--plan', archivePlan, 'wal', 'push', 'database', `pg_wal/${segment}`], { lockDir, cwd: fake });
+    expect(clash.exitCode).toBe(1);
+    expect(clash.stderr).toMatch(new RegExp(`${segment} is already archived in destination 'archive' .* with different content .*nothing was overwritten`));
+    expect((await stat(stored)).mtimeMs).toBe(before.mtimeMs);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual(entry);
+  });
+
+  test('a .history file is stored once and never overwritten', async () => {
+    const scratch = join(dir, 'history-plan.yaml');
+    await writeFile(scratch, planWith({ a: join(dir, 'history-a') }));
+    const history = Buffer.from('1\t0/3000000\tno recovery target specified\n');
+    const data = await fakeDataDir('00000002.history', history);
+    const push = (cwd: string) => run(['--plan', scratch, 'wal', 'push', 'database', 'pg_wal/00000002.history'], cwd);
+    expect((await push(data)).exitCode).toBe(0);
+    expect((await push(data)).exitCode).toBe(0);
+    const other = await fakeDataDir('00000002.history', Buffer.from('1\t0/4000000\tno recovery target specified\n'));
+    const refused = await push(other);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('00000002.history is already archived');
+    const out = join(dir, 'fetched.history');
+    expect((await run(['--plan', scratch, 'wal', 'get', 'database', '00000002.history', out])).exitCode).toBe(0);
+    expect((await readFile(out)).equals(history)).toBe(true);
+  });
+
+  test('a second cluster (another initdb) pointed at the same archive is refused with a sentence', async () => {
+    const other = await startEphemeralPostgres({ path: process.env.PATH });
+    try {
+      const first = (await readdir(join(other.dataDir, 'pg_wal'))).find((n) => /^[0-9A-F]{24}$/.test(n))!;
+      const result = await lifeboat(['--plan', archivePlan, 'wal', 'push', 'database', `pg_wal/${first}`], { lockDir, cwd: other.dataDir });
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/comes from the PostgreSQL cluster with system identifier \d+, but the WAL archive of database in destination 'archive' .* belongs to cluster \d+/);
+    } finally {
+      await other.stop();
+    }
+  }, 120_000);
+
+  test('wal get: a missing segment exits 1; a damaged copy hands over to the next destination; every copy damaged exits 126', async () => {
+    const scratch = join(dir, 'get-plan.yaml');
+    await writeFile(scratch, planWith({ a: join(dir, 'get-a'), b: join(dir, 'get-b') }));
+    const segment = await closeSegment(server);
+    await until(`${segment} archived`, () => archivedEntry(archive(), 'database', segment));
+    const original = await readFile(join(server.dataDir, 'pg_wal', segment));
+    const data = await fakeDataDir(segment, original);
+    expect((await run(['--plan', scratch, 'wal', 'push', 'database', `pg_wal/${segment}`], data)).exitCode).toBe(0);
+
+    const out = join(dir, 'RECOVERYXLOG');
+    const missing = await run(['--plan', scratch, 'wal', 'get', 'database', '0000000100000000000000FE', out]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain('not in the archive of database');
+    expect(await exists(out)).toBe(false);
+
+    const { path, entry } = (await archivedEntry(join(dir, 'get-a'), 'database', segment))!;
+    const storedA = join(path, '..', (entry.stored as { name: string }).name);
+    const bytes = await readFile(storedA);
+    bytes[bytes.length - 10] ^= 0xff;
+    await writeFile(storedA, bytes);
+    const fallback = await run(['--plan', scratch, 'wal', 'get', 'database', segment, out]);
+    expect(fallback.stderr).toMatch(/destination 'a' .*damaged.*trying the next destination/);
+    expect(fallback.exitCode).toBe(0);
+    expect((await readFile(out)).equals(original)).toBe(true);
+    await rm(out);
+
+    const storedB = join((await archivedEntry(join(dir, 'get-b'), 'database', segment))!.path, '..', (entry.stored as { name: string }).name);
+    await writeFile(storedB, bytes);
+    const broken = await run(['--plan', scratch, 'wal', 'get', 'database', segment, out]);
+    expect(broken.exitCode).toBe(126);
+    expect(broken.stderr).toContain(`no intact copy of ${segment} could be read`);
+    expect(await exists(out)).toBe(false);
+    expect(await exists(`${out}.tmp`)).toBe(false);
+  });
+
+  test('SIGKILL during a push leaves no visible partial segment; the retry stores it', async () => {
+    const scratch = join(dir, 'kill-plan.yaml');
+    const dest = join(dir, 'kill-a');
+    await writeFile(scratch, planWith({ a: dest }));
+    // A segment-named file with a real header and 96 MiB of incompressible bytes: a push long enough to be killed midway.
+    const header = (await readFile(join(server.dataDir, 'pg_wal', (await readdir(join(server.dataDir, 'pg_wal'))).find((n) => /^[0-9A-F]{24}$/.test(n))!))).subarray(0, 8192);
+    const name = '0000000100000000000000F0';
+    const big = Buffer.concat([header, randomBytes(96 * 1024 * 1024)]);
+    const data = await fakeDataDir(name, big);
+    const child = spawn(process.execPath, [BUILT_CLI, '--plan', scratch, 'wal', 'push', 'database', `pg_wal/${name}`], { cwd: data, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const timelineDir = await until('the push writing its temp file', async () => {
+      const base = join(dest, 'wal', 'database');
+      for (const cluster of await readdir(base).catch(() => [] as string[])) {
+        const tl = join(base, cluster, '00000001');
+        const names = await readdir(tl).catch(() => [] as string[]);
+        if (names.some((n) => n.startsWith('.lifeboat-tmp-') && !n.includes('guard'))) return tl;
+      }
+      return undefined;
+    });
+    child.kill('SIGKILL');
+    expect(await exited).toBe(null);
+    const left = await readdir(timelineDir);
+    expect(left.filter((n) => !n.startsWith('.lifeboat-tmp-'))).toEqual([]);
+    const verify = await run(['--plan', scratch, 'wal', 'verify', 'database', '--json']);
+    expect(JSON.parse(verify.stdout).destinations[0].timelines).toEqual([]);
+
+    const retry = await run(['--plan', scratch, 'wal', 'push', 'database', `pg_wal/${name}`], data);
+    expect(retry.exitCode).toBe(0);
+    const out = join(dir, 'after-kill');
+    expect((await run(['--plan', scratch, 'wal', 'get', 'database', name, out])).exitCode).toBe(0);
+    expect((await readFile(out)).equals(big)).toBe(true);
+  }, 120_000);
+
+  test('wal verify names a deleted middle segment and exits 3', async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) names.push(await closeSegment(server));
+    for (const name of names) await until(`${name} archived`, () => archivedEntry(archive(), 'database', name));
+    const clean = await run(['--plan', archivePlan, 'wal', 'verify', 'database']);
+    expect(clean.stdout).toMatch(/database in archive \(cluster \d+\): complete/);
+    expect(clean.exitCode).toBe(0);
+
+    const { path, entry } = (await archivedEntry(archive(), 'database', names[1]!))!;
+    await rm(join(path, '..', (entry.stored as { name: string }).name));
+    await rm(path);
+    const gap = await run(['--plan', archivePlan, 'wal', 'verify', 'database']);
+    expect(gap.stdout).toContain(`1 segment(s) missing between`);
+    expect(gap.stdout).toContain(names[1]!);
+    expect(gap.exitCode).toBe(3);
+    const json = JSON.parse((await run(['--plan', archivePlan, 'wal', 'verify', 'database', '--json'])).stdout);
+    expect(json.destinations[0].timelines[0].missing).toEqual([names[1]]);
+  });
+
+  test('a component without pitr: is refused (exit 2), naming the field', async () => {
+    const plain = join(dir, 'plain.yaml');
+    await writeFile(plain, postgresPlan({ destinations: { a: join(dir, 'plain-a') } }));
+    const result = await run(['--plan', plain, 'wal', 'push', 'database', 'pg_wal/000000010000000000000001'], server.dataDir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('components.database has no pitr:');
+  });
+});
