@@ -42,6 +42,9 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     // The server's OS user reads this plan; it names only the recipient.
     await writeFile(archivePlan, planWith({ archive: archive() }, false), { mode: 0o644 });
     server = await startArchivingPostgres(archivePlan);
+    // The archive's folders are created by the server's OS user, as on a real host where archive_command writes first.
+    const first = await closeSegment(server);
+    await until(`${first} archived`, () => archivedEntry(archive(), 'database', first));
   }, 120_000);
 
   afterAll(async () => {
@@ -196,6 +199,39 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     const json = JSON.parse((await run(['--plan', archivePlan, 'wal', 'verify', 'database', '--json'])).stdout);
     expect(json.destinations[0].timelines[0].missing).toEqual([names[1]]);
   });
+
+  test('backup of a pitr component: a base backup (pg_basebackup tar, stock age -d and tar read it, backup_label inside) plus the dump, with the facts a restore to a point needs', async () => {
+    const plan = join(dir, 'base.yaml');
+    await writeFile(plan, planWith({ archive: archive() }));
+    const env = { TEST_DATABASE_URL: `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/postgres` };
+    const backup = await lifeboat(['--plan', plan, '--log-format', 'human', 'backup', 'database'], { lockDir, env });
+    expect(backup.stdout).toContain('backup_label and backup_manifest present, sha256 re-read ok');
+    expect(backup.exitCode).toBe(0);
+    const list = JSON.parse((await lifeboat(['--plan', plan, 'list', 'database', '--json'], { lockDir, env })).stdout) as Array<{ id: string }>;
+    const id = list.at(-1)!.id;
+    const manifestPath = execFileSync('sh', ['-c', `ls ${archive()}/database/*/*/${id}/manifest.json`]).toString().trim();
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    expect(manifest.artifacts.map((a: { name: string }) => a.name)).toEqual(['base.tar.gz.age', 'backup_manifest.age', 'database.dump.age']);
+    const sysid = (await readFile(join(server.dataDir, 'global', 'pg_control'))).readBigUInt64LE(0).toString();
+    const facts = manifest.facts.baseBackup;
+    expect(facts).toMatchObject({ systemIdentifier: sysid, timeline: 1, serverVersion: expect.stringMatching(/^15\./), walArchive: `wal/database/${sysid}/` });
+    expect(facts.startLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(facts.stopLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
+    expect(Date.parse(facts.startTime)).toBeLessThanOrEqual(Date.parse(facts.stopTime));
+    // -X none: the server reported the backup done only once its WAL was archived.
+    expect(await archivedEntry(archive(), 'database', facts.stopWalFile)).toBeDefined();
+
+    const folder = join(manifestPath, '..');
+    const listing = execFileSync('sh', ['-c', `age -d -i ${keyFile} ${folder}/base.tar.gz.age | tar -tzf -`], { maxBuffer: 64 * 1024 * 1024 }).toString().split('\n');
+    expect(listing).toEqual(expect.arrayContaining(['backup_label', 'backup_manifest', 'global/pg_control', 'PG_VERSION']));
+    const label = execFileSync('sh', ['-c', `age -d -i ${keyFile} ${folder}/base.tar.gz.age | tar -xzOf - backup_label`]).toString();
+    expect(label).toContain(`START WAL LOCATION: ${facts.startLsn} (file ${facts.startWalFile})`);
+    const stockManifest = execFileSync('sh', ['-c', `age -d -i ${keyFile} ${folder}/backup_manifest.age`]).toString();
+    expect(JSON.parse(stockManifest)['WAL-Ranges'][0]['End-LSN']).toBe(facts.stopLsn);
+
+    const deep = await lifeboat(['--plan', plan, 'verify', 'database', '--deep', '--json'], { lockDir, env });
+    expect(deep.exitCode).toBe(0);
+  }, 120_000);
 
   test('a component without pitr: is refused (exit 2), naming the field', async () => {
     const plain = join(dir, 'plain.yaml');
