@@ -233,6 +233,26 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     expect(deep.exitCode).toBe(0);
   }, 120_000);
 
+  test('require: all fails the push when one destination cannot take it (PostgreSQL retries); require: any stores it in the other and says so', async () => {
+    const segment = await closeSegment(server);
+    await until(`${segment} archived`, () => archivedEntry(archive(), 'database', segment));
+    const data = await fakeDataDir(segment, await readFile(join(server.dataDir, 'pg_wal', segment)));
+    const blocker = join(dir, 'blocker');
+    await writeFile(blocker, 'a file where a folder should be');
+    const plan = join(dir, 'require.yaml');
+    await writeFile(plan, planWith({ good: join(dir, 'require-good'), bad: join(blocker, 'bad') }));
+    const all = await run(['--plan', plan, 'wal', 'push', 'database', `pg_wal/${segment}`], data);
+    expect(all.exitCode).toBe(1);
+    expect(all.stderr).toContain(`archiving ${segment} failed: destination 'bad'`);
+    expect(await archivedEntry(join(dir, 'require-good'), 'database', segment)).toBeUndefined();
+
+    await writeFile(plan, planWith({ good: join(dir, 'require-good'), bad: join(blocker, 'bad') }).replace('    destinations: [good, bad]\n', '    destinations: [good, bad]\n    require: any\n'));
+    const any = await run(['--plan', plan, 'wal', 'push', 'database', `pg_wal/${segment}`], data);
+    expect(any.stderr).toMatch(/warning: destination 'bad' .*continuing without it \(require: any\)/);
+    expect(any.exitCode).toBe(0);
+    expect(await archivedEntry(join(dir, 'require-good'), 'database', segment)).toBeDefined();
+  });
+
   test('a component without pitr: is refused (exit 2), naming the field', async () => {
     const plain = join(dir, 'plain.yaml');
     await writeFile(plain, postgresPlan({ destinations: { a: join(dir, 'plain-a') } }));

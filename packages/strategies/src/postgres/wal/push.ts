@@ -134,9 +134,13 @@ async function checkCluster(repository: Repository, component: string, file: Wal
     createdAt: now.toISOString(),
   };
   const key = clusterKey(component);
-  const written = await repository.answered(repository.adapter.putIf(key, Buffer.from(JSON.stringify(marker, null, 2) + '\n'), { ifAbsent: true }));
-  if (written !== undefined) return;
-  const existing = await repository.answered(repository.adapter.getVersioned(key));
+  // Read first: the usual case (the marker is there) writes nothing, and a store that ignores conditions cannot overwrite it.
+  let existing = await repository.answered(repository.adapter.getVersioned(key));
+  if (!existing) {
+    const written = await repository.answered(repository.adapter.putIf(key, Buffer.from(JSON.stringify(marker, null, 2) + '\n'), { ifAbsent: true }));
+    if (written !== undefined) return;
+    existing = await repository.answered(repository.adapter.getVersioned(key));
+  }
   const found = existing && parseClusterMarker(existing.bytes.toString('utf8'));
   if (!found) throw new LifeboatError(`${key} in ${repository.description} is not a WAL cluster marker`);
   if (found.systemIdentifier !== file.systemIdentifier) {
