@@ -1,12 +1,23 @@
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEphemeralPostgres, type EphemeralPostgres } from '@lifeboat/ephemeral';
 import { lifeboat, postgresPlan } from './test/harness.js';
-import { BUILT_CLI, PITR, archivedEntry, closeSegment, exists, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { BUILT_CLI, PITR, archivedEntry, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
 
 describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQL 15', () => {
   let dir: string;
@@ -232,6 +243,55 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     const deep = await lifeboat(['--plan', plan, 'verify', 'database', '--deep', '--json'], { lockDir, env });
     expect(deep.exitCode).toBe(0);
   }, 120_000);
+
+  for (const how of ['lifeboat wal get', 'stock tools (docs/pitr.md)'] as const) {
+    test(`a base backup restored by hand replays the archived WAL to its end, fetched with ${how}`, async () => {
+      const owner = serverOwner();
+      const plan = join(dir, `restore-${how.length}.yaml`);
+      const pgKey = join(dir, `pg-${how.length}.key`);
+      await copyFile(keyFile, pgKey);
+      if (owner) await chown(pgKey, owner.uid, owner.gid);
+      await writeFile(plan, planWith({ archive: archive() }).replace(`identity: file:${keyFile}`, `identity: file:${pgKey}`), { mode: 0o644 });
+      const table = `probe_${how.length}`;
+      await query(server, `CREATE TABLE ${table} AS SELECT g AS id FROM generate_series(1, 1000) g`);
+      const env = { TEST_DATABASE_URL: `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/postgres` };
+      expect((await lifeboat(['--plan', plan, 'backup', 'database'], { lockDir, env })).exitCode).toBe(0);
+      // Written after the base backup: only the archived WAL brings these back.
+      await query(server, `INSERT INTO ${table} SELECT g FROM generate_series(1001, 1500) g`);
+      const last = await closeSegment(server);
+      await until(`${last} archived`, () => archivedEntry(archive(), 'database', last));
+
+      const id = (JSON.parse((await lifeboat(['--plan', plan, 'list', 'database', '--json'], { lockDir, env })).stdout) as Array<{ id: string }>).at(-1)!.id;
+      const folder = join(execFileSync('sh', ['-c', `ls ${archive()}/database/*/*/${id}/manifest.json`]).toString().trim(), '..');
+      const restored = join(dir, `restored-${how.length}`);
+      await mkdir(restored, { mode: 0o700 });
+      execFileSync('sh', ['-c', `age -d -i ${keyFile} ${folder}/base.tar.gz.age | tar -xzf - -C ${restored}`]);
+      execFileSync('sh', ['-c', `age -d -i ${keyFile} ${folder}/backup_manifest.age > ${dir}/backup_manifest-${how.length}`]);
+      execFileSync(join(server.binDir, 'pg_verifybackup'), ['-n', '-m', `${dir}/backup_manifest-${how.length}`, restored]);
+      const sysid = (await readFile(join(server.dataDir, 'global', 'pg_control'))).readBigUInt64LE(0).toString();
+      const restoreCommand =
+        how === 'lifeboat wal get'
+          ? `${process.execPath} ${BUILT_CLI} --plan ${plan} wal get database %f %p`
+          : `f=${archive()}/wal/database/${sysid}/$(echo %f | cut -c1-8)/%f.gz.age; test -f "$f" || exit 1; age -d -i ${pgKey} "$f" | gunzip > %p`;
+      await writeFile(join(restored, 'postgresql.auto.conf'), `restore_command = '${restoreCommand.replace(/'/g, "''")}'\n`, { flag: 'a' });
+      await writeFile(join(restored, 'recovery.signal'), '');
+      if (owner) execFileSync('chown', ['-R', `${owner.uid}:${owner.gid}`, restored]);
+      const port = await freePort();
+      const pgCtl = (args: string) =>
+        execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', `${join(server.binDir, 'pg_ctl')} -D ${restored} ${args}`], { stdio: 'pipe' });
+      pgCtl(`-w -t 60 -l ${restored}.log -o "-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${dir} -c archive_mode=off" start`);
+      try {
+        const copy = { ...server, port };
+        await until('recovery to end', async () => ((await query<{ r: boolean }>(copy, 'SELECT pg_is_in_recovery() AS r'))[0]!.r ? undefined : true));
+        expect((await query<{ n: string }>(copy, `SELECT count(*) AS n FROM ${table}`))[0]!.n).toBe('1500');
+        const log = await readFile(`${restored}.log`, 'utf8');
+        expect(log).toMatch(/archive recovery complete/);
+        expect(log).toContain(`restored log file "${last}" from archive`);
+      } finally {
+        pgCtl('-m fast -w stop');
+      }
+    }, 120_000);
+  }
 
   test('require: all fails the push when one destination cannot take it (PostgreSQL retries); require: any stores it in the other and says so', async () => {
     const segment = await closeSegment(server);
