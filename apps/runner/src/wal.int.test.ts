@@ -242,6 +242,13 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
 
     const deep = await lifeboat(['--plan', plan, 'verify', 'database', '--deep', '--json'], { lockDir, env });
     expect(deep.exitCode).toBe(0);
+    // The backup history file the server writes at the end of a base backup is archived too (its cluster read from pg_control).
+    const startSegment = facts.startWalFile as string;
+    await until('the .backup file archived', async () => {
+      const report = JSON.parse((await lifeboat(['--plan', plan, 'wal', 'verify', 'database', '--json'], { lockDir, env })).stdout);
+      const files = report.destinations[0].timelines[0].backupFiles as string[];
+      return files.some((f) => f.startsWith(startSegment) && f.endsWith('.backup')) ? true : undefined;
+    });
   }, 120_000);
 
   for (const how of ['lifeboat wal get', 'stock tools (docs/pitr.md)'] as const) {

@@ -22,11 +22,10 @@ const warnTo = (ctx: CommandContext) => (message: string) => ctx.io.stderr.write
 export async function walPushCommand(ctx: CommandContext, component: string, path: string): Promise<number> {
   const engine = await walEngine(ctx);
   const result = await walPush(engine, component, path, ctx.environment.cwd, warnTo(ctx));
-  const parts = [
-    result.stored.length > 0 ? `stored in ${result.stored.join(', ')}` : '',
-    result.alreadyArchived.length > 0 ? `already archived with the same content in ${result.alreadyArchived.join(', ')}` : '',
-  ].filter(Boolean);
-  ctx.io.stderr.write(`lifeboat: wal push ${result.file}: ${parts.join('; ')}\n`);
+  // Silent when it simply stored the file, like cp: PostgreSQL logs archive_command's stderr, once per segment.
+  if (result.alreadyArchived.length > 0) {
+    ctx.io.stderr.write(`lifeboat: wal push ${result.file}: already archived with the same content in ${result.alreadyArchived.join(', ')}\n`);
+  }
   return ExitCode.ok;
 }
 
