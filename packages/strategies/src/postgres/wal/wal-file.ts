@@ -1,5 +1,5 @@
 import { open, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LifeboatError, UsageError } from '@lifeboat/core';
 
 /** What PostgreSQL hands archive_command: a segment, a timeline history, a backup history, or a partial segment (at promotion). */
@@ -103,7 +103,7 @@ export async function readWalFile(path: string, cwd: string): Promise<WalFile> {
   const parsed = walFileName(basename(path), 'the file to archive');
   let content: Buffer;
   try {
-    content = await readFile(join(cwd, path));
+    content = await readFile(resolve(cwd, path));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new LifeboatError(`cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
@@ -115,7 +115,7 @@ export async function readWalFile(path: string, cwd: string): Promise<WalFile> {
     }
     return { ...parsed, content, systemIdentifier: header.systemIdentifier, segmentBytes: header.segmentBytes };
   }
-  for (const dataDir of [join(cwd, dirname(path), '..'), cwd]) {
+  for (const dataDir of [resolve(cwd, dirname(path), '..'), cwd]) {
     const systemIdentifier = await readControlSystemIdentifier(dataDir);
     if (systemIdentifier) return { ...parsed, content, systemIdentifier };
   }
