@@ -106,6 +106,8 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     const refused = await push(other);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('00000002.history is already archived');
+    const report = await run(['--plan', scratch, 'wal', 'verify', 'database']);
+    expect(report.stdout).toContain('timeline 2: 0 segment(s), no segments; history archived (timeline 1 until 0/3000000)');
     const out = join(dir, 'fetched.history');
     expect((await run(['--plan', scratch, 'wal', 'get', 'database', '00000002.history', out])).exitCode).toBe(0);
     expect((await readFile(out)).equals(history)).toBe(true);

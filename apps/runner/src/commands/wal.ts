@@ -59,7 +59,8 @@ function describeReport(report: WalVerifyReport): string {
     lines.push(`${report.component} in ${d.destination}${d.systemIdentifier ? ` (cluster ${d.systemIdentifier})` : ''}: ${d.ok ? 'complete' : 'INCOMPLETE'}`);
     for (const t of d.timelines) {
       const range = t.first ? `${t.first} … ${t.last}` : 'no segments';
-      const extra = [t.history ? 'history archived' : t.timeline > 1 ? 'history MISSING' : '', t.backupFiles.length ? `${t.backupFiles.length} backup file(s)` : '', t.partials.length ? `partial ${t.partials.join(', ')}` : '']
+      const chain = t.parents?.map((p) => `timeline ${p.timeline} until ${p.switchLsn}`).join(', ');
+      const extra = [t.history ? `history archived${chain ? ` (${chain})` : ''}` : t.timeline > 1 ? 'history MISSING' : '', t.backupFiles.length ? `${t.backupFiles.length} backup file(s)` : '', t.partials.length ? `partial ${t.partials.join(', ')}` : '']
         .filter(Boolean)
         .join(', ');
       lines.push(`  timeline ${t.timeline}: ${t.segments} segment(s), ${range}${t.missing.length ? `, ${t.missing.length} missing` : ''}${extra ? `; ${extra}` : ''}`);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWriteStream } from 'node:fs';
 import { CopyUnusableError, LifeboatError, describeError, identitiesFor, verifiedContent, type EngineContext, type Repository } from '@lifeboat/core';
@@ -55,7 +55,11 @@ async function findEntry(repository: Repository, component: string, file: string
   return entry;
 }
 
-async function fetchVerified(ctx: EngineContext, repository: Repository, component: string, entry: WalEntry, destination: string): Promise<number> {
+/**
+ * An entry's plaintext as a stream that errors at its end unless both the
+ * stored bytes (size, sha256) and the decoded plaintext match the entry.
+ */
+export async function entryContent(ctx: EngineContext, repository: Repository, component: string, entry: WalEntry): Promise<Readable> {
   const key = timelineDir(component, entry.systemIdentifier, entry.file.slice(0, 8)) + entry.stored.name;
   const identities = identitiesFor(ctx);
   const content = await verifiedContent(await repository.answered(repository.adapter.get(key)), entry.stored, repository.description, identities ? { identities } : {});
@@ -74,9 +78,15 @@ async function fetchVerified(ctx: EngineContext, repository: Repository, compone
       } else cb();
     },
   });
+  content.on('error', (err) => plaintext.destroy(err));
+  return content.pipe(plaintext);
+}
+
+async function fetchVerified(ctx: EngineContext, repository: Repository, component: string, entry: WalEntry, destination: string): Promise<number> {
+  const content = await entryContent(ctx, repository, component, entry);
   const tmp = `${destination}.tmp`;
   try {
-    await pipeline(content, plaintext, createWriteStream(tmp, { mode: 0o600 }), { signal: ctx.signal ?? new AbortController().signal });
+    await pipeline(content, createWriteStream(tmp, { mode: 0o600 }), { signal: ctx.signal ?? new AbortController().signal });
     const handle = await open(tmp, 'r');
     await handle.sync().finally(() => handle.close());
     await rename(tmp, destination);
@@ -84,5 +94,5 @@ async function fetchVerified(ctx: EngineContext, repository: Repository, compone
     await rm(tmp, { force: true });
     throw err;
   }
-  return bytes;
+  return entry.bytes;
 }

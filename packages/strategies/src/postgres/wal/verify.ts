@@ -1,6 +1,7 @@
 import { describeError, type EngineContext, type Repository } from '@lifeboat/core';
 import { clusterKey, clusterPrefix, parseClusterMarker, parseEntry, type WalEntry } from './archive-layout.js';
 import { parseWalFileName } from './wal-file.js';
+import { entryContent } from './get.js';
 import { walComponent } from './wal-component.js';
 
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
@@ -14,6 +15,12 @@ export interface TimelineReport {
   missing: string[];
   /** `<timeline>.history` is archived (timeline 1 has none). */
   history: boolean;
+  /**
+   * What the history file says: the timelines before this one and where each
+   * was left (`switchLsn`), oldest first. Absent when it could not be read
+   * (encrypted and no identity on this host).
+   */
+  parents?: Array<{ timeline: number; switchLsn: string; reason: string }>;
   /** Backup history files (`.backup`) and partial segments (`.partial`). */
   backupFiles: string[];
   partials: string[];
@@ -37,11 +44,11 @@ export interface WalVerifyReport {
 /** Lists each destination's archive of `component` and names what a recovery through it would miss. */
 export async function walVerify(ctx: EngineContext, component: string): Promise<WalVerifyReport> {
   const { repositories } = walComponent(ctx, component);
-  const destinations = await Promise.all(repositories.map((r) => verifyDestination(r, component)));
+  const destinations = await Promise.all(repositories.map((r) => verifyDestination(ctx, r, component)));
   return { component, destinations, ok: destinations.every((d) => d.ok) };
 }
 
-async function verifyDestination(repository: Repository, component: string): Promise<WalDestinationReport> {
+async function verifyDestination(ctx: EngineContext, repository: Repository, component: string): Promise<WalDestinationReport> {
   const report: WalDestinationReport = { destination: repository.name, timelines: [], problems: [], ok: false };
   try {
     const marker = await repository.answered(repository.adapter.getVersioned(clusterKey(component)));
@@ -78,6 +85,17 @@ async function verifyDestination(repository: Repository, component: string): Pro
     for (const left of objects) report.problems.push(`${left} has no entry (an interrupted push; the next push of it replaces it)`);
     for (const [timeline, list] of [...byTimeline].sort((a, b) => a[0] - b[0])) {
       report.timelines.push(timelineReport(timeline, list));
+    }
+    for (const t of report.timelines) {
+      const history = byTimeline.get(t.timeline)?.find((e) => e.kind === 'history');
+      if (history && (history.stored.encryption !== 'age' || ctx.plan.encryption?.identity)) {
+        try {
+          const text = Buffer.concat(await (await entryContent(ctx, repository, component, history)).toArray()).toString('utf8');
+          t.parents = parseHistory(text);
+        } catch (err) {
+          report.problems.push(`timeline ${t.timeline}: ${history.file} cannot be read: ${describeError(err)}`);
+        }
+      }
     }
     for (const t of report.timelines) {
       if (t.missing.length > 0) report.problems.push(`timeline ${t.timeline}: ${t.missing.length} segment(s) missing between ${t.first} and ${t.last}: ${t.missing.join(', ')}`);
@@ -122,4 +140,14 @@ function timelineReport(timeline: number, entries: WalEntry[]): TimelineReport {
     backupFiles: entries.filter((e) => e.kind === 'backup').map((e) => e.file).sort(),
     partials: entries.filter((e) => e.kind === 'partial').map((e) => e.file).sort(),
   };
+}
+
+/** A timeline history file: `<parent timeline>\t<switch LSN>\t<reason>` per line, `#` comments. */
+export function parseHistory(text: string): Array<{ timeline: number; switchLsn: string; reason: string }> {
+  const parents: Array<{ timeline: number; switchLsn: string; reason: string }> = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)\s*(.*)$/.exec(line);
+    if (m) parents.push({ timeline: Number(m[1]), switchLsn: m[2]!.toUpperCase(), reason: m[3]!.trim() });
+  }
+  return parents;
 }
