@@ -14,6 +14,7 @@ describe('the shipped example plans', () => {
     expect(database.rto).toBe(4 * 3600_000);
     expect(database.retention.local?.within).toBe(30 * 86400_000);
     expect(database.verify).toEqual({ tables: ['users', 'questions', 'cities'] });
+    expect(database).toMatchObject({ pitr: { baseBackups: '0 2 * * 0', walRpo: 5 * 60_000, dump: true } });
   });
 
   it('demo.yaml backs up database, Redis and config, encrypted, to a local folder and an offsite S3 bucket', async () => {

@@ -241,6 +241,30 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .addHelpText('after', '\nExamples:\n  $ lifeboat s3 policy > lifeboat-policy.json\n  $ aws iam put-role-policy --role-name lifeboat --policy-name lifeboat --policy-document file://lifeboat-policy.json')
     .action(lazy(() => import('./commands/s3.js'), 's3PolicyCommand'));
 
+  // PostgreSQL WAL archive (issue 13): archive_command and restore_command call these.
+  const wal = program.command('wal').description("a postgres component's WAL archive, for point-in-time recovery (the component needs pitr:)");
+  wal
+    .command('push')
+    .description('archive_command: store one WAL file in every destination of the component (exit 0 only once it is durably stored)')
+    .argument('<component>', 'postgres component of the plan, with pitr:')
+    .argument('<path>', "the file, as PostgreSQL's %p gives it (relative to the data directory)")
+    .addHelpText('after', "\nIn postgresql.conf:\n  archive_mode = on\n  wal_level = replica\n  archive_command = 'lifeboat --plan /etc/lifeboat/lifeboat.yaml wal push database %p'")
+    .action(lazy(() => import('./commands/wal.js'), 'walPushCommand'));
+  wal
+    .command('get')
+    .description('restore_command: write an archived WAL file to a path, checked against its sha256 (exit 1: not archived; 126: could not be read, recovery must stop)')
+    .argument('<component>', 'postgres component of the plan, with pitr:')
+    .argument('<file>', "the WAL file name (PostgreSQL's %f)")
+    .argument('<path>', "where to write it (PostgreSQL's %p)")
+    .addHelpText('after', "\nIn postgresql.conf (recovery):\n  restore_command = 'lifeboat --plan /etc/lifeboat/lifeboat.yaml wal get database %f %p'")
+    .action(lazy(() => import('./commands/wal.js'), 'walGetCommand'));
+  wal
+    .command('verify')
+    .description('list the archive per timeline: segments, missing segments between the first and last, history files (exit 3 on a gap)')
+    .argument('<component>', 'postgres component of the plan, with pitr:')
+    .option('--json', 'print the report as JSON')
+    .action(lazy(() => import('./commands/wal.js'), 'walVerifyCommand'));
+
   program
     .command('tui')
     .description('the terminal UI for the people on call: dashboard, live runs, backups, restore wizard, DR runbooks, history')

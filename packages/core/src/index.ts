@@ -9,6 +9,7 @@ export * from './bytes.js';
 export * from './plan/types.js';
 export * from './plan/secret.js';
 export * from './plan/load.js';
+export { planCron, planDuration } from './plan/schema.js';
 export * from './repository/ids.js';
 export * from './repository/manifest.js';
 export * from './repository/repository.js';

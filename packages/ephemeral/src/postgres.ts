@@ -21,6 +21,8 @@ export interface EphemeralPostgresOptions {
   port?: number;
   /** The PATH to search for binaries (the caller reads its environment, not us). */
   path?: string;
+  /** More server settings (`-c name=value`), e.g. archive_mode and archive_command for WAL archiving tests. */
+  settings?: Record<string, string>;
 }
 
 export interface EphemeralPostgres {
@@ -122,7 +124,7 @@ async function initdb(binDir: string, dataDir: string, pwfile: string, opts: Spa
   if (result.code !== 0) throw startFailure(`initdb failed: ${telltaleLine(result.output)}`);
 }
 
-function serverArgs(dataDir: string, socketDir: string, port: number): string[] {
+function serverArgs(dataDir: string, socketDir: string, port: number, extra: Record<string, string> = {}): string[] {
   const settings = {
     listen_addresses: '127.0.0.1',
     port: String(port),
@@ -134,6 +136,7 @@ function serverArgs(dataDir: string, socketDir: string, port: number): string[] 
     // Base backups and WAL archiving (PITR) need these.
     wal_level: 'replica',
     max_wal_senders: '4',
+    ...extra,
   };
   return ['-D', dataDir, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`])];
 }
@@ -163,7 +166,7 @@ export async function startEphemeralPostgres(opts: EphemeralPostgresOptions = {}
     for (let attempt = 1; ; attempt++) {
       const port = opts.port ?? (await freePort());
       // SIGINT is pg_ctl's "fast" shutdown: roll back sessions, checkpoint, exit.
-      server = new ServerProcess(join(binDir, 'postgres'), serverArgs(dataDir, root, port), {
+      server = new ServerProcess(join(binDir, 'postgres'), serverArgs(dataDir, root, port, opts.settings), {
         ...spawnOpts,
         dir: root,
         stopSignal: 'SIGINT',

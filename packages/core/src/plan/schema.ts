@@ -637,3 +637,24 @@ function unmeetableRule(rule: Rule321, components: Record<string, ComponentEntry
   }
   return found;
 }
+
+/** A duration field as the plan reads them (`30d`, `24h`, `15m`), for strategies' own fields (`pitr.walRpo`). */
+export function planDuration(opts: { zero: boolean }) {
+  return duration(opts);
+}
+
+/** A 5-field cron expression as `schedule` reads it, without `on-change` (`pitr.baseBackups`). */
+export function planCron() {
+  return z.unknown().transform((value, ctx): string => {
+    if (value === 'on-change' || value === 'continuous') {
+      addProblem(ctx, { expected: 'a 5-field cron expression such as "0 2 * * 0" (minute hour day-of-month month day-of-week)' });
+      return z.NEVER;
+    }
+    const parsed = schedule(undefined).safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [] } as Parameters<typeof ctx.addIssue>[0]);
+      return z.NEVER;
+    }
+    return (parsed.data as { kind: 'cron'; expression: string }).expression;
+  });
+}

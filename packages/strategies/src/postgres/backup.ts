@@ -1,8 +1,9 @@
 import { ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext, type SourceFacts } from '@lifeboat/core';
 import { ARTIFACT } from './artifact.js';
+import { takeBaseBackup } from './base-backup.js';
 import { checkCustom, checkPlain } from './check.js';
 import type { PostgresConfig } from './config.js';
-import { connect, connectionError, pgTarget } from './connection.js';
+import { connect, connectionError, pgTarget, type PgTarget } from './connection.js';
 import { assertTablesExist, collectFacts, exactCounts } from './facts.js';
 import { checkDumpVersion, serverMajor, toolMajor, toolPath } from './tools.js';
 
@@ -15,6 +16,15 @@ export async function backupPostgres(ctx: BackupContext<PostgresConfig>): Promis
   const url = await ctx.secrets.resolve(config.url, `components.${ctx.component}.url`);
   const target = pgTarget(url, `components.${ctx.component}.url`);
   const env = { ...ctx.env, ...target.childEnv };
+  if (!config.pitr) return dumpPostgres(ctx, target, env);
+  // pitr: the base backup (restore to a point starts from it), then the dump too unless pitr.dump is false.
+  const baseBackup = await takeBaseBackup(ctx, target, env);
+  if (!config.pitr.dump) return { baseBackup, serverVersion: baseBackup.serverVersion, serverVersionNum: baseBackup.serverVersionNum };
+  return { ...(await dumpPostgres(ctx, target, env)), baseBackup };
+}
+
+async function dumpPostgres(ctx: BackupContext<PostgresConfig>, target: PgTarget, env: Record<string, string | undefined>): Promise<SourceFacts> {
+  const { config } = ctx;
 
   ctx.step(`connecting to ${target.display}`);
   const client = await connect(target);

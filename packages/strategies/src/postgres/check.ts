@@ -1,5 +1,8 @@
 import { LifeboatError, runCommand, type RestoreContext } from '@lifeboat/core';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT } from './base-backup.js';
+import { TarSniffer } from './tar-sniffer.js';
 import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
 import { toolPath } from './tools.js';
@@ -57,13 +60,32 @@ export async function checkPlain(open: OpenArtifact, name: string): Promise<void
 
 /** `verify --deep`: the same checks as at backup time, on a stored copy. */
 export async function checkPostgres(ctx: RestoreContext<PostgresConfig>): Promise<string> {
-  const format = (ctx.manifest.facts as { format?: 'custom' | 'plain' }).format ?? 'custom';
-  const name = ARTIFACT[format];
+  const facts = ctx.manifest.facts as { format?: 'custom' | 'plain'; baseBackup?: unknown };
   const open = (artifact: string) => ctx.open(artifact);
+  const lines: string[] = [];
+  if (facts.baseBackup) lines.push(await checkBaseBackup(open));
+  // A base-backup-only backup (pitr.dump: false) records no dump format.
+  if (facts.baseBackup && !facts.format) return lines.join('; ');
+  const format = facts.format ?? 'custom';
+  const name = ARTIFACT[format];
   if (format === 'plain') {
     await checkPlain(open, name);
-    return `${name}: complete SQL`;
+    lines.push(`${name}: complete SQL`);
+  } else {
+    const entries = await checkCustom(open, name, { env: ctx.env, binDir: ctx.config.binDir, signal: ctx.signal });
+    lines.push(`${name}: ${entries} archive entries (pg_restore --list)`);
   }
-  const entries = await checkCustom(open, name, { env: ctx.env, binDir: ctx.config.binDir, signal: ctx.signal });
-  return `${name}: ${entries} archive entries (pg_restore --list)`;
+  return lines.join('; ');
+}
+
+/** base.tar holds backup_label and the very backup_manifest stored beside it. */
+async function checkBaseBackup(open: OpenArtifact): Promise<string> {
+  const manifest = Buffer.concat(await (await open(BACKUP_MANIFEST_ARTIFACT)).toArray());
+  const sniffer = new TarSniffer(new Set(['backup_label', 'backup_manifest']));
+  await pipeline(await open(BASE_BACKUP_ARTIFACT), sniffer, new Writable({ write: (_c, _e, cb) => cb() }));
+  if (!sniffer.found.has('backup_label')) throw new LifeboatError(`${BASE_BACKUP_ARTIFACT} holds no backup_label; PostgreSQL cannot start from it`);
+  if (!sniffer.found.get('backup_manifest')?.equals(manifest)) {
+    throw new LifeboatError(`${BASE_BACKUP_ARTIFACT} does not hold the backup_manifest stored beside it`);
+  }
+  return `${BASE_BACKUP_ARTIFACT}: backup_label and backup_manifest present`;
 }

@@ -1,3 +1,4 @@
+import { planCron, planDuration } from '@lifeboat/core';
 import { z } from 'zod';
 
 /** The postgres component's own plan fields (merged with the common ones by the plan loader). */
@@ -21,6 +22,23 @@ export const postgresConfig = z.object({
     })
     .strict()
     .default({ tables: [] }),
+  /**
+   * Point-in-time recovery: `lifeboat backup` takes a base backup (pg_basebackup)
+   * and the server's archive_command runs `lifeboat wal push` for every WAL segment.
+   */
+  pitr: z
+    .strictObject(
+      {
+        /** When base backups are taken (cron); WAL between them comes from the archive. */
+        baseBackups: planCron(),
+        /** How old the newest archived segment may be before status calls it stale. */
+        walRpo: planDuration({ zero: false }),
+        /** Also take the logical dump (pg_dump) in the same backup; false: base backup only. */
+        dump: z.boolean({ error: 'true (take the pg_dump too) or false (base backup only)' }).default(true),
+      },
+      { error: 'a mapping such as { baseBackups: "0 2 * * 0", walRpo: 5m }' },
+    )
+    .optional(),
 });
 
 export type PostgresConfig = z.infer<typeof postgresConfig>;

@@ -180,6 +180,12 @@ function refuseUnconfirmed(request: RestoreContext<PostgresConfig>['request'], t
 
 /** Runs before the plan's beforeRestore hooks: a bad --to or a missing --yes changes nothing. */
 export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
+  const facts = ctx.manifest.facts as { format?: string; baseBackup?: unknown };
+  if (facts.baseBackup && !facts.format) {
+    throw new UsageError(
+      `backup ${ctx.manifest.id} of ${ctx.component} is a base backup without a dump (pitr.dump: false); restoring it means starting PostgreSQL on it with WAL from the archive, by hand as docs/pitr.md shows`,
+    );
+  }
   const target = await resolveTarget(ctx);
   const admin = await connect(withDatabase(target, 'postgres'));
   try {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { LifeboatError, runCommand } from '@lifeboat/core';
 
-export type PgTool = 'pg_dump' | 'pg_restore' | 'psql';
+export type PgTool = 'pg_dump' | 'pg_restore' | 'psql' | 'pg_basebackup';
 
 /** Where a client tool is: in binDir when the plan sets it, else on PATH. */
 export function toolPath(tool: PgTool, binDir: string | undefined): string {

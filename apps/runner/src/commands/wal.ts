@@ -1,0 +1,71 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ExitCode, describeError, type EngineContext } from '@lifeboat/core';
+import { walGet, walPush, walVerify, type WalVerifyReport } from '@lifeboat/strategies';
+import type { CommandContext } from '../main.js';
+
+/**
+ * restore_command's exit for anything but "found" and "not found": PostgreSQL
+ * aborts recovery on a status above 125 instead of taking it as the end of the
+ * archive — an unreachable destination or a damaged copy must not end a
+ * recovery early and promote a server that is missing data.
+ */
+export const WAL_GET_FAILED = 126;
+
+/** WAL commands print one line of their own; the engine's warnings go to stderr (PostgreSQL's log). */
+async function walEngine(ctx: CommandContext): Promise<EngineContext> {
+  const plan = await ctx.loadPlan();
+  return { ...ctx.engine(plan), onEvent: () => undefined };
+}
+
+const warnTo = (ctx: CommandContext) => (message: string) => ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
+
+export async function walPushCommand(ctx: CommandContext, component: string, path: string): Promise<number> {
+  const engine = await walEngine(ctx);
+  const result = await walPush(engine, component, path, ctx.environment.cwd, warnTo(ctx));
+  // Silent when it simply stored the file, like cp: PostgreSQL logs archive_command's stderr, once per segment.
+  if (result.alreadyArchived.length > 0) {
+    ctx.io.stderr.write(`lifeboat: wal push ${result.file}: already archived with the same content in ${result.alreadyArchived.join(', ')}\n`);
+  }
+  return ExitCode.ok;
+}
+
+export async function walGetCommand(ctx: CommandContext, component: string, file: string, destination: string): Promise<number> {
+  try {
+    const engine = await walEngine(ctx);
+    const target = isAbsolute(destination) ? destination : resolve(ctx.environment.cwd, destination);
+    const result = await walGet(engine, component, file, target, warnTo(ctx));
+    if (result.outcome === 'not-found') {
+      ctx.io.stderr.write(`lifeboat: wal get ${file}: not in the archive of ${component}\n`);
+      return ExitCode.failed;
+    }
+    ctx.io.stderr.write(`lifeboat: wal get ${file}: ${result.bytes} bytes from ${result.from}, sha256 checked\n`);
+    return ExitCode.ok;
+  } catch (err) {
+    ctx.io.stderr.write(`lifeboat: wal get ${file} failed: ${describeError(err)}\n`);
+    return WAL_GET_FAILED;
+  }
+}
+
+export async function walVerifyCommand(ctx: CommandContext, component: string, opts: { json?: boolean }): Promise<number> {
+  const engine = await walEngine(ctx);
+  const report = await walVerify(engine, component);
+  ctx.io.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : describeReport(report));
+  return report.ok ? ExitCode.ok : ExitCode.unhealthy;
+}
+
+function describeReport(report: WalVerifyReport): string {
+  const lines: string[] = [];
+  for (const d of report.destinations) {
+    lines.push(`${report.component} in ${d.destination}${d.systemIdentifier ? ` (cluster ${d.systemIdentifier})` : ''}: ${d.ok ? 'complete' : 'INCOMPLETE'}`);
+    for (const t of d.timelines) {
+      const range = t.first ? `${t.first} … ${t.last}` : 'no segments';
+      const chain = t.parents?.map((p) => `timeline ${p.timeline} until ${p.switchLsn}`).join(', ');
+      const extra = [t.history ? `history archived${chain ? ` (${chain})` : ''}` : t.timeline > 1 ? 'history MISSING' : '', t.backupFiles.length ? `${t.backupFiles.length} backup file(s)` : '', t.partials.length ? `partial ${t.partials.join(', ')}` : '']
+        .filter(Boolean)
+        .join(', ');
+      lines.push(`  timeline ${t.timeline}: ${t.segments} segment(s), ${range}${t.missing.length ? `, ${t.missing.length} missing` : ''}${extra ? `; ${extra}` : ''}`);
+    }
+    for (const problem of d.problems) lines.push(`  problem: ${problem}`);
+  }
+  return lines.join('\n') + '\n';
+}

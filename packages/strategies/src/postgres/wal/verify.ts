@@ -1,0 +1,153 @@
+import { describeError, type EngineContext, type Repository } from '@lifeboat/core';
+import { clusterKey, clusterPrefix, parseClusterMarker, parseEntry, type WalEntry } from './archive-layout.js';
+import { parseWalFileName } from './wal-file.js';
+import { entryContent } from './get.js';
+import { walComponent } from './wal-component.js';
+
+const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
+
+export interface TimelineReport {
+  timeline: number;
+  first?: string;
+  last?: string;
+  segments: number;
+  /** Segment names missing between the first and the last. */
+  missing: string[];
+  /** `<timeline>.history` is archived (timeline 1 has none). */
+  history: boolean;
+  /**
+   * What the history file says: the timelines before this one and where each
+   * was left (`switchLsn`), oldest first. Absent when it could not be read
+   * (encrypted and no identity on this host).
+   */
+  parents?: Array<{ timeline: number; switchLsn: string; reason: string }>;
+  /** Backup history files (`.backup`) and partial segments (`.partial`). */
+  backupFiles: string[];
+  partials: string[];
+}
+
+export interface WalDestinationReport {
+  destination: string;
+  systemIdentifier?: string;
+  timelines: TimelineReport[];
+  /** Entries whose stored object is gone, stored objects without an entry (an interrupted push). */
+  problems: string[];
+  ok: boolean;
+}
+
+export interface WalVerifyReport {
+  component: string;
+  destinations: WalDestinationReport[];
+  ok: boolean;
+}
+
+/** Lists each destination's archive of `component` and names what a recovery through it would miss. */
+export async function walVerify(ctx: EngineContext, component: string): Promise<WalVerifyReport> {
+  const { repositories } = walComponent(ctx, component);
+  const destinations = await Promise.all(repositories.map((r) => verifyDestination(ctx, r, component)));
+  return { component, destinations, ok: destinations.every((d) => d.ok) };
+}
+
+async function verifyDestination(ctx: EngineContext, repository: Repository, component: string): Promise<WalDestinationReport> {
+  const report: WalDestinationReport = { destination: repository.name, timelines: [], problems: [], ok: false };
+  try {
+    const marker = await repository.answered(repository.adapter.getVersioned(clusterKey(component)));
+    if (!marker) {
+      report.problems.push(`no WAL archived for ${component} yet (${clusterKey(component)} is missing)`);
+      return report;
+    }
+    const cluster = parseClusterMarker(marker.bytes.toString('utf8'));
+    if (!cluster) {
+      report.problems.push(`${clusterKey(component)} is not a WAL cluster marker`);
+      return report;
+    }
+    report.systemIdentifier = cluster.systemIdentifier;
+    const prefix = clusterPrefix(component, cluster.systemIdentifier);
+    const entries: WalEntry[] = [];
+    const objects = new Set<string>();
+    for await (const object of repository.adapter.list(prefix)) {
+      const rest = object.key.slice(prefix.length);
+      if (rest.endsWith('.json')) {
+        const found = await repository.answered(repository.adapter.getVersioned(object.key));
+        const entry = found && parseEntry(found.bytes.toString('utf8'));
+        if (entry) entries.push(entry);
+        else report.problems.push(`${object.key} is not a WAL entry`);
+      } else objects.add(rest);
+    }
+    const byTimeline = new Map<number, WalEntry[]>();
+    for (const entry of entries) {
+      const dir = entry.file.slice(0, 8);
+      if (!objects.delete(`${dir}/${entry.stored.name}`)) report.problems.push(`${entry.file}: its entry is there but its stored object ${entry.stored.name} is missing`);
+      const list = byTimeline.get(entry.timeline) ?? [];
+      list.push(entry);
+      byTimeline.set(entry.timeline, list);
+    }
+    for (const left of objects) report.problems.push(`${left} has no entry (an interrupted push; the next push of it replaces it)`);
+    for (const [timeline, list] of [...byTimeline].sort((a, b) => a[0] - b[0])) {
+      report.timelines.push(timelineReport(timeline, list));
+    }
+    for (const t of report.timelines) {
+      const history = byTimeline.get(t.timeline)?.find((e) => e.kind === 'history');
+      if (history && (history.stored.encryption !== 'age' || ctx.plan.encryption?.identity)) {
+        try {
+          const text = Buffer.concat(await (await entryContent(ctx, repository, component, history)).toArray()).toString('utf8');
+          t.parents = parseHistory(text);
+        } catch (err) {
+          report.problems.push(`timeline ${t.timeline}: ${history.file} cannot be read: ${describeError(err)}`);
+        }
+      }
+    }
+    for (const t of report.timelines) {
+      if (t.missing.length > 0) report.problems.push(`timeline ${t.timeline}: ${t.missing.length} segment(s) missing between ${t.first} and ${t.last}: ${t.missing.join(', ')}`);
+      if (t.timeline > 1 && !t.history) report.problems.push(`timeline ${t.timeline}: ${hex8(t.timeline)}.history is not archived, so recovery cannot follow the switch to it`);
+    }
+  } catch (err) {
+    report.problems.push(`${repository.description}: ${describeError(err)}`);
+  }
+  report.ok = report.problems.length === 0;
+  return report;
+}
+
+function hex8(n: number): string {
+  return n.toString(16).toUpperCase().padStart(8, '0');
+}
+
+function timelineReport(timeline: number, entries: WalEntry[]): TimelineReport {
+  const segments = entries.filter((e) => e.kind === 'segment');
+  const segmentBytes = segments.find((e) => e.segmentBytes)?.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  const perLog = Math.floor(0x1_0000_0000 / segmentBytes);
+  const number = (name: string) => {
+    const parsed = parseWalFileName(name)!;
+    return parsed.log! * perLog + parsed.seg!;
+  };
+  const numbers = segments.map((e) => number(e.file)).sort((a, b) => a - b);
+  const present = new Set(numbers);
+  const missing: string[] = [];
+  const first = numbers[0];
+  const last = numbers.at(-1);
+  if (first !== undefined && last !== undefined) {
+    for (let n = first + 1; n < last; n++) {
+      if (!present.has(n)) missing.push(hex8(timeline) + hex8(Math.floor(n / perLog)) + hex8(n % perLog));
+    }
+  }
+  const name = (n: number | undefined) => (n === undefined ? undefined : hex8(timeline) + hex8(Math.floor(n / perLog)) + hex8(n % perLog));
+  return {
+    timeline,
+    ...(first !== undefined ? { first: name(first), last: name(last) } : {}),
+    segments: numbers.length,
+    missing,
+    history: entries.some((e) => e.kind === 'history'),
+    backupFiles: entries.filter((e) => e.kind === 'backup').map((e) => e.file).sort(),
+    partials: entries.filter((e) => e.kind === 'partial').map((e) => e.file).sort(),
+  };
+}
+
+/** A timeline history file: `<parent timeline>\t<switch LSN>\t<reason>` per line, `#` comments. */
+export function parseHistory(text: string): Array<{ timeline: number; switchLsn: string; reason: string }> {
+  const parents: Array<{ timeline: number; switchLsn: string; reason: string }> = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\s+([0-9A-Fa-f]+\/[0-9A-Fa-f]+)\s*(.*)$/.exec(line);
+    if (m) parents.push({ timeline: Number(m[1]), switchLsn: m[2]!.toUpperCase(), reason: m[3]!.trim() });
+  }
+  return parents;
+}
