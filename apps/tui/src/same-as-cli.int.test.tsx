@@ -77,7 +77,7 @@ async function listen(received: Received[]): Promise<string> {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      const alert = body ? (JSON.parse(body) as Received) : {};
+      const alert: Partial<Received> = body ? (JSON.parse(body) as Received) : {};
       received.push({ path: req.url ?? '', ...pick(alert) });
       res.writeHead(200).end('ok');
     });
@@ -86,7 +86,7 @@ async function listen(received: Received[]): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function pick({ severity, component, operation, title, exitCode }: Received): Omit<Received, 'path'> {
+function pick({ severity, component, operation, title, exitCode }: Partial<Received>): Omit<Received, 'path'> {
   return { severity, component, operation, title, exitCode };
 }
 
