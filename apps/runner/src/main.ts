@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, LifeboatError, UsageError, describeError, loadPlan, locatePlan, type EngineContext, type Plan, type RunListener } from '@lifeboat/core';
+import { ExitCode, LifeboatError, UsageError, describeError, identityOf, loadPlan, locatePlan, type Plan, type RunListener } from '@lifeboat/core';
+import { createAlerter, operationsContext, type Alerter, type OperationsContext } from '@lifeboat/operations';
 import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';
 import { createRegistry } from './registry.js';
-import { createAlerter, type Alerter } from './alerts.js';
 import { VERSION } from './version.js';
 import { RESTORE_HELP } from './commands/restore-help.js';
 
@@ -26,8 +26,8 @@ export interface CommandContext {
   loadPlan(): Promise<Plan>;
   /** The event view chosen by --log-format (JSON lines off a TTY). */
   listener(forceHuman?: boolean): RunListener;
-  /** What the engine needs to run operations on `plan`, reporting through `listener()`. */
-  engine(plan: Plan): EngineContext;
+  /** What operations on `plan` need (engine, alerter, identity), reporting through `listener()`. */
+  engine(plan: Plan): OperationsContext;
   /** The plan's notify channels. */
   alerter: Alerter;
 }
@@ -76,17 +76,22 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
         (message) => io.stderr.write(`lifeboat: warning: ${message}\n`),
         () => environment.now ?? new Date(),
       ),
-      engine: (plan) => ({
-        plan,
-        registry,
-        env: environment.env,
-        lockDir: environment.lockDir,
-        toolVersion: VERSION,
-        onEvent: ctx.listener(),
-        signal,
-        ...(environment.now ? { now: () => environment.now! } : {}),
-        ...(environment.spoolDir ? { spoolDir: resolve(environment.cwd, environment.spoolDir) } : {}),
-      }),
+      engine: (plan) =>
+        operationsContext(
+          {
+            plan,
+            registry,
+            env: environment.env,
+            lockDir: environment.lockDir,
+            toolVersion: VERSION,
+            onEvent: ctx.listener(),
+            signal,
+            identity: identityOf(environment.env),
+            ...(environment.now ? { now: () => environment.now! } : {}),
+            ...(environment.spoolDir ? { spoolDir: resolve(environment.cwd, environment.spoolDir) } : {}),
+          },
+          ctx.alerter,
+        ),
     };
     return ctx;
   };

@@ -3,7 +3,7 @@
  * as JSON lines or readable lines; the TUI draws them. Both are views of the
  * same stream, so anything a person can see comes from here.
  */
-export type Operation = 'backup' | 'restore' | 'verify' | 'drill' | 'prune' | 'runbook';
+export type Operation = 'backup' | 'restore' | 'verify' | 'drill' | 'prune' | 'runbook' | 'pin' | 'unpin' | 'unlock';
 
 export interface StoredArtifact {
   name: string;

@@ -4,13 +4,11 @@ import {
   UsageError,
   describeError,
   formatDuration,
-  newId,
-  nowOf,
+  inRun,
   proveFor,
   restoreContext,
   selectBackup,
   readingMark,
-  journalRun,
   type EngineContext,
   type ProvenCopy,
   type RestoreCheck,
@@ -40,34 +38,23 @@ export interface DrillResult {
  * measured duration as the RTO actual. Exit 3 on any mismatch or failure.
  */
 export async function runDrill(ctx: EngineContext, components: string[], opts: { backupId?: string } = {}): Promise<{ exitCode: number; results: DrillResult[] }> {
-  const startedAt = nowOf(ctx);
-  const runId = newId(startedAt);
-  const started = Date.now();
-  ctx.onEvent({ type: 'run.started', runId, operation: 'drill', components, at: startedAt.toISOString() });
-  const results: DrillResult[] = [];
-  for (const component of components) results.push(await drillComponent(ctx, component, opts.backupId));
-
-  const exitCode = results.find((r) => r.exitCode === ExitCode.usage)?.exitCode ?? (results.every((r) => r.ok) ? ExitCode.ok : ExitCode.unhealthy);
-  const durationMs = Date.now() - started;
-  await journalRun(ctx, {
-    id: runId,
-    operation: 'drill',
-    startedAt: startedAt.toISOString(),
-    durationMs,
-    exitCode,
-    components: results.map(
-      (r): RunComponentRecord => ({
-        component: r.component,
-        outcome: r.ok ? 'ok' : 'failed',
-        backupId: r.backupId,
-        durationMs: r.rtoActualMs ?? 0,
-        ...(r.error ? { error: r.error } : {}),
-        details: { rtoActualMs: r.rtoActualMs, rtoTargetMs: r.rtoTargetMs, target: r.target, checks: r.checks, health: r.health },
-      }),
-    ),
+  return inRun(ctx, { operation: 'drill', components }, async (ctx) => {
+    const results: DrillResult[] = [];
+    for (const component of components) results.push(await drillComponent(ctx, component, opts.backupId));
+    const exitCode = results.find((r) => r.exitCode === ExitCode.usage)?.exitCode ?? (results.every((r) => r.ok) ? ExitCode.ok : ExitCode.unhealthy);
+    return { value: { exitCode, results }, exitCode, journal: results.map(journalEntry) };
   });
-  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
-  return { exitCode, results };
+}
+
+function journalEntry(r: DrillResult): RunComponentRecord {
+  return {
+    component: r.component,
+    outcome: r.ok ? 'ok' : 'failed',
+    backupId: r.backupId,
+    durationMs: r.rtoActualMs ?? 0,
+    ...(r.error ? { error: r.error } : {}),
+    details: { rtoActualMs: r.rtoActualMs, rtoTargetMs: r.rtoTargetMs, target: r.target, checks: r.checks, health: r.health },
+  };
 }
 
 async function drillComponent(ctx: EngineContext, component: string, backupId: string | undefined): Promise<DrillResult> {

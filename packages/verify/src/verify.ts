@@ -1,14 +1,13 @@
 import {
   ExitCode,
   describeError,
-  newId,
-  nowOf,
+  inRun,
   readCatalog,
   restoreContext,
-  journalRun,
   type CatalogEntry,
   type DamagedManifest,
   type EngineContext,
+  type RunReport,
   type VerifiedCopies,
 } from '@lifeboat/core';
 import { verifyChecksums } from './checksums.js';
@@ -45,10 +44,11 @@ export interface CopyVerification {
  * repairs or deletes. Exit 3 when anything is damaged or missing.
  */
 export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promise<{ exitCode: number; copies: CopyVerification[] }> {
-  const startedAt = nowOf(ctx);
-  const runId = newId(startedAt);
+  return inRun(ctx, { operation: 'verify', components: opts.components }, (ctx, { startedAt }) => verifyRun(ctx, opts, startedAt));
+}
+
+async function verifyRun(ctx: EngineContext, opts: VerifyOptions, startedAt: Date): Promise<RunReport<{ exitCode: number; copies: CopyVerification[] }>> {
   const started = Date.now();
-  ctx.onEvent({ type: 'run.started', runId, operation: 'verify', components: opts.components, at: startedAt.toISOString() });
   const warn = (message: string) => ctx.onEvent({ type: 'warning', message });
 
   const work: Array<{ entry: CatalogEntry; destination: string }> = [];
@@ -114,13 +114,10 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
   for (const message of disagreements) ctx.onEvent({ type: 'failed', component: message.split(':')[0]!, message, exitCode: ExitCode.unhealthy });
   const exitCode = copies.every((c) => c.ok) && disagreements.length === 0 ? ExitCode.ok : ExitCode.unhealthy;
   const durationMs = Date.now() - started;
-  await journalRun(ctx, {
-    id: runId,
-    operation: 'verify',
-    startedAt: startedAt.toISOString(),
-    durationMs,
+  return {
+    value: { exitCode, copies },
     exitCode,
-    components: opts.components.map((component) => {
+    journal: opts.components.map((component) => {
       const mine = copies.filter((c) => c.component === component);
       const damaged = mine.filter((c) => !c.ok || (c.warnings?.length ?? 0) > 0);
       return {
@@ -132,9 +129,7 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
         details: { copies: mine.length, damaged: damaged.length, deep: opts.deep, samplePct: opts.samplePct ?? 100, backups: copiesByBackup(mine) },
       };
     }),
-  });
-  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs, exitCode });
-  return { exitCode, copies };
+  };
 }
 
 /** Which destinations held an intact and a damaged copy of each backup verify read. */

@@ -1,5 +1,5 @@
 import { formatDuration } from '@lifeboat/core';
-import { runDrill } from '@lifeboat/verify';
+import { drill } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
 import { selectComponents } from './select.js';
 
@@ -11,10 +11,7 @@ export async function drillCommand(ctx: CommandContext, names: string[], opts: {
     return 2;
   }
   const engine = ctx.engine(plan);
-  const { exitCode, results } = await runDrill(opts.json ? { ...engine, onEvent: () => {} } : engine, components, { backupId: opts.backup });
-  for (const r of results) {
-    if (!r.ok && r.exitCode !== 2) await ctx.alerter.failure(plan, 'drill', r.component, 'sev1', r.error ?? 'failed', r.exitCode);
-  }
+  const { exitCode, results } = await drill(opts.json ? { ...engine, onEvent: () => {} } : engine, components, { backupId: opts.backup });
   if (opts.json) {
     ctx.io.stdout.write(JSON.stringify(results, null, 2) + '\n');
   } else {

@@ -1,4 +1,5 @@
-import { ExitCode, UsageError, runPrune } from '@lifeboat/core';
+import { ExitCode, UsageError } from '@lifeboat/core';
+import { prune } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
 import { selectComponents } from './select.js';
 
@@ -16,10 +17,7 @@ export async function pruneCommand(ctx: CommandContext, names: string[], opts: {
   const components = selectComponents(plan, names);
   const engine = ctx.engine(plan);
   const dryRun = opts.dryRun === true || opts.yes !== true;
-  const outcome = await runPrune(opts.json ? { ...engine, onEvent: () => {} } : engine, components, { dryRun });
-  for (const r of outcome.results) {
-    if (r.outcome === 'failed') await ctx.alerter.failure(plan, 'prune', r.component, 'sev3', r.error ?? 'failed', r.exitCode);
-  }
+  const outcome = await prune(opts.json ? { ...engine, onEvent: () => {} } : engine, components, { dryRun });
   if (opts.json) ctx.io.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
   if (opts.dryRun !== true && opts.yes !== true) {
     const would = outcome.results.flatMap((r) => r.destinations).reduce((n, d) => n + d.delete.length + d.debris.length, 0);

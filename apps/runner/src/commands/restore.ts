@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { LifeboatError, listContents, runRestore, type ContentEntry } from '@lifeboat/core';
+import { LifeboatError, listContents, type ContentEntry } from '@lifeboat/core';
+import { restore } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
 
 export interface RestoreFlags {
@@ -30,7 +31,7 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
   try {
     const engine = ctx.engine(plan);
     const spoolDir = here(flags.spoolDir) ?? engine.spoolDir;
-    await runRestore(spoolDir ? { ...engine, spoolDir } : engine, selection, {
+    await restore(spoolDir ? { ...engine, spoolDir } : engine, selection, {
       target: entry.type === 'files' ? here(flags.to) : flags.to,
       targetDir: here(flags.toDir),
       owner: flags.owner,
@@ -41,10 +42,7 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
     });
   } catch (err) {
     // The run's own 'failed' event has already told the reader why.
-    if (err instanceof LifeboatError) {
-      if (err.exitCode !== 2) await ctx.alerter.failure(plan, 'restore', component, 'sev1', err.message, err.exitCode);
-      return err.exitCode;
-    }
+    if (err instanceof LifeboatError) return err.exitCode;
     throw err;
   }
   return 0;

@@ -1,5 +1,7 @@
-import { ExitCode, LifeboatError, describeError, readRepositoryLocks, removeRepositoryLock, type FoundLock } from '@lifeboat/core';
+import { ExitCode, LifeboatError, describeError, type FoundLock } from '@lifeboat/core';
+import { unlock } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
+import { quietEngine } from './quiet-engine.js';
 import { selectComponents } from './select.js';
 
 /**
@@ -15,9 +17,9 @@ import { selectComponents } from './select.js';
  * `{ "error": sentence, "exitCode": n }` (and the locks, when they were read).
  */
 export async function unlockCommand(ctx: CommandContext, component: string, opts: { yes?: boolean; force?: boolean; json?: boolean }): Promise<number> {
-  if (!opts.json) return unlock(ctx, component, opts);
+  if (!opts.json) return unlockNow(ctx, component, opts);
   try {
-    return await unlock(ctx, component, opts);
+    return await unlockNow(ctx, component, opts);
   } catch (err) {
     const exitCode = err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
     ctx.io.stdout.write(JSON.stringify({ error: describeError(err), exitCode }, null, 2) + '\n');
@@ -26,33 +28,22 @@ export async function unlockCommand(ctx: CommandContext, component: string, opts
   }
 }
 
-async function unlock(ctx: CommandContext, component: string, opts: { yes?: boolean; force?: boolean; json?: boolean }): Promise<number> {
+async function unlockNow(ctx: CommandContext, component: string, opts: { yes?: boolean; force?: boolean; json?: boolean }): Promise<number> {
   const plan = await ctx.loadPlan();
   const name = selectComponents(plan, [component])[0]!;
-  const repositories = ctx.registry.component(plan, name).destinations.map((d) => ctx.registry.repository(plan, d));
-  const found = await readRepositoryLocks(repositories, name);
-  const removed: string[] = [];
+  const { found, removed, changed, refused, destinations } = await unlock(quietEngine(ctx, plan), name, opts);
   const live = found.filter((lock) => lock.holder !== undefined && lock.stale === undefined);
-  if (opts.yes && !opts.force && live.length > 0) {
-    const error =
-      `nothing was removed: ${live.length === 1 ? 'this lock is' : `${live.length} of these locks are`} live (refreshed within its ttl); ` +
-      'if its host is dead, pass --force as well; if it is alive, its run stops at its next refresh and another may write meanwhile';
-    if (opts.json) ctx.io.stdout.write(JSON.stringify({ error, exitCode: ExitCode.usage, locks: found }, null, 2) + '\n');
+  if (refused) {
+    if (opts.json) ctx.io.stdout.write(JSON.stringify({ error: refused, exitCode: ExitCode.usage, locks: found }, null, 2) + '\n');
     else for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}\n`);
-    ctx.io.stderr.write(`lifeboat: ${error}\n`);
+    ctx.io.stderr.write(`lifeboat: ${refused}\n`);
     return ExitCode.usage;
   }
-  if (opts.yes) {
-    for (const lock of found) {
-      const repository = repositories.find((r) => r.name === lock.destination)!;
-      if (await removeRepositoryLock(repository, name, lock.version)) removed.push(lock.destination);
-      else ctx.io.stderr.write(`lifeboat: warning: the lock in ${lock.description} changed while it was being removed (refreshed or taken); left as it is\n`);
-    }
-  }
+  for (const lock of changed) ctx.io.stderr.write(`lifeboat: warning: the lock in ${lock.description} changed while it was being removed (refreshed or taken); left as it is\n`);
   if (opts.json) {
     ctx.io.stdout.write(JSON.stringify(found.map((lock) => ({ ...lock, removed: removed.includes(lock.destination) })), null, 2) + '\n');
   } else if (found.length === 0) {
-    ctx.io.stdout.write(`no lock on ${name} in ${repositories.map((r) => r.name).join(', ')}\n`);
+    ctx.io.stdout.write(`no lock on ${name} in ${destinations.join(', ')}\n`);
   } else {
     for (const lock of found) ctx.io.stdout.write(`${describeLock(lock)}${removed.includes(lock.destination) ? ' — removed' : ''}\n`);
   }

@@ -1,4 +1,4 @@
-import { runVerify } from '@lifeboat/verify';
+import { verify } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
 import { selectComponents } from './select.js';
 
@@ -6,11 +6,7 @@ export async function verifyCommand(ctx: CommandContext, names: string[], opts: 
   const plan = await ctx.loadPlan();
   const components = selectComponents(plan, names);
   const engine = ctx.engine(plan);
-  const { exitCode, copies } = await runVerify(opts.json ? { ...engine, onEvent: () => {} } : engine, { components, deep: opts.deep === true, samplePct: opts.sample });
-  for (const component of components) {
-    const damaged = copies.filter((c) => c.component === component && !c.ok);
-    if (damaged.length > 0) await ctx.alerter.failure(plan, 'verify', component, 'sev2', damaged.flatMap((c) => c.problems).join('\n'), exitCode);
-  }
+  const { exitCode, copies } = await verify(opts.json ? { ...engine, onEvent: () => {} } : engine, { components, deep: opts.deep === true, samplePct: opts.sample });
   if (opts.json) ctx.io.stdout.write(JSON.stringify(copies, null, 2) + '\n');
   else if (copies.length === 0) ctx.io.stdout.write('no backups to verify\n');
   return exitCode;

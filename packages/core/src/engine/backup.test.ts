@@ -136,3 +136,22 @@ describe('runBackup and the repository lock', () => {
     expect(JSON.parse(stores.get('b')!.objects.get('locks/notes.json')!.toString()).token).toBe('other');
   });
 });
+
+describe('runBackup and its views', () => {
+  it('commits even when a view throws on every event, and journals who ran it where', async () => {
+    const { ctx, plan, registry } = setup();
+    const outcome = await runBackup(
+      {
+        ...ctx,
+        identity: { user: 'ops', host: 'db-1' },
+        onEvent: () => {
+          throw new Error('the terminal went away');
+        },
+      },
+      ['notes'],
+    );
+    expect(outcome.results[0]).toMatchObject({ outcome: 'ok', exitCode: 0 });
+    expect(await readCatalog(plan, registry)).toHaveLength(1);
+    expect(await readJournal(plan, registry)).toEqual([expect.objectContaining({ operation: 'backup', user: 'ops', host: 'db-1', exitCode: 0 })]);
+  });
+});

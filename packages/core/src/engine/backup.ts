@@ -12,7 +12,7 @@ import { readCatalog } from './catalog.js';
 import { identitiesFor, nowOf, secretsFor, type EngineContext } from './context.js';
 import { acquireLock } from './lock.js';
 import { acquireRepositoryLocks, type RepositoryLocks } from './repository-lock.js';
-import { journalRun } from './journal-run.js';
+import { inRun } from './journal-run.js';
 
 export interface ComponentOutcome {
   component: string;
@@ -35,27 +35,20 @@ export interface RunOutcome {
  * written last; on any failure everything written for it is removed.
  */
 export async function runBackup(ctx: EngineContext, components: string[]): Promise<RunOutcome> {
-  const startedAt = nowOf(ctx);
-  const runId = newId(startedAt);
-  const started = Date.now();
-  ctx.onEvent({ type: 'run.started', runId, operation: 'backup', components, at: new Date().toISOString() });
-  const results: ComponentOutcome[] = [];
-  for (const component of components) {
-    if (ctx.signal?.aborted) break;
-    const componentStarted = Date.now();
-    results.push({ ...(await backupComponent(ctx, component)), durationMs: Date.now() - componentStarted });
-  }
-  const exitCode = worstExit(results.map((r) => r.exitCode));
-  await journalRun(ctx, {
-    id: runId,
-    operation: 'backup',
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - started,
-    exitCode,
-    components: results.map(({ component, outcome, backupId, error, durationMs }) => ({ component, outcome, backupId, error, durationMs: durationMs ?? 0 })),
+  return inRun(ctx, { operation: 'backup', components }, async (ctx) => {
+    const results: ComponentOutcome[] = [];
+    for (const component of components) {
+      if (ctx.signal?.aborted) break;
+      const componentStarted = Date.now();
+      results.push({ ...(await backupComponent(ctx, component)), durationMs: Date.now() - componentStarted });
+    }
+    const exitCode = worstExit(results.map((r) => r.exitCode));
+    return {
+      value: { exitCode, results },
+      exitCode,
+      journal: results.map(({ component, outcome, backupId, error, durationMs }) => ({ component, outcome, backupId, error, durationMs: durationMs ?? 0 })),
+    };
   });
-  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
-  return { exitCode, results };
 }
 
 async function backupComponent(ctx: EngineContext, component: string): Promise<ComponentOutcome> {

@@ -1,4 +1,5 @@
-import type { RunListener } from '../events.js';
+import { combineListeners, type RunListener } from '../events.js';
+import { identityOf, type Identity } from '../journal/journal.js';
 import type { Plan } from '../plan/types.js';
 import { createSecretResolver, type SecretResolver } from '../plan/secret.js';
 import type { Registry } from './registry.js';
@@ -20,6 +21,8 @@ export interface EngineContext {
   /** Aborting (SIGINT/SIGTERM) cancels the run; a cancelled backup leaves nothing behind. */
   signal?: AbortSignal;
   now?: () => Date;
+  /** Who runs it and where, for the run journal (default: from `env` and the host name). */
+  identity?: Identity;
   /** Where restores spool the copy they prove before changing anything (default: the system's temp folder). */
   spoolDir?: string;
 }
@@ -30,6 +33,15 @@ export function secretsFor(ctx: EngineContext): SecretResolver {
 
 export function nowOf(ctx: EngineContext): Date {
   return ctx.now?.() ?? new Date();
+}
+
+export function identityFor(ctx: EngineContext): Identity {
+  return ctx.identity ?? identityOf(ctx.env);
+}
+
+/** The context with its listener behind a guard: a view that throws never breaks the run it shows. */
+export function guarded<T extends EngineContext>(ctx: T): T {
+  return { ...ctx, onEvent: combineListeners(ctx.onEvent) };
 }
 
 /**

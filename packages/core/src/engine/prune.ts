@@ -10,9 +10,8 @@ import { ExitCode, LockHeldError, describeError, worstExit } from '../errors.js'
 import { formatDuration } from '../duration.js';
 import { readJournal } from '../journal/journal.js';
 import { backupVerdicts, type BackupVerdict } from '../journal/verdicts.js';
-import { journalRun } from './journal-run.js';
+import { inRun } from './journal-run.js';
 import type { RetentionPolicy } from '../plan/types.js';
-import { newId } from '../repository/ids.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
 import { scanBackupFolders, type BackupFolder } from '../retention/backup-folders.js';
@@ -68,46 +67,40 @@ export interface PruneOutcome {
  * (PlanError, exit 2) when the plan's lifecycle contradicts its retention.
  */
 export async function runPrune(ctx: EngineContext, components: string[], opts: PruneOptions): Promise<PruneOutcome> {
-  const now = nowOf(ctx);
-  assertPlanAgrees(ctx.plan, now);
+  assertPlanAgrees(ctx.plan, nowOf(ctx));
   for (const component of components) ctx.registry.component(ctx.plan, component);
 
-  const runId = newId(now);
-  const started = Date.now();
-  ctx.onEvent({ type: 'run.started', runId, operation: 'prune', components, at: new Date().toISOString() });
-  const results: PruneComponentResult[] = [];
-  const durations: number[] = [];
-  // What verify and drills found: the newest backup known good is never pruned.
-  const journal = components.some((c) => Object.keys(ctx.plan.components[c]?.retention ?? {}).length > 0)
-    ? await readJournal(ctx.plan, ctx.registry, (message) => ctx.onEvent({ type: 'warning', message: `${message}; prune cannot see what verify found there` }))
-    : [];
-  for (const component of components) {
-    if (ctx.signal?.aborted) break;
-    const componentStarted = Date.now();
-    results.push(await pruneComponent(ctx, component, now, opts, backupVerdicts(journal, component)));
-    durations.push(Date.now() - componentStarted);
-  }
-  const exitCode = worstExit(results.map((r) => r.exitCode));
-
-  // A dry run changes nothing, the journal included.
-  if (!opts.dryRun) {
-    await journalRun(ctx, {
-      id: runId,
-      operation: 'prune',
-      startedAt: now.toISOString(),
-      durationMs: Date.now() - started,
+  return inRun(ctx, { operation: 'prune', components }, async (ctx, { startedAt: now }) => {
+    const results: PruneComponentResult[] = [];
+    const durations: number[] = [];
+    // What verify and drills found: the newest backup known good is never pruned.
+    const journal = components.some((c) => Object.keys(ctx.plan.components[c]?.retention ?? {}).length > 0)
+      ? await readJournal(ctx.plan, ctx.registry, (message) => ctx.onEvent({ type: 'warning', message: `${message}; prune cannot see what verify found there` }))
+      : [];
+    for (const component of components) {
+      if (ctx.signal?.aborted) break;
+      const componentStarted = Date.now();
+      results.push(await pruneComponent(ctx, component, now, opts, backupVerdicts(journal, component)));
+      durations.push(Date.now() - componentStarted);
+    }
+    const exitCode = worstExit(results.map((r) => r.exitCode));
+    return {
+      value: { exitCode, dryRun: opts.dryRun, results },
       exitCode,
-      components: results.map((r, i) => ({
-        component: r.component,
-        outcome: r.outcome,
-        ...(r.error ? { error: r.error } : {}),
-        durationMs: durations[i] ?? 0,
-        details: journalDetails(r),
-      })),
-    });
-  }
-  ctx.onEvent({ type: 'run.finished', runId, outcome: exitCode === ExitCode.ok ? 'ok' : 'failed', durationMs: Date.now() - started, exitCode });
-  return { exitCode, dryRun: opts.dryRun, results };
+      // A dry run changes nothing, the journal included.
+      ...(opts.dryRun
+        ? {}
+        : {
+            journal: results.map((r, i) => ({
+              component: r.component,
+              outcome: r.outcome,
+              ...(r.error ? { error: r.error } : {}),
+              durationMs: durations[i] ?? 0,
+              details: journalDetails(r),
+            })),
+          }),
+    };
+  });
 }
 
 /**

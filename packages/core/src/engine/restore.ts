@@ -4,10 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
-import { newId } from '../repository/ids.js';
 import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
-import { identitiesFor, secretsFor, nowOf, type EngineContext } from './context.js';
+import { identitiesFor, secretsFor, type EngineContext } from './context.js';
+import { inRun } from './journal-run.js';
 import { registerReader } from './repository-lock.js';
 import { proveCopy, type ProvenCopy } from './proven-copy.js';
 
@@ -117,68 +117,76 @@ export function proveFor(ctx: EngineContext, chosen: CatalogEntry): Promise<Prov
  * strategy may check the live target the hooks started (`checkLiveTarget`).
  */
 export async function runRestore(ctx: EngineContext, selection: RestoreSelection, request: RestoreRequest): Promise<RestoreOutcome & { backupId: string }> {
-  const { plan, registry } = ctx;
   const { component } = selection;
-  const runId = newId(nowOf(ctx));
-  const started = Date.now();
-  ctx.onEvent({ type: 'run.started', runId, operation: 'restore', components: [component], at: new Date().toISOString() });
-  ctx.onEvent({ type: 'component.started', component, operation: 'restore', at: new Date().toISOString() });
-  const finish = (exitCode: number) => {
-    const outcome = exitCode === 0 ? 'ok' : 'failed';
-    ctx.onEvent({ type: 'component.finished', component, outcome, durationMs: Date.now() - started });
-    ctx.onEvent({ type: 'run.finished', runId, outcome, durationMs: Date.now() - started, exitCode });
-  };
-  let reading: { release(): Promise<void> } | undefined;
-  let proven: ProvenCopy | undefined;
-  try {
-    const entry = registry.component(plan, component);
-    const strategy = registry.strategy(entry.type);
-    const chosen = await selectBackup(ctx, selection);
-    const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
+  return inRun(ctx, { operation: 'restore', components: [component] }, async (ctx) => {
+    const { plan, registry } = ctx;
+    const started = Date.now();
+    ctx.onEvent({ type: 'component.started', component, operation: 'restore', at: new Date().toISOString() });
+    const finish = (exitCode: number) => ctx.onEvent({ type: 'component.finished', component, outcome: exitCode === 0 ? 'ok' : 'failed', durationMs: Date.now() - started });
+    let reading: { release(): Promise<void> } | undefined;
+    let proven: ProvenCopy | undefined;
+    try {
+      const entry = registry.component(plan, component);
+      const strategy = registry.strategy(entry.type);
+      const chosen = await selectBackup(ctx, selection);
+      const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
 
-    await strategy.preflight?.(restoreContext(ctx, chosen, request));
-    reading = await readingMark(ctx, chosen, 'restore');
-    // Destructive steps come last: a copy is read whole and checked (and kept
-    // in a local spool) before any hook stops a service or the target is touched.
-    proven = await proveFor(ctx, chosen);
-    await strategy.review?.(restoreContext(ctx, chosen, request, proven));
-    await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
-    const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
-    ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
-    const failed = outcome.checks.filter((c) => !c.ok);
-    if (failed.length > 0) {
-      throw new LifeboatError(
-        `restore of ${component} into ${outcome.target} does not match backup ${chosen.id}: ${failed
-          .map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`)
-          .join('; ')}; ${outcome.untouched ? `${outcome.target} was left as it was, and the ` : ''}afterRestore hooks were not run`,
-      );
-    }
-    const restoredAt = outcome.placedAt ?? new Date();
-    await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
-    const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
-    const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, proven), { outcome, restoredAt, afterRestoreHooks });
-    if (live) {
-      ctx.onEvent({ type: 'checked', component, backupId: chosen.id, target: live.target, checks: live.checks });
-      const wrong = live.checks.filter((c) => !c.ok);
-      if (wrong.length > 0) {
+      await strategy.preflight?.(restoreContext(ctx, chosen, request));
+      reading = await readingMark(ctx, chosen, 'restore');
+      // Destructive steps come last: a copy is read whole and checked (and kept
+      // in a local spool) before any hook stops a service or the target is touched.
+      proven = await proveFor(ctx, chosen);
+      await strategy.review?.(restoreContext(ctx, chosen, request, proven));
+      await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
+      const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
+      ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
+      const failed = outcome.checks.filter((c) => !c.ok);
+      if (failed.length > 0) {
         throw new LifeboatError(
-          `${live.target} does not match backup ${chosen.id}: ${wrong.map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`).join('; ')}; ` +
-            (afterRestoreHooks ? 'the afterRestore hooks have run, so it is up with data that does not match the backup' : 'it is up with data that does not match the backup'),
+          `restore of ${component} into ${outcome.target} does not match backup ${chosen.id}: ${failed
+            .map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`)
+            .join('; ')}; ${outcome.untouched ? `${outcome.target} was left as it was, and the ` : ''}afterRestore hooks were not run`,
         );
       }
+      const restoredAt = outcome.placedAt ?? new Date();
+      await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
+      const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
+      const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, proven), { outcome, restoredAt, afterRestoreHooks });
+      if (live) {
+        ctx.onEvent({ type: 'checked', component, backupId: chosen.id, target: live.target, checks: live.checks });
+        const wrong = live.checks.filter((c) => !c.ok);
+        if (wrong.length > 0) {
+          throw new LifeboatError(
+            `${live.target} does not match backup ${chosen.id}: ${wrong.map((c) => `${c.name} expected ${c.expected}, got ${c.actual}`).join('; ')}; ` +
+              (afterRestoreHooks ? 'the afterRestore hooks have run, so it is up with data that does not match the backup' : 'it is up with data that does not match the backup'),
+          );
+        }
+      }
+      finish(ExitCode.ok);
+      return {
+        value: { ...outcome, backupId: chosen.id },
+        exitCode: ExitCode.ok,
+        journal: [
+          {
+            component,
+            outcome: 'ok',
+            backupId: chosen.id,
+            durationMs: Date.now() - started,
+            details: { target: outcome.target, checks: [...outcome.checks, ...(live?.checks ?? [])] },
+          },
+        ],
+      };
+    } catch (err) {
+      const exitCode = err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
+      const message = ctx.signal?.aborted ? `restore of ${component} was cancelled` : describeError(err);
+      ctx.onEvent({ type: 'failed', component, message, exitCode });
+      finish(exitCode);
+      throw err instanceof LifeboatError ? err : new LifeboatError(message, exitCode, { cause: err });
+    } finally {
+      await proven?.dispose();
+      await reading?.release();
     }
-    finish(ExitCode.ok);
-    return { ...outcome, backupId: chosen.id };
-  } catch (err) {
-    const exitCode = err instanceof LifeboatError ? err.exitCode : ExitCode.failed;
-    const message = ctx.signal?.aborted ? `restore of ${component} was cancelled` : describeError(err);
-    ctx.onEvent({ type: 'failed', component, message, exitCode });
-    finish(exitCode);
-    throw err instanceof LifeboatError ? err : new LifeboatError(message, exitCode, { cause: err });
-  } finally {
-    await proven?.dispose();
-    await reading?.release();
-  }
+  });
 }
 
 /**

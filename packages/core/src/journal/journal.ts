@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { Readable } from 'node:stream';
 import { describeError } from '../errors.js';
 import type { Operation } from '../events.js';
@@ -30,6 +30,8 @@ export interface RunRecord {
   operation: Operation;
   plan: string;
   host: string;
+  /** Who ran it (absent in records written before Lifeboat recorded it). */
+  user?: string;
   toolVersion: string;
   startedAt: string;
   finishedAt: string;
@@ -45,8 +47,31 @@ export function runKey(id: string): string {
   return `runs/${yyyy}/${mm}/${id}.json`;
 }
 
-export function runRecord(fields: Omit<RunRecord, 'format' | 'host'>): RunRecord {
-  return { format: RUN_RECORD_FORMAT, host: hostname(), ...fields };
+/** Who runs an operation and where: what a journal record names. */
+export interface Identity {
+  user: string;
+  host: string;
+}
+
+/**
+ * This process's identity: the person behind sudo when there is one (the
+ * login a record should name), else the user the environment or the system
+ * names.
+ */
+export function identityOf(env: Readonly<Record<string, string | undefined>>): Identity {
+  return { user: env.SUDO_USER || env.USER || env.LOGNAME || systemUser(), host: hostname() };
+}
+
+function systemUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+export function runRecord(fields: Omit<RunRecord, 'format' | 'host' | 'user'>, identity?: Identity): RunRecord {
+  return { format: RUN_RECORD_FORMAT, host: identity?.host ?? hostname(), ...(identity ? { user: identity.user } : {}), ...fields };
 }
 
 /**

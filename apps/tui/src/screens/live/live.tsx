@@ -1,7 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { Box, Text } from 'ink';
-import { runBackup, type EngineContext } from '@lifeboat/core';
-import { runDrill, runVerify } from '@lifeboat/verify';
+import { backup, drill, verify, type OperationsContext } from '@lifeboat/operations';
 import type { LiveOperation } from '../../app-state.js';
 import type { TuiServices } from '../../services.js';
 import { useTheme } from '../../theme.js';
@@ -9,11 +8,11 @@ import { RunPanel } from './run-panel.js';
 import { useLiveKeys } from './use-live-keys.js';
 import { useRun } from './use-run.js';
 
-/** The same package functions `lifeboat backup|verify|drill` call, on one component. */
-export const OPERATIONS: Record<LiveOperation, (ctx: EngineContext, component: string) => Promise<{ exitCode: number }>> = {
-  backup: (ctx, component) => runBackup(ctx, [component]),
-  verify: (ctx, component) => runVerify(ctx, { components: [component], deep: false }),
-  drill: (ctx, component) => runDrill(ctx, [component]),
+/** The same operations `lifeboat backup|verify|drill` run (plan check, auto-prune, alerts, journal), on one component. */
+export const OPERATIONS: Record<LiveOperation, (ctx: OperationsContext, component: string) => Promise<{ exitCode: number }>> = {
+  backup: (ctx, component) => backup(ctx, [component]),
+  verify: (ctx, component) => verify(ctx, { components: [component], deep: false }),
+  drill: (ctx, component) => drill(ctx, [component]),
 };
 
 interface Props {

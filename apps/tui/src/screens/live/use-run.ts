@@ -1,5 +1,6 @@
 import { useCallback, useContext, useEffect, useRef } from 'react';
-import { describeError, type EngineContext } from '@lifeboat/core';
+import { describeError } from '@lifeboat/core';
+import type { OperationsContext } from '@lifeboat/operations';
 import { BusyContext } from '../../busy.js';
 import { useLatestReducer } from '../../use-latest-reducer.js';
 import type { TuiServices } from '../../services.js';
@@ -18,7 +19,7 @@ export interface RunHandle {
   /** As of now: what key handlers read. */
   current(): RunState;
   /** Runs `work` with an engine context whose events feed `state`; resolves with its result (undefined if it threw). */
-  start<T>(spec: RunSpec, work: (ctx: EngineContext) => Promise<T>): Promise<T | undefined>;
+  start<T>(spec: RunSpec, work: (ctx: OperationsContext) => Promise<T>): Promise<T | undefined>;
   askCancel(): void;
   keepRunning(): void;
   /** Aborts the engine's signal; the engine removes partial backups and reports the cancellation. */
@@ -42,7 +43,7 @@ export function useRun(services: TuiServices): RunHandle {
   );
 
   const start = useCallback(
-    async <T,>(spec: RunSpec, work: (ctx: EngineContext) => Promise<T>): Promise<T | undefined> => {
+    async <T,>(spec: RunSpec, work: (ctx: OperationsContext) => Promise<T>): Promise<T | undefined> => {
       const abort = new AbortController();
       controller.current = abort;
       report(owner, spec.title);

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
-import { describeError, formatBytes, formatDuration, manifestBytes, readCatalog, runRestore, type EngineContext } from '@lifeboat/core';
-import { runDrill } from '@lifeboat/verify';
+import { describeError, formatBytes, formatDuration, manifestBytes, readCatalog } from '@lifeboat/core';
+import { drill, restore, type OperationsContext } from '@lifeboat/operations';
 import { cell, windowStart } from '../../format.js';
 import type { TuiServices } from '../../services.js';
 import { useLatestReducer } from '../../use-latest-reducer.js';
@@ -47,8 +47,8 @@ const STEP_TITLES: Record<RestoreState['step'], string> = {
 
 /**
  * Backup → target → what will happen → (typed confirmation for production) →
- * live progress → the post-restore checks. Runs `runRestore`, or `runDrill`
- * for the drill target, exactly as `lifeboat restore|drill` do.
+ * live progress → the post-restore checks. Runs the `restore` operation, or
+ * `drill` for the drill target, exactly as `lifeboat restore|drill` do.
  */
 export function RestoreWizard({ services, component, backupId, width, height, back, onExit, active = true }: Props) {
   const theme = useTheme();
@@ -206,9 +206,9 @@ function Review({ component, entry, state, width }: { component: string; entry: 
 }
 
 /** The package function for the chosen target: a drill never touches production; anything else is `lifeboat restore` with the same flags. */
-async function restoreInto(ctx: EngineContext, component: string, backupId: string, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
-  if (target.kind === 'drill') return runDrill(ctx, [component], { backupId });
-  await runRestore(ctx, { component, backupId }, restoreRequest(target, clean));
+async function restoreInto(ctx: OperationsContext, component: string, backupId: string, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
+  if (target.kind === 'drill') return drill(ctx, [component], { backupId });
+  await restore(ctx, { component, backupId }, restoreRequest(target, clean));
   return { exitCode: 0 };
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
 import { describeError, formatDuration } from '@lifeboat/core';
+import { runbookStep } from '@lifeboat/operations';
 import { clip, windowStart } from '../../format.js';
 import { runbooksFor } from '../../runbooks/merge.js';
 import type { TuiServices } from '../../services.js';
@@ -12,7 +13,7 @@ import { applyLiveIntent } from '../live/use-live-keys.js';
 import { useRun } from '../live/use-run.js';
 import { RestoreWizard, type RestoreResult } from '../restore/restore.js';
 import { initialRunbooks, isFinished, runbooksReducer, sessionDetails, stepKind, type RunbooksState, type Session, type StepRecord } from './runbooks-state.js';
-import { recordSession, runStep, runbookScope, stepRefusal } from './steps.js';
+import { recordSession, runbookScope, stepRefusal } from './steps.js';
 import { useRunbooksKeys, type RunbooksIntent } from './use-runbooks-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -59,7 +60,7 @@ export function Runbooks({ services, component, width, height, back }: Props) {
     dispatch({ type: 'stepStarted', index, at: Date.now() });
     const destinations = [...new Set(targets.flatMap((t) => services.plan.components[t]?.destinations ?? []))];
     const title = step.command ? `step ${index + 1}: ${step.command}` : `step ${index + 1}: ${step.action?.type} of ${targets.join(', ')}`;
-    void run.start({ title, destinations }, (ctx) => runStep(ctx, services, step, targets, run.line));
+    void run.start({ title, destinations }, (ctx) => runbookStep(ctx, step, targets, run.line));
   };
 
   // A step's run is over: its outcome, exit code and last lines go into the checklist.

@@ -13,7 +13,8 @@ export interface Alerter {
 
 /**
  * Alerts go out through the plan's notify channels; a channel that fails is a
- * warning on stderr and never changes the outcome of the run it reports on.
+ * warning (`warn`: stderr in the runner, the run's view in the TUI) and never
+ * changes the outcome of the run it reports on.
  */
 export function createAlerter(env: Readonly<Record<string, string | undefined>>, version: string, warn: (message: string) => void, now: () => Date): Alerter {
   const opts = (plan: Plan) => ({ secrets: createSecretResolver({ env, planDir: plan.dir }), version, onWarning: warn });

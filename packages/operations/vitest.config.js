@@ -1,0 +1,2 @@
+import { lifeboatVitest } from '@lifeboat/vitest-config';
+export default lifeboatVitest();
