@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './describe-event.js';
 export * from './storage.js';
 export * from './strategy.js';
+export * from './restore-surface.js';
 export * from './duration.js';
 export * from './bytes.js';
 export * from './plan/types.js';

@@ -94,7 +94,7 @@ export async function runVerify(ctx: EngineContext, opts: VerifyOptions): Promis
       const strategy = ctx.registry.strategy(entry.manifest.kind);
       if (strategy.check) {
         try {
-          copy.structure = await strategy.check(restoreContext(ctx, entry, { inPlace: false, clean: false, yes: false }, destination));
+          copy.structure = await strategy.check(restoreContext(ctx, entry, { clean: false, yes: false, options: {} }, destination));
         } catch (err) {
           copy.ok = false;
           copy.problems.push(`${entry.id} in ${destination}: ${describeError(err)}`);

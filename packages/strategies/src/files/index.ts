@@ -6,6 +6,7 @@ import { filesConfig, type FilesConfig } from './config.js';
 import { contentEntry, readEntries } from './contents.js';
 import { prepareFilesDrill } from './drill.js';
 import { restoreFiles } from './restore.js';
+import { filesRestoreSurface } from './restore-surface.js';
 
 export const filesStrategy: Strategy<FilesConfig> = {
   kind: 'files',
@@ -13,6 +14,7 @@ export const filesStrategy: Strategy<FilesConfig> = {
   config: filesConfig,
   backup: backupFiles,
   restore: restoreFiles,
+  restoreSurface: filesRestoreSurface,
   contents: async (ctx) => (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry),
   check: checkFiles,
   prepareDrill: prepareFilesDrill,

@@ -8,6 +8,7 @@ import { entryName, unsafeEntry } from './archive-path.js';
 import type { FilesConfig } from './config.js';
 import { readEntries, type ArchiveEntry } from './contents.js';
 import { extractArchive, type ExtractResult, type Restored } from './extract.js';
+import type { FilesRestoreOptions } from './restore-surface.js';
 
 interface Target {
   root: string;
@@ -30,9 +31,10 @@ interface Target {
  */
 export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<RestoreOutcome> {
   const { request, manifest } = ctx;
-  checkOwner(request.owner);
+  const { owner } = request.options as FilesRestoreOptions;
+  checkOwner(owner);
   const target = await prepareTarget(ctx);
-  const extractOpts = { root: target.root, owner: request.owner, signal: ctx.signal };
+  const extractOpts = { root: target.root, owner, signal: ctx.signal };
 
   let result: ExtractResult;
   const spool = await mkdtemp(join(tmpdir(), 'lifeboat-files-'));
@@ -96,12 +98,13 @@ function checkOwner(owner: { uid: number; gid: number } | undefined): void {
 
 async function prepareTarget(ctx: RestoreContext<FilesConfig>): Promise<Target> {
   const { request, manifest } = ctx;
+  const { toDir, inPlace } = request.options as FilesRestoreOptions;
   if (request.clean) {
     throw new UsageError('--clean is not available for files restores; restore into an empty folder with --to, or over the original paths with --in-place --yes');
   }
-  if (request.target !== undefined && request.targetDir !== undefined) throw new UsageError('give the folder to restore into once: --to or --to-dir, not both');
-  const to = request.target ?? request.targetDir;
-  if (request.inPlace) {
+  if (request.target !== undefined && toDir !== undefined) throw new UsageError('give the folder to restore into once: --to or --to-dir, not both');
+  const to = request.target ?? toDir;
+  if (inPlace) {
     if (to !== undefined) throw new UsageError('--in-place restores over the original paths, so it takes no --to; use one or the other');
     if (!request.yes) {
       const paths = Array.isArray(manifest.facts.paths) ? (manifest.facts.paths as string[]) : [];
