@@ -7,7 +7,7 @@ import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';
 import { createRegistry } from './registry.js';
 import { VERSION } from './version.js';
-import { RESTORE_HELP } from './commands/restore-help.js';
+import { restoreFlags, restoreHelp } from './commands/restore-help.js';
 
 type Action = (ctx: CommandContext, ...args: never[]) => Promise<number>;
 
@@ -120,22 +120,25 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .addHelpText('after', '\nExamples:\n  $ lifeboat list\n  $ lifeboat list database --json | jq \'.[-1].id\'')
     .action(lazy(() => import('./commands/list.js'), 'listCommand'));
 
-  program
+  // Its --to, --clean and kind-specific flags come from the strategies' restore surfaces (restore-help.ts).
+  const restoreText = restoreHelp(registry.strategies);
+  const restore = program
     .command('restore')
     .description('restore a backup of a component (default: its latest), or list what it holds')
     .argument('<component>', 'component of the plan')
-    .option('--to <target>', RESTORE_HELP.to)
-    .option('--to-dir <dir>', RESTORE_HELP.toDir)
-    .option('--owner <uid:gid>', 'owner of restored files (numeric)', ownerPair)
-    .option('--in-place', 'files: restore over the original paths (needs --yes)')
+    .option('--to <target>', restoreText.to);
+  for (const flag of restoreFlags(registry.strategies)) {
+    if (flag.parse) restore.option(flag.flags, flag.description, flag.parse);
+    else restore.option(flag.flags, flag.description);
+  }
+  restore
     .option('--list', 'list what the backup holds; restore nothing')
     .option('--backup <id>', 'which backup (default: the latest complete one)')
-    .option('--clean', RESTORE_HELP.clean)
-    .option('--jobs <n>', 'parallel restore jobs (custom-format dumps)', positiveInt)
+    .option('--clean', restoreText.clean)
     .option('-y, --yes', 'confirm a destructive restore')
     .option('--spool-dir <dir>', 'where the backup is read whole and checked before anything changes (default: $LIFEBOAT_SPOOL_DIR or the temp folder)')
     .option('--json', 'with --list: print JSON')
-    .addHelpText('after', RESTORE_HELP.examples)
+    .addHelpText('after', restoreText.examples)
     .action(lazy(() => import('./commands/restore.js'), 'restoreCommand'));
 
   program
@@ -311,20 +314,8 @@ function documentedUsageErrors(command: Command): void {
   for (const sub of command.commands) documentedUsageErrors(sub);
 }
 
-function ownerPair(value: string): { uid: number; gid: number } {
-  const m = /^(\d+):(\d+)$/.exec(value);
-  if (!m) throw new InvalidArgumentError(`expected numeric UID:GID such as 999:999, got "${value}"`);
-  return { uid: Number(m[1]), gid: Number(m[2]) };
-}
-
 function percent(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 100) throw new InvalidArgumentError(`expected a percentage between 0 and 100, got "${value}"`);
-  return n;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
   return n;
 }

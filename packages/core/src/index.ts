@@ -4,6 +4,7 @@ export * from './describe-event.js';
 export * from './storage.js';
 export * from './storage-capabilities.js';
 export * from './strategy.js';
+export * from './restore-surface.js';
 export * from './duration.js';
 export * from './bytes.js';
 export * from './plan/types.js';

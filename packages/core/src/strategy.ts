@@ -4,6 +4,7 @@ import type { RestoreCheck, StoredArtifact } from './events.js';
 import type { ComponentPlan } from './plan/types.js';
 import type { Manifest } from './repository/manifest.js';
 import type { SecretResolver } from './plan/secret.js';
+import type { RestoreSurface } from './restore-surface.js';
 
 /** Facts about the source recorded in the manifest (JSON, never secrets). */
 export type SourceFacts = Record<string, unknown>;
@@ -73,20 +74,20 @@ export function isUnchanged(value: unknown): value is Unchanged {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[UNCHANGED] === true;
 }
 
+/** What every kind's restore is told; what only some kinds take is in `options`. */
 export interface RestoreRequest {
   /** `--to`: where to restore, as the user typed it (a URL, `env:NAME`, a folder…). */
   target?: string;
-  /** `--to-dir`: a folder to write the restored files into (Redis: dump.rdb). */
-  targetDir?: string;
-  /** `--owner UID:GID` for restored files. */
-  owner?: { uid: number; gid: number };
-  /** `--in-place`: restore over the original paths (needs `yes`). */
-  inPlace: boolean;
-  /** Remove what the target holds first. */
+  /** Remove what the target holds first (only for kinds whose restore surface has `clean`). */
   clean: boolean;
   /** The user confirmed a destructive action. */
   yes: boolean;
-  jobs?: number;
+  /**
+   * The kind's own options (`--to-dir`, `--owner`, `--jobs`…) by name, as its
+   * restore surface declares them; the engine refuses any other before
+   * anything is read (`checkRestoreRequest`).
+   */
+  options: Record<string, unknown>;
 }
 
 /** One entry of what a backup holds, for `restore --list`. */
@@ -168,6 +169,12 @@ export interface Strategy<Config = unknown> {
    * already holds without --yes. Changes nothing.
    */
   review?(ctx: RestoreContext<Config>): Promise<void>;
+  /**
+   * Its restore options, target kinds and "what will happen" lines, which the
+   * runner's flags and the TUI's restore wizard render; without one, the kind
+   * takes `--to` and `--clean` only (`restoreSurfaceOf`).
+   */
+  restoreSurface?: RestoreSurface<Config>;
   /** What a backup holds, without restoring it (`restore --list`). */
   contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
   /**

@@ -21,7 +21,7 @@ describe('the journal of operations people run by hand', () => {
       const { results } = await backup(f.ctx, ['config']);
       const backupId = results[0]!.backupId!;
       const target = join(f.dir, 'restored');
-      await restore(f.ctx, { component: 'config' }, { target, inPlace: false, clean: false, yes: false });
+      await restore(f.ctx, { component: 'config' }, { target, clean: false, yes: false, options: {} });
       expect(await records(f, 'restore')).toEqual([
         expect.objectContaining({
           plan: 'ops-test',
@@ -41,7 +41,7 @@ describe('the journal of operations people run by hand', () => {
     const f = await filesFixture();
     try {
       const { results } = await backup(f.ctx, ['config']);
-      await expect(restore(f.ctx, { component: 'config', backupId: '20200101T000000Z-000000' }, { target: join(f.dir, 'a'), inPlace: false, clean: false, yes: false })).rejects.toMatchObject({ exitCode: 2 });
+      await expect(restore(f.ctx, { component: 'config', backupId: '20200101T000000Z-000000' }, { target: join(f.dir, 'a'), clean: false, yes: false, options: {} })).rejects.toMatchObject({ exitCode: 2 });
       expect(await records(f, 'restore')).toEqual([]);
 
       // Every copy's artifact damaged: nothing usable to restore from.
@@ -51,7 +51,7 @@ describe('the journal of operations people run by hand', () => {
           if (entry.isFile() && entry.parentPath.includes(results[0]!.backupId!) && entry.name !== 'manifest.json') await writeFile(join(entry.parentPath, entry.name), 'damaged');
         }
       }
-      const failed = await restore(f.ctx, { component: 'config' }, { target: join(f.dir, 'b'), inPlace: false, clean: false, yes: false }).catch((err: unknown) => err);
+      const failed = await restore(f.ctx, { component: 'config' }, { target: join(f.dir, 'b'), clean: false, yes: false, options: {} }).catch((err: unknown) => err);
       expect(failed).toMatchObject({ exitCode: 1 });
       expect(await records(f, 'restore')).toEqual([
         expect.objectContaining({ user: 'ops', host: 'db-1', exitCode: 1, components: [expect.objectContaining({ component: 'config', outcome: 'failed', error: expect.any(String) })] }),

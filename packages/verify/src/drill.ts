@@ -73,7 +73,7 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
     result.backupId = chosen.id;
     reading = await readingMark(ctx, chosen, 'drill');
 
-    const scratch = await strategy.prepareDrill(restoreContext(ctx, chosen, { inPlace: false, clean: false, yes: false }), entry.drill.target);
+    const scratch = await strategy.prepareDrill(restoreContext(ctx, chosen, { clean: false, yes: false, options: {} }), entry.drill.target);
     cleanup = scratch.cleanup;
     result.target = scratch.description;
     ctx.onEvent({ type: 'step', component, message: `drill: restoring backup ${chosen.id} into ${scratch.description}` });

@@ -94,7 +94,7 @@ async function verifyRun(ctx: EngineContext, opts: VerifyOptions, startedAt: Dat
       const strategy = ctx.registry.strategy(entry.manifest.kind);
       if (strategy.check) {
         try {
-          copy.structure = await strategy.check(restoreContext(ctx, entry, { inPlace: false, clean: false, yes: false }, destination));
+          copy.structure = await strategy.check(restoreContext(ctx, entry, { clean: false, yes: false, options: {} }, destination));
         } catch (err) {
           copy.ok = false;
           copy.problems.push(`${entry.id} in ${destination}: ${describeError(err)}`);

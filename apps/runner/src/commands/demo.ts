@@ -83,9 +83,9 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     say('');
 
     const restores: Array<[string, RestoreRequest]> = [
-      ['database', { target: 'env:DEMO_RESTORE_URL', inPlace: false, clean: true, yes: true, jobs: 2 }],
-      ['cache', { target: 'ephemeral', inPlace: false, clean: false, yes: false }],
-      ['config', { target: join(dir, 'restored-config'), inPlace: false, clean: false, yes: true }],
+      ['database', { target: 'env:DEMO_RESTORE_URL', clean: true, yes: true, options: { jobs: 2 } }],
+      ['cache', { target: 'ephemeral', clean: false, yes: false, options: {} }],
+      ['config', { target: join(dir, 'restored-config'), clean: false, yes: true, options: {} }],
     ];
     const checks: Array<{ component: string; name: string; ok: boolean; expected: string | number; actual: string | number }> = [];
     for (const [component, request] of restores) {

@@ -1,28 +1,76 @@
+import { InvalidArgumentError } from 'commander';
+import { RESTORE_VALUE_TYPES, flagOf, restoreSurfaceOf, type RestoreOption, type RestoreSurface, type Strategy } from '@lifeboat/core';
+
+/** A flag of `lifeboat restore` that some kinds take: one option, described per kind. */
+export interface RestoreFlag {
+  option: RestoreOption;
+  /** `--to-dir <dir>`, `--in-place`. */
+  flags: string;
+  /** `redis: …; files: …`. */
+  description: string;
+  /** Reads the flag's text (owner, count); undefined for text and switches. */
+  parse?: (value: string) => unknown;
+}
+
+type Kinds = ReadonlyArray<Pick<Strategy<never>, 'kind' | 'restoreSurface'>>;
+
+const surfaces = (strategies: Kinds) => strategies.map((s) => ({ kind: s.kind, surface: restoreSurfaceOf(s as Pick<Strategy, 'restoreSurface'>) }));
+
+/** `postgres: …; redis: …` for the kinds that say something. */
+function perKind(strategies: Kinds, say: (surface: RestoreSurface) => string | undefined): string {
+  return surfaces(strategies)
+    .flatMap(({ kind, surface }) => {
+      const said = say(surface);
+      return said ? [`${kind}: ${said}`] : [];
+    })
+    .join('; ');
+}
+
 /**
- * `restore --help`: what --to and --to-dir mean for each kind of component,
- * and examples, for the command's definition in main.ts. No imports: main.ts
- * loads it at start, while the command itself is loaded only when it runs.
+ * Every kind's restore options as flags of `lifeboat restore` (one flag per
+ * option name, described per kind). Kinds that share an option name must
+ * share its value type: the flag is parsed once, before the kind is known.
  */
-export const RESTORE_HELP = {
-  to: 'postgres: a URL without password, or env:NAME / file:/path holding one; redis: a running server to load over replication (empty, or --clean --yes), with --to-dir the server to check after afterRestore, or "ephemeral"; files: a folder',
-  clean: 'replace what the target holds (postgres: drop and recreate the database; redis --to redis://…: every key); needs --yes',
-  toDir: 'redis: the data folder to write dump.rdb into, between the plan\u2019s beforeRestore/afterRestore hooks',
-  examples: [
-    '',
-    'Examples:',
-    '  $ RESTORE_URL=postgres://civicq@db:5432/civicq_restored lifeboat restore database --to env:RESTORE_URL',
-    '  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:DATABASE_URL --clean --yes --jobs 4',
-    '  $ lifeboat restore redis --to-dir /opt/civicq/data/redis --owner 999:999 --yes',
-    '      beforeRestore stops Redis, dump.rdb is written, afterRestore starts it; then the server at the',
-    '      plan\u2019s url must have restarted and hold the backup\u2019s keys per database',
-    '  $ lifeboat restore redis --to-dir /srv/redis-b/data --to env:REDIS_B_URL --yes',
-    '      the same, when the server that loads that folder is not the plan\u2019s url (without hooks,',
-    '      no server is checked unless --to names one)',
-    '  $ lifeboat restore redis --to redis://127.0.0.1:6390',
-    '      load it into a running, empty server: Lifeboat acts as its replication master for one full',
-    '      sync, then REPLICAOF NO ONE; a server holding keys needs --clean --yes',
-    '  $ lifeboat restore redis --to ephemeral',
-    '  $ lifeboat restore config --list',
-    '  $ lifeboat restore config --to /tmp/config-restored',
-  ].join('\n'),
-} as const;
+export function restoreFlags(strategies: Kinds): RestoreFlag[] {
+  const byName = new Map<string, { option: RestoreOption; kinds: string[] }>();
+  for (const { kind, surface } of surfaces(strategies)) {
+    for (const option of surface.options) {
+      const seen = byName.get(option.name);
+      if (seen && (seen.option.type !== option.type || seen.option.valueName !== option.valueName)) {
+        throw new Error(`restore option ${option.name} of ${kind} is a ${option.type} <${option.valueName}>, but of ${seen.kinds[0]} a ${seen.option.type} <${seen.option.valueName}>`);
+      }
+      if (seen) seen.kinds.push(kind);
+      else byName.set(option.name, { option, kinds: [kind] });
+    }
+  }
+  return [...byName.values()].map(({ option, kinds }) => {
+    const type = RESTORE_VALUE_TYPES[option.type];
+    const parses = option.type === 'owner' || option.type === 'count';
+    return {
+      option,
+      flags: option.type === 'boolean' ? flagOf(option.name) : `${flagOf(option.name)} <${option.valueName ?? 'value'}>`,
+      description: perKind(
+        strategies.filter((s) => kinds.includes(s.kind)),
+        (surface) => surface.options.find((o) => o.name === option.name)?.description,
+      ),
+      ...(parses
+        ? {
+            parse: (value: string) => {
+              const parsed = type.parse(value);
+              if (parsed === undefined) throw new InvalidArgumentError(`expected ${type.expected}, got "${value}"`);
+              return parsed;
+            },
+          }
+        : {}),
+    };
+  });
+}
+
+/** `restore --help`: what --to and --clean mean for each kind, and each kind's examples. */
+export function restoreHelp(strategies: Kinds): { to: string; clean: string; examples: string } {
+  return {
+    to: perKind(strategies, (s) => s.to.description),
+    clean: `replace what the target holds (${perKind(strategies, (s) => s.clean)}); needs --yes`,
+    examples: ['', 'Examples:', ...surfaces(strategies).flatMap(({ surface }) => surface.examples)].join('\n'),
+  };
+}

@@ -1,20 +1,19 @@
 import { resolve } from 'node:path';
-import { LifeboatError, listContents, type ContentEntry } from '@lifeboat/core';
+import { LifeboatError, listContents, restoreSurfaceOf, type ContentEntry } from '@lifeboat/core';
 import { restore } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
+import { restoreFlags } from './restore-help.js';
 
+/** `restore`'s own flags; every kind's options (`--to-dir`, `--owner`, `--jobs`…) come as further keys. */
 export interface RestoreFlags {
   to?: string;
-  toDir?: string;
-  owner?: { uid: number; gid: number };
-  inPlace?: boolean;
   list?: boolean;
   json?: boolean;
   backup?: string;
   clean?: boolean;
-  jobs?: number;
   yes?: boolean;
   spoolDir?: string;
+  [option: string]: unknown;
 }
 
 export async function restoreCommand(ctx: CommandContext, component: string, flags: RestoreFlags): Promise<number> {
@@ -28,17 +27,22 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
     ctx.io.stdout.write(flags.json ? JSON.stringify({ backupId, entries }, null, 2) + '\n' : formatContents(backupId, entries));
     return 0;
   }
+  // Every kind's flags as given; the engine refuses one this component's kind does not take.
+  const options = Object.fromEntries(
+    restoreFlags(ctx.registry.strategies).flatMap(({ option }) => {
+      const value = flags[option.name];
+      if (value === undefined) return [];
+      return [[option.name, option.type === 'path' ? here(value as string) : value]];
+    }),
+  );
   try {
     const engine = ctx.engine(plan);
     const spoolDir = here(flags.spoolDir) ?? engine.spoolDir;
     await restore(spoolDir ? { ...engine, spoolDir } : engine, selection, {
-      target: entry.type === 'files' ? here(flags.to) : flags.to,
-      targetDir: here(flags.toDir),
-      owner: flags.owner,
-      inPlace: flags.inPlace === true,
+      target: restoreSurfaceOf(ctx.registry.strategy(entry.type)).to.path ? here(flags.to) : flags.to,
       clean: flags.clean === true,
       yes: flags.yes === true,
-      jobs: flags.jobs,
+      options,
     });
   } catch (err) {
     // The run's own 'failed' event has already told the reader why.

@@ -79,7 +79,7 @@ describe('restore: proving a copy has deadlines', () => {
     const { ctx, stores, events, restored } = setup();
     expect((await runBackup(ctx, ['db'])).exitCode).toBe(0);
     stores.get('a')!.stalled = true;
-    const outcome = await runRestore(ctx, { component: 'db' }, { inPlace: false, clean: false, yes: false });
+    const outcome = await runRestore(ctx, { component: 'db' }, { clean: false, yes: false, options: {} });
     expect(outcome.checks.every((c) => c.ok)).toBe(true);
     expect(restored).toEqual(['3000000 bytes']);
     const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
@@ -90,7 +90,7 @@ describe('restore: proving a copy has deadlines', () => {
     const { ctx, stores, restored } = setup();
     expect((await runBackup(ctx, ['db'])).exitCode).toBe(0);
     for (const store of stores.values()) for (const key of store.objects.keys()) if (/\/dump(\.gz)?$/.test(key)) store.objects.delete(key);
-    await expect(runRestore(ctx, { component: 'db' }, { inPlace: false, clean: false, yes: false })).rejects.toThrow(/no usable copy of backup .*Nothing was changed/);
+    await expect(runRestore(ctx, { component: 'db' }, { clean: false, yes: false, options: {} })).rejects.toThrow(/no usable copy of backup .*Nothing was changed/);
     expect(restored).toEqual([]);
     const { existsSync } = await import('node:fs');
     expect(existsSync(join(ctx.plan.dir, 'hook-ran'))).toBe(false);

@@ -51,7 +51,7 @@ function setup(live: (started: string, restored: RestoredTarget) => RestoreCheck
   return { ctx, events, seen };
 }
 
-const request = { inPlace: false, clean: false, yes: false };
+const request = { clean: false, yes: false, options: {} };
 
 describe('runRestore: the live target, checked after the afterRestore hooks', () => {
   it('is checked once the hooks have run, and its checks are reported in a checked event', async () => {

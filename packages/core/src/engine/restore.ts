@@ -5,6 +5,7 @@ import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError }
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
 import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
+import { checkRestoreRequest, restoreSurfaceOf } from '../restore-surface.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { identitiesFor, secretsFor, type EngineContext } from './context.js';
 import { inRun } from './journal-run.js';
@@ -43,7 +44,7 @@ export async function listContents(ctx: EngineContext, selection: RestoreSelecti
   const strategy = ctx.registry.strategy(entry.type);
   if (!strategy.contents) throw new UsageError(`--list is not available for ${entry.type} components`);
   const chosen = await selectBackup(ctx, selection);
-  const entries = await strategy.contents(restoreContext(ctx, chosen, { inPlace: false, clean: false, yes: false }));
+  const entries = await strategy.contents(restoreContext(ctx, chosen, { clean: false, yes: false, options: {} }));
   return { backupId: chosen.id, entries };
 }
 
@@ -128,6 +129,8 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     try {
       const entry = registry.component(plan, component);
       const strategy = registry.strategy(entry.type);
+      // An option the kind does not take is refused before anything is read.
+      request = checkRestoreRequest(entry.type, restoreSurfaceOf(strategy), request);
       const chosen = await selectBackup(ctx, selection);
       const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
 

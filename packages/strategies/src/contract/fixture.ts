@@ -70,7 +70,7 @@ export interface DyingSource {
 }
 
 export interface ContractTarget {
-  /** What a user would pass: `--to` (as `target`), `--to-dir` (as `targetDir`)… */
+  /** What a user would pass: `--to` (as `target`), a kind's own flags in `options` (`--to-dir` as `options.toDir`)… */
   request: Partial<RestoreRequest>;
   env: Record<string, string>;
   /** What the target holds now, by the same measure as the source's. */

@@ -52,7 +52,7 @@ export function strategyContract(kind: string, fixture: StrategyFixture): void {
       expect(backup).toMatchObject({ exitCode: ExitCode.ok, result: { outcome: 'ok' } });
       return backup.result.backupId!;
     };
-    const request = (extra: Partial<RestoreRequest>): RestoreRequest => ({ inPlace: false, clean: false, yes: false, ...extra });
+    const request = (extra: Partial<RestoreRequest>): RestoreRequest => ({ clean: false, yes: false, options: {}, ...extra });
     const restore = (plan: Plan, target: ContractTarget, extra: Partial<RestoreRequest> = {}) =>
       runRestore(ws.engine(plan, { ...source.env, ...target.env }), { component: COMPONENT }, request({ ...target.request, ...extra }));
     const catalog = (plan: Plan) => readCatalog(plan, ws.registry, { component: COMPONENT });

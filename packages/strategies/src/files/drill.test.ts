@@ -11,7 +11,7 @@ describe('prepareFilesDrill', () => {
     const drill = await prepareFilesDrill(ctx, 'ephemeral');
     const dir = drill.request.target!;
     expect((await stat(dir)).isDirectory()).toBe(true);
-    expect(drill.request).toEqual({ target: dir, inPlace: false, clean: false, yes: false });
+    expect(drill.request).toEqual({ target: dir, clean: false, yes: false, options: {} });
     await drill.cleanup();
     await expect(stat(dir)).rejects.toThrow();
   });

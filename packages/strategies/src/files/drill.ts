@@ -13,7 +13,7 @@ export async function prepareFilesDrill(ctx: StrategyContext<FilesConfig>, targe
   if (target === 'ephemeral') {
     const dir = await mkdtemp(join(tmpdir(), `lifeboat-drill-${ctx.component}-`));
     return {
-      request: { target: dir, inPlace: false, clean: false, yes: false },
+      request: { target: dir, clean: false, yes: false, options: {} },
       env: {},
       description: `the temporary folder ${dir}`,
       cleanup: () => rm(dir, { recursive: true, force: true }),
@@ -23,7 +23,7 @@ export async function prepareFilesDrill(ctx: StrategyContext<FilesConfig>, targe
     throw new UsageError(`components.${ctx.component}.drill.target for a files component is ephemeral or an absolute folder path; got ${target}`);
   }
   return {
-    request: { target, inPlace: false, clean: false, yes: false },
+    request: { target, clean: false, yes: false, options: {} },
     env: {},
     description: `the folder ${target}`,
     cleanup: async () => undefined,

@@ -6,6 +6,7 @@ import { filesConfig, type FilesConfig } from './config.js';
 import { contentEntry, readEntries } from './contents.js';
 import { prepareFilesDrill } from './drill.js';
 import { preflightFiles, restoreFiles, reviewFiles } from './restore.js';
+import { filesRestoreSurface } from './restore-surface.js';
 
 export const filesStrategy: Strategy<FilesConfig> = {
   kind: 'files',
@@ -15,6 +16,7 @@ export const filesStrategy: Strategy<FilesConfig> = {
   restore: restoreFiles,
   preflight: preflightFiles,
   review: reviewFiles,
+  restoreSurface: filesRestoreSurface,
   contents: async (ctx) => (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry),
   check: checkFiles,
   prepareDrill: prepareFilesDrill,

@@ -8,6 +8,7 @@ import { entryName, unsafeEntry } from './archive-path.js';
 import type { FilesConfig } from './config.js';
 import { readEntries, type ArchiveEntry } from './contents.js';
 import { extractArchive, type ExtractResult, type Restored } from './extract.js';
+import type { FilesRestoreOptions } from './restore-surface.js';
 
 interface Target {
   root: string;
@@ -31,8 +32,9 @@ interface Target {
  */
 export async function restoreFiles(ctx: RestoreContext<FilesConfig>): Promise<RestoreOutcome> {
   const { request, manifest } = ctx;
+  const { owner } = request.options as FilesRestoreOptions;
   const target = await prepareTarget(ctx);
-  const extractOpts = { root: target.root, owner: request.owner, signal: ctx.signal };
+  const extractOpts = { root: target.root, owner, signal: ctx.signal };
 
   let result: ExtractResult;
   try {
@@ -121,13 +123,14 @@ function checkOwner(owner: { uid: number; gid: number } | undefined): void {
 /** What the request names, checked, without touching anything (a missing folder is reported, not made). */
 async function resolveTarget(ctx: RestoreContext<FilesConfig>): Promise<Target & { missing: boolean }> {
   const { request, manifest } = ctx;
-  checkOwner(request.owner);
+  const { toDir, inPlace, owner } = request.options as FilesRestoreOptions;
+  checkOwner(owner);
   if (request.clean) {
     throw new UsageError('--clean is not available for files restores; restore into an empty folder with --to, or over the original paths with --in-place --yes');
   }
-  if (request.target !== undefined && request.targetDir !== undefined) throw new UsageError('give the folder to restore into once: --to or --to-dir, not both');
-  const to = request.target ?? request.targetDir;
-  if (request.inPlace) {
+  if (request.target !== undefined && toDir !== undefined) throw new UsageError('give the folder to restore into once: --to or --to-dir, not both');
+  const to = request.target ?? toDir;
+  if (inPlace) {
     if (to !== undefined) throw new UsageError('--in-place restores over the original paths, so it takes no --to; use one or the other');
     if (!request.yes) {
       const paths = Array.isArray(manifest.facts.paths) ? (manifest.facts.paths as string[]) : [];

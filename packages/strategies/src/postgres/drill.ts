@@ -19,7 +19,7 @@ export async function preparePostgresDrill(ctx: StrategyContext<PostgresConfig>,
     const server = await startEphemeralPostgres({ binDir: ctx.config.binDir, path: ctx.env.PATH });
     const url = `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/${name}`;
     return {
-      request: { target: `env:${DRILL_URL}`, inPlace: false, clean: false, yes: false },
+      request: { target: `env:${DRILL_URL}`, clean: false, yes: false, options: {} },
       env: { [DRILL_URL]: url },
       description: `a throwaway PostgreSQL ${server.version} (database ${name})`,
       cleanup: () => server.stop(),
@@ -28,7 +28,7 @@ export async function preparePostgresDrill(ctx: StrategyContext<PostgresConfig>,
   const staging = pgTarget(await ctx.secrets.resolve(target, `components.${ctx.component}.drill.target`), `components.${ctx.component}.drill.target`);
   const scratch = withDatabase(staging, name);
   return {
-    request: { target: `env:${DRILL_URL}`, inPlace: false, clean: false, yes: false },
+    request: { target: `env:${DRILL_URL}`, clean: false, yes: false, options: {} },
     env: { [DRILL_URL]: scratch.url },
     description: scratch.display,
     cleanup: async () => {

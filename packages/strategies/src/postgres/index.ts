@@ -4,6 +4,7 @@ import { postgresConfig, type PostgresConfig } from './config.js';
 import { preflightPostgres, restorePostgres } from './restore.js';
 import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
+import { postgresRestoreSurface } from './restore-surface.js';
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
@@ -12,6 +13,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   backup: backupPostgres,
   restore: restorePostgres,
   preflight: preflightPostgres,
+  restoreSurface: postgresRestoreSurface,
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
 };

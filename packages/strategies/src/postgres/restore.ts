@@ -7,6 +7,7 @@ import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type 
 import type pg from 'pg';
 import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
+import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { exactCounts, userRelationCount } from './facts.js';
 import { toolPath } from './tools.js';
@@ -66,7 +67,7 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
 async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, format: 'custom' | 'plain'): Promise<void> {
   const { config, request } = ctx;
   const env = { ...ctx.env, ...into.childEnv };
-  const jobs = request.jobs ?? config.jobs;
+  const jobs = (request.options as PostgresRestoreOptions).jobs ?? config.jobs;
   const name = ARTIFACT[format];
   if (format === 'custom' && jobs > 1) {
     // Parallel pg_restore needs a seekable file: the verified content, on local disk.

@@ -13,7 +13,7 @@ export async function prepareRedisDrill(ctx: StrategyContext<RedisConfig>, targe
     throw new UsageError(`components.${ctx.component}.drill.target for redis must be ${EPHEMERAL} (a drill never replaces a running server's data; restore --to redis://… does that on purpose)`);
   }
   return {
-    request: { target: EPHEMERAL, inPlace: false, clean: false, yes: false },
+    request: { target: EPHEMERAL, clean: false, yes: false, options: {} },
     env: {},
     description: 'a throwaway local redis-server',
     cleanup: async () => {},

@@ -4,6 +4,7 @@ import { redisConfig, type RedisConfig } from './config.js';
 import { checkLiveRedis, preflightRedis, redisContents, restoreRedis } from './restore.js';
 import { checkRedis } from './check.js';
 import { prepareRedisDrill } from './drill.js';
+import { redisRestoreSurface } from './restore-surface.js';
 
 export const redisStrategy: Strategy<RedisConfig> = {
   kind: 'redis',
@@ -12,6 +13,7 @@ export const redisStrategy: Strategy<RedisConfig> = {
   backup: backupRedis,
   restore: restoreRedis,
   preflight: preflightRedis,
+  restoreSurface: redisRestoreSurface,
   checkLiveTarget: checkLiveRedis,
   contents: redisContents,
   check: checkRedis,

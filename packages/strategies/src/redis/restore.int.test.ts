@@ -41,7 +41,7 @@ describe('--to-dir, then the server that loads the folder is checked', () => {
       step: () => {},
       warn: () => {},
       manifest: { id: 'b1', artifacts: [{ name: 'dump.rdb' }], facts: { keys: { db0: 1 } } } as unknown as RestoreContext<RedisConfig>['manifest'],
-      request: { targetDir: dir, target: server, inPlace: false, clean: false, yes: true },
+      request: { target: server, clean: false, yes: true, options: { toDir: dir } },
       open: async () => createReadStream(rdb),
       download: async () => {},
     };

@@ -44,6 +44,7 @@ import {
 import { startEphemeralRedis } from '@lifeboat/ephemeral';
 import { ARTIFACT } from './backup.js';
 import type { RedisConfig } from './config.js';
+import type { RedisRestoreOptions } from './restore-surface.js';
 import { call, connectClient, redisTarget, where, type RedisTarget } from './connection.js';
 import { compareKeyCounts, parseInfo, type RedisFacts } from './facts.js';
 import { checkTargetDir, placeDump, type PlacedDump } from './dump-file.js';
@@ -65,6 +66,8 @@ export function artifactName(ctx: RestoreContext<RedisConfig>): string {
 
 interface RedisRequest {
   dir?: string;
+  /** `--owner` for the dump.rdb written into `dir`. */
+  owner?: { uid: number; gid: number };
   ephemeral: boolean;
   /** `--to` naming a server: loaded over replication, or with --to-dir, the server checked after afterRestore. */
   server?: string;
@@ -74,6 +77,7 @@ const TO_EXPECTED = `--to for redis takes "${EPHEMERAL}" (a throwaway local redi
 
 export function checkRequest(ctx: RestoreContext<RedisConfig>): RedisRequest {
   const { request } = ctx;
+  const { toDir, owner } = request.options as RedisRestoreOptions;
   const to = request.target?.trim();
   const ephemeral = to === EPHEMERAL;
   const server = to !== undefined && !ephemeral ? to : undefined;
@@ -83,17 +87,16 @@ export function checkRequest(ctx: RestoreContext<RedisConfig>): RedisRequest {
       throw new UsageError('--to holds a password, which would show in the process list; put the URL in an environment variable and pass --to env:NAME');
     }
   }
-  if (request.inPlace) throw new UsageError('--in-place is for files components; a Redis backup is restored with --to-dir (the server\u2019s data folder) or --to redis://\u2026');
-  if (request.clean && (request.targetDir || server === undefined)) {
+  if (request.clean && (toDir || server === undefined)) {
     throw new UsageError('--clean applies to --to redis://\u2026 (a server that holds keys); with --to-dir, dump.rdb replaces the whole dataset and --yes confirms replacing an existing one');
   }
-  if (request.owner && !request.targetDir) throw new UsageError('--owner applies to the dump.rdb written by --to-dir');
-  if (!request.targetDir && !ephemeral && server === undefined) {
+  if (owner && !toDir) throw new UsageError('--owner applies to the dump.rdb written by --to-dir');
+  if (!toDir && !ephemeral && server === undefined) {
     throw new UsageError(
       `restore of a redis component needs --to-dir DIR (write DIR/dump.rdb for the server to load), --to redis://HOST:PORT (load it into a running, empty server over replication) or --to ${EPHEMERAL} (load it into a throwaway local redis-server and check it)`,
     );
   }
-  return { ...(request.targetDir ? { dir: request.targetDir } : {}), ephemeral, ...(server === undefined ? {} : { server }) };
+  return { ...(toDir ? { dir: toDir } : {}), ...(owner ? { owner } : {}), ephemeral, ...(server === undefined ? {} : { server }) };
 }
 
 /** The server `--to` (or, with `field` components.X.url, the plan) names. Plan TLS options apply to rediss:// only. */
@@ -127,7 +130,7 @@ export async function preflightRedis(ctx: RestoreContext<RedisConfig>): Promise<
 }
 
 export async function restoreRedis(ctx: RestoreContext<RedisConfig>): Promise<RestoreOutcome> {
-  const { dir, ephemeral, server } = checkRequest(ctx);
+  const { dir, owner, ephemeral, server } = checkRequest(ctx);
   const name = artifactName(ctx);
   const facts = ctx.manifest.facts as Partial<RedisFacts>;
   const what = `${name} of backup ${ctx.manifest.id}`;
@@ -135,7 +138,7 @@ export async function restoreRedis(ctx: RestoreContext<RedisConfig>): Promise<Re
   if (dir !== undefined) {
     await checkTargetDir(dir, { yes: ctx.request.yes });
     ctx.step(`writing dump.rdb into ${dir}`);
-    const placed = await placeDump(await ctx.open(name), dir, { ...(ctx.request.owner ? { owner: ctx.request.owner } : {}), yes: ctx.request.yes, what });
+    const placed = await placeDump(await ctx.open(name), dir, { ...(owner ? { owner } : {}), yes: ctx.request.yes, what });
     ctx.step(`${placed.path}: ${placed.uid}:${placed.gid}, mode ${placed.mode.toString(8).padStart(4, '0')}${placed.replaced ? ', replaced the previous dump.rdb' : ''}`);
     const checks = fileChecks(placed, facts);
     if (ephemeral) checks.push(...(await loadAndCompare(ctx, placed.path, facts)));

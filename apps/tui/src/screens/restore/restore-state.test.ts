@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import type { CatalogEntry } from '@lifeboat/core';
+import { restoreSurfaceOf, type CatalogEntry } from '@lifeboat/core';
+import { strategies } from '@lifeboat/strategies';
 import { chosenBackup, initialRestore, restoreReducer, type RestoreAction, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
-import { confirmPrompt, isProduction, needsConfirmation, restoreRequest, targetChoices, type Component } from './targets.js';
+import { confirmPrompt, isProduction, needsConfirmation, restoreRequest, restoreTargets, type Component } from './targets.js';
 import { footerHints } from '../../keys.js';
 import { restoreIntent, restoreScopes } from './use-restore-keys.js';
 
@@ -15,6 +16,10 @@ const component = {
   drill: { target: 'ephemeral' },
 } as unknown as Component;
 
+/** Where a backup of `entry` can go, as its strategy says. */
+const targetsOf = (entry: Component) => restoreTargets(restoreSurfaceOf(strategies.find((s) => s.kind === entry.type)!), entry);
+const targetChoices = (entry: Component) => targetsOf(entry).choices;
+
 /** A complete backup of `component` whose manifest records `facts` and one artifact of `bytes`. */
 const backupOf = (component: string, id: string, facts: Record<string, unknown>, bytes: number, destinations = ['local']): CatalogEntry =>
   ({ id, component, destinations, manifest: { id, startedAt: id, finishedAt: id, facts, artifacts: [{ name: 'artifact', bytes }] } }) as unknown as CatalogEntry;
@@ -23,7 +28,7 @@ const entry = (id: string) => backupOf('database', id, { tables: { users: 3, cit
 
 /** The wizard driven by `actions` for one component, from its start or from `from`. */
 const driver = (entry: Component, name: string) => {
-  const reduce = restoreReducer(entry);
+  const reduce = restoreReducer(targetsOf(entry));
   return (actions: RestoreAction[], from = initialRestore(name)) => actions.reduce(reduce, from);
 };
 const steps = driver(component, 'database');
@@ -81,7 +86,7 @@ describe('restore wizard steps', () => {
 
     const typed = steps([loaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type(' env:DATABASE_URL '), { type: 'next' }]);
     expect(typed.target).toEqual({ kind: 'production', value: 'env:DATABASE_URL' });
-    expect(isProduction(component, 'env:OTHER')).toBe(false);
+    expect(isProduction(targetsOf(component), 'env:OTHER')).toBe(false);
   });
 
   test('esc steps back one step at a time', () => {
@@ -116,17 +121,17 @@ describe('what the restore will do', () => {
   });
 
   test('says which hooks run, whether the database is dropped, and what is compared', () => {
-    const lines = restorePlan({ component: 'database', entry: component, backup, target: { kind: 'production', value: 'env:DATABASE_URL' }, clean: true });
+    const lines = restorePlan(targetsOf(component), { component: 'database', backup, target: { kind: 'production', value: 'env:DATABASE_URL' }, clean: true });
     expect(lines[0]).toBe('run beforeRestore: docker-compose stop backend');
     expect(lines[1]).toBe('restore backup 2026-01-02 (2.0 KiB, from local) into env:DATABASE_URL — PRODUCTION, the live database');
     expect(lines[2]).toContain('DROP it and create it again');
     expect(lines[3]).toBe('compare the row counts recorded at backup time (users, cities)');
     expect(lines[4]).toBe('then, only if every check passes, run afterRestore: docker-compose up -d');
-    expect(restorePlan({ component: 'database', entry: component, backup, target: { kind: 'typed', value: 'env:X' }, clean: false })[2]).toContain('nothing is dropped');
+    expect(restorePlan(targetsOf(component), { component: 'database', backup, target: { kind: 'typed', value: 'env:X' }, clean: false })[2]).toContain('nothing is dropped');
   });
 
   test('a drill target runs no hooks and never touches production', () => {
-    const lines = restorePlan({ component: 'database', entry: component, backup, target: { kind: 'drill', value: 'ephemeral' }, clean: false });
+    const lines = restorePlan(targetsOf(component), { component: 'database', backup, target: { kind: 'drill', value: 'ephemeral' }, clean: false });
     expect(lines[0]).toContain('a throwaway server started for this; never production');
     expect(lines.at(-1)).toBe('no hooks run: a drill leaves the services alone');
   });
@@ -134,14 +139,14 @@ describe('what the restore will do', () => {
 
 describe('postgres: the request the engine gets', () => {
   test('production drops and recreates with --yes; a typed target only with clean', () => {
-    expect(restoreRequest({ kind: 'production', value: 'env:DATABASE_URL' }, true)).toEqual({ target: 'env:DATABASE_URL', inPlace: false, clean: true, yes: true });
-    expect(restoreRequest({ kind: 'typed', value: 'env:X' }, false)).toEqual({ target: 'env:X', inPlace: false, clean: false, yes: false });
+    expect(restoreRequest(targetsOf(component), { kind: 'production', value: 'env:DATABASE_URL' }, true)).toEqual({ target: 'env:DATABASE_URL', clean: true, yes: true, options: {} });
+    expect(restoreRequest(targetsOf(component), { kind: 'typed', value: 'env:X' }, false)).toEqual({ target: 'env:X', clean: false, yes: false, options: {} });
   });
 
   test('a typed URL with clean on asks for the name, though the plan says env:DATABASE_URL: it may be the same database', () => {
     const review = steps([loaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('postgres://app@db.prod:5432/app'), { type: 'next' }, { type: 'toggleClean' }]);
     expect(review).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'postgres://app@db.prod:5432/app' }, clean: true });
-    expect(restoreRequest(review.target!, review.clean).yes).toBe(true);
+    expect(restoreRequest(targetsOf(component), review.target!, review.clean).yes).toBe(true);
     let s = steps([{ type: 'next' }], review);
     expect(s.step).toBe('confirm');
     s = steps([type('database'), { type: 'next' }], s);
@@ -149,16 +154,19 @@ describe('postgres: the request the engine gets', () => {
   });
 
   test('the name is asked exactly when --yes would be sent, never for a drill', () => {
-    const kinds = ['drill', 'production', 'typed', 'ephemeral', 'dataDir', 'inPlace'] as const;
-    for (const kind of kinds) {
-      for (const clean of [false, true]) {
-        const target = { kind, value: kind === 'inPlace' ? '/' : 'somewhere' };
-        expect([kind, clean, needsConfirmation(target, clean)]).toEqual([kind, clean, kind !== 'drill' && restoreRequest(target, clean).yes]);
+    // Every target of every kind, the drill target included.
+    for (const entry of [component, { ...redis, drill: { target: 'ephemeral' } } as unknown as Component, files]) {
+      const targets = targetsOf(entry);
+      for (const { kind } of [...targets.choices, { kind: 'production' }]) {
+        for (const clean of [false, true]) {
+          const target = { kind, value: kind === 'inPlace' ? '/' : '/somewhere' };
+          expect([kind, clean, needsConfirmation(targets, target, clean)]).toEqual([kind, clean, kind !== 'drill' && restoreRequest(targets, target, clean).yes]);
+        }
       }
     }
-    expect(needsConfirmation({ kind: 'drill', value: 'ephemeral' }, true)).toBe(false);
-    expect(needsConfirmation({ kind: 'typed', value: 'env:X' }, false)).toBe(false);
-    expect(needsConfirmation({ kind: 'typed', value: 'env:X' }, true)).toBe(true);
+    expect(needsConfirmation(targetsOf(component), { kind: 'drill', value: 'ephemeral' }, true)).toBe(false);
+    expect(needsConfirmation(targetsOf(component), { kind: 'typed', value: 'env:X' }, false)).toBe(false);
+    expect(needsConfirmation(targetsOf(component), { kind: 'typed', value: 'env:X' }, true)).toBe(true);
   });
 });
 
@@ -192,8 +200,8 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
     s = walk([{ type: 'toggleClean' }], s);
     expect(s.clean).toBe(false);
     expect(walk([{ type: 'next' }], s).step).toBe('running');
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'ephemeral', inPlace: false, clean: false, yes: false });
-    expect(restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target: s.target!, clean: false })).toEqual([
+    expect(restoreRequest(targetsOf(redis), s.target!, s.clean)).toEqual({ target: 'ephemeral', clean: false, yes: false, options: {} });
+    expect(restorePlan(targetsOf(redis), { component: 'cache', backup: redisBackup, target: s.target!, clean: false })).toEqual([
       'run beforeRestore: docker compose stop redis',
       'load backup 2026-01-03 (1.0 KiB, from local) into a throwaway local redis-server started for this; no server of yours is touched',
       'compare the key counts recorded at backup time (40 keys in db0, 2 in db2)',
@@ -210,7 +218,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
     s = walk([type('data/redis'), { type: 'next' }], s);
     expect(s.problem).toBe('type the folder as an absolute path, e.g. /var/lib/redis (you typed "data/redis")');
     s = walk([...erase('data/redis'.length), type('/srv/redis'), { type: 'next' }], s);
-    expect(s).toMatchObject({ step: 'owner', target: { kind: 'dataDir', value: '/srv/redis' } });
+    expect(s).toMatchObject({ step: 'typing', field: 1, target: { kind: 'dataDir', value: '/srv/redis' } });
     expect(restoreScopes(s)).toEqual(['text']);
     s = walk([type('redis'), { type: 'next' }], s);
     expect(s.problem).toBe('the owner is numeric UID:GID such as 999:999 (you typed "redis"); leave it empty to keep the replaced file\'s owner');
@@ -218,7 +226,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
     expect(s).toMatchObject({ step: 'review', target: { kind: 'dataDir', value: '/srv/redis', owner: { uid: 999, gid: 998 } }, clean: false });
     // Nothing to clean in a file: dump.rdb replaces the whole dataset.
     expect(walk([{ type: 'toggleClean' }], s).clean).toBe(false);
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ targetDir: '/srv/redis', owner: { uid: 999, gid: 998 }, inPlace: false, clean: false, yes: true });
+    expect(restoreRequest(targetsOf(redis), s.target!, s.clean)).toEqual({ clean: false, yes: true, options: { toDir: '/srv/redis', owner: { uid: 999, gid: 998 } } });
 
     s = walk([{ type: 'next' }], s);
     expect(s.step).toBe('confirm');
@@ -228,7 +236,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
 
   test('--to-dir: what will happen, with and without afterRestore hooks and owner', () => {
     const target = { kind: 'dataDir' as const, value: '/srv/redis' };
-    expect(restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target, clean: false })).toEqual([
+    expect(restorePlan(targetsOf(redis), { component: 'cache', backup: redisBackup, target, clean: false })).toEqual([
       'run beforeRestore: docker compose stop redis',
       'write backup 2026-01-03 (1.0 KiB, from local) to /srv/redis/dump.rdb atomically (a temporary file renamed over it), replacing the dump.rdb there if there is one — PRODUCTION, the data of the live cache',
       "dump.rdb keeps the owner of the file it replaces, else the folder's, when Lifeboat runs as root (otherwise it belongs to the user running Lifeboat); the mode of the file it replaces, else 0600",
@@ -237,7 +245,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
       'then check the server at env:REDIS_URL: it must have started after dump.rdb was written and hold the keys the backup recorded (40 keys in db0, 2 in db2)',
     ]);
     const bare = { ...redis, hooks: { beforeRestore: [], afterRestore: [], beforeBackup: [], afterBackup: [] } } as unknown as Component;
-    const lines = restorePlan({ component: 'cache', entry: bare, backup: redisBackup, target: { ...target, owner: { uid: 999, gid: 999 } }, clean: false });
+    const lines = restorePlan(targetsOf(bare), { component: 'cache', backup: redisBackup, target: { ...target, owner: { uid: 999, gid: 999 } }, clean: false });
     expect(lines[0]).toBe('no beforeRestore hooks in the plan: stop the Redis that loads /srv/redis yourself first, or it writes its own data over dump.rdb when it stops');
     expect(lines[2]).toBe('dump.rdb belongs to 999:999 (--owner; giving it to another user needs Lifeboat to run as root), with the mode of the file it replaces, else 0600');
     expect(lines.at(-1)).toBe('no afterRestore hooks start a server on /srv/redis, so no server is checked afterwards');
@@ -246,7 +254,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
   test('--to a running server: empty unless clean (then --yes); the plan url is production, clean on, name typed', () => {
     const s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('redis://10.0.0.5:6390'), { type: 'next' }]);
     expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'redis://10.0.0.5:6390' }, clean: false });
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://10.0.0.5:6390', inPlace: false, clean: false, yes: false });
+    expect(restoreRequest(targetsOf(redis), s.target!, s.clean)).toEqual({ target: 'redis://10.0.0.5:6390', clean: false, yes: false, options: {} });
     // Without clean the engine refuses a server that holds keys: nothing to confirm.
     expect(walk([{ type: 'next' }], s).step).toBe('running');
 
@@ -258,8 +266,8 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
   test('--to a running server with clean: the name is typed even when production is typed differently (a URL for env:REDIS_URL)', () => {
     let s = walk([redisLoaded, { type: 'next' }, { type: 'move', by: 2 }, { type: 'next' }, type('redis://prod:6379'), { type: 'next' }, { type: 'toggleClean' }]);
     expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: 'redis://prod:6379' }, clean: true });
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: 'redis://prod:6379', inPlace: false, clean: true, yes: true });
-    expect(confirmPrompt(s.target!)).toBe('Clean is on: this replaces what redis://prod:6379 holds, which may be production.');
+    expect(restoreRequest(targetsOf(redis), s.target!, s.clean)).toEqual({ target: 'redis://prod:6379', clean: true, yes: true, options: {} });
+    expect(confirmPrompt(targetsOf(redis), s.target!)).toBe('Clean is on: this replaces what redis://prod:6379 holds, which may be production.');
     s = walk([{ type: 'next' }], s);
     expect(s.step).toBe('confirm');
     s = walk([type('cahce'), { type: 'next' }], s);
@@ -274,7 +282,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
 
   test('--to a running server: what loading it over replication does to it', () => {
     const target = { kind: 'typed' as const, value: 'redis://10.0.0.5:6390' };
-    const plan = (clean: boolean) => restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target, clean });
+    const plan = (clean: boolean) => restorePlan(targetsOf(redis), { component: 'cache', backup: redisBackup, target, clean });
     expect(plan(true)).toEqual([
       'run beforeRestore: docker compose stop redis',
       'load backup 2026-01-03 (1.0 KiB, from local) into the running server redis://10.0.0.5:6390 over replication',
@@ -288,7 +296,7 @@ describe('redis: a throwaway server, dump.rdb into the data folder, or a running
     ]);
     expect(plan(false)[2]).toBe('clean is off: a server that already holds keys is refused, nothing is replaced');
     expect(plan(false).slice(3, 7)).toEqual(plan(true).slice(3, 7));
-    const prod = restorePlan({ component: 'cache', entry: redis, backup: redisBackup, target: { kind: 'production', value: 'env:REDIS_URL' }, clean: true });
+    const prod = restorePlan(targetsOf(redis), { component: 'cache', backup: redisBackup, target: { kind: 'production', value: 'env:REDIS_URL' }, clean: true });
     expect(prod[1]).toBe('load backup 2026-01-03 (1.0 KiB, from local) into the running server env:REDIS_URL over replication — PRODUCTION, the live cache');
   });
 });
@@ -314,7 +322,7 @@ describe('files: into a folder, or in place over the originals', () => {
     ]);
     const kept = { ...files, drill: { target: '/srv/drill' } } as unknown as Component;
     expect(targetChoices(kept)[0]!.label).toBe('drill target: the folder /srv/drill, left for inspection');
-    const lines = restorePlan({ component: 'config', entry: kept, backup: filesBackup, target: { kind: 'drill', value: '/srv/drill' }, clean: false });
+    const lines = restorePlan(targetsOf(kept), { component: 'config', backup: filesBackup, target: { kind: 'drill', value: '/srv/drill' }, clean: false });
     expect(lines[0]).toBe('restore backup 2026-01-04 (2.0 KiB, from local) into the drill target: the folder /srv/drill; never production');
     expect(lines[3]).toBe('leave the folder for inspection; the run goes into the journal as a drill with its RTO actual');
   });
@@ -323,8 +331,8 @@ describe('files: into a folder, or in place over the originals', () => {
     let s = walk([filesLoaded, { type: 'next' }, { type: 'next' }]);
     expect(s).toMatchObject({ step: 'review', target: { kind: 'inPlace' }, clean: false });
     expect(walk([{ type: 'toggleClean' }], s).clean).toBe(false);
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ inPlace: true, clean: false, yes: true });
-    expect(restorePlan({ component: 'config', entry: files, backup: filesBackup, target: s.target!, clean: false })).toEqual([
+    expect(restoreRequest(targetsOf(files), s.target!, s.clean)).toEqual({ clean: false, yes: true, options: { inPlace: true } });
+    expect(restorePlan(targetsOf(files), { component: 'config', backup: filesBackup, target: s.target!, clean: false })).toEqual([
       'no beforeRestore hooks in the plan',
       'overwrite the original paths with backup 2026-01-04 (2.0 KiB, from local): /etc/nginx, /opt/app/.env — PRODUCTION, the live config',
       'the archive is downloaded and verified first, so a damaged backup touches nothing; files there now that the backup does not hold are left alone',
@@ -340,9 +348,9 @@ describe('files: into a folder, or in place over the originals', () => {
   test('a folder: absolute, --to DIR without --yes (a folder holding any of the paths is refused)', () => {
     const s = walk([filesLoaded, { type: 'next' }, { type: 'move', by: 1 }, { type: 'next' }, type('/tmp/restored'), { type: 'next' }]);
     expect(s).toMatchObject({ step: 'review', target: { kind: 'typed', value: '/tmp/restored' }, clean: false });
-    expect(restoreRequest(s.target!, s.clean)).toEqual({ target: '/tmp/restored', inPlace: false, clean: false, yes: false });
+    expect(restoreRequest(targetsOf(files), s.target!, s.clean)).toEqual({ target: '/tmp/restored', clean: false, yes: false, options: {} });
     expect(walk([{ type: 'next' }], s).step).toBe('running');
-    expect(restorePlan({ component: 'config', entry: files, backup: filesBackup, target: s.target!, clean: false }).slice(1, 3)).toEqual([
+    expect(restorePlan(targetsOf(files), { component: 'config', backup: filesBackup, target: s.target!, clean: false }).slice(1, 3)).toEqual([
       'extract backup 2026-01-04 (2.0 KiB, from local) into /tmp/restored (made if missing), each file under its original path (e.g. /tmp/restored/etc/nginx)',
       "nothing is overwritten: if the folder already holds any of the backup's paths, the restore is refused",
     ]);

@@ -1,7 +1,7 @@
 import type { CatalogEntry } from '@lifeboat/core';
-import { cleanApplies, confirmedAction, isProduction, needsConfirmation, parseOwner, targetChoices, typedProblem, type Chosen, type Component } from './targets.js';
+import { cleanApplies, confirmedAction, isProduction, needsConfirmation, readField, type Chosen, type Targets } from './targets.js';
 
-export type WizardStep = 'backup' | 'target' | 'typing' | 'owner' | 'review' | 'confirm' | 'running' | 'done';
+export type WizardStep = 'backup' | 'target' | 'typing' | 'review' | 'confirm' | 'running' | 'done';
 
 export interface RestoreState {
   component: string;
@@ -15,9 +15,10 @@ export interface RestoreState {
   preselected?: string;
   backupIndex: number;
   targetIndex: number;
-  typed: string;
-  /** `--owner` as typed, for a redis `--to-dir` restore; empty is none. */
-  ownerText: string;
+  /** Which of the chosen target's fields is being typed (step `typing`). */
+  field: number;
+  /** What was typed into each of its fields. */
+  typed: string[];
   target?: Chosen;
   clean: boolean;
   confirmText: string;
@@ -45,16 +46,16 @@ export function initialRestore(component: string, preselected?: string): Restore
     ...(preselected ? { preselected } : {}),
     backupIndex: 0,
     targetIndex: 0,
-    typed: '',
-    ownerText: '',
+    field: 0,
+    typed: [],
     clean: false,
     confirmText: '',
   };
 }
 
-/** The wizard's steps as a pure function of the component's plan entry. */
-export function restoreReducer(entry: Component) {
-  const choices = targetChoices(entry);
+/** The wizard's steps as a pure function of where the component's backups can go. */
+export function restoreReducer(targets: Targets) {
+  const choices = targets.choices;
   return (state: RestoreState, action: RestoreAction): RestoreState => {
     const { problem: _cleared, ...s } = state;
     switch (action.type) {
@@ -76,10 +77,9 @@ export function restoreReducer(entry: Component) {
           case 'target':
             return { ...s, step: 'backup' };
           case 'typing':
+            return s.field > 0 ? { ...s, field: s.field - 1 } : { ...s, step: 'target' };
           case 'review':
             return { ...s, step: 'target' };
-          case 'owner':
-            return { ...s, step: 'typing' };
           case 'confirm':
             return { ...s, step: 'review', confirmText: '' };
           default:
@@ -87,12 +87,15 @@ export function restoreReducer(entry: Component) {
         }
       case 'text':
       case 'erase': {
-        const field = FIELDS[s.step];
-        if (!field) return state;
-        return { ...s, [field]: action.type === 'text' ? s[field] + action.text : s[field].slice(0, -1) };
+        const edit = (text: string) => (action.type === 'text' ? text + action.text : text.slice(0, -1));
+        if (s.step === 'confirm') return { ...s, confirmText: edit(s.confirmText) };
+        if (s.step !== 'typing') return state;
+        const typed = [...s.typed];
+        typed[s.field] = edit(typed[s.field] ?? '');
+        return { ...s, typed };
       }
       case 'toggleClean':
-        return s.step === 'review' && s.target && cleanApplies(entry, s.target.kind) ? { ...s, clean: !s.clean } : state;
+        return s.step === 'review' && s.target && cleanApplies(targets, s.target.kind) ? { ...s, clean: !s.clean } : state;
       case 'finished':
         return s.step === 'running' ? { ...s, step: 'done' } : state;
     }
@@ -106,39 +109,39 @@ export function restoreReducer(entry: Component) {
       case 'target': {
         const choice = list[s.targetIndex]!;
         // Back from the review to the same typed choice: what was typed is still there.
-        if (choice.field) return { ...s, step: 'typing', typed: s.target?.kind === choice.kind ? s.typed : '' };
-        return chosen(s, { kind: choice.kind, value: choice.value! });
+        if (choice.fields?.length) return { ...s, step: 'typing', field: 0, typed: s.target?.kind === choice.kind ? s.typed : [] };
+        return chosen(s, { kind: choice.kind, value: (choice.value ?? choice.set?.to)! });
       }
       case 'typing': {
         const choice = list[s.targetIndex]!;
-        const value = s.typed.trim();
-        const problem = choice.field && typedProblem(choice.field, value);
+        const fields = choice.fields ?? [];
+        const field = fields[s.field]!;
+        const text = (s.typed[s.field] ?? '').trim();
+        const { value, problem } = readField(targets, field, text);
         if (problem) return { ...s, problem };
-        if (choice.kind === 'dataDir') return { ...s, step: 'owner', target: { kind: 'dataDir', value } };
-        return chosen(s, { kind: choice.kind === 'typed' && isProduction(entry, value) ? 'production' : choice.kind, value });
-      }
-      case 'owner': {
-        const { owner, problem } = parseOwner(s.ownerText);
-        if (problem) return { ...s, problem };
-        const { owner: _previous, ...target } = s.target!;
-        return chosen(s, { ...target, ...(owner ? { owner } : {}) });
+        let target: Chosen;
+        if (s.field === 0) {
+          // The component's own target, typed: production, whatever it was typed into.
+          target = { kind: field.into === 'to' && isProduction(targets, text) ? 'production' : choice.kind, value: text };
+        } else {
+          const { [field.into]: _previous, ...rest } = s.target!;
+          target = { ...rest, kind: s.target!.kind, value: s.target!.value, ...(value === undefined ? {} : { [field.into]: value }) };
+        }
+        return s.field + 1 < fields.length ? { ...s, field: s.field + 1, target } : chosen(s, target);
       }
       case 'review':
-        return s.target && needsConfirmation(s.target, s.clean) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
+        return s.target && needsConfirmation(targets, s.target, s.clean) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
       case 'confirm':
         return s.confirmText.trim() === s.component
           ? { ...s, step: 'running' }
-          : { ...s, problem: `type ${s.component} exactly to ${confirmedAction(s.target!)} (you typed "${s.confirmText}")` };
+          : { ...s, problem: `type ${s.component} exactly to ${confirmedAction(targets, s.target!)} (you typed "${s.confirmText}")` };
       default:
         return s;
     }
   }
 }
 
-/** The steps whose keys go into a text field, and which field. */
-const FIELDS: Partial<Record<WizardStep, 'typed' | 'ownerText' | 'confirmText'>> = { typing: 'typed', owner: 'ownerText', confirm: 'confirmText' };
-
-/** Production is the guide's full restore: drop and recreate (postgres), replace every key (redis). Elsewhere nothing is dropped unless asked. */
+/** Production is the guide's full restore: clean is on (drop and recreate a database, replace every key). Elsewhere nothing is dropped unless asked. */
 function chosen(s: RestoreState, target: Chosen): RestoreState {
   return { ...s, step: 'review', target, clean: target.kind === 'production' };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { Box, Text } from 'ink';
-import { describeError, formatBytes, formatDuration, manifestBytes, readCatalog } from '@lifeboat/core';
+import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, readCatalog, restoreSurfaceOf } from '@lifeboat/core';
 import { drill, restore, type OperationsContext } from '@lifeboat/operations';
 import { cell, windowStart } from '../../format.js';
 import type { TuiServices } from '../../services.js';
@@ -11,7 +11,7 @@ import type { RunState } from '../live/run-state.js';
 import { useRun } from '../live/use-run.js';
 import { chosenBackup, initialRestore, restoreReducer, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
-import { cleanApplies, confirmPrompt, headline, needsConfirmation, restoreRequest, targetChoices, type Chosen, type Component } from './targets.js';
+import { cleanApplies, confirmPrompt, headline, needsConfirmation, restoreRequest, restoreTargets, type Chosen, type Component, type Targets } from './targets.js';
 import { useRestoreKeys } from './use-restore-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -38,7 +38,6 @@ const STEP_TITLES: Record<RestoreState['step'], string> = {
   backup: '1/4 pick a backup',
   target: '2/4 pick a target',
   typing: '2/4 type a target',
-  owner: '2/4 owner of dump.rdb',
   review: '3/4 what will happen',
   confirm: '3/4 type the name to confirm',
   running: '4/4 restoring',
@@ -53,12 +52,20 @@ const STEP_TITLES: Record<RestoreState['step'], string> = {
 export function RestoreWizard({ services, component, backupId, width, height, back, onExit, active = true }: Props) {
   const theme = useTheme();
   const entry = services.plan.components[component] as Component | undefined;
-  const reducer = useMemo(() => restoreReducer(entry ?? ({ hooks: { beforeRestore: [], afterRestore: [] } } as unknown as Component)), [entry]);
+  // Where a backup can go, and what each target means, is the component's strategy's to say.
+  const targets = useMemo(
+    () =>
+      entry
+        ? restoreTargets(restoreSurfaceOf(services.registry.strategy(entry.type)), entry)
+        : restoreTargets(DEFAULT_RESTORE_SURFACE, { hooks: { beforeRestore: [], afterRestore: [] } } as unknown as Component),
+    [entry, services.registry],
+  );
+  const reducer = useMemo(() => restoreReducer(targets), [targets]);
   const [state, dispatch, latest] = useLatestReducer(reducer, () => initialRestore(component, backupId));
   const run = useRun(services);
   const listRows = Math.max(3, height - 6);
   const exit = () => (onExit ? onExit(latest().step === 'done' ? resultOf(run.current(), component) : undefined) : back());
-  const cleanable = (s: RestoreState) => entry !== undefined && s.target !== undefined && cleanApplies(entry, s.target.kind);
+  const cleanable = (s: RestoreState) => entry !== undefined && s.target !== undefined && cleanApplies(targets, s.target.kind);
   useRestoreKeys(latest, run, { page: listRows, dispatch, exit, active, cleanable });
 
   useEffect(() => {
@@ -79,19 +86,20 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
     const clean = state.clean;
     void run
       .start({ title: `restore of ${component}${target.kind === 'drill' ? ' into the drill target' : ''}`, destinations: [] }, (ctx) =>
-        restoreInto(ctx, component, backup.id, target, clean),
+        restoreInto(ctx, component, backup.id, targets, target, clean),
       )
       .then(() => dispatch({ type: 'finished' }));
-  }, [state, run, entry, component]);
+  }, [state, run, entry, component, targets]);
 
   if (!entry) return <Text color={theme.bad}>the plan has no component {component}</Text>;
   const backup = chosenBackup(state);
-  const choices = targetChoices(entry);
+  const choices = targets.choices;
+  const field = choices[state.targetIndex]?.fields?.[state.field];
 
   return (
     <Frame width={width} height={height}>
       <Text bold wrap="truncate">
-        Restore {component} · {STEP_TITLES[state.step]}
+        Restore {component} · {state.step === 'typing' && state.field > 0 && field?.title ? `2/4 ${field.title}` : STEP_TITLES[state.step]}
       </Text>
       {state.loading && <Text color={theme.muted}>reading the catalog from {entry.destinations.join(', ')}…</Text>}
       {state.error && <Sentence mark="✗" text={state.error} color={theme.bad} width={width} />}
@@ -107,19 +115,16 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
           ))}
         </Box>
       )}
-      {state.step === 'typing' && (
-        <FieldInput backup={backup?.id} name={choices[state.targetIndex]?.field?.name ?? 'target'} text={state.typed} hint={choices[state.targetIndex]?.field?.hint ?? ''} />
-      )}
-      {state.step === 'owner' && (
+      {state.step === 'typing' && field && (
         <FieldInput
           backup={backup?.id}
-          name="owner (UID:GID, or empty)"
-          text={state.ownerText}
-          hint={`numeric, as the server runs (999:999 in the official image); empty: run as root, the file keeps the owner of the dump.rdb in ${state.target?.value ?? 'the folder'}, else the folder's; otherwise it is yours`}
+          name={field.name}
+          text={state.typed[state.field] ?? ''}
+          hint={typeof field.hint === 'function' ? (state.target ? field.hint(state.target) : '') : field.hint}
         />
       )}
       {(state.step === 'review' || state.step === 'confirm') && backup && state.target && (
-        <Review component={component} entry={entry} state={state} width={width} />
+        <Review component={component} targets={targets} state={state} width={width} />
       )}
       {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 2} />}
       {state.step === 'done' && <Text color={theme.muted}>enter or esc: {onExit ? 'back to the runbook' : 'back'}</Text>}
@@ -166,16 +171,16 @@ function FieldInput({ backup, name, text, hint }: { backup: string | undefined; 
   );
 }
 
-function Review({ component, entry, state, width }: { component: string; entry: Component; state: RestoreState; width: number }) {
+function Review({ component, targets, state, width }: { component: string; targets: Targets; state: RestoreState; width: number }) {
   const theme = useTheme();
   const backup = chosenBackup(state)!;
   const target = state.target!;
-  const lines = restorePlan({ component, entry, backup, target, clean: state.clean });
-  const confirm = needsConfirmation(target, state.clean);
+  const lines = restorePlan(targets, { component, backup, target, clean: state.clean });
+  const confirm = needsConfirmation(targets, target, state.clean);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold color={confirm ? theme.bad : theme.accent} wrap="truncate">
-        {headline(target)}
+        {headline(targets, target)}
       </Text>
       {lines.map((line, i) => (
         <Box key={i} width={width}>
@@ -193,12 +198,12 @@ function Review({ component, entry, state, width }: { component: string; entry: 
       {state.step === 'review' && (
         <Text>
           {confirm ? 'enter: go on to confirm' : 'enter: start the restore'}
-          {cleanApplies(entry, target.kind) ? ' · c: toggle clean' : ''} · esc: back
+          {cleanApplies(targets, target.kind) ? ' · c: toggle clean' : ''} · esc: back
         </Text>
       )}
       {state.step === 'confirm' && (
         <Text>
-          {confirmPrompt(target)} Type <Text bold>{component}</Text> to confirm: <Text inverse>{state.confirmText || ' '}</Text>
+          {confirmPrompt(targets, target)} Type <Text bold>{component}</Text> to confirm: <Text inverse>{state.confirmText || ' '}</Text>
         </Text>
       )}
     </Box>
@@ -206,9 +211,9 @@ function Review({ component, entry, state, width }: { component: string; entry: 
 }
 
 /** The package function for the chosen target: a drill never touches production; anything else is `lifeboat restore` with the same flags. */
-async function restoreInto(ctx: OperationsContext, component: string, backupId: string, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
+async function restoreInto(ctx: OperationsContext, component: string, backupId: string, targets: Targets, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
   if (target.kind === 'drill') return drill(ctx, [component], { backupId });
-  await restore(ctx, { component, backupId }, restoreRequest(target, clean));
+  await restore(ctx, { component, backupId }, restoreRequest(targets, target, clean));
   return { exitCode: 0 };
 }
 

@@ -7,7 +7,7 @@ import type { RestoreAction, RestoreState } from './restore-state.js';
 export type RestoreIntent = { kind: 'dispatch'; action: RestoreAction } | { kind: 'exit' };
 
 /** Typing steps take every printable key. */
-export const typingStep = (s: RestoreState) => s.step === 'typing' || s.step === 'owner' || s.step === 'confirm';
+export const typingStep = (s: RestoreState) => s.step === 'typing' || s.step === 'confirm';
 
 /** `cleanable`: clean means something for the chosen target (`cleanApplies`), so `c` is offered. */
 export function restoreScopes(s: RestoreState, cleanable = false): Scope[] {

@@ -1,0 +1,67 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { flagOf, restoreSurfaceOf } from '@lifeboat/core';
+import { strategies } from '@lifeboat/strategies';
+import { restoreFlags } from './commands/restore-help.js';
+import { lifeboat } from './test/harness.js';
+
+const lockDir = join(tmpdir(), 'lifeboat-restore-flags-test-locks');
+
+/** A plan with a postgres and a files component whose destination holds nothing (it is never read). */
+async function plan(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-flags-'));
+  const file = join(dir, 'lifeboat.yaml');
+  await writeFile(
+    file,
+    [
+      'version: 1',
+      'name: t',
+      'destinations:',
+      '  local: { type: fs, path: never-read }',
+      'components:',
+      '  database: { type: postgres, url: env:DATABASE_URL, schedule: "0 2 * * *", rpo: 24h, rto: 4h, destinations: [local] }',
+      '  config: { type: files, paths: [/etc/app], schedule: "0 2 * * *", rpo: 24h, rto: 4h, destinations: [local] }',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+describe('restore flags come from the strategies’ restore surfaces', () => {
+  it('--help says what --to and each option mean for each kind that takes them', async () => {
+    const help = (await lifeboat(['restore', '--help'], { lockDir })).stdout.replace(/\s+/g, ' ');
+    for (const strategy of strategies) {
+      const surface = restoreSurfaceOf(strategy);
+      expect(help).toContain(`${strategy.kind}: ${surface.to.description}`);
+      for (const option of surface.options) {
+        expect(help).toContain(flagOf(option.name));
+        expect(help).toContain(`${strategy.kind}: ${option.description}`);
+      }
+    }
+  });
+
+  it('a flag the component’s kind does not take is one sentence and exit 2, before any destination is read', async () => {
+    const file = await plan();
+    const owner = await lifeboat(['--plan', file, 'restore', 'database', '--to', 'env:X', '--owner', '999:999'], { lockDir });
+    expect(owner.exitCode).toBe(2);
+    expect(owner.stdout + owner.stderr).toContain('--owner is not a restore option of postgres components; they take --to, --clean, --jobs');
+    expect(owner.stdout + owner.stderr).not.toContain('no complete backup');
+
+    const clean = await lifeboat(['--plan', file, 'restore', 'config', '--to', 'out', '--clean', '--yes'], { lockDir });
+    expect(clean.exitCode).toBe(2);
+    expect(clean.stdout + clean.stderr).toContain('--clean is not a restore option of files components; they take --to, --to-dir, --in-place, --owner');
+
+    const jobs = await lifeboat(['--plan', file, 'restore', 'config', '--to', 'out', '--jobs', '2'], { lockDir });
+    expect(jobs.exitCode).toBe(2);
+    expect(jobs.stdout + jobs.stderr).toContain('--jobs is not a restore option of files components');
+  });
+
+  it('two kinds that share an option name must share its value type (the flag is parsed before the kind is known)', () => {
+    const kind = (name: string, type: 'path' | 'owner') => ({ kind: name, restoreSurface: { ...restoreSurfaceOf({}), options: [{ name: 'toDir', type, valueName: 'dir', description: name }] } });
+    expect(restoreFlags([kind('a', 'path'), kind('b', 'path')]).map((f) => [f.flags, f.description])).toEqual([['--to-dir <dir>', 'a: a; b: b']]);
+    expect(() => restoreFlags([kind('a', 'path'), kind('b', 'owner')])).toThrow('restore option toDir of b is a owner <dir>, but of a a path <dir>');
+    expect(() => restoreFlags(strategies)).not.toThrow();
+  });
+});
