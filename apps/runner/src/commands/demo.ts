@@ -11,15 +11,12 @@ import {
   generateAgeIdentity,
   loadPlan,
   readCatalog,
-  runBackup,
   runCommand,
-  runPrune,
-  runRestore,
-  type EngineContext,
   type RestoreRequest,
 } from '@lifeboat/core';
 import { startEphemeralPostgres, startEphemeralRedis, startEphemeralS3 } from '@lifeboat/ephemeral';
-import { readStatus, runDrill } from '@lifeboat/verify';
+import { backup as runBackup, drill as runDrill, prune as runPrune, restore as runRestore, type OperationsContext } from '@lifeboat/operations';
+import { readStatus } from '@lifeboat/verify';
 import type { CommandContext } from '../main.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
@@ -58,7 +55,8 @@ export async function demoCommand(ctx: CommandContext): Promise<number> {
     say(`  the plan: ${planFile} (encrypted with the age key in ${join(dir, 'age.key')})\n`);
     const plan = await loadPlan(planFile, ctx.registry);
     const base = `postgres://postgres:${encodeURIComponent(pg.password)}@127.0.0.1:${pg.port}`;
-    const engine: EngineContext = {
+    // The demo runs every operation as the CLI's commands do (plan check, auto-prune, alerts, journal).
+    const engine: OperationsContext = {
       ...ctx.engine(plan),
       // URLs with passwords travel in the environment, never argv.
       env: {
