@@ -4,13 +4,17 @@
  * kind of unusable copy, and judges each copy by its own manifest. Real
  * PostgreSQL, real files on disk, the runner as a user types it.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { artifactPath } from './test/files-repo.js';
 import { backupFiles, eachWorkspace, lifeboat, postgresPlan } from './test/harness.js';
+import { isRoot } from './test/files-tree.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -285,6 +289,52 @@ ${hooks(ws.dir)}`);
     expect(inPlace.exitCode).toBe(2);
     expect(inPlace.stdout).not.toMatch(/reading and verifying/);
     expect(existsSync(join(ws.dir, HOOK_MARK))).toBe(false);
+  });
+});
+
+describe('fault matrix: a spool without room stops the restore before anything changes', () => {
+  const ws = eachWorkspace();
+  let spool = '';
+  beforeAll(async () => {
+    if (!isRoot) return;
+    spool = await mkdtemp(join(tmpdir(), 'lifeboat-spool-tmpfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', spool]);
+  });
+  afterAll(async () => {
+    if (!spool) return;
+    execFileSync('umount', [spool]);
+    await rm(spool, { recursive: true, force: true });
+  });
+
+  async function backedUp(server: { host: string; port: number; password: string }, db: { name: string }, rows: string, format: 'custom' | 'plain') {
+    const url = `postgres://postgres:${encodeURIComponent(server.password)}@${server.host}:${server.port}/${db.name}`;
+    await query(url, `CREATE TABLE t AS SELECT g AS id, ${rows} AS v FROM generate_series(1, 60000) g`);
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a') }, format, tables: ['t'], extra: hooks(ws.dir) }));
+    const env = { TEST_DATABASE_URL: url, PROD_URL: url };
+    expect((await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
+    return { url, env };
+  }
+
+  // Mounting a 2 MB tmpfs needs root; CI runs as root.
+  test.skipIf(!isRoot)('fault 11.1: a spool smaller than the stored backup: refused before reading, production untouched, no hook ran', async ({ pg: server, db }) => {
+    const { url, env } = await backedUp(server, db, "md5(g::text) || md5((g * 3)::text)", 'custom');
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:PROD_URL', '--clean', '--yes', '--spool-dir', spool], { env, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/has .* free, and backup .* needs at least .*nothing was changed — pass --spool-dir/);
+    expect(run.stdout).not.toMatch(/reading and verifying/);
+    expect((await query<{ n: string }>(url, 'SELECT count(*)::text AS n FROM t'))[0]!.n).toBe('60000');
+    expect(existsSync(join(ws.dir, HOOK_MARK))).toBe(false);
+    expect(await readdir(spool)).toEqual([]);
+  });
+
+  test.skipIf(!isRoot)('fault 11.1: a spool that fills up while the content unpacks: a sentence, production untouched, no hook ran, the spool emptied', async ({ pg: server, db }) => {
+    const { url, env } = await backedUp(server, db, "repeat('lifeboat ', 12)", 'plain');
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:PROD_URL', '--clean', '--yes', '--spool-dir', spool], { env, lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/cannot spool backup .*ENOSPC.*nothing was changed/);
+    expect((await query<{ n: string }>(url, 'SELECT count(*)::text AS n FROM t'))[0]!.n).toBe('60000');
+    expect(existsSync(join(ws.dir, HOOK_MARK))).toBe(false);
+    expect(await readdir(spool)).toEqual([]);
   });
 });
 

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { CopyUnusableError, LifeboatError, describeError } from '../errors.js';
+import { CopyUnusableError, LifeboatError, UsageError, describeError } from '../errors.js';
 import { formatBytes } from '../bytes.js';
 import { formatDuration } from '../duration.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -49,12 +49,14 @@ export interface ProveOptions {
  */
 export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: ProveOptions): Promise<ProvenCopy> {
   const identities = identitiesFor(ctx);
+  const spoolDir = opts.spoolDir ?? tmpdir();
+  await refuseTooSmall(spoolDir, chosen);
   const failures: string[] = [];
   for (const [i, copy] of chosen.copies.entries()) {
     const repository = ctx.registry.repository(ctx.plan, copy.destination);
     const total = copy.manifest.artifacts.reduce((n, a) => n + a.bytes, 0);
     opts.onStep(`reading and verifying backup ${chosen.id} from ${repository.description} (${formatBytes(total)}) before anything is changed`);
-    const dir = await mkdtemp(join(opts.spoolDir ?? tmpdir(), 'lifeboat-restore-'));
+    const dir = await mkdtemp(join(spoolDir, 'lifeboat-restore-'));
     const paths = new Map<string, string>();
     try {
       for (const artifact of copy.manifest.artifacts) {
@@ -138,4 +140,25 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
   throw new LifeboatError(
     `no usable copy of backup ${chosen.id} of ${chosen.component}: ${failures.join('; ')}. Nothing was changed: no hook ran and the target was not touched`,
   );
+}
+
+/**
+ * A spool that cannot hold even the stored bytes would fail after a long read:
+ * say so before reading. (Compressed content grows when it is unpacked; a
+ * spool that fills up later still stops with a sentence and changes nothing.)
+ */
+async function refuseTooSmall(spoolDir: string, chosen: CatalogEntry): Promise<void> {
+  const needed = Math.min(...chosen.copies.map((c) => c.manifest.artifacts.reduce((n, a) => n + a.bytes, 0)));
+  let free: number;
+  try {
+    const fs = await statfs(spoolDir);
+    free = fs.bavail * fs.bsize;
+  } catch (err) {
+    throw new UsageError(`cannot use ${spoolDir} to spool the restore: ${describeError(err)}; pass --spool-dir with a folder that exists`, { cause: err });
+  }
+  if (free < needed) {
+    throw new LifeboatError(
+      `${spoolDir} has ${formatBytes(free)} free, and backup ${chosen.id} of ${chosen.component} needs at least ${formatBytes(needed)} there (more once decompressed) to be read whole and checked before anything changes; nothing was changed — pass --spool-dir (or set LIFEBOAT_SPOOL_DIR) to a folder with room`,
+    );
+  }
 }
