@@ -86,8 +86,8 @@ describe('backup and restore of PostgreSQL through the runner', () => {
     const unconfirmed = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:TEST_DATABASE_URL', '--clean'], { env, lockDir: ws.lockDir });
     expect(unconfirmed.exitCode).toBe(2);
     expect(unconfirmed.stdout).toMatch(/add --yes to confirm/);
-    const [{ n }] = await query<{ n: string }>(url, server.password, 'SELECT count(*)::text AS n FROM t');
-    expect(n).toBe('11');
+    const [row] = await query<{ n: string }>(url, server.password, 'SELECT count(*)::text AS n FROM t');
+    expect(row?.n).toBe('11');
   });
 
   test('a password written in --to is refused before anything connects', async () => {

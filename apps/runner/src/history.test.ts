@@ -13,7 +13,7 @@ describe('lifeboat history', () => {
     await writeFile(join(live, 'app.conf'), 'listen 8080\n');
     await ws.writePlan(filesPlan({ destinations: { local: join(ws.dir, 'repo') }, paths: [live] }));
     expect((await cli('backup')).exitCode).toBe(0);
-    const [{ id }] = JSON.parse((await cli('list', 'config', '--json')).stdout) as Array<{ id: string }>;
+    const [{ id }] = JSON.parse((await cli('list', 'config', '--json')).stdout) as [{ id: string }];
     expect((await cli('restore', 'config', '--to', join(ws.dir, 'restored'))).exitCode).toBe(0);
     expect((await cli('pin', 'config', id!, '--reason', 'before the migration')).exitCode).toBe(0);
     expect((await cli('unpin', 'config', id!)).exitCode).toBe(0);

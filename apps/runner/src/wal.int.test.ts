@@ -85,7 +85,7 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
 
     // Different content under the same name: refused with a sentence, nothing overwritten.
     const forged = Buffer.from(original);
-    forged[forged.length - 100] ^= 0xff;
+    forged[forged.length - 100]! ^= 0xff;
     const fake = await fakeDataDir(segment, forged);
     const clash = await lifeboat(['--plan', archivePlan, 'wal', 'push', 'database', `pg_wal/${segment}`], { lockDir, cwd: fake });
     expect(clash.exitCode).toBe(1);
@@ -143,7 +143,7 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     const { path, entry } = (await archivedEntry(join(dir, 'get-a'), 'database', segment))!;
     const storedA = join(path, '..', (entry.stored as { name: string }).name);
     const bytes = await readFile(storedA);
-    bytes[bytes.length - 10] ^= 0xff;
+    bytes[bytes.length - 10]! ^= 0xff;
     await writeFile(storedA, bytes);
     const fallback = await run(['--plan', scratch, 'wal', 'get', 'database', segment, out]);
     expect(fallback.stderr).toMatch(/destination 'a' .*damaged.*trying the next destination/);

@@ -19,13 +19,14 @@ function plan(destinations: Record<string, Omit<DestinationPlan, 'name' | 'mediu
     version: 1,
     name: 'civicq',
     destinations: Object.fromEntries(
-      Object.entries(destinations).map(([name, d]) => [name, { name, medium: d.type === 's3' ? 'object-storage' : 'disk', offsite: d.type === 's3', ...d }]),
+      Object.entries(destinations).map(([name, d]): [string, DestinationPlan] => [name, { name, medium: d.type === 's3' ? 'object-storage' : 'disk', offsite: d.type === 's3', ...d } as DestinationPlan]),
     ),
     notify: [],
     runbooks: [],
     legalHolds: [],
     lifecycle,
     components: {},
+    storageCapabilities: {},
   };
 }
 

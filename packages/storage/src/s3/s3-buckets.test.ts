@@ -7,7 +7,7 @@ function plan(destinations: Record<string, Record<string, unknown>>, lifecycle: 
     name,
     { name, type: 's3', medium: 'object-storage', offsite: true, ...d },
   ]);
-  return { file: '/p.yaml', dir: '/', version: 1, name: 't', destinations: Object.fromEntries(entries), notify: [], runbooks: [], legalHolds: [], lifecycle, components: {} };
+  return { file: '/p.yaml', dir: '/', version: 1, name: 't', destinations: Object.fromEntries(entries), notify: [], runbooks: [], legalHolds: [], lifecycle, components: {}, storageCapabilities: {} };
 }
 
 describe('planBuckets', () => {
