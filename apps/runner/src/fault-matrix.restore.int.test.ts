@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { artifactPath } from './test/files-repo.js';
-import { backupFiles, eachWorkspace, lifeboat, postgresPlan } from './test/harness.js';
+import { backupFiles, eachWorkspace, filesPlan, lifeboat, postgresPlan } from './test/harness.js';
 import { isRoot } from './test/files-tree.js';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
@@ -217,20 +217,7 @@ describe('fault matrix: every way a copy can be unusable moves on to the next co
     await mkdir(source, { recursive: true });
     const { randomBytes } = await import('node:crypto');
     for (let i = 0; i < 40; i++) await writeFile(join(source, `file-${i}.txt`), randomBytes(2000).toString('hex'));
-    await ws.writePlan(`version: 1
-name: test
-destinations:
-  a: { type: fs, path: ${JSON.stringify(join(ws.dir, 'a'))} }
-  b: { type: fs, path: ${JSON.stringify(join(ws.dir, 'b'))} }
-components:
-  config:
-    type: files
-    paths: [${JSON.stringify(source)}]
-    schedule: "0 2 * * *"
-    rpo: 24h
-    rto: 1h
-    destinations: [a, b]
-`);
+    await ws.writePlan(filesPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') }, paths: [source] }));
     expect((await lifeboat(['--plan', ws.plan, 'backup'], { lockDir: ws.lockDir })).exitCode).toBe(0);
     const [id] = (await backupFiles(join(ws.dir, 'a'))).filter((f) => f.endsWith('manifest.json')).map((f) => f.split('/').at(-2)!);
     const inA = artifactPath(join(ws.dir, 'a'), 'config', id!, 'files.tar.gz');
@@ -262,19 +249,7 @@ describe('fault matrix: a restore that needs a confirmation is refused before an
     const source = join(ws.dir, 'src');
     await mkdir(source, { recursive: true });
     await writeFile(join(source, 'app.env'), 'SECRET_KEY=backed-up\n');
-    await ws.writePlan(`version: 1
-name: test
-destinations:
-  a: { type: fs, path: ${JSON.stringify(join(ws.dir, 'a'))} }
-components:
-  config:
-    type: files
-    paths: [${JSON.stringify(source)}]
-    schedule: "0 2 * * *"
-    rpo: 24h
-    rto: 1h
-    destinations: [a]
-${hooks(ws.dir)}`);
+    await ws.writePlan(filesPlan({ destinations: { a: join(ws.dir, 'a') }, paths: [source], extra: hooks(ws.dir) }));
     expect((await lifeboat(['--plan', ws.plan, 'backup'], { lockDir: ws.lockDir })).exitCode).toBe(0);
     const into = join(ws.dir, 'restored');
     await mkdir(join(into, source), { recursive: true });
