@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEphemeralPostgres, type EphemeralPostgres } from '@lifeboat/ephemeral';
 import { lifeboat, postgresPlan } from './test/harness.js';
-import { BUILT_CLI, PITR, archivedEntry, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { BUILT_CLI, PITR, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -198,6 +198,7 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     const names: string[] = [];
     for (let i = 0; i < 3; i++) names.push(await closeSegment(server));
     for (const name of names) await until(`${name} archived`, () => archivedEntry(archive(), 'database', name));
+    await archiverDone(server, names[2]!);
     const clean = await run(['--plan', archivePlan, 'wal', 'verify', 'database']);
     expect(clean.stdout).toMatch(/database in archive \(cluster \d+\): complete/);
     expect(clean.exitCode).toBe(0);

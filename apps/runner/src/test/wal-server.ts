@@ -53,6 +53,22 @@ export async function closeSegment(server: EphemeralPostgres): Promise<string> {
   return rows[0]!.file;
 }
 
+/**
+ * Waits until PostgreSQL itself has finished archiving up to `file`: its
+ * archiver reports it and no segment waits (`.ready`). Lifeboat's entry
+ * appearing is not enough — the archiver records success only once the push
+ * has exited 0, and may retry a push in between.
+ */
+export async function archiverDone(server: EphemeralPostgres, file: string): Promise<void> {
+  await until(`the archiver has archived ${file} and has nothing waiting`, async () => {
+    const [row] = await query<{ last: string | null; ready: number }>(
+      server,
+      "SELECT last_archived_wal AS last, (SELECT count(*) FROM pg_ls_dir('pg_wal/archive_status') f WHERE f LIKE '%.ready')::int AS ready FROM pg_stat_archiver",
+    );
+    return row && row.ready === 0 && row.last !== null && row.last >= file ? true : undefined;
+  });
+}
+
 /** Waits (deadline, no sleep-and-hope) until `check` holds. */
 export async function until<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = 60_000): Promise<T> {
   const end = Date.now() + deadlineMs;
