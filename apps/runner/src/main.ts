@@ -272,6 +272,17 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
     .argument('<component>', 'postgres component of the plan, with pitr:')
     .option('--json', 'print the report as JSON')
     .action(lazy(() => import('./commands/wal.js'), 'walVerifyCommand'));
+  wal
+    .command('setup')
+    .description("print the postgresql.conf lines that archive the component's WAL with this plan; --check compares the live server's settings (exit 3 naming each wrong one)")
+    .argument('<component>', 'postgres component of the plan, with pitr:')
+    .option('--check', "connect to the component's url and compare wal_level, archive_mode, archive_command, archive_timeout")
+    .option('--json', 'print the lines (and the check) as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml wal setup database >> /etc/postgresql/15/main/conf.d/lifeboat.conf\n  $ lifeboat wal setup database --check        after the restart: is the server archiving with this plan?',
+    )
+    .action(lazy(() => import('./commands/wal.js'), 'walSetupCommand'));
 
   program
     .command('tui')

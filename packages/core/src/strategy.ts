@@ -5,6 +5,7 @@ import type { ComponentPlan } from './plan/types.js';
 import type { Manifest } from './repository/manifest.js';
 import type { SecretResolver } from './plan/secret.js';
 import type { RestoreSurface } from './restore-surface.js';
+import type { KindArchive } from './archive.js';
 
 /** Facts about the source recorded in the manifest (JSON, never secrets). */
 export type SourceFacts = Record<string, unknown>;
@@ -189,6 +190,11 @@ export interface Strategy<Config = unknown> {
    * strategy-specific such as env:STAGING_URL).
    */
   prepareDrill?(ctx: StrategyContext<Config>, target: string): Promise<DrillTarget>;
+  /**
+   * What the kind keeps beside its backups outside backup runs (PostgreSQL's
+   * WAL archive): status, prune and verify ask it through these hooks.
+   */
+  archive?: KindArchive<Config>;
 }
 
 /** A throwaway restore target for a drill. */

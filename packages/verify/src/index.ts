@@ -1,7 +1,7 @@
 export { verifyChecksums, type ArtifactCheck } from './checksums.js';
-export { runVerify, type CopyVerification, type VerifyOptions } from './verify.js';
+export { runVerify, DEFAULT_ARCHIVE_SAMPLE_PCT, type CopyVerification, type VerifyOptions } from './verify.js';
 export { runDrill, type DrillResult } from './drill.js';
-export { assessStatus, readStatus, DEFAULT_RULE321, WARNING_SHARE, type ComponentStatus, type Health } from './status.js';
+export { assessStatus, readStatus, withArchiveStatus, DEFAULT_RULE321, WARNING_SHARE, type ComponentStatus, type Health } from './status.js';
 export { prometheusText, writePrometheusFile } from './prometheus.js';
 export { runHealthCheck } from './health-check.js';
 export { rotatingSample } from './sample.js';

@@ -25,6 +25,16 @@ export function prometheusText(plan: string, statuses: ComponentStatus[]): strin
       if (v !== undefined) lines.push(`${name}{plan="${escape(plan)}",component="${escape(s.component)}",kind="${escape(s.kind)}"} ${v}`);
     }
   }
+  // What a kind keeps beside its backups (the WAL archive): its own gauges, grouped by name.
+  const archive = new Map<string, { help: string; samples: string[] }>();
+  for (const s of statuses) {
+    for (const m of s.archive?.metrics ?? []) {
+      const family = archive.get(m.name) ?? { help: m.help, samples: [] };
+      family.samples.push(`${m.name}{plan="${escape(plan)}",component="${escape(s.component)}",kind="${escape(s.kind)}"} ${m.value}`);
+      archive.set(m.name, family);
+    }
+  }
+  for (const [name, family] of archive) lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} gauge`, ...family.samples);
   // Per destination, not per component: down when any component's read of it failed.
   const up = new Map<string, boolean>();
   for (const d of statuses.flatMap((s) => s.destinations)) up.set(d.destination, (up.get(d.destination) ?? true) && d.reachable);

@@ -1,4 +1,5 @@
 import {
+  ageVerdict,
   aheadOfNow,
   formatDuration,
   manifestBytes,
@@ -7,6 +8,7 @@ import {
   readJournal,
   readRepositoryLocks,
   describeError,
+  type ArchiveStatus,
   type CatalogEntry,
   type EngineContext,
   type Plan,
@@ -53,6 +55,12 @@ export interface ComponentStatus {
    * health problem; they answer "is something running?" and "why exit 75?".
    */
   locks?: StatusLock[];
+  /**
+   * What the kind keeps beside its backups (a postgres component's WAL
+   * archive), as its strategy reports it (readStatus only); its problems are
+   * among `reasons` and count in `health`.
+   */
+  archive?: { name: string; fields: Record<string, unknown>; lines: string[]; metrics?: ArchiveStatus['metrics'] };
 }
 
 export interface DestinationStatus {
@@ -77,7 +85,7 @@ export interface StatusLock {
 /** The guide's rule when a plan states none. */
 export const DEFAULT_RULE321: Rule321 = { copies: 3, media: 2, offsite: 1 };
 /** Past this share of the RPO a component is "nearing" it. */
-export const WARNING_SHARE = 0.8;
+export { WARNING_SHARE } from '@lifeboat/core';
 
 const RANK: Record<Health, number> = { ok: 0, warning: 1, critical: 2 };
 const worse = (a: Health, b: Health): Health => (RANK[b] > RANK[a] ? b : a);
@@ -162,16 +170,11 @@ export function assessStatus(
     } else if (entry.rpo === 0) {
       // RPO 0 (on change): fresh as long as the last run saw every change.
       freshness = lastBackupRun && mine(lastBackupRun).outcome === 'failed' ? 'critical' : 'ok';
-    } else if (ageMs > 2 * entry.rpo) {
-      freshness = 'critical';
-      flag('critical', 'sev1', `last backup of ${component} is ${hours(ageMs)} old, more than twice its RPO of ${hours(entry.rpo)}`);
-    } else if (ageMs > entry.rpo) {
-      freshness = 'critical';
-      flag('critical', 'sev2', `last backup of ${component} is ${hours(ageMs)} old, past its RPO of ${hours(entry.rpo)}`);
-    } else if (ageMs > WARNING_SHARE * entry.rpo) {
-      freshness = 'warning';
-      flag('warning', 'sev3', `last backup of ${component} is ${hours(ageMs)} old, nearing its RPO of ${hours(entry.rpo)}`);
-    } else freshness = 'ok';
+    } else {
+      const verdict = ageVerdict(ageMs, entry.rpo);
+      freshness = verdict.health;
+      if (verdict.severity) flag(verdict.health, verdict.severity, `last backup of ${component} is ${hours(ageMs)} old, ${verdict.relation} its RPO of ${hours(entry.rpo)}`);
+    }
     if (lastBackupRun && mine(lastBackupRun).outcome === 'failed') {
       flag('critical', 'sev2', `the last backup run of ${component} failed: ${mine(lastBackupRun).error ?? 'no reason recorded'}`);
     }
@@ -244,9 +247,45 @@ export async function readStatus(ctx: EngineContext): Promise<ComponentStatus[]>
     readCatalog(ctx.plan, ctx.registry, { onWarning: warn, onUnreachable }),
     readJournal(ctx.plan, ctx.registry, warn),
   ]);
-  const statuses = assessStatus(ctx.plan, catalog, journal, nowOf(ctx), unreachable);
-  for (const status of statuses) status.locks = await locksOf(ctx, status.component, unreachable);
+  const now = nowOf(ctx);
+  const statuses = assessStatus(ctx.plan, catalog, journal, now, unreachable);
+  for (const status of statuses) {
+    status.locks = await locksOf(ctx, status.component, unreachable);
+    await archiveStatusOf(ctx, status, catalog, now);
+  }
   return statuses;
+}
+
+/** Asks the component's strategy about what it keeps beside its backups (the WAL archive), if it keeps anything. */
+async function archiveStatusOf(ctx: EngineContext, status: ComponentStatus, catalog: CatalogEntry[], now: Date): Promise<void> {
+  const config = ctx.registry.component(ctx.plan, status.component);
+  const archive = ctx.registry.strategy(config.type).archive;
+  if (!archive?.applies(config)) return;
+  let found: ArchiveStatus;
+  try {
+    found = await archive.status({
+      engine: ctx,
+      component: status.component,
+      config,
+      now,
+      backups: catalog.filter((e) => e.component === status.component).map((e) => e.manifest),
+      reachable: status.destinations.filter((d) => d.reachable).map((d) => d.destination),
+    });
+  } catch (err) {
+    found = { fields: {}, lines: [], problems: [{ health: 'warning', severity: 'sev3', reason: `cannot tell the state of the ${archive.name} of ${status.component}: ${describeError(err)}` }] };
+  }
+  withArchiveStatus(status, archive.name, found);
+}
+
+/** Pure: the archive's figures and lines on the status, its problems among the reasons, health and severity. */
+export function withArchiveStatus(status: ComponentStatus, name: string, found: ArchiveStatus): ComponentStatus {
+  for (const problem of found.problems) {
+    status.health = worse(status.health, problem.health);
+    status.severity = worstSeverity(status.severity, problem.severity);
+    status.reasons.push(problem.reason);
+  }
+  status.archive = { name, fields: found.fields, lines: found.lines, ...(found.metrics ? { metrics: found.metrics } : {}) };
+  return status;
 }
 
 /** The component's repository locks; a destination that cannot be read is left out (the catalog has warned about it). */

@@ -36,7 +36,12 @@ export interface CopyVerification {
   structure?: string;
   /** Found about this backup as a whole, e.g. its copies' manifests disagree (also makes verify exit 3). */
   warnings?: string[];
+  /** Not a backup but what the kind keeps beside them (`WAL archive`): `files` in it, `read` of them whole. */
+  archive?: { name: string; files: number; read: number };
 }
+
+/** `verify` without --sample or --deep reads this share of an archive (the WAL) whole, rotating daily: all of it every 10 days. */
+export const DEFAULT_ARCHIVE_SAMPLE_PCT = 10;
 
 /**
  * Re-reads backups from every destination holding them and compares size and
@@ -106,6 +111,8 @@ async function verifyRun(ctx: EngineContext, opts: VerifyOptions, startedAt: Dat
     copies.push(copy);
   }
 
+  copies.push(...(await verifyArchives(ctx, opts, startedAt, new Set(unreachable.map((u) => `${u.component}/${u.destination}`)))));
+
   for (const copy of [...damagedManifests, ...unreachable]) {
     ctx.onEvent({ type: 'failed', component: copy.component, message: copy.problems[0]!, exitCode: ExitCode.unhealthy });
     copies.push(copy);
@@ -130,6 +137,55 @@ async function verifyRun(ctx: EngineContext, opts: VerifyOptions, startedAt: Dat
       };
     }),
   };
+}
+
+/**
+ * What each component's kind keeps beside its backups (the WAL archive),
+ * read back in every destination that answered: all of it with --deep, else
+ * a share rotating daily (--sample, or DEFAULT_ARCHIVE_SAMPLE_PCT).
+ */
+async function verifyArchives(ctx: EngineContext, opts: VerifyOptions, startedAt: Date, unreachable: ReadonlySet<string>): Promise<CopyVerification[]> {
+  const pct = opts.deep ? 100 : (opts.samplePct ?? DEFAULT_ARCHIVE_SAMPLE_PCT);
+  const sampling = pct >= 100 ? 'every file' : `a ${pct}% sample rotating daily, and the newest segment`;
+  const results: CopyVerification[] = [];
+  for (const component of opts.components) {
+    const config = ctx.registry.component(ctx.plan, component);
+    const archive = ctx.registry.strategy(config.type).archive;
+    if (!archive?.applies(config)) continue;
+    for (const destination of config.destinations) {
+      if (ctx.signal?.aborted) return results;
+      if (unreachable.has(`${component}/${destination}`)) continue; // reported once, as an unreachable destination
+      ctx.onEvent({ type: 'step', component, message: `verifying the ${archive.name} in ${destination}` });
+      let copy: CopyVerification;
+      try {
+        const found = await archive.verify({
+          engine: ctx,
+          component,
+          config,
+          now: startedAt,
+          repository: ctx.registry.repository(ctx.plan, destination),
+          sample: (items, keyOf) => rotatingSample(items, keyOf, pct, startedAt),
+          sampling,
+        });
+        copy = {
+          component,
+          destination,
+          reachable: true,
+          ok: found.problems.length === 0,
+          problems: found.problems,
+          structure: found.summary,
+          archive: { name: found.archive, files: found.files, read: found.read },
+        };
+      } catch (err) {
+        const problem = `cannot read the ${archive.name} of ${component} in destination '${destination}': ${describeError(err)}`;
+        copy = { component, destination, reachable: true, ok: false, problems: [problem], archive: { name: archive.name, files: 0, read: 0 } };
+      }
+      for (const problem of copy.problems) ctx.onEvent({ type: 'failed', component, message: problem, exitCode: ExitCode.unhealthy });
+      if (copy.ok) ctx.onEvent({ type: 'verified', component, check: `${archive.name} in ${destination}`, detail: copy.structure ?? '' });
+      results.push(copy);
+    }
+  }
+  return results;
 }
 
 /** Which destinations held an intact and a damaged copy of each backup verify read. */

@@ -20,9 +20,15 @@ export async function pruneCommand(ctx: CommandContext, names: string[], opts: {
   const outcome = await prune(opts.json ? { ...engine, onEvent: () => {} } : engine, components, { dryRun });
   if (opts.json) ctx.io.stdout.write(JSON.stringify(outcome.results, null, 2) + '\n');
   if (opts.dryRun !== true && opts.yes !== true) {
-    const would = outcome.results.flatMap((r) => r.destinations).reduce((n, d) => n + d.delete.length + d.debris.length, 0);
-    if (would > 0) {
-      ctx.io.stderr.write(`lifeboat: nothing was deleted; pass --yes to delete the ${would} backup folder${would === 1 ? '' : 's'} above (or --dry-run to only look)\n`);
+    const destinations = outcome.results.flatMap((r) => r.destinations);
+    const would = destinations.reduce((n, d) => n + d.delete.length + d.debris.length, 0);
+    const files = destinations.reduce((n, d) => n + (d.archive?.remove.files ?? 0), 0);
+    if (would + files > 0) {
+      const what = [
+        ...(would > 0 ? [`the ${would} backup folder${would === 1 ? '' : 's'}`] : []),
+        ...(files > 0 ? [`${files} archived WAL file${files === 1 ? '' : 's'}`] : []),
+      ].join(' and ');
+      ctx.io.stderr.write(`lifeboat: nothing was deleted; pass --yes to delete ${what} above (or --dry-run to only look)\n`);
       return outcome.exitCode === ExitCode.ok ? ExitCode.usage : outcome.exitCode;
     }
   }

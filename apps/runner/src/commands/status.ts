@@ -40,5 +40,8 @@ function formatStatus(plan: Plan, statuses: ComponentStatus[]): string {
     ),
   );
   const running = locks.length > 0 ? `\nlocks:\n${locks.join('\n')}\n` : '';
-  return `${plan.name}${rule}\n${table}\n${reasons.length ? `\n${reasons.join('\n')}\n` : '\nall components healthy\n'}${running}`;
+  // What a kind keeps beside its backups (a postgres component's WAL archive), in its strategy's own lines.
+  const archives = statuses.flatMap((s) => (s.archive ? [`${s.component} (${s.archive.name}):`, ...s.archive.lines.map((l) => `  ${l}`)] : []));
+  const archive = archives.length > 0 ? `\n${archives.join('\n')}\n` : '';
+  return `${plan.name}${rule}\n${table}\n${archive}${reasons.length ? `\n${reasons.join('\n')}\n` : '\nall components healthy\n'}${running}`;
 }

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ExitCode, describeError, type EngineContext } from '@lifeboat/core';
-import { walGet, walPush, walVerify, type WalVerifyReport } from '@lifeboat/strategies';
+import { walGet, walPush, walSetup, walSetupCheck, walVerify, type WalSetup, type WalSetupCheck, type WalVerifyReport } from '@lifeboat/strategies';
 import type { CommandContext } from '../main.js';
 
 /**
@@ -67,5 +67,42 @@ function describeReport(report: WalVerifyReport): string {
     }
     for (const problem of d.problems) lines.push(`  problem: ${problem}`);
   }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * `wal setup <component> [--check] [--json]`: the postgresql.conf lines that
+ * archive the component with this plan; with --check, the live server's
+ * settings against them (exit 3 naming each wrong one).
+ */
+export async function walSetupCommand(ctx: CommandContext, component: string, opts: { check?: boolean; json?: boolean }): Promise<number> {
+  const engine = await walEngine(ctx);
+  const setup = walSetup(engine, component);
+  const check = opts.check ? await walSetupCheck(engine, component) : undefined;
+  if (opts.json) ctx.io.stdout.write(JSON.stringify({ ...setup, ...(check ? { check } : {}) }, null, 2) + '\n');
+  else ctx.io.stdout.write(describeSetup(setup) + (check ? describeCheck(check) : ''));
+  if (check && !check.ok) {
+    const wrong = check.checks.filter((c) => !c.ok);
+    ctx.io.stderr.write(`lifeboat: ${wrong.length} setting(s) of ${component}'s server ${check.server} are not as the plan needs: ${wrong.map((c) => c.problem).join('; ')}\n`);
+    return ExitCode.unhealthy;
+  }
+  return ExitCode.ok;
+}
+
+function describeSetup(setup: WalSetup): string {
+  const width = Math.max(...setup.settings.map((s) => `${s.name} = ${s.value}`.length));
+  return [
+    `# postgresql.conf of the server of components.${setup.component} (plan ${setup.plan}); archive_mode and wal_level need a restart, the rest a reload`,
+    ...setup.settings.map((s) => `${`${s.name} = ${s.value}`.padEnd(width)}   # ${s.why}`),
+    '# for a restore by hand (lifeboat restore --to-time writes it itself):',
+    `# restore_command = ${setup.restoreCommand}`,
+    '',
+  ].join('\n');
+}
+
+function describeCheck(check: WalSetupCheck): string {
+  const lines = [`\n${check.server}:`];
+  for (const c of check.checks) lines.push(c.ok ? `  ok     ${c.name} = ${c.actual}` : `  WRONG  ${c.problem}`);
+  lines.push(check.ok ? '  the server archives with this plan' : '');
   return lines.join('\n') + '\n';
 }

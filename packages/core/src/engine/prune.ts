@@ -11,6 +11,7 @@ import { formatDuration } from '../duration.js';
 import { readJournal } from '../journal/journal.js';
 import { backupVerdicts, type BackupVerdict } from '../journal/verdicts.js';
 import { inRun } from './journal-run.js';
+import type { ArchivePruneReport } from '../archive.js';
 import type { RetentionPolicy } from '../plan/types.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
@@ -45,6 +46,8 @@ export interface PruneDestinationResult {
   left: Array<{ backupId: string; prefix: string; reason: string }>;
   /** The destination could not be read; nothing was decided there. */
   error?: string;
+  /** What the kind keeps beside its backups (the WAL archive): what went or would go, and why. */
+  archive?: ArchivePruneReport;
 }
 
 export interface PruneComponentResult {
@@ -194,6 +197,7 @@ async function pruneComponent(
       ...(d.error ? [d.error] : []),
       ...d.delete.flatMap((b) => (b.error ? [b.error] : [])),
       ...d.debris.flatMap((f) => (f.error ? [f.error] : [])),
+      ...(d.archive?.error ? [d.archive.error] : []),
     ]);
     const deleted = destinations.reduce((n, d) => n + d.delete.length, 0);
     const debris = destinations.reduce((n, d) => n + d.debris.length, 0);
@@ -235,6 +239,7 @@ async function pruneDestination(
   }
 
   const backups: Array<RetentionCandidate & { manifest: Manifest }> = [];
+  const unreadable: string[] = [];
   for (const folder of folders) {
     if (!folder.hasManifest) continue;
     const key = `${folder.prefix}manifest.json`;
@@ -248,6 +253,7 @@ async function pruneDestination(
       // Possibly a real backup with one damaged file: verify reports it; prune neither keeps counting on it nor deletes it.
       const reason = `its manifest cannot be read (${describeError(err)}); left for lifeboat verify to report, neither pruned nor counted`;
       result.left.push({ backupId: folder.backupId, prefix: folder.prefix, reason });
+      unreadable.push(folder.backupId);
       ctx.onEvent({ type: 'warning', component, message: `${folder.prefix} in ${repository.description}: ${reason}` });
     }
   }
@@ -305,7 +311,12 @@ async function pruneDestination(
     decided(folder.backupId, 'debris', [reason]);
   }
 
-  if (opts.dryRun) return result;
+  // What stays once the decided deletions are done: in a dry run, as if they were.
+  const kept = () => backups.filter((b) => !result.delete.some((d) => d.id === b.id && (opts.dryRun || d.deleted))).map((b) => b.manifest);
+  if (opts.dryRun) {
+    await pruneArchive(ctx, component, repository, now, opts, kept(), unreadable, result, lockLost);
+    return result;
+  }
 
   const stop = () => {
     if (lockLost?.aborted) result.error ??= `${describeError(lockLost.reason)}; pruning ${repository.description} stopped`;
@@ -340,7 +351,37 @@ async function pruneDestination(
   if (deleted + removed > 0) {
     ctx.onEvent({ type: 'step', component, message: `deleted ${plural(deleted, 'backup')} and ${plural(removed, 'debris folder')} from ${repository.description}` });
   }
+  if (!stop()) await pruneArchive(ctx, component, repository, now, opts, kept(), unreadable, result, lockLost);
   return result;
+}
+
+/**
+ * After the backups: what the kind keeps beside them (the WAL archive) goes
+ * as far as no kept backup needs it — decided by the strategy, under the
+ * same locks.
+ */
+async function pruneArchive(
+  ctx: EngineContext,
+  component: string,
+  repository: Repository,
+  now: Date,
+  opts: PruneOptions,
+  kept: Manifest[],
+  unknown: string[],
+  result: PruneDestinationResult,
+  lockLost?: AbortSignal,
+): Promise<void> {
+  const config = ctx.registry.component(ctx.plan, component);
+  const archive = ctx.registry.strategy(config.type).archive;
+  if (!archive?.applies(config)) return;
+  const signals = [ctx.signal, lockLost].filter((s): s is AbortSignal => s !== undefined);
+  try {
+    result.archive = await archive.prune({ engine: ctx, component, config, now, repository, kept, unknown, dryRun: opts.dryRun, signal: AbortSignal.any(signals) });
+  } catch (err) {
+    const error = `cannot prune the ${archive.name} of ${component} in ${repository.description}: ${describeError(err)}; nothing more was deleted there`;
+    result.archive = { archive: archive.name, summary: error, remove: { files: 0, bytes: 0 }, keep: { files: 0, bytes: 0 }, removed: 0, error };
+  }
+  ctx.onEvent(result.archive.error ? { type: 'warning', component, message: result.archive.error } : { type: 'step', component, message: result.archive.summary });
 }
 
 /** What the run journal keeps of a prune: counts, and which backups went where, so "where did X go?" has an answer. */
@@ -357,6 +398,7 @@ function journalDetails(result: PruneComponentResult): Record<string, unknown> {
           kept: d.keep.length,
           deleted: d.delete.filter((b) => b.deleted).map(({ id, reason }) => ({ id, reason })),
           debrisRemoved: d.debris.filter((f) => f.removed).map(({ prefix, objects }) => ({ prefix, objects })),
+          ...(d.archive ? { archive: { name: d.archive.archive, removed: d.archive.removed, ...(d.archive.remove.through ? { through: d.archive.remove.through } : {}) } } : {}),
           ...(d.error ? { error: d.error } : {}),
         },
       ]),

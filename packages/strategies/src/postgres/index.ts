@@ -5,6 +5,7 @@ import { preflightPostgres, restorePostgres } from './restore.js';
 import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
+import { walArchive } from './wal/archive.js';
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
@@ -16,6 +17,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   restoreSurface: postgresRestoreSurface,
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
+  archive: walArchive,
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';

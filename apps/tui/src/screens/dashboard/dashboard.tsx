@@ -35,12 +35,13 @@ interface Props {
 export function Dashboard({ plan, state, latest, dispatch, navigate, refresh, cron, now, width, height }: Props) {
   const theme = useTheme();
   const ticking = useNow(state.loading);
-  const rows = Math.max(3, Math.min(state.components.length, height - 9));
+  const selected = state.components[state.selected];
+  const status = selected ? state.statuses?.find((s) => s.component === selected) : undefined;
+  // The detail of a component with an archive (WAL) shows up to two more lines.
+  const rows = Math.max(3, Math.min(state.components.length, height - 9 - Math.min(2, status?.archive?.lines.length ?? 0)));
   useDashboardKeys(latest, { page: rows, dispatch, navigate, refresh });
   const nameWidth = Math.max(8, width - FIXED);
   const first = windowStart(state.selected, state.components.length, rows);
-  const selected = state.components[state.selected];
-  const status = selected ? state.statuses?.find((s) => s.component === selected) : undefined;
   const rule = plan.rule321 ?? DEFAULT_RULE321;
 
   return (
@@ -195,6 +196,11 @@ function Detail({ status, theme, width, now }: { status: ComponentStatus; theme:
         {' · '}
         {verify ? `last verify ${age(verify.at)} ago: ${verify.ok ? 'intact' : 'DAMAGE'}` : 'never verified: v runs one'}
       </Text>
+      {status.archive?.lines.slice(0, 2).map((line, i) => (
+        <Text key={`archive-${i}`} wrap="truncate">
+          {line}
+        </Text>
+      ))}
       {status.reasons.slice(0, 3).map((r, i) => (
         <Box key={i} paddingLeft={2} width={width}>
           <Text wrap="wrap" color={healthColor(theme, status.health)}>

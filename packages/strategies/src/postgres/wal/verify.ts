@@ -1,5 +1,6 @@
 import { describeError, type EngineContext, type Repository } from '@lifeboat/core';
-import { clusterKey, clusterPrefix, parseClusterMarker, parseEntry, type WalEntry } from './archive-layout.js';
+import { clusterKey, clusterPrefix, type WalEntry } from './archive-layout.js';
+import { listArchive } from './archive-listing.js';
 import { parseWalFileName } from './wal-file.js';
 import { entryContent } from './get.js';
 import { walComponent } from './wal-component.js';
@@ -51,38 +52,22 @@ export async function walVerify(ctx: EngineContext, component: string): Promise<
 async function verifyDestination(ctx: EngineContext, repository: Repository, component: string): Promise<WalDestinationReport> {
   const report: WalDestinationReport = { destination: repository.name, timelines: [], problems: [], ok: false };
   try {
-    const marker = await repository.answered(repository.adapter.getVersioned(clusterKey(component)));
-    if (!marker) {
+    const listing = await listArchive(repository, component);
+    if (!listing) {
       report.problems.push(`no WAL archived for ${component} yet (${clusterKey(component)} is missing)`);
       return report;
     }
-    const cluster = parseClusterMarker(marker.bytes.toString('utf8'));
-    if (!cluster) {
-      report.problems.push(`${clusterKey(component)} is not a WAL cluster marker`);
-      return report;
-    }
-    report.systemIdentifier = cluster.systemIdentifier;
-    const prefix = clusterPrefix(component, cluster.systemIdentifier);
-    const entries: WalEntry[] = [];
-    const objects = new Set<string>();
-    for await (const object of repository.adapter.list(prefix)) {
-      const rest = object.key.slice(prefix.length);
-      if (rest.endsWith('.json')) {
-        const found = await repository.answered(repository.adapter.getVersioned(object.key));
-        const entry = found && parseEntry(found.bytes.toString('utf8'));
-        if (entry) entries.push(entry);
-        else report.problems.push(`${object.key} is not a WAL entry`);
-      } else objects.add(rest);
-    }
+    report.systemIdentifier = listing.systemIdentifier;
+    report.problems.push(...listing.problems);
     const byTimeline = new Map<number, WalEntry[]>();
-    for (const entry of entries) {
-      const dir = entry.file.slice(0, 8);
-      if (!objects.delete(`${dir}/${entry.stored.name}`)) report.problems.push(`${entry.file}: its entry is there but its stored object ${entry.stored.name} is missing`);
+    for (const { entry, object } of listing.files) {
+      if (!object) report.problems.push(`${entry.file}: its entry is there but its stored object ${entry.stored.name} is missing`);
       const list = byTimeline.get(entry.timeline) ?? [];
       list.push(entry);
       byTimeline.set(entry.timeline, list);
     }
-    for (const left of objects) report.problems.push(`${left} has no entry (an interrupted push; the next push of it replaces it)`);
+    const prefix = clusterPrefix(component, listing.systemIdentifier);
+    for (const left of listing.orphans) report.problems.push(`${left.key.slice(prefix.length)} has no entry (an interrupted push; the next push of it replaces it)`);
     for (const [timeline, list] of [...byTimeline].sort((a, b) => a[0] - b[0])) {
       report.timelines.push(timelineReport(timeline, list));
     }
@@ -108,11 +93,11 @@ async function verifyDestination(ctx: EngineContext, repository: Repository, com
   return report;
 }
 
-function hex8(n: number): string {
+export function hex8(n: number): string {
   return n.toString(16).toUpperCase().padStart(8, '0');
 }
 
-function timelineReport(timeline: number, entries: WalEntry[]): TimelineReport {
+export function timelineReport(timeline: number, entries: WalEntry[]): TimelineReport {
   const segments = entries.filter((e) => e.kind === 'segment');
   const segmentBytes = segments.find((e) => e.segmentBytes)?.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
   const perLog = Math.floor(0x1_0000_0000 / segmentBytes);
