@@ -7,7 +7,7 @@ import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';
 import { prioritized, stderrPriority } from './output/journal.js';
 import { createRegistry } from './registry.js';
-import { VERSION } from './version.js';
+import { VERSION, VERSION_TEXT } from './version.js';
 import { restoreFlags, restoreHelp } from './commands/restore-help.js';
 import { DEFAULT_ENV_FILE, DEFAULT_EXEC } from './systemd/units.js';
 import { DEFAULT_UNIT_DIR } from './systemd/unit-dir.js';
@@ -52,7 +52,7 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
   let exitCode: number = ExitCode.ok;
   const program = new Command('lifeboat')
     .description('Backups you can prove you can restore: PostgreSQL, Redis and files, to local folders and S3, from one plan.')
-    .version(VERSION, '-V, --version')
+    .version(VERSION_TEXT, '-V, --version')
     .option('-p, --plan <file>', 'the plan (default: $LIFEBOAT_PLAN, else ./lifeboat.yaml, else /etc/lifeboat/lifeboat.yaml)')
     .addOption(new Option('--log-format <format>', 'how to print run events').choices(['auto', 'json', 'human']).default('auto'))
     .addHelpText('after', EXAMPLES)
