@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
-APT_PACKAGES=(postgresql postgresql-client redis-server redis-tools age openssl tmux)
+# systemd: systemd-analyze checks the generated units, even where PID 1 is not systemd.
+APT_PACKAGES=(postgresql postgresql-client redis-server redis-tools age openssl tmux systemd)
 
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() {
@@ -66,6 +67,7 @@ else
   command -v redis-server >/dev/null 2>&1 || absent+=("Redis server (redis-server)")
   command -v redis-cli >/dev/null 2>&1 || absent+=("Redis tools (redis-cli, redis-check-rdb)")
   command -v age >/dev/null 2>&1 || absent+=("age (https://age-encryption.org)")
+  command -v systemd-analyze >/dev/null 2>&1 || absent+=("systemd-analyze (the systemd package)")
   if [ "${#absent[@]}" -gt 0 ]; then
     printf 'bootstrap: no apt-get here; install these yourself, then run this script again:\n' >&2
     printf '  - %s\n' "${absent[@]}" >&2

@@ -1,5 +1,7 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isJournal } from './output/journal.js';
 
 /**
  * The one module that reads process.env and the terminal. Everything else gets
@@ -10,8 +12,12 @@ export interface Environment {
   cwd: string;
   /** `LIFEBOAT_PLAN` */
   planFromEnv?: string;
+  /** Where the plan is looked for when neither --plan nor LIFEBOAT_PLAN names one and the working folder has none. */
+  systemPlan: string;
   lockDir: string;
   stdoutIsTTY: boolean;
+  /** Which of stdout and stderr systemd connected to the journal (JOURNAL_STREAM): their lines then carry `<N>` priorities. */
+  journal: { stdout: boolean; stderr: boolean };
   noColor: boolean;
   /** `LIFEBOAT_NOW` (ISO time): evaluate status as of then — for what-if checks and tests. */
   now?: Date;
@@ -23,17 +29,58 @@ export interface Environment {
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
 
+/** The host's own places, injectable so tests never touch the real /etc or /run. */
+export interface SystemPaths {
+  /** The plan a server keeps (`/etc/lifeboat/lifeboat.yaml`). */
+  plan: string;
+  /** The state folder systemd's `RuntimeDirectory=lifeboat` makes (`/run/lifeboat`), used when it exists. */
+  runDir: string;
+}
+
+export const SYSTEM_PATHS: SystemPaths = { plan: '/etc/lifeboat/lifeboat.yaml', runDir: '/run/lifeboat' };
+
+/**
+ * Host locks: `LIFEBOAT_LOCK_DIR`; else the unit's `$RUNTIME_DIRECTORY`;
+ * else `/run/lifeboat` when it exists and this user may write there, so a run
+ * by hand and a timer's run see each other's locks (and `PrivateTmp=` units
+ * do not each get their own /tmp); else `$XDG_RUNTIME_DIR/lifeboat`; else
+ * the temp folder.
+ */
+function lockDirOf(env: Record<string, string | undefined>, uid: number, system: SystemPaths): string {
+  if (env.LIFEBOAT_LOCK_DIR) return env.LIFEBOAT_LOCK_DIR;
+  // systemd sets one path per RuntimeDirectory= entry, separated by colons.
+  const runtime = env.RUNTIME_DIRECTORY?.split(':')[0];
+  if (runtime) return runtime;
+  if (writableDir(system.runDir)) return system.runDir;
+  return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'lifeboat') : join(tmpdir(), `lifeboat-locks-${uid}`);
+}
+
+function writableDir(dir: string): boolean {
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The environment as a process with these variables, folder and terminal would see it. */
-export function environmentOf(env: Record<string, string | undefined>, process: { cwd: string; uid: number; stdoutIsTTY: boolean }): Environment {
-  const lockDir =
-    env.LIFEBOAT_LOCK_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'lifeboat') : join(tmpdir(), `lifeboat-locks-${process.uid}`));
+export function environmentOf(
+  env: Record<string, string | undefined>,
+  process: { cwd: string; uid: number; stdoutIsTTY: boolean; journal?: { stdout: boolean; stderr: boolean } },
+  system: SystemPaths = SYSTEM_PATHS,
+): Environment {
+  const lockDir = lockDirOf(env, process.uid, system);
   const now = env.LIFEBOAT_NOW ? parseNow(env.LIFEBOAT_NOW) : undefined;
   return {
     env,
     cwd: process.cwd,
     ...(env.LIFEBOAT_PLAN ? { planFromEnv: env.LIFEBOAT_PLAN } : {}),
+    systemPlan: system.plan,
     lockDir,
     stdoutIsTTY: process.stdoutIsTTY,
+    journal: process.journal ?? { stdout: false, stderr: false },
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
     ...(now instanceof Date ? { now } : {}),
     ...(typeof now === 'string' ? { invalid: now } : {}),
@@ -44,7 +91,12 @@ export function environmentOf(env: Record<string, string | undefined>, process: 
 export function readEnvironment(): Environment {
   const environment = environmentOf(
     { ...process.env },
-    { cwd: process.cwd(), uid: typeof process.getuid === 'function' ? process.getuid() : 0, stdoutIsTTY: process.stdout.isTTY === true },
+    {
+      cwd: process.cwd(),
+      uid: typeof process.getuid === 'function' ? process.getuid() : 0,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      journal: { stdout: isJournal(1, process.env.JOURNAL_STREAM), stderr: isJournal(2, process.env.JOURNAL_STREAM) },
+    },
   );
   return process.stdout.isTTY ? { ...environment, terminal: { stdin: process.stdin, stdout: process.stdout } } : environment;
 }

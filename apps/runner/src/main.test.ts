@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifeboat } from './test/harness.js';
-import { VERSION } from './version.js';
+import { VERSION_TEXT } from './version.js';
 
 describe('lifeboat command line', () => {
   const lockDir = join(tmpdir(), 'lifeboat-main-test-locks');
@@ -14,10 +14,11 @@ describe('lifeboat command line', () => {
     for (const word of ['backup', 'list', 'restore', 'demo', 'Examples:', 'Exit codes:']) expect(run.stdout).toContain(word);
   });
 
-  it('--version prints the version', async () => {
+  it('--version prints the version and build', async () => {
     const run = await lifeboat(['--version'], { lockDir });
     expect(run.exitCode).toBe(0);
-    expect(run.stdout.trim()).toBe(VERSION);
+    expect(run.stdout.trim()).toBe(VERSION_TEXT);
+    expect(VERSION_TEXT).toMatch(/^\d+\.\d+\.\d+ \(build source\)$/);
   });
 
   it('an unknown command or a missing argument is exit 2', async () => {

@@ -5,9 +5,12 @@ import { createAlerter, operationsContext, type Alerter, type OperationsContext 
 import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';
+import { prioritized, stderrPriority } from './output/journal.js';
 import { createRegistry } from './registry.js';
-import { VERSION } from './version.js';
+import { VERSION, VERSION_TEXT } from './version.js';
 import { restoreFlags, restoreHelp } from './commands/restore-help.js';
+import { DEFAULT_ENV_FILE, DEFAULT_EXEC } from './systemd/units.js';
+import { DEFAULT_UNIT_DIR } from './systemd/unit-dir.js';
 
 type Action = (ctx: CommandContext, ...args: never[]) => Promise<number>;
 
@@ -43,13 +46,14 @@ Examples:
 
 Exit codes: 0 ok · 1 failed · 2 bad usage or plan · 3 unhealthy · 75 another run holds the lock`;
 
-export async function main(argv: string[], environment: Environment, io: Io, signal: AbortSignal): Promise<number> {
+export async function main(argv: string[], environment: Environment, rawIo: Io, signal: AbortSignal): Promise<number> {
+  const io: Io = environment.journal.stderr ? { ...rawIo, stderr: prioritized(rawIo.stderr, stderrPriority) } : rawIo;
   const registry = createRegistry();
   let exitCode: number = ExitCode.ok;
   const program = new Command('lifeboat')
     .description('Backups you can prove you can restore: PostgreSQL, Redis and files, to local folders and S3, from one plan.')
-    .version(VERSION, '-V, --version')
-    .option('-p, --plan <file>', 'the plan (default: $LIFEBOAT_PLAN, else ./lifeboat.yaml)')
+    .version(VERSION_TEXT, '-V, --version')
+    .option('-p, --plan <file>', 'the plan (default: $LIFEBOAT_PLAN, else ./lifeboat.yaml, else /etc/lifeboat/lifeboat.yaml)')
     .addOption(new Option('--log-format <format>', 'how to print run events').choices(['auto', 'json', 'human']).default('auto'))
     .addHelpText('after', EXAMPLES)
     .exitOverride()
@@ -63,12 +67,12 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
       registry,
       version: VERSION,
       signal,
-      loadPlan: () => loadPlan(locatePlan({ flag: opts.plan, env: { LIFEBOAT_PLAN: environment.planFromEnv }, cwd: environment.cwd }), registry),
+      loadPlan: () => loadPlan(locatePlan({ flag: opts.plan, env: { LIFEBOAT_PLAN: environment.planFromEnv }, cwd: environment.cwd, system: environment.systemPlan }), registry),
       listener: (forceHuman = false) => {
         const human = opts.logFormat === 'human' || (opts.logFormat === 'auto' && (forceHuman || environment.stdoutIsTTY));
         return human
-          ? humanListener({ out: io.stdout, isTTY: environment.stdoutIsTTY, color: environment.stdoutIsTTY && !environment.noColor })
-          : jsonLogListener(io.stdout);
+          ? humanListener({ out: io.stdout, isTTY: environment.stdoutIsTTY, color: environment.stdoutIsTTY && !environment.noColor, journal: environment.journal.stdout })
+          : jsonLogListener(io.stdout, { journal: environment.journal.stdout });
       },
       alerter: createAlerter(
         environment.env,
@@ -283,6 +287,44 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
       '\nExamples:\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml wal setup database >> /etc/postgresql/15/main/conf.d/lifeboat.conf\n  $ lifeboat wal setup database --check        after the restart: is the server archiving with this plan?',
     )
     .action(lazy(() => import('./commands/wal.js'), 'walSetupCommand'));
+
+  // Runs on its own (issue 15): the plan's schedules as systemd units.
+  const systemd = program.command('systemd').description("the plan's schedules as systemd timers: backups, verify, drill, status, prune, and an alert when one fails");
+  const unitFlags = (command: Command) =>
+    command
+      .option('--exec <path>', 'the installed lifeboat launcher the units run', DEFAULT_EXEC)
+      .option('--env-file <file>', 'where the units read the variables the plan\'s env: references name (optional at run time)', DEFAULT_ENV_FILE);
+  unitFlags(
+    systemd
+      .command('generate')
+      .description('print the units (or write them to a folder); systemd is not touched')
+      .option('--out <dir>', 'write the unit files to this folder instead of printing them'),
+  )
+    .addHelpText('after', '\nExamples:\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml systemd generate\n  $ lifeboat systemd generate --out ./units && systemd-analyze verify ./units/*.timer')
+    .action(lazy(() => import('./commands/systemd.js'), 'systemdGenerateCommand'));
+  unitFlags(
+    systemd
+      .command('install')
+      .description('write the units, daemon-reload, enable and start the timers, and show systemctl list-timers (exit 1 where systemd is not running)')
+      .option('--dry-run', 'print the files; write and run nothing')
+      .option('--unit-dir <dir>', 'where the units go', DEFAULT_UNIT_DIR),
+  )
+    .addHelpText('after', '\nExamples:\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml systemd install --dry-run\n  $ sudo lifeboat --plan /etc/lifeboat/lifeboat.yaml systemd install\n  $ systemctl list-timers \'lifeboat-*\'')
+    .action(lazy(() => import('./commands/systemd.js'), 'systemdInstallCommand'));
+  systemd
+    .command('uninstall')
+    .description(`stop, disable and remove exactly the units install recorded (in ${DEFAULT_UNIT_DIR}/lifeboat-units.json)`)
+    .option('--dry-run', 'say what would be removed; change nothing')
+    .option('--unit-dir <dir>', 'where the units were installed', DEFAULT_UNIT_DIR)
+    .addHelpText('after', '\nExamples:\n  $ sudo lifeboat systemd uninstall --dry-run\n  $ sudo lifeboat systemd uninstall')
+    .action(lazy(() => import('./commands/systemd.js'), 'systemdUninstallCommand'));
+  program
+    .command('notify')
+    .description("send the plan's alert that a lifeboat systemd unit failed (OnFailure= of every generated unit runs this)")
+    .requiredOption('--unit <name>', 'the unit that failed (systemd passes %i)')
+    .addOption(new Option('--severity <sev>', 'how bad').choices(['sev1', 'sev2', 'sev3']).default('sev2'))
+    .addHelpText('after', '\nExamples:\n  $ lifeboat notify --unit lifeboat-backup-database.service')
+    .action(lazy(() => import('./commands/notify.js'), 'notifyCommand'));
 
   program
     .command('tui')

@@ -12,6 +12,8 @@ export * from './bytes.js';
 export * from './plan/types.js';
 export * from './plan/secret.js';
 export * from './plan/load.js';
+export * from './plan/schedules.js';
+export * from './plan/on-calendar.js';
 export { planCron, planDuration } from './plan/schema.js';
 export * from './repository/ids.js';
 export * from './repository/manifest.js';

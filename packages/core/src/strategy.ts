@@ -195,6 +195,17 @@ export interface Strategy<Config = unknown> {
    * WAL archive): status, prune and verify ask it through these hooks.
    */
   archive?: KindArchive<Config>;
+  /**
+   * For `schedule: on-change`: the absolute paths whose changes should start a
+   * backup (a systemd .path unit watches them), and those that cannot be
+   * watched as written (globs), which only the safety timer covers.
+   */
+  watchedPaths?(config: ComponentPlan & Config, planDir: string): WatchedPaths;
+}
+
+export interface WatchedPaths {
+  paths: string[];
+  unwatched: string[];
 }
 
 /** A throwaway restore target for a drill. */

@@ -1,10 +1,13 @@
 import { describeEvent, formatBytes, type RunEvent, type RunListener } from '@lifeboat/core';
+import { PRIORITY, type Priority } from './journal.js';
 
 export interface HumanOptions {
   out: NodeJS.WritableStream;
   /** On a terminal, progress rewrites one line; elsewhere it prints a line now and then. */
   isTTY: boolean;
   color: boolean;
+  /** stdout is the journal: each line starts with its `<N>` priority. */
+  journal?: boolean;
 }
 
 /** Readable lines for a person at a terminal, with a live progress line (bytes and rate). */
@@ -16,10 +19,10 @@ export function humanListener(opts: HumanOptions): RunListener {
   const same = paint('2', '=');
   let progressShown = false;
   let transferStart: { artifact: string; at: number } | undefined;
-  const write = (line: string) => {
+  const write = (line: string, priority: Priority = PRIORITY.info) => {
     if (progressShown && opts.isTTY) opts.out.write('\r\u001b[2K');
     progressShown = false;
-    opts.out.write(line + '\n');
+    opts.out.write(opts.journal ? `<${priority}>${line}\n` : line + '\n');
   };
   return (event: RunEvent) => {
     switch (event.type) {
@@ -51,11 +54,11 @@ export function humanListener(opts: HumanOptions): RunListener {
         }
         return;
       case 'warning':
-        return write(`  ${paint('33', '!')} ${event.message}`);
+        return write(`  ${paint('33', '!')} ${event.message}`, PRIORITY.warning);
       case 'failed':
-        return write(`  ${bad} ${event.message}`);
+        return write(`  ${bad} ${event.message}`, PRIORITY.err);
       case 'component.finished':
-        return write(`${event.outcome === 'ok' ? ok : event.outcome === 'unchanged' ? same : bad} ${describeEvent(event)}`);
+        return write(`${event.outcome === 'ok' ? ok : event.outcome === 'unchanged' ? same : bad} ${describeEvent(event)}`, event.outcome === 'failed' ? PRIORITY.err : PRIORITY.info);
       default:
         return write(`  ${describeEvent(event)}`);
     }

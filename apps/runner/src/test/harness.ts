@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
-import { environmentOf } from '../environment.js';
+import { environmentOf, type SystemPaths } from '../environment.js';
 import { main } from '../main.js';
 
 /** Runs the CLI in-process, as a user would type it, and captures what it prints. */
-export async function lifeboat(args: string[], opts: { env?: Record<string, string | undefined>; lockDir: string; cwd?: string }) {
+export async function lifeboat(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; lockDir: string; cwd?: string; system?: SystemPaths; journal?: { stdout: boolean; stderr: boolean } },
+) {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
@@ -21,7 +24,8 @@ export async function lifeboat(args: string[], opts: { env?: Record<string, stri
     args,
     environmentOf(
       { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', LIFEBOAT_LOCK_DIR: opts.lockDir, ...opts.env },
-      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false },
+      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false, ...(opts.journal ? { journal: opts.journal } : {}) },
+      opts.system,
     ),
     { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },
     new AbortController().signal,

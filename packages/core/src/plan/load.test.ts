@@ -177,7 +177,7 @@ describe('parsePlan: every malformed plan is refused with sentences that say wha
     [
       'unknown top-level key',
       edit(['name: civicq\n', 'name: civicq\nnotes: nightly\n']),
-      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, encryption, notify, runbooks, components, legalHolds, lifecycle'],
+      ['lifeboat.yaml: unknown key "notes"; expected one of version, name, destinations, rule321, encryption, notify, runbooks, components, schedules, legalHolds, lifecycle'],
     ],
     [
       'misspelt top-level key, with a suggestion',

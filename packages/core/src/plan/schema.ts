@@ -12,7 +12,7 @@ import type { LegalHold, LifecyclePolicy } from './types.js';
 import { holdsPassword, secretRef } from './secret.js';
 import type { DestinationCommon } from '../storage.js';
 import { transitionClasses, type LifecycleCapability, type StorageCapabilities } from '../storage-capabilities.js';
-import type { ComponentPlan, DestinationPlan, DrillPlan, EncryptionPlan, Hooks, NotifyChannel, Plan, Runbook, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
+import type { ComponentPlan, DestinationPlan, DrillPlan, EncryptionPlan, Hooks, NotifyChannel, Plan, PlanSchedules, Runbook, RetentionPolicy, Rule321, Schedule, Severity } from './types.js';
 
 /** The strategy kinds and storage types a plan may use; the apps hand it in. */
 export interface PlanRegistry {
@@ -208,6 +208,47 @@ const rule321 = z.strictObject(
   { copies: count(1), media: count(1), offsite: count(0) },
   { error: 'a mapping of copies, media and offsite counts' },
 ) satisfies z.ZodType<Rule321>;
+
+/** A plan-level timer: a cron expression, or `off` for none. */
+function timerSchedule() {
+  return z.unknown().transform((value, ctx): string => {
+    if (value === 'off') return 'off';
+    const parsed = planCron().safeParse(value);
+    if (!parsed.success) {
+      addProblem(ctx, { expected: 'a 5-field cron expression such as "30 5 * * *", or off' });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+}
+
+const TIME_ZONE_EXPECTED = 'an IANA time zone such as UTC or Europe/Berlin';
+
+/** What the timers `lifeboat systemd generate` writes run at (schedules.ts has the defaults). */
+const schedules = z.strictObject(
+  {
+    timeZone: z
+      .string({ error: TIME_ZONE_EXPECTED })
+      .refine((zone) => isTimeZone(zone), { error: TIME_ZONE_EXPECTED })
+      .optional(),
+    randomizedDelay: duration({ zero: true }).optional(),
+    verify: z.strictObject({ schedule: timerSchedule().optional(), sample: z.number({ error: 'a percentage between 0 and 100' }).gt(0).max(100).optional() }).optional(),
+    drill: z.strictObject({ schedule: timerSchedule().optional() }).optional(),
+    status: z.strictObject({ schedule: timerSchedule().optional(), prometheus: z.string().min(1).optional() }).optional(),
+    prune: z.strictObject({ schedule: timerSchedule().optional() }).optional(),
+    onChangeSafety: timerSchedule().optional(),
+  },
+  { error: 'a mapping of timeZone, randomizedDelay, verify, drill, status, prune and onChangeSafety' },
+) satisfies z.ZodType<PlanSchedules>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const DATE_EXPECTED = 'a date such as 2028-09-03 (YYYY-MM-DD, UTC)';
 const TIME_EXPECTED = 'a date such as 2026-11-03 or an ISO time such as 2026-11-03T12:00:00Z';
@@ -409,6 +450,7 @@ function topSchema(registry: PlanRegistry) {
     components: z
       .record(componentName(), z.unknown(), { error: `a mapping of component names to components (type: ${kinds})` })
       .refine((c) => Object.keys(c).length > 0, { error: `at least one component (type: ${kinds})` }),
+    schedules: schedules.optional(),
     // Checked on their own below, against the components and destinations they name.
     legalHolds: z.unknown().optional(),
     lifecycle: z.unknown().optional(),
@@ -522,9 +564,9 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   if (top.ok) issues.push(...unknownRunbookComponents(top.value.runbooks, document['components']));
 
   if (issues.length > 0 || !top.ok || !holds.ok || !rules) return { issues: onePerPath(issues) };
-  const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books } = top.value;
+  const { version, rule321: rule, encryption: crypt, notify: channels, runbooks: books, schedules: timers } = top.value;
   return {
-    plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), ...(crypt ? { encryption: crypt } : {}), notify: channels, runbooks: books, components, legalHolds: holds.value, lifecycle: rules, storageCapabilities },
+    plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), ...(crypt ? { encryption: crypt } : {}), ...(timers ? { schedules: timers } : {}), notify: channels, runbooks: books, components, legalHolds: holds.value, lifecycle: rules, storageCapabilities },
   };
 }
 

@@ -141,6 +141,23 @@ export interface EncryptionPlan {
   identity?: string;
 }
 
+/**
+ * Plan-level timers (`schedules:`), as written; `resolveSchedules` fills in
+ * the defaults. Cron expressions are read in `timeZone`, components' too.
+ */
+export interface PlanSchedules {
+  /** IANA zone every cron expression of the plan is read in (default UTC). */
+  timeZone?: string;
+  /** Timers start up to this much later, at random, so hosts do not all start at once (default 5m). */
+  randomizedDelay?: DurationMs;
+  verify?: { schedule?: string; sample?: number };
+  drill?: { schedule?: string };
+  status?: { schedule?: string; prometheus?: string };
+  prune?: { schedule?: string };
+  /** The slow timer that backs up `on-change` components even when no change was noticed. */
+  onChangeSafety?: string;
+}
+
 export interface Plan {
   /** Absolute path of the plan file. */
   file: string;
@@ -151,6 +168,8 @@ export interface Plan {
   destinations: Record<string, DestinationPlan>;
   rule321?: Rule321;
   encryption?: EncryptionPlan;
+  /** Timers for verify, drill, status, prune, and the zone of every schedule. */
+  schedules?: PlanSchedules;
   /** Where alerts go, by severity (sev1 worst). */
   notify: NotifyChannel[];
   /** Runbooks that replace (by id) or add to the shipped ones. */

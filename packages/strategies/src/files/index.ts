@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Strategy } from '@lifeboat/core';
 import { ARTIFACT } from './archive.js';
 import { backupFiles } from './backup.js';
 import { checkFiles } from './check.js';
-import { filesConfig, type FilesConfig } from './config.js';
+import { filesConfig, pathSpecs, type FilesConfig } from './config.js';
+import { hasGlob } from './glob.js';
 import { contentEntry, readEntries } from './contents.js';
 import { prepareFilesDrill } from './drill.js';
 import { preflightFiles, restoreFiles, reviewFiles } from './restore.js';
@@ -20,5 +22,9 @@ export const filesStrategy: Strategy<FilesConfig> = {
   contents: async (ctx) => (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry),
   check: checkFiles,
   prepareDrill: prepareFilesDrill,
+  watchedPaths: (config, planDir) => {
+    const written = pathSpecs(config).map((spec) => path.resolve(planDir, spec.written));
+    return { paths: written.filter((p) => !hasGlob(p)), unwatched: written.filter((p) => hasGlob(p)) };
+  },
 };
 export type { FilesConfig };

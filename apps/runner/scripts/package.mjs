@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `pnpm package`: a self-contained release of the `lifeboat` CLI, for servers
+// without the source tree. One bundled file (every dependency inside, the TUI
+// too) and a launcher, as a tarball laid out for /usr/local:
+//
+//   bin/lifeboat                  sh launcher: exec node …/lib/lifeboat/lifeboat.mjs
+//   lib/lifeboat/lifeboat.mjs     the bundle (esbuild, ESM, Node 20)
+//   lib/lifeboat/BUILD            version and build, as --version says them
+//
+//   node scripts/package.mjs [--out DIR]     (default: <repo>/release)
+//
+// Install: tar -xzf lifeboat-<version>-<commit>.tar.gz -C /usr/local
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const app = path.resolve(here, '..');
+const repo = path.resolve(app, '../..');
+const outFlag = process.argv.indexOf('--out');
+const out = path.resolve(outFlag > 0 ? process.argv[outFlag + 1] : path.join(repo, 'release'));
+
+const version = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')).version;
+const git = (...args) => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8' }).trim();
+let commit;
+try {
+  commit = git('rev-parse', '--short=12', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
+} catch {
+  commit = 'unknown';
+}
+const buildText = `${commit}, ${new Date().toISOString().slice(0, 10)}`;
+
+const stage = path.join(out, `lifeboat-${version}`);
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(path.join(stage, 'bin'), { recursive: true });
+mkdirSync(path.join(stage, 'lib/lifeboat'), { recursive: true });
+
+// Ink imports React's devtools (only used with DEV=true) from a module the
+// bundle would load eagerly: a stub keeps the release free of it.
+const withoutDevtools = {
+  name: 'without-react-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
+  },
+};
+
+await build({
+  entryPoints: [path.join(app, 'src/bin.ts')],
+  outfile: path.join(stage, 'lib/lifeboat/lifeboat.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Straight from the TypeScript sources of every workspace package, as the tests read them.
+  conditions: ['@lifeboat/source'],
+  define: { LIFEBOAT_VERSION: JSON.stringify(version), LIFEBOAT_BUILD: JSON.stringify(buildText) },
+  // pg's optional native binding, required lazily and only when asked for.
+  external: ['pg-native'],
+  plugins: [withoutDevtools],
+  // CommonJS dependencies call require() for Node's own modules; an ES module has none.
+  banner: { js: "import { createRequire as __lifeboatRequire } from 'node:module'; const require = __lifeboatRequire(import.meta.url);" },
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+
+writeFileSync(
+  path.join(stage, 'bin/lifeboat'),
+  `#!/bin/sh
+# Lifeboat ${version} (build ${buildText}): runs the bundle installed beside this folder.
+here=$(dirname "$(readlink -f "$0")")
+exec node "$here/../lib/lifeboat/lifeboat.mjs" "$@"
+`,
+);
+chmodSync(path.join(stage, 'bin/lifeboat'), 0o755);
+writeFileSync(path.join(stage, 'lib/lifeboat/BUILD'), `${version} (build ${buildText})\n`);
+
+const tarball = path.join(out, `lifeboat-${version}-${commit}.tar.gz`);
+execFileSync('tar', ['-czf', tarball, '--owner=0', '--group=0', '-C', stage, 'bin', 'lib']);
+process.stdout.write(`${tarball}\n`);
