@@ -279,7 +279,7 @@ It starts its own throwaway PostgreSQL and overwrites this file. What it measure
 - Machine: ${m.nproc} CPUs (${m.cpu}); Node ${m.node}; PostgreSQL ${m.postgres}; Lifeboat ${m.runner} (copied from the build at the start)
 - Load average (1/5/15 min) at the start ${m.loadBefore}, at the end ${m.loadAfter}; the benchmark and its children ran at niceness ${r.niceness}.
   Anything else running competes for the ${m.nproc} CPUs with the server, pgbench and the archiver alike.
-- Server: PostgreSQL's defaults for fsync, synchronous_commit and full_page_writes (all on), \`max_wal_size = 1GB\`, 16 MiB segments;
+- Server: fsync and full_page_writes on (PostgreSQL's defaults), synchronous_commit off (WAL as fast as the CPUs allow, not at this disk's fsync pace), \`max_wal_size = 1GB\`, 16 MiB segments;
   data \`pgbench -i -s ${SCALE}\` (${(r.dbBytes / 1024 / 1024).toFixed(0)} MiB)
 - Load: \`pgbench -n -c ${CLIENTS} -j 2 -T ${SECONDS}\`, ${RUNS} run(s) per way of archiving, the three ways alternating; before each run the
   archiver is caught up, \`pg_stat_archiver\` reset and a checkpoint taken
@@ -335,18 +335,23 @@ function interpretation(r, { rate, ratio, maxReady }) {
     `- **How busy:** with \`cp\` the server wrote ${wrote.toFixed(2)} segments/s (${(wrote * 16).toFixed(0)} MiB/s of WAL) under this load, and \`cp\` archived ${rate.cp.toFixed(2)}/s: it keeps up at ${secs(single('cp'))} s per segment.`,
   );
   lines.push(
-    `- **\`lifeboat wal push\` storing each segment itself:** ${secs(single('sync'))} s per segment on an idle machine, of which ${secs(single('version'))} s is node starting and loading the runner. ` +
+    `- **\`lifeboat wal push\` storing each segment itself:** ${secs(single('sync'))} s per segment on an idle server, of which ${secs(single('version'))} s is node starting and loading the runner. ` +
       `Under load it archived ${rate.sync.toFixed(2)} segments/s, ${ratio.sync.toFixed(2)}× \`cp\`, with up to ${maxReady.sync} segments waiting — ` +
       (ratio.sync >= GOAL.ratio && maxReady.sync <= GOAL.backlog ? 'enough for this load.' : 'it falls behind this load; that is what the async mode is for.'),
   );
   lines.push(
-    `- **pitr.async:** the push only spools (${secs(single('async'))} s per segment, mostly the same start-up); the pusher compresses, encrypts and stores in the background, several segments at once. ` +
+    `- **pitr.async:** the push only spools (${secs(single('async'))} s per segment: node's start without the CLI or the plan schema — the lean path, docs/pitr.md — and copying and fsyncing 16 MiB); the pusher compresses, encrypts and stores in the background, several segments at once. ` +
       `It archived ${rate.async.toFixed(2)} segments/s, ${ratio.async.toFixed(2)}× \`cp\` (goal ≥ ${GOAL.ratio}×: ${ratio.async >= GOAL.ratio ? 'met' : 'not met'}), the backlog peaked at ${maxReady.async} \`.ready\` file(s) (goal ≤ ${GOAL.backlog}: ${maxReady.async <= GOAL.backlog ? 'met' : 'not met'}). ` +
       `The price is the spool: a segment is on this host only until the pusher delivers it (see "spool" above, and docs/pitr.md).`,
   );
   lines.push(
     `- **tps:** every way of archiving shares the ${r.machine.nproc} CPUs with the server and pgbench, so the CPU Lifeboat spends (node start-up per segment, gzip and age) shows as fewer transactions and so fewer segments written; ` +
       `compare the tps columns. The segments/s ratio includes that effect.`,
+  );
+  lines.push(
+    `- **Caveats:** one machine, ${RUNS} run(s) each, pgbench's WAL. The load average above shows what else shared the ${r.machine.nproc} CPUs; above ${r.machine.nproc}, every figure ` +
+      `(the single pushes most of all) is slower and spreads more than on a quiet host. The WAL pace here is modest; on a server writing faster the synchronous push falls further behind, ` +
+      `while the async push's ceiling is its own cost per segment (PostgreSQL runs one archive_command at a time).`,
   );
   return lines.join('\n');
 }
