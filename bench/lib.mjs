@@ -1,5 +1,8 @@
 // What the benchmarks share: progress lines, peak-memory probes, and the way figures are printed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { cp, rm, symlink } from 'node:fs/promises';
+import { getPriority, setPriority } from 'node:os';
+import { join } from 'node:path';
 
 export const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -57,4 +60,47 @@ export function timelineRows(t) {
     `| (outside the run) | node start-up, module and plan loading, exit | ${secs(t.outside)} |`,
     ...t.steps.map((s) => `| ${s.event} | ${s.msg.replace(/\|/g, '\\|')} | ${secs(s.seconds)} |`),
   ].join('\n');
+}
+
+/**
+ * The runner and the packages' dist folders, copied: other work in the tree may
+ * rebuild them mid-run, and every timed run must use the same build. `version`
+ * runs the copied bin (`lifeboat --version`) and rejects when it does not start.
+ */
+export async function snapshotRunner(root, work, version) {
+  const snap = join(work, 'runner');
+  const dirs = ['apps/runner', ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}`)];
+  for (let attempt = 1; ; attempt++) {
+    await rm(snap, { recursive: true, force: true });
+    for (const dir of dirs) {
+      for (const part of ['package.json', 'dist', 'node_modules']) {
+        if (!existsSync(join(root, dir, part))) continue;
+        // node_modules holds only relative links into the root's .pnpm store and to sibling packages.
+        await cp(join(root, dir, part), join(snap, dir, part), { recursive: true, verbatimSymlinks: true, filter: (f) => !f.includes('/.vite') });
+      }
+    }
+    await symlink(join(root, 'node_modules'), join(snap, 'node_modules'));
+    const bin = join(snap, 'apps/runner/dist/bin.js');
+    try {
+      return { bin, version: await version(bin) };
+    } catch (err) {
+      if (attempt === 3) throw new Error(`the built runner does not start (is a build running?): ${err.message}`);
+      log('the built runner does not start (a rebuild in progress?); copying it again in 10 s');
+      await new Promise((r) => setTimeout(r, 10_000));
+    }
+  }
+}
+
+/**
+ * Raises this process's priority when allowed (root), before any child starts:
+ * the server, Lifeboat and the baselines inherit it, so background work on the
+ * machine disturbs both sides less. Returns the niceness in effect.
+ */
+export function preferBench(priority) {
+  try {
+    setPriority(priority);
+  } catch {
+    // not allowed: run at the priority we were given
+  }
+  return getPriority();
 }

@@ -8,7 +8,7 @@ import { cpus, getPriority, setPriority, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralPostgres } from '../packages/ephemeral/dist/index.js';
-import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows } from './lib.mjs';
+import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner, preferBench } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks.md');
@@ -135,57 +135,14 @@ components:
 `;
 }
 
-/**
- * The runner and the packages' dist folders, copied: other work in the tree may
- * rebuild them mid-run, and every timed run must use the same build.
- */
-async function snapshotRunner(work) {
-  const snap = join(work, 'runner');
-  const dirs = ['apps/runner', ...readdirSync(join(ROOT, 'packages')).map((p) => `packages/${p}`)];
-  for (let attempt = 1; ; attempt++) {
-    await rm(snap, { recursive: true, force: true });
-    for (const dir of dirs) {
-      for (const part of ['package.json', 'dist', 'node_modules']) {
-        if (!existsSync(join(ROOT, dir, part))) continue;
-        // node_modules holds only relative links into the root's .pnpm store and to sibling packages.
-        await cp(join(ROOT, dir, part), join(snap, dir, part), { recursive: true, verbatimSymlinks: true, filter: (f) => !f.includes('/.vite') });
-      }
-    }
-    await symlink(join(ROOT, 'node_modules'), join(snap, 'node_modules'));
-    const bin = join(snap, 'apps/runner/dist/bin.js');
-    try {
-      const v = await run(process.execPath, [bin, '--version'], { stdout: 'capture' });
-      return { bin, version: v.stdout.trim() };
-    } catch (err) {
-      if (attempt === 3) throw new Error(`the built runner does not start (is a build running?): ${err.message}`);
-      log('the built runner does not start (a rebuild in progress?); copying it again in 10 s');
-      await new Promise((r) => setTimeout(r, 10_000));
-    }
-  }
-}
-
-/**
- * Raises this process's priority when allowed (root), before any child starts:
- * the server, Lifeboat and the baselines inherit it, so background work on the
- * machine disturbs both sides less. Returns the niceness in effect.
- */
-function preferBench() {
-  try {
-    setPriority(PRIORITY);
-  } catch {
-    // not allowed: run at the priority we were given
-  }
-  return getPriority();
-}
-
 async function main() {
-  const niceness = preferBench();
+  const niceness = preferBench(PRIORITY);
   log(`running at niceness ${niceness}`);
   const work = await mkdtemp(join(tmpdir(), 'lifeboat-bench-'));
   log(`working in ${work}`);
   let server;
   try {
-    const runner = await snapshotRunner(work);
+    const runner = await snapshotRunner(ROOT, work, (bin) => run(process.execPath, [bin, '--version'], { stdout: 'capture' }).then((v) => v.stdout.trim()));
     log(`runner ${runner.version} copied to ${dirname(dirname(runner.bin))}`);
     log('starting a throwaway PostgreSQL');
     server = await startEphemeralPostgres({ path: process.env.PATH });

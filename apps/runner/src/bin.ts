@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { main } from './main.js';
 import { readEnvironment } from './environment.js';
 import { guardOutput } from './output/closed-output.js';
 import { cancelOnSignals } from './process/signals.js';
@@ -15,6 +14,13 @@ const output = guardOutput({ stdout: process.stdout, stderr: process.stderr });
 const controller = new AbortController();
 const stopHandling = cancelOnSignals(controller, process.stderr);
 
-const exitCode = await main(process.argv.slice(2), readEnvironment(), { stdout: process.stdout, stderr: process.stderr }, controller.signal);
+const argv = process.argv.slice(2);
+const environment = readEnvironment();
+// archive_command runs `wal push` once per segment: with pitr.async it takes a lean path that loads
+// neither the CLI nor the plan schema (wal-push-lean.ts), and falls back to main for anything else.
+const { leanWalPushArgs, leanWalPush } = await import('./wal-push-lean.js');
+const leanArgs = leanWalPushArgs(argv);
+const leanExit = leanArgs ? await leanWalPush(leanArgs, environment, { stderr: process.stderr }) : undefined;
+const exitCode = leanExit ?? (await (await import('./main.js')).main(argv, environment, { stdout: process.stdout, stderr: process.stderr }, controller.signal));
 process.exitCode = exitCode === 0 && output.failed() ? 1 : exitCode;
 stopHandling();

@@ -25,6 +25,8 @@ export interface Environment {
   spoolDir?: string;
   /** A variable set to something unusable, as one sentence: every command refuses to run (exit 2). */
   invalid?: string;
+  /** How to start this CLI again (node and the script): `wal push` starts the WAL pusher in the background with it. */
+  self?: { node: string; script: string };
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
@@ -98,7 +100,8 @@ export function readEnvironment(): Environment {
       journal: { stdout: isJournal(1, process.env.JOURNAL_STREAM), stderr: isJournal(2, process.env.JOURNAL_STREAM) },
     },
   );
-  return process.stdout.isTTY ? { ...environment, terminal: { stdin: process.stdin, stdout: process.stdout } } : environment;
+  const self = process.argv[1] ? { self: { node: process.execPath, script: process.argv[1] } } : {};
+  return process.stdout.isTTY ? { ...environment, ...self, terminal: { stdin: process.stdin, stdout: process.stdout } } : { ...environment, ...self };
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;

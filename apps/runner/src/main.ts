@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, LifeboatError, UsageError, describeError, identityOf, loadPlan, locatePlan, type Plan, type RunListener } from '@lifeboat/core';
+import { ExitCode, LifeboatError, UsageError, describeError, identityOf, loadPlan, locatePlan, parseDuration, type Plan, type RunListener } from '@lifeboat/core';
 import { createAlerter, operationsContext, type Alerter, type OperationsContext } from '@lifeboat/operations';
 import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
@@ -26,6 +26,10 @@ export interface CommandContext {
   registry: ReturnType<typeof createRegistry>;
   version: string;
   signal: AbortSignal;
+  /** --plan as given, if given. */
+  planFlag?: string;
+  /** The plan file loadPlan reads (--plan, else $LIFEBOAT_PLAN, else ./lifeboat.yaml). */
+  planFile(): string;
   loadPlan(): Promise<Plan>;
   /** The event view chosen by --log-format (JSON lines off a TTY). */
   listener(forceHuman?: boolean): RunListener;
@@ -67,7 +71,9 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
       registry,
       version: VERSION,
       signal,
-      loadPlan: () => loadPlan(locatePlan({ flag: opts.plan, env: { LIFEBOAT_PLAN: environment.planFromEnv }, cwd: environment.cwd, system: environment.systemPlan }), registry),
+      ...(opts.plan !== undefined ? { planFlag: opts.plan } : {}),
+      planFile: () => locatePlan({ flag: opts.plan, env: { LIFEBOAT_PLAN: environment.planFromEnv }, cwd: environment.cwd, system: environment.systemPlan }),
+      loadPlan: () => loadPlan(ctx.planFile(), registry),
       listener: (forceHuman = false) => {
         const human = opts.logFormat === 'human' || (opts.logFormat === 'auto' && (forceHuman || environment.stdoutIsTTY));
         return human
@@ -260,8 +266,30 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .description('archive_command: store one WAL file in every destination of the component (exit 0 only once it is durably stored)')
     .argument('<component>', 'postgres component of the plan, with pitr:')
     .argument('<path>', "the file, as PostgreSQL's %p gives it (relative to the data directory)")
-    .addHelpText('after', "\nIn postgresql.conf:\n  archive_mode = on\n  wal_level = replica\n  archive_command = 'lifeboat --plan /etc/lifeboat/lifeboat.yaml wal push database %p'")
+    .addHelpText(
+      'after',
+      "\nIn postgresql.conf:\n  archive_mode = on\n  wal_level = replica\n  archive_command = 'lifeboat --plan /etc/lifeboat/lifeboat.yaml wal push database %p'\n\nWith pitr: { async: { spool: /var/spool/lifeboat } } in the plan it exits 0 once the file is fsync'd in the local spool,\nand starts lifeboat wal pusher in the background when none runs; over the spool's maxSize it fails (PostgreSQL retries).",
+    )
     .action(lazy(() => import('./commands/wal.js'), 'walPushCommand'));
+  wal
+    .command('pusher')
+    .description("pitr.async: deliver the spooled WAL files to the component's destinations, several at once (wal push starts it; or run it from systemd)")
+    .argument('<component>', 'postgres component of the plan, with pitr.async')
+    .option('--idle-exit <duration>', 'exit after this long with nothing to deliver', duration, 60_000)
+    .option('--forever', 'never exit when idle (a systemd service)')
+    .option('--exit-if-running', 'exit 0 at once when another pusher already serves the spool (how wal push starts it)')
+    .addHelpText(
+      'after',
+      '\nA file leaves the spool only once it is stored where require asks; one that fails stays, is logged and retried.\nOne pusher per spool (exit 75 when another runs).\n\nExamples:\n  $ lifeboat wal pusher database                   drain the spool now, exit after 60s idle\n  $ lifeboat wal pusher database --forever         ExecStart= of a systemd service',
+    )
+    .action(lazy(() => import('./commands/wal.js'), 'walPusherCommand'));
+  wal
+    .command('backlog')
+    .description('pitr.async: what waits in the spool (files, bytes, oldest, last error, pusher); exit 3 while a file fails')
+    .argument('<component>', 'postgres component of the plan, with pitr.async')
+    .option('--json', 'print the backlog as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat wal backlog database\n  $ lifeboat wal backlog database --json | jq .oldest.ageSeconds')
+    .action(lazy(() => import('./commands/wal.js'), 'walBacklogCommand'));
   wal
     .command('get')
     .description('restore_command: write an archived WAL file to a path, checked against its sha256 (exit 1: not archived; 126: could not be read, recovery must stop)')
@@ -365,6 +393,12 @@ function documentedUsageErrors(command: Command): void {
       write(`lifeboat: ${message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim()}; run ${path.join(' ')} --help for usage\n`),
   });
   for (const sub of command.commands) documentedUsageErrors(sub);
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`expected a duration such as 60s or 5m, got "${value}"`);
+  return ms;
 }
 
 function percent(value: string): number {

@@ -1,7 +1,24 @@
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ExitCode, describeError, type EngineContext } from '@lifeboat/core';
-import { walGet, walPush, walSetup, walSetupCheck, walVerify, type WalSetup, type WalSetupCheck, type WalVerifyReport } from '@lifeboat/strategies';
+import { ExitCode, LockHeldError, describeError, formatBytes, formatDuration, type EngineContext } from '@lifeboat/core';
+import {
+  readWalFile,
+  runWalPusher,
+  walGet,
+  walPush,
+  walSetup,
+  walSetupCheck,
+  walSpool,
+  walSpoolBacklog,
+  walVerify,
+  type WalSetup,
+  type WalSetupCheck,
+  type WalSpool,
+  type WalSpoolBacklog,
+  type WalVerifyReport,
+} from '@lifeboat/strategies';
 import type { CommandContext } from '../main.js';
+import { rememberSpool, spoolAndStart } from '../wal-push-lean.js';
 
 /**
  * restore_command's exit for anything but "found" and "not found": PostgreSQL
@@ -20,13 +37,65 @@ async function walEngine(ctx: CommandContext): Promise<EngineContext> {
 const warnTo = (ctx: CommandContext) => (message: string) => ctx.io.stderr.write(`lifeboat: warning: ${message}\n`);
 
 export async function walPushCommand(ctx: CommandContext, component: string, path: string): Promise<number> {
+  // Read before the plan is validated, compared after: only a text known to be the validated one is remembered.
+  const text = await readFile(ctx.planFile(), 'utf8').catch(() => undefined);
   const engine = await walEngine(ctx);
+  const spool = walSpool(engine, component);
+  if (spool) return spoolPush(ctx, engine, spool, path, text);
   const result = await walPush(engine, component, path, ctx.environment.cwd, warnTo(ctx));
   // Silent when it simply stored the file, like cp: PostgreSQL logs archive_command's stderr, once per segment.
   if (result.alreadyArchived.length > 0) {
     ctx.io.stderr.write(`lifeboat: wal push ${result.file}: already archived with the same content in ${result.alreadyArchived.join(', ')}\n`);
   }
   return ExitCode.ok;
+}
+
+/**
+ * pitr.async: exit 0 once the file is durable in the spool; the pusher
+ * (started here when none runs) stores it in the destinations. The spool
+ * settings are then remembered for the lean path (wal-push-lean.ts).
+ */
+async function spoolPush(ctx: CommandContext, engine: EngineContext, spool: WalSpool, path: string, text: string | undefined): Promise<number> {
+  const file = await readWalFile(path, ctx.environment.cwd);
+  await spoolAndStart({ spool, file, environment: ctx.environment, planFile: resolve(ctx.environment.cwd, engine.plan.file), io: ctx.io });
+  const now = await readFile(ctx.planFile(), 'utf8').catch(() => undefined);
+  if (text !== undefined && text === now) await rememberSpool(ctx.environment, ctx.planFlag, text, spool).catch(() => undefined);
+  return ExitCode.ok;
+}
+
+export async function walPusherCommand(ctx: CommandContext, component: string, opts: { idleExit: number; forever?: boolean; exitIfRunning?: boolean }): Promise<number> {
+  const engine = await walEngine(ctx);
+  const log = (line: string) => ctx.io.stderr.write(`${new Date().toISOString()} lifeboat wal pusher ${component}: ${line}\n`);
+  try {
+    const result = await runWalPusher(engine, component, { ...(opts.forever ? {} : { idleExitMs: opts.idleExit }), log });
+    if (result.delivered > 0 || result.failures > 0 || result.stopped !== 'idle') {
+      log(`stopped (${result.stopped}): ${result.delivered} file(s) delivered, ${result.failures} failed attempt(s)`);
+    }
+    return ExitCode.ok;
+  } catch (err) {
+    if (err instanceof LockHeldError && opts.exitIfRunning) return ExitCode.ok;
+    throw err;
+  }
+}
+
+export async function walBacklogCommand(ctx: CommandContext, component: string, opts: { json?: boolean }): Promise<number> {
+  const engine = await walEngine(ctx);
+  const backlog = await walSpoolBacklog(engine, component);
+  if (!backlog) {
+    ctx.io.stderr.write(`lifeboat: ${component} archives WAL without a spool (no pitr.async), so it has no backlog: each wal push stores its file itself\n`);
+    return ExitCode.usage;
+  }
+  ctx.io.stdout.write(opts.json ? JSON.stringify(backlog, null, 2) + '\n' : describeBacklog(backlog));
+  return backlog.lastError ? ExitCode.unhealthy : ExitCode.ok;
+}
+
+function describeBacklog(b: WalSpoolBacklog): string {
+  const lines = [
+    `${b.component}: ${b.files} WAL file(s), ${formatBytes(b.bytes)} of ${formatBytes(b.maxBytes)} in ${b.spool}${b.oldest ? `; oldest ${b.oldest.file}, waiting ${formatDuration(b.oldest.ageSeconds * 1000)}` : ''}`,
+    `  pusher: ${b.pusher.running ? `running (pid ${b.pusher.pid}${b.pusher.since ? `, since ${b.pusher.since}` : ''})` : 'not running'}${b.lastDelivered ? `; last delivered ${b.lastDelivered.file} at ${b.lastDelivered.at}` : ''}`,
+  ];
+  if (b.lastError) lines.push(`  FAILING: ${b.failing} file(s); last: ${b.lastError.file} (attempt ${b.lastError.attempts}, ${b.lastError.at}): ${b.lastError.message}`);
+  return lines.join('\n') + '\n';
 }
 
 export async function walGetCommand(ctx: CommandContext, component: string, file: string, destination: string): Promise<number> {

@@ -56,3 +56,24 @@ describe('postgres pitr plan field', () => {
     expect(problems(plan('    pitr: yes\n'))[0]).toContain('components.database.pitr: got "yes"; expected a mapping such as { baseBackups: "0 2 * * 0", walRpo: 5m }');
   });
 });
+
+describe('postgres pitr.async (spool and background pusher)', () => {
+  const asyncPlan = (value: string) => plan(`    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, async: ${value} }\n`);
+
+  it('reads the spool and maxSize in bytes; maxSize defaults to 4GiB', () => {
+    const parsed = parsePlan(asyncPlan('{ spool: /var/spool/lifeboat, maxSize: 500MiB }'), 'lifeboat.yaml', registry);
+    expect(parsed.components['database']).toMatchObject({ pitr: { async: { spool: '/var/spool/lifeboat', maxSize: 500 * 1024 * 1024 } } });
+    const defaults = parsePlan(asyncPlan('{ spool: /var/spool/lifeboat }'), 'lifeboat.yaml', registry);
+    expect(defaults.components['database']).toMatchObject({ pitr: { async: { maxSize: 4 * 1024 ** 3 } } });
+  });
+
+  it('refuses a relative spool, a size without a binary unit, an unknown key and a non-mapping, naming the field', () => {
+    expect(problems(asyncPlan('{ spool: spool }'))[0]).toContain('components.database.pitr.async.spool: got "spool"; expected an absolute path such as /var/spool/lifeboat');
+    expect(problems(asyncPlan('{ spool: /s, maxSize: 4GB }'))[0]).toContain(
+      'components.database.pitr.async.maxSize: got "4GB"; expected a size such as 4GiB or 500MiB (units B, KiB, MiB, GiB, TiB)',
+    );
+    expect(problems(asyncPlan('{ spool: /s, maxSize: 0MiB }'))[0]).toContain('components.database.pitr.async.maxSize');
+    expect(problems(asyncPlan('{ spool: /s, maxsize: 4GiB }'))[0]).toContain('components.database.pitr.async');
+    expect(problems(asyncPlan('yes'))[0]).toContain('components.database.pitr.async: got "yes"; expected a mapping such as { spool: /var/spool/lifeboat, maxSize: 4GiB }');
+  });
+});

@@ -1,5 +1,41 @@
+import { isAbsolute } from 'node:path';
 import { planCron, planDuration } from '@lifeboat/core';
 import { z } from 'zod';
+
+const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)$/;
+const UNIT = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 } as const;
+
+/** `4GiB`, `500MiB` → bytes; binary units only, so nobody wonders whether GB means 10^9. */
+export function parseSize(text: string): number | undefined {
+  const m = SIZE.exec(text.trim());
+  return m ? Math.floor(Number(m[1]) * UNIT[m[2] as keyof typeof UNIT]) : undefined;
+}
+
+/** The default spool limit: room for 256 segments of 16 MiB. */
+export const DEFAULT_SPOOL_MAX = '4GiB';
+
+const size = z
+  .string({ error: 'a size such as 4GiB or 500MiB (units B, KiB, MiB, GiB, TiB)' })
+  .refine((text) => (parseSize(text) ?? 0) > 0, { error: 'a size such as 4GiB or 500MiB (units B, KiB, MiB, GiB, TiB)' })
+  .transform((text) => parseSize(text)!);
+
+/**
+ * pitr.async: `wal push` only copies the segment into a local spool (fsync'd)
+ * and a background pusher stores it in the destinations — as pgBackRest's
+ * archive-async. The segment is durable on this host when PostgreSQL hears 0,
+ * offsite once the pusher has delivered it.
+ */
+const walAsync = z.strictObject(
+  {
+    /** Folder on this host; each component spools into `<spool>/<component>/`. The server's OS user writes it. */
+    spool: z
+      .string({ error: 'an absolute path such as /var/spool/lifeboat' })
+      .refine((path) => isAbsolute(path), { error: 'an absolute path such as /var/spool/lifeboat (archive_command runs in the data directory)' }),
+    /** When the spooled files reach this size, `wal push` fails and PostgreSQL keeps the segment and retries. */
+    maxSize: size.default(parseSize(DEFAULT_SPOOL_MAX)!),
+  },
+  { error: 'a mapping such as { spool: /var/spool/lifeboat, maxSize: 4GiB }' },
+);
 
 /** The postgres component's own plan fields (merged with the common ones by the plan loader). */
 export const postgresConfig = z.object({
@@ -35,6 +71,8 @@ export const postgresConfig = z.object({
         walRpo: planDuration({ zero: false }),
         /** Also take the logical dump (pg_dump) in the same backup; false: base backup only. */
         dump: z.boolean({ error: 'true (take the pg_dump too) or false (base backup only)' }).default(true),
+        /** Archive through a local spool and a background pusher (for a busy server); absent: each push stores the file itself. */
+        async: walAsync.optional(),
       },
       { error: 'a mapping such as { baseBackups: "0 2 * * 0", walRpo: 5m }' },
     )

@@ -6,7 +6,8 @@ import { createWriteStream } from 'node:fs';
 import { CopyUnusableError, LifeboatError, describeError, identitiesFor, verifiedContent, type EngineContext, type Repository } from '@lifeboat/core';
 import { clusterKey, entryKey, parseClusterMarker, parseEntry, timelineDir, type WalEntry } from './archive-layout.js';
 import { walFileName } from './wal-file.js';
-import { walComponent } from './wal-component.js';
+import { walComponent, walSpool } from './wal-component.js';
+import { getSpooled } from './spool.js';
 
 export type WalGetResult =
   | { outcome: 'restored'; file: string; from: string; bytes: number }
@@ -26,6 +27,16 @@ export async function walGet(ctx: EngineContext, component: string, fileName: st
   const { repositories } = walComponent(ctx, component);
   const file = walFileName(fileName, 'the WAL file to fetch');
   const problems: string[] = [];
+  // pitr.async: a file still in this host's spool is newer than anything delivered (a restore right after).
+  const spool = walSpool(ctx, component);
+  if (spool) {
+    try {
+      const spooled = await getSpooled(spool, file.name, destination);
+      if (spooled) return { outcome: 'restored', file: file.name, from: `the spool (${spooled.path})`, bytes: spooled.bytes };
+    } catch (err) {
+      warn(`${describeError(err)}; trying the destinations`);
+    }
+  }
   for (const repository of repositories) {
     try {
       const entry = await findEntry(repository, component, file.name, file.timelineHex);

@@ -35,8 +35,13 @@ export interface WalPushResult {
  * of all: it is how recovery picks its path).
  */
 export async function walPush(ctx: EngineContext, component: string, path: string, cwd: string, warn: (message: string) => void): Promise<WalPushResult> {
+  walComponent(ctx, component);
+  return storeWalFile(ctx, component, await readWalFile(path, cwd), warn);
+}
+
+/** The store half of walPush, for a file already read (the spool's pusher reads it from the spool, not from pg_wal). */
+export async function storeWalFile(ctx: EngineContext, component: string, file: WalFile, warn: (message: string) => void): Promise<WalPushResult> {
   const { repositories, require } = walComponent(ctx, component);
-  const file = await readWalFile(path, cwd);
   const sha256 = createHash('sha256').update(file.content).digest('hex');
   const now = nowOf(ctx);
 

@@ -4,15 +4,8 @@ import type { PostgresConfig } from '../config.js';
 import type { WalEntry } from './archive-layout.js';
 import { listArchive } from './archive-listing.js';
 import { connectComponent, readArchiver, type ArchiverState } from './live-server.js';
+import type { WalSpoolBacklog } from './spool.js';
 import { timelineReport } from './verify.js';
-
-/** The async spool's backlog on this host, when the component archives through one. */
-export interface WalSpoolBacklog {
-  files: number;
-  bytes: number;
-  oldestAgeMs?: number;
-  lastError?: string;
-}
 
 export interface WalStatusOptions {
   /** The spool backlog of the asynchronous mode (its own module provides it); no line without one. */
@@ -179,8 +172,18 @@ export async function walStatus(ctx: ArchiveStatusContext<PostgresConfig>, opts:
   if (backlog) {
     fields.spool = backlog;
     lines.push(
-      `spool backlog: ${backlog.files} file(s), ${formatBytes(backlog.bytes)}${backlog.oldestAgeMs !== undefined ? `, oldest ${formatDuration(backlog.oldestAgeMs)}` : ''}${backlog.lastError ? `; last error: ${backlog.lastError}` : ''}`,
+      `spool backlog on this host (${backlog.spool}): ${backlog.files} file(s), ${formatBytes(backlog.bytes)} of ${formatBytes(backlog.maxBytes)}` +
+        `${backlog.oldest ? `, oldest ${backlog.oldest.file} waiting ${formatDuration(backlog.oldest.ageSeconds * 1000)}` : ''}` +
+        `; pusher ${backlog.pusher.running ? `running (pid ${backlog.pusher.pid ?? '?'})` : 'not running'}` +
+        `${backlog.lastError ? `; last error: ${backlog.lastError.file}: ${backlog.lastError.message}` : ''}`,
     );
+    if (backlog.failing > 0) {
+      flag('critical', 'sev2', `${backlog.failing} spooled WAL file(s) of ${component} fail to be delivered (${backlog.lastError?.message ?? 'see wal backlog'}); they exist on this host only`);
+    }
+    // The spool's oldest file is on this host only: it counts against walRpo like an archived segment's age.
+    if (backlog.oldest && backlog.oldest.ageSeconds * 1000 > walRpoMs) {
+      flag('critical', 'sev2', `WAL file ${backlog.oldest.file} of ${component} has waited ${formatDuration(backlog.oldest.ageSeconds * 1000)} in the spool, longer than walRpo ${formatDuration(walRpoMs)}`);
+    }
   }
 
   const metrics: NonNullable<ArchiveStatus['metrics']> = [{ name: 'lifeboat_wal_rpo_seconds', help: 'pitr.walRpo of the component.', value: walRpoMs / 1000 }];

@@ -1,6 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { LifeboatError, UsageError } from '@lifeboat/core';
+// Lean imports only: the lean path of `wal push` reads segments with this module.
+import { LifeboatError, UsageError } from '@lifeboat/core/lean';
 
 /** What PostgreSQL hands archive_command: a segment, a timeline history, a backup history, or a partial segment (at promotion). */
 export type WalFileKind = 'segment' | 'partial' | 'history' | 'backup';
@@ -108,13 +109,7 @@ export async function readWalFile(path: string, cwd: string): Promise<WalFile> {
     const e = err as NodeJS.ErrnoException;
     throw new LifeboatError(`cannot read ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
   }
-  if (parsed.kind === 'segment' || parsed.kind === 'partial') {
-    const header = readSegmentHeader(content, path);
-    if (header.timeline !== parsed.timeline && parsed.kind === 'segment') {
-      throw new LifeboatError(`${path} is named for timeline ${parsed.timeline} but its header says timeline ${header.timeline}`);
-    }
-    return { ...parsed, content, systemIdentifier: header.systemIdentifier, segmentBytes: header.segmentBytes };
-  }
+  if (parsed.kind === 'segment' || parsed.kind === 'partial') return segmentFile(parsed, content, path);
   for (const dataDir of [resolve(cwd, dirname(path), '..'), cwd]) {
     const systemIdentifier = await readControlSystemIdentifier(dataDir);
     if (systemIdentifier) return { ...parsed, content, systemIdentifier };
@@ -122,4 +117,13 @@ export async function readWalFile(path: string, cwd: string): Promise<WalFile> {
   throw new LifeboatError(
     `cannot tell which cluster ${path} belongs to: no global/pg_control beside its pg_wal folder or in ${cwd} (archive_command runs in the data directory)`,
   );
+}
+
+/** A segment (or partial) with its header checked: it names its own cluster. */
+export function segmentFile(parsed: WalFileName, content: Buffer, where: string): WalFile {
+  const header = readSegmentHeader(content, where);
+  if (header.timeline !== parsed.timeline && parsed.kind === 'segment') {
+    throw new LifeboatError(`${where} is named for timeline ${parsed.timeline} but its header says timeline ${header.timeline}`);
+  }
+  return { ...parsed, content, systemIdentifier: header.systemIdentifier, segmentBytes: header.segmentBytes };
 }
