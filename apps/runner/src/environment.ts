@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,12 +20,20 @@ export interface Environment {
   spoolDir?: string;
   /** A variable set to something unusable, as one sentence: every command refuses to run (exit 2). */
   invalid?: string;
+  /**
+   * How to run this Lifeboat again (node and its bin.js), for a server a restore
+   * starts that calls it back (PostgreSQL's restore_command: `… wal get`).
+   */
+  selfCommand?: readonly string[];
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
 
 /** The environment as a process with these variables, folder and terminal would see it. */
-export function environmentOf(env: Record<string, string | undefined>, process: { cwd: string; uid: number; stdoutIsTTY: boolean }): Environment {
+export function environmentOf(
+  env: Record<string, string | undefined>,
+  process: { cwd: string; uid: number; stdoutIsTTY: boolean; selfCommand?: readonly string[] },
+): Environment {
   const lockDir =
     env.LIFEBOAT_LOCK_DIR ?? (env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'lifeboat') : join(tmpdir(), `lifeboat-locks-${process.uid}`));
   const now = env.LIFEBOAT_NOW ? parseNow(env.LIFEBOAT_NOW) : undefined;
@@ -38,13 +47,19 @@ export function environmentOf(env: Record<string, string | undefined>, process: 
     ...(now instanceof Date ? { now } : {}),
     ...(typeof now === 'string' ? { invalid: now } : {}),
     ...(env.LIFEBOAT_SPOOL_DIR ? { spoolDir: env.LIFEBOAT_SPOOL_DIR } : {}),
+    ...(process.selfCommand ? { selfCommand: process.selfCommand } : {}),
   };
 }
 
 export function readEnvironment(): Environment {
   const environment = environmentOf(
     { ...process.env },
-    { cwd: process.cwd(), uid: typeof process.getuid === 'function' ? process.getuid() : 0, stdoutIsTTY: process.stdout.isTTY === true },
+    {
+      cwd: process.cwd(),
+      uid: typeof process.getuid === 'function' ? process.getuid() : 0,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      ...(process.argv[1] ? { selfCommand: [process.execPath, realpathSync(process.argv[1])] } : {}),
+    },
   );
   return process.stdout.isTTY ? { ...environment, terminal: { stdin: process.stdin, stdout: process.stdout } } : environment;
 }

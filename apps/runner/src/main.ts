@@ -89,6 +89,7 @@ export async function main(argv: string[], environment: Environment, io: Io, sig
             identity: identityOf(environment.env),
             ...(environment.now ? { now: () => environment.now! } : {}),
             ...(environment.spoolDir ? { spoolDir: resolve(environment.cwd, environment.spoolDir) } : {}),
+            ...(environment.selfCommand ? { selfCommand: environment.selfCommand } : {}),
           },
           ctx.alerter,
         ),

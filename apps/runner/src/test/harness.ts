@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
 import { environmentOf } from '../environment.js';
 import { main } from '../main.js';
+import { BUILT_CLI } from './wal-server.js';
 
 /** Runs the CLI in-process, as a user would type it, and captures what it prints. */
 export async function lifeboat(args: string[], opts: { env?: Record<string, string | undefined>; lockDir: string; cwd?: string }) {
@@ -21,7 +22,8 @@ export async function lifeboat(args: string[], opts: { env?: Record<string, stri
     args,
     environmentOf(
       { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', LIFEBOAT_LOCK_DIR: opts.lockDir, ...opts.env },
-      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false },
+      // A server a restore starts calls the built CLI back (restore_command), as an installed lifeboat would be.
+      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false, selfCommand: [process.execPath, BUILT_CLI] },
     ),
     { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },
     new AbortController().signal,
