@@ -48,61 +48,88 @@ export async function walVerify(ctx: EngineContext, component: string): Promise<
   return { component, destinations, ok: destinations.every((d) => d.ok) };
 }
 
-async function verifyDestination(ctx: EngineContext, repository: Repository, component: string): Promise<WalDestinationReport> {
-  const report: WalDestinationReport = { destination: repository.name, timelines: [], problems: [], ok: false };
+/** One destination's WAL archive of a component, as listed: every entry, the stored objects without one, and what could not be read. */
+export interface ArchiveListing {
+  destination: string;
+  systemIdentifier?: string;
+  entries: WalEntry[];
+  /** Timelines' `.history` contents (parents, oldest first), where readable. */
+  histories: Map<number, Array<{ timeline: number; switchLsn: string; reason: string }>>;
+  problems: string[];
+}
+
+/**
+ * Lists a destination's archive of `component` (reading every entry, and each
+ * timeline's `.history` when the identity is at hand). Problems are collected,
+ * never thrown: a caller decides what a problem means to it.
+ */
+export async function listArchive(ctx: EngineContext, repository: Repository, component: string): Promise<ArchiveListing & { orphans: string[] }> {
+  const listing: ArchiveListing & { orphans: string[] } = { destination: repository.name, entries: [], histories: new Map(), problems: [], orphans: [] };
   try {
     const marker = await repository.answered(repository.adapter.getVersioned(clusterKey(component)));
     if (!marker) {
-      report.problems.push(`no WAL archived for ${component} yet (${clusterKey(component)} is missing)`);
-      return report;
+      listing.problems.push(`no WAL archived for ${component} yet (${clusterKey(component)} is missing)`);
+      return listing;
     }
     const cluster = parseClusterMarker(marker.bytes.toString('utf8'));
     if (!cluster) {
-      report.problems.push(`${clusterKey(component)} is not a WAL cluster marker`);
-      return report;
+      listing.problems.push(`${clusterKey(component)} is not a WAL cluster marker`);
+      return listing;
     }
-    report.systemIdentifier = cluster.systemIdentifier;
+    listing.systemIdentifier = cluster.systemIdentifier;
     const prefix = clusterPrefix(component, cluster.systemIdentifier);
-    const entries: WalEntry[] = [];
     const objects = new Set<string>();
     for await (const object of repository.adapter.list(prefix)) {
       const rest = object.key.slice(prefix.length);
       if (rest.endsWith('.json')) {
         const found = await repository.answered(repository.adapter.getVersioned(object.key));
         const entry = found && parseEntry(found.bytes.toString('utf8'));
-        if (entry) entries.push(entry);
-        else report.problems.push(`${object.key} is not a WAL entry`);
+        if (entry) listing.entries.push(entry);
+        else listing.problems.push(`${object.key} is not a WAL entry`);
       } else objects.add(rest);
     }
-    const byTimeline = new Map<number, WalEntry[]>();
-    for (const entry of entries) {
-      const dir = entry.file.slice(0, 8);
-      if (!objects.delete(`${dir}/${entry.stored.name}`)) report.problems.push(`${entry.file}: its entry is there but its stored object ${entry.stored.name} is missing`);
-      const list = byTimeline.get(entry.timeline) ?? [];
-      list.push(entry);
-      byTimeline.set(entry.timeline, list);
-    }
-    for (const left of objects) report.problems.push(`${left} has no entry (an interrupted push; the next push of it replaces it)`);
-    for (const [timeline, list] of [...byTimeline].sort((a, b) => a[0] - b[0])) {
-      report.timelines.push(timelineReport(timeline, list));
-    }
-    for (const t of report.timelines) {
-      const history = byTimeline.get(t.timeline)?.find((e) => e.kind === 'history');
-      if (history && (history.stored.encryption !== 'age' || ctx.plan.encryption?.identity)) {
-        try {
-          const text = Buffer.concat(await (await entryContent(ctx, repository, component, history)).toArray()).toString('utf8');
-          t.parents = parseHistory(text);
-        } catch (err) {
-          report.problems.push(`timeline ${t.timeline}: ${history.file} cannot be read: ${describeError(err)}`);
-        }
+    for (const entry of listing.entries) {
+      if (!objects.delete(`${entry.file.slice(0, 8)}/${entry.stored.name}`)) {
+        listing.problems.push(`${entry.file}: its entry is there but its stored object ${entry.stored.name} is missing`);
       }
     }
-    for (const t of report.timelines) {
-      if (t.missing.length > 0) report.problems.push(`timeline ${t.timeline}: ${t.missing.length} segment(s) missing between ${t.first} and ${t.last}: ${t.missing.join(', ')}`);
-      if (t.timeline > 1 && !t.history) report.problems.push(`timeline ${t.timeline}: ${hex8(t.timeline)}.history is not archived, so recovery cannot follow the switch to it`);
+    listing.orphans = [...objects];
+    for (const history of listing.entries.filter((e) => e.kind === 'history')) {
+      if (history.stored.encryption === 'age' && !ctx.plan.encryption?.identity) continue;
+      try {
+        const text = Buffer.concat(await (await entryContent(ctx, repository, component, history)).toArray()).toString('utf8');
+        listing.histories.set(history.timeline, parseHistory(text));
+      } catch (err) {
+        listing.problems.push(`timeline ${history.timeline}: ${history.file} cannot be read: ${describeError(err)}`);
+      }
     }
   } catch (err) {
-    report.problems.push(`${repository.description}: ${describeError(err)}`);
+    listing.problems.push(`${repository.description}: ${describeError(err)}`);
+  }
+  return listing;
+}
+
+async function verifyDestination(ctx: EngineContext, repository: Repository, component: string): Promise<WalDestinationReport> {
+  const listing = await listArchive(ctx, repository, component);
+  const report: WalDestinationReport = {
+    destination: repository.name,
+    ...(listing.systemIdentifier ? { systemIdentifier: listing.systemIdentifier } : {}),
+    timelines: [],
+    problems: [...listing.problems],
+    ok: false,
+  };
+  for (const left of listing.orphans) report.problems.push(`${left} has no entry (an interrupted push; the next push of it replaces it)`);
+  const byTimeline = new Map<number, WalEntry[]>();
+  for (const entry of listing.entries) byTimeline.set(entry.timeline, [...(byTimeline.get(entry.timeline) ?? []), entry]);
+  for (const [timeline, list] of [...byTimeline].sort((a, b) => a[0] - b[0])) {
+    const t = timelineReport(timeline, list);
+    const parents = listing.histories.get(timeline);
+    if (parents) t.parents = parents;
+    report.timelines.push(t);
+  }
+  for (const t of report.timelines) {
+    if (t.missing.length > 0) report.problems.push(`timeline ${t.timeline}: ${t.missing.length} segment(s) missing between ${t.first} and ${t.last}: ${t.missing.join(', ')}`);
+    if (t.timeline > 1 && !t.history) report.problems.push(`timeline ${t.timeline}: ${hex8(t.timeline)}.history is not archived, so recovery cannot follow the switch to it`);
   }
   report.ok = report.problems.length === 0;
   return report;
