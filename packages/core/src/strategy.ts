@@ -119,7 +119,7 @@ export interface RestoreContext<Config> extends StrategyContext<Config> {
   selfCommand?: readonly string[];
 }
 
-/** What `chooseBackup` is given: the component's complete backups, oldest first, and the request. */
+/** What `chooseBackup` is given: the component's complete backups, oldest first (possibly none), and the request. */
 export interface BackupChoice {
   component: string;
   catalog: CatalogEntry[];

@@ -32,10 +32,7 @@ export async function selectBackup(
     component: selection.component,
     onWarning: (message) => ctx.onEvent({ type: 'warning', component: selection.component, message }),
   });
-  if (catalog.length === 0) {
-    const where = ctx.registry.component(ctx.plan, selection.component).destinations.join(', ');
-    throw new LifeboatError(`no complete backup of ${selection.component} exists in ${where}`);
-  }
+  // The strategy sees the request first (even with nothing to choose from): a malformed one is refused as such.
   const chosen = await pick?.strategy.chooseBackup?.(ctx, {
     component: selection.component,
     catalog,
@@ -43,6 +40,10 @@ export async function selectBackup(
     ...(selection.backupId ? { backupId: selection.backupId } : {}),
   });
   if (chosen) return chosen;
+  if (catalog.length === 0) {
+    const where = ctx.registry.component(ctx.plan, selection.component).destinations.join(', ');
+    throw new LifeboatError(`no complete backup of ${selection.component} exists in ${where}`);
+  }
   if (!selection.backupId) return catalog.at(-1)!;
   const found = catalog.find((e) => e.id === selection.backupId);
   if (!found) {
