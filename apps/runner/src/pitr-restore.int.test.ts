@@ -29,7 +29,7 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     postgresPlan({
       destinations: { archive: destination },
       tables: ['items', 'dropme'],
-      extra: `${opts.pitr === false ? '' : PITR}    hooks:\n      beforeRestore: ["touch ${marker('before')}"]\n      afterRestore: ["touch ${marker('after')}"]\n`,
+      extra: `${opts.pitr === false ? '' : PITR}    drill: { target: ephemeral }\n    hooks:\n      beforeRestore: ["touch ${marker('before')}"]\n      afterRestore: ["touch ${marker('after')}"]\n`,
     }).replace('name: test\n', `name: test\nencryption:\n  recipients: [${recipient}]\n  identity: file:${keyFile}\n`);
   let recipient: string;
   let keyFile: string;
@@ -245,5 +245,15 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     const result = await run(['restore', 'database', '--to-time', t1, '--to', 'ephemeral']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/rows in items \(at the point; not compared\): 100/);
+  }, 180_000);
+
+  test('a drill of a pitr component recovers the latest base backup through the whole WAL archive into a throwaway server and records the RTO', async () => {
+    await clearHooks();
+    const result = await run(['drill', 'database']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('a throwaway PostgreSQL, recovered from the base backup to the end of the WAL archive');
+    expect(result.stdout).toMatch(/rows in items \(at the point; not compared\): 250/);
+    expect(result.stdout).toMatch(/RTO.*restored in/);
+    expect(await exists(marker('before'))).toBe(false);
   }, 180_000);
 });
