@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isJournal } from './output/journal.js';
@@ -27,6 +27,11 @@ export interface Environment {
   invalid?: string;
   /** How to start this CLI again (node and the script): `wal push` starts the WAL pusher in the background with it. */
   self?: { node: string; script: string };
+  /**
+   * How to run this Lifeboat again (node and its bin.js), for a server a restore
+   * starts that calls it back (PostgreSQL's restore_command: `… wal get`).
+   */
+  selfCommand?: readonly string[];
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
   terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
 }
@@ -70,7 +75,7 @@ function writableDir(dir: string): boolean {
 /** The environment as a process with these variables, folder and terminal would see it. */
 export function environmentOf(
   env: Record<string, string | undefined>,
-  process: { cwd: string; uid: number; stdoutIsTTY: boolean; journal?: { stdout: boolean; stderr: boolean } },
+  process: { cwd: string; uid: number; stdoutIsTTY: boolean; journal?: { stdout: boolean; stderr: boolean }; selfCommand?: readonly string[] },
   system: SystemPaths = SYSTEM_PATHS,
 ): Environment {
   const lockDir = lockDirOf(env, process.uid, system);
@@ -87,6 +92,7 @@ export function environmentOf(
     ...(now instanceof Date ? { now } : {}),
     ...(typeof now === 'string' ? { invalid: now } : {}),
     ...(env.LIFEBOAT_SPOOL_DIR ? { spoolDir: env.LIFEBOAT_SPOOL_DIR } : {}),
+    ...(process.selfCommand ? { selfCommand: process.selfCommand } : {}),
   };
 }
 
@@ -98,6 +104,7 @@ export function readEnvironment(): Environment {
       uid: typeof process.getuid === 'function' ? process.getuid() : 0,
       stdoutIsTTY: process.stdout.isTTY === true,
       journal: { stdout: isJournal(1, process.env.JOURNAL_STREAM), stderr: isJournal(2, process.env.JOURNAL_STREAM) },
+      ...(process.argv[1] ? { selfCommand: [process.execPath, realpathSync(process.argv[1])] } : {}),
     },
   );
   const self = process.argv[1] ? { self: { node: process.execPath, script: process.argv[1] } } : {};

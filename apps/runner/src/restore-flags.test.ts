@@ -44,10 +44,15 @@ describe('restore flags come from the strategies’ restore surfaces', () => {
 
   it('a flag the component’s kind does not take is one sentence and exit 2, before any destination is read', async () => {
     const file = await plan();
-    const owner = await lifeboat(['--plan', file, 'restore', 'database', '--to', 'env:X', '--owner', '999:999'], { lockDir });
-    expect(owner.exitCode).toBe(2);
-    expect(owner.stdout + owner.stderr).toContain('--owner is not a restore option of postgres components; they take --to, --clean, --jobs');
-    expect(owner.stdout + owner.stderr).not.toContain('no complete backup');
+    const inPlace = await lifeboat(['--plan', file, 'restore', 'database', '--to', 'env:X', '--in-place'], { lockDir });
+    expect(inPlace.exitCode).toBe(2);
+    expect(inPlace.stdout + inPlace.stderr).toContain('--in-place is not a restore option of postgres components; they take --to, --clean, --jobs, --to-time');
+    expect(inPlace.stdout + inPlace.stderr).not.toContain('no complete backup');
+
+    // A point in time for a component without pitr: refused as such, though it has no backup to choose from.
+    const point = await lifeboat(['--plan', file, 'restore', 'database', '--to-latest', '--to', 'ephemeral'], { lockDir });
+    expect(point.stdout + point.stderr).toContain('components.database has no pitr:');
+    expect(point.exitCode).toBe(2);
 
     const clean = await lifeboat(['--plan', file, 'restore', 'config', '--to', 'out', '--clean', '--yes'], { lockDir });
     expect(clean.exitCode).toBe(2);

@@ -6,6 +6,8 @@ import type { Manifest } from './repository/manifest.js';
 import type { SecretResolver } from './plan/secret.js';
 import type { RestoreSurface } from './restore-surface.js';
 import type { KindArchive } from './archive.js';
+import type { CatalogEntry } from './engine/catalog.js';
+import type { EngineContext } from './engine/context.js';
 
 /** Facts about the source recorded in the manifest (JSON, never secrets). */
 export type SourceFacts = Record<string, unknown>;
@@ -112,6 +114,19 @@ export interface RestoreContext<Config> extends StrategyContext<Config> {
   open(name: string): Promise<Readable>;
   /** Writes an artifact's content to `path` (mode 0600), fully verified before it resolves. */
   download(name: string, path: string): Promise<void>;
+  /** The plan file, for a server the restore starts that calls Lifeboat back (PostgreSQL's restore_command). */
+  planFile: string;
+  /** How to run this Lifeboat (argv prefix, e.g. [node, bin.js]); absent when the app cannot say. */
+  selfCommand?: readonly string[];
+}
+
+/** What `chooseBackup` is given: the component's complete backups, oldest first (possibly none), and the request. */
+export interface BackupChoice {
+  component: string;
+  catalog: CatalogEntry[];
+  request: RestoreRequest;
+  /** `--backup ID`, when given. */
+  backupId?: string;
 }
 
 export interface RestoreOutcome {
@@ -158,6 +173,22 @@ export interface Strategy<Config = unknown> {
    * when there is nothing live to check; any `ok: false` fails the restore.
    */
   checkLiveTarget?(ctx: RestoreContext<Config>, restored: RestoredTarget): Promise<RestoreOutcome | undefined>;
+  /**
+   * Chooses the backup a restore request needs, reading only the destinations,
+   * and refuses (before anything is read whole or changed) a request no
+   * backup can serve — e.g. a restore to a point in time: the base backup
+   * before the point whose WAL the archive holds. Undefined: the default
+   * choice (the latest, or `--backup ID`).
+   */
+  chooseBackup?(ctx: EngineContext, choice: BackupChoice): Promise<CatalogEntry | undefined>;
+  /** The artifacts a restore of `request` reads (names without `.age`); only they are proven. Undefined: all. */
+  restoreArtifacts?(manifest: Manifest, request: RestoreRequest): string[] | undefined;
+  /**
+   * False when the request restores into a throwaway target (a server the
+   * restore starts and stops itself): the plan's beforeRestore/afterRestore
+   * hooks, which stop and start production services, are not run. Default: true.
+   */
+  runsHooks?(request: RestoreRequest): boolean;
   /**
    * Refuses a restore request before anything happens — before the plan's
    * beforeRestore hooks stop a service — e.g. a target that needs --yes.

@@ -63,8 +63,8 @@ interface Owner {
   gid: number;
 }
 
-/** initdb and postgres refuse to run as root; as root we run them as the `postgres` OS user. */
-async function serverOwner(): Promise<Owner | undefined> {
+/** initdb and postgres refuse to run as root; as root we run them as the `postgres` OS user (undefined: not root, run as ourselves). */
+export async function postgresServerOwner(): Promise<Owner | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const opts: SpawnOptions = { cwd: '/', env: { PATH: DEFAULT_SEARCH_PATH } };
   try {
@@ -145,7 +145,7 @@ export async function startEphemeralPostgres(opts: EphemeralPostgresOptions = {}
   const path = opts.path ?? DEFAULT_SEARCH_PATH;
   const binDir = findPostgresBinDir(opts.binDir, path);
   if (binDir === undefined) throw new LifeboatError(NO_BINARIES);
-  const owner = await serverOwner();
+  const owner = await postgresServerOwner();
   const password = opts.password ?? randomBytes(18).toString('base64url');
   if (/[\r\n]/.test(password)) throw new LifeboatError('the PostgreSQL password must be a single line');
 

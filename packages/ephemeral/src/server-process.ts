@@ -22,6 +22,8 @@ class OutputTail {
   private readonly lines: string[] = [];
   private partial = '';
 
+  constructor(private readonly onLine?: (line: string) => void) {}
+
   push(chunk: Buffer): void {
     const parts = (this.partial + chunk.toString('utf8')).split('\n');
     this.partial = parts.pop() ?? '';
@@ -31,6 +33,7 @@ class OutputTail {
   private add(line: string): void {
     const trimmed = line.trim();
     if (trimmed === '') return;
+    this.onLine?.(trimmed);
     this.lines.push(trimmed);
     if (this.lines.length > TAIL_LINES) this.lines.shift();
   }
@@ -112,11 +115,13 @@ export interface ServerSpawnOptions extends SpawnOptions {
   dir: string;
   /** What ends the server gracefully: SIGINT is PostgreSQL's fast shutdown, SIGTERM Redis's. */
   stopSignal: NodeJS.Signals;
+  /** Every line the server writes (a recovery's progress and outcome are in its log). */
+  onLine?: (line: string) => void;
 }
 
 export class ServerProcess {
   private readonly child: ChildProcess;
-  private readonly tail = new OutputTail();
+  private readonly tail: OutputTail;
   private exitCode: number | null = null;
   private exitSignal: NodeJS.Signals | null = null;
   private hasExited = false;
@@ -126,6 +131,7 @@ export class ServerProcess {
   constructor(command: string, args: readonly string[], opts: ServerSpawnOptions) {
     // sh's kill wants "INT", not "SIGINT".
     const signal = opts.stopSignal.replace(/^SIG/, '');
+    this.tail = new OutputTail(opts.onLine);
     this.child = spawn('/bin/sh', ['-c', WATCHDOG, 'lifeboat-server', opts.dir, signal, command, ...args], {
       cwd: opts.cwd,
       env: opts.env,
@@ -164,6 +170,11 @@ export class ServerProcess {
 
   output(): string[] {
     return this.tail.all();
+  }
+
+  /** It has exited with status 0 (a clean shutdown). */
+  get exitedCleanly(): boolean {
+    return this.hasExited && this.exitCode === 0 && this.exitSignal === null;
   }
 
   /** "exited with code 1" / "was killed by SIGKILL", for error sentences. */

@@ -69,20 +69,30 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
     if (!entry.drill) throw new UsageError(`${ctx.plan.file}: components.${component} has no drill target; add drill: { target: ephemeral } (or a staging server)`);
     const strategy = ctx.registry.strategy(entry.type);
     if (!strategy.prepareDrill) throw new UsageError(`drills are not available for ${entry.type} components yet`);
-    const chosen = await selectBackup(ctx, { component, backupId });
+    let chosen = await selectBackup(ctx, { component, backupId });
     result.backupId = chosen.id;
     reading = await readingMark(ctx, chosen, 'drill');
 
     const scratch = await strategy.prepareDrill(restoreContext(ctx, chosen, { clean: false, yes: false, options: {} }), entry.drill.target);
     cleanup = scratch.cleanup;
     result.target = scratch.description;
+    if (strategy.chooseBackup) {
+      // The drill's own request may need another backup (a PITR drill: the base backup the WAL archive reaches the end from).
+      const picked = await selectBackup(ctx, { component, backupId }, { strategy, request: scratch.request });
+      if (picked.id !== chosen.id) {
+        await reading.release();
+        chosen = picked;
+        result.backupId = chosen.id;
+        reading = await readingMark(ctx, chosen, 'drill');
+      }
+    }
     ctx.onEvent({ type: 'step', component, message: `drill: restoring backup ${chosen.id} into ${scratch.description}` });
 
     // The clock runs from the first byte read to a passing health check: what an outage would wait for.
     const clock = Date.now();
     const drillCtx: EngineContext = { ...ctx, env: { ...ctx.env, ...scratch.env } };
     // As a restore does: a copy is read whole and checked first, falling back from a damaged one.
-    proven = await proveFor(ctx, chosen);
+    proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, scratch.request));
     const outcome = await strategy.restore(restoreContext(drillCtx, chosen, scratch.request, proven));
     result.checks = outcome.checks;
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
 import { environmentOf, type SystemPaths } from '../environment.js';
 import { main } from '../main.js';
+import { BUILT_CLI } from './wal-server.js';
 
 /** Runs the CLI in-process, as a user would type it, and captures what it prints. */
 export async function lifeboat(
@@ -24,7 +25,8 @@ export async function lifeboat(
     args,
     environmentOf(
       { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', LIFEBOAT_LOCK_DIR: opts.lockDir, ...opts.env },
-      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false, ...(opts.journal ? { journal: opts.journal } : {}) },
+      // A server a restore starts calls the built CLI back (restore_command), as an installed lifeboat would be.
+      { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false, selfCommand: [process.execPath, BUILT_CLI], ...(opts.journal ? { journal: opts.journal } : {}) },
       opts.system,
     ),
     { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },

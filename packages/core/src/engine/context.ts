@@ -25,6 +25,8 @@ export interface EngineContext {
   identity?: Identity;
   /** Where restores spool the copy they prove before changing anything (default: the system's temp folder). */
   spoolDir?: string;
+  /** How to run this Lifeboat again (argv prefix: [node, bin.js], or [lifeboat]), for servers a restore starts that call it back. */
+  selfCommand?: readonly string[];
 }
 
 export function secretsFor(ctx: EngineContext): SecretResolver {

@@ -32,6 +32,8 @@ export interface ProvenCopy {
 export interface ProveOptions {
   /** Where to spool (default: the system's temp folder). */
   spoolDir?: string;
+  /** Only these artifacts (names without `.age`), when the restore reads no others; default: all. */
+  artifacts?: readonly string[];
   onStep(message: string): void;
   onWarning(message: string): void;
   /** The copy was read whole and checked. */
@@ -50,16 +52,17 @@ export interface ProveOptions {
 export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: ProveOptions): Promise<ProvenCopy> {
   const identities = identitiesFor(ctx);
   const spoolDir = opts.spoolDir ?? tmpdir();
-  await refuseTooSmall(spoolDir, chosen);
+  const needed = (manifest: Manifest) => manifest.artifacts.filter((a) => !opts.artifacts || opts.artifacts.includes(a.name.replace(/\.age$/, '')));
+  await refuseTooSmall(spoolDir, chosen, needed);
   const failures: string[] = [];
   for (const [i, copy] of chosen.copies.entries()) {
     const repository = ctx.registry.repository(ctx.plan, copy.destination);
-    const total = copy.manifest.artifacts.reduce((n, a) => n + a.bytes, 0);
+    const total = needed(copy.manifest).reduce((n, a) => n + a.bytes, 0);
     opts.onStep(`reading and verifying backup ${chosen.id} from ${repository.description} (${formatBytes(total)}) before anything is changed`);
     const dir = await mkdtemp(join(spoolDir, 'lifeboat-restore-'));
     const paths = new Map<string, string>();
     try {
-      for (const artifact of copy.manifest.artifacts) {
+      for (const artifact of needed(copy.manifest)) {
         const name = artifact.name.replace(/\.age$/, '');
         const file = join(dir, name);
         const key = repository.artifactKey(chosen.component, chosen.id, artifact.name);
@@ -118,7 +121,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         }
         paths.set(name, file);
       }
-      opts.onVerified?.(`backup ${chosen.id} in ${repository.description}`, `read whole: sizes and sha256 match${copy.manifest.artifacts.some((a) => a.encryption === 'age') ? ', decrypted with the identity at hand' : ''}`);
+      opts.onVerified?.(`backup ${chosen.id} in ${repository.description}`, `${opts.artifacts ? `${needed(copy.manifest).map((a) => a.name).join(', ')} (what this restore reads) ` : ''}read whole: sizes and sha256 match${copy.manifest.artifacts.some((a) => a.encryption === 'age') ? ', decrypted with the identity at hand' : ''}`);
       return {
         destination: copy.destination,
         manifest: copy.manifest,
@@ -147,8 +150,8 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
  * say so before reading. (Compressed content grows when it is unpacked; a
  * spool that fills up later still stops with a sentence and changes nothing.)
  */
-async function refuseTooSmall(spoolDir: string, chosen: CatalogEntry): Promise<void> {
-  const needed = Math.min(...chosen.copies.map((c) => c.manifest.artifacts.reduce((n, a) => n + a.bytes, 0)));
+async function refuseTooSmall(spoolDir: string, chosen: CatalogEntry, artifacts: (manifest: Manifest) => Manifest['artifacts']): Promise<void> {
+  const needed = Math.min(...chosen.copies.map((c) => artifacts(c.manifest).reduce((n, a) => n + a.bytes, 0)));
   let free: number;
   try {
     const fs = await statfs(spoolDir);

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
-import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
+import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest, Strategy } from '../strategy.js';
 import { checkRestoreRequest, restoreSurfaceOf } from '../restore-surface.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { identitiesFor, secretsFor, type EngineContext } from './context.js';
@@ -18,12 +18,28 @@ export interface RestoreSelection {
   backupId?: string;
 }
 
-/** Finds the backup to restore, reading only the destinations. */
-export async function selectBackup(ctx: EngineContext, selection: RestoreSelection): Promise<CatalogEntry> {
+/**
+ * Finds the backup to restore, reading only the destinations. With `pick`,
+ * the strategy may choose for the request (a restore to a point in time
+ * picks the base backup before the point) or refuse it before anything is read whole.
+ */
+export async function selectBackup(
+  ctx: EngineContext,
+  selection: RestoreSelection,
+  pick?: { strategy: Pick<Strategy, 'chooseBackup'>; request: RestoreRequest },
+): Promise<CatalogEntry> {
   const catalog = await readCatalog(ctx.plan, ctx.registry, {
     component: selection.component,
     onWarning: (message) => ctx.onEvent({ type: 'warning', component: selection.component, message }),
   });
+  // The strategy sees the request first (even with nothing to choose from): a malformed one is refused as such.
+  const chosen = await pick?.strategy.chooseBackup?.(ctx, {
+    component: selection.component,
+    catalog,
+    request: pick.request,
+    ...(selection.backupId ? { backupId: selection.backupId } : {}),
+  });
+  if (chosen) return chosen;
   if (catalog.length === 0) {
     const where = ctx.registry.component(ctx.plan, selection.component).destinations.join(', ');
     throw new LifeboatError(`no complete backup of ${selection.component} exists in ${where}`);
@@ -86,6 +102,8 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
     warn: (message) => ctx.onEvent({ type: 'warning', component, message }),
     manifest,
     request,
+    planFile: ctx.plan.file,
+    ...(ctx.selfCommand ? { selfCommand: ctx.selfCommand } : {}),
     open,
     download: async (name, path) => {
       if (proven) {
@@ -99,11 +117,12 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
   };
 }
 
-/** Proves a copy of `chosen` usable (engine/proven-copy.ts), reporting as the run's component. */
-export function proveFor(ctx: EngineContext, chosen: CatalogEntry): Promise<ProvenCopy> {
+/** Proves a copy of `chosen` usable (engine/proven-copy.ts), reporting as the run's component; only `artifacts` when given. */
+export function proveFor(ctx: EngineContext, chosen: CatalogEntry, artifacts?: readonly string[]): Promise<ProvenCopy> {
   const { component } = chosen;
   return proveCopy(ctx, chosen, {
     ...(ctx.spoolDir ? { spoolDir: ctx.spoolDir } : {}),
+    ...(artifacts ? { artifacts } : {}),
     onStep: (message) => ctx.onEvent({ type: 'step', component, message }),
     onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
     onVerified: (check, detail) => ctx.onEvent({ type: 'verified', component, check, detail }),
@@ -131,16 +150,18 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
       const strategy = registry.strategy(entry.type);
       // An option the kind does not take is refused before anything is read.
       request = checkRestoreRequest(entry.type, restoreSurfaceOf(strategy), request);
-      const chosen = await selectBackup(ctx, selection);
+      const chosen = await selectBackup(ctx, selection, { strategy, request });
       const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
+      // A restore into a throwaway server it starts itself leaves production's services alone.
+      const hooks = (strategy.runsHooks?.(request) ?? true) ? entry.hooks : { beforeRestore: [], afterRestore: [] };
 
       await strategy.preflight?.(restoreContext(ctx, chosen, request));
       reading = await readingMark(ctx, chosen, 'restore');
       // Destructive steps come last: a copy is read whole and checked (and kept
       // in a local spool) before any hook stops a service or the target is touched.
-      proven = await proveFor(ctx, chosen);
+      proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, request));
       await strategy.review?.(restoreContext(ctx, chosen, request, proven));
-      await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
+      await runHooks({ name: 'beforeRestore', commands: hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
       const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
       ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
       const failed = outcome.checks.filter((c) => !c.ok);
@@ -152,8 +173,8 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
         );
       }
       const restoredAt = outcome.placedAt ?? new Date();
-      await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
-      const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
+      await runHooks({ name: 'afterRestore', commands: hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
+      const afterRestoreHooks = hooks.afterRestore.length > 0;
       const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, proven), { outcome, restoredAt, afterRestoreHooks });
       if (live) {
         ctx.onEvent({ type: 'checked', component, backupId: chosen.id, target: live.target, checks: live.checks });

@@ -8,11 +8,21 @@ const DRILL_URL = 'LIFEBOAT_DRILL_URL';
 
 /**
  * A drill restores into a scratch database and never the production one:
- * `ephemeral` starts a throwaway local server; anything else names a staging
+ * `ephemeral` starts a throwaway local server (for a component with `pitr:`,
+ * one recovered to the end of the WAL archive); anything else names a staging
  * server (env:/file: URL) on which a uniquely named database is created and
  * dropped afterwards.
  */
 export async function preparePostgresDrill(ctx: StrategyContext<PostgresConfig>, target: string): Promise<DrillTarget> {
+  if (ctx.config.pitr && target === 'ephemeral') {
+    // PITR: the base backup recovered through the whole WAL archive, so every drill proves the chain (restoreToPoint starts and stops the server).
+    return {
+      request: { target: 'ephemeral', clean: false, yes: false, options: { toLatest: true } },
+      env: {},
+      description: 'a throwaway PostgreSQL, recovered from the base backup to the end of the WAL archive',
+      cleanup: async () => undefined,
+    };
+  }
   const name = `lifeboat_drill_${randomBytes(4).toString('hex')}`;
   if (target === 'ephemeral') {
     ctx.step('starting a throwaway PostgreSQL for the drill');

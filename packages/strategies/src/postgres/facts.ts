@@ -23,6 +23,16 @@ export async function assertTablesExist(client: pg.Client, tables: string[], dat
   }
 }
 
+/** The tables of `tables` that exist (to_regclass). */
+export async function existingTables(client: pg.Client, tables: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const table of tables) {
+    const exists = await client.query<{ ok: boolean }>('SELECT to_regclass($1) IS NOT NULL AS ok', [quoteQualified(table)]);
+    if (exists.rows[0]?.ok) found.push(table);
+  }
+  return found;
+}
+
 /** Exact counts of `tables` (checked to exist first). */
 export async function exactCounts(client: pg.Client, tables: string[], database: string): Promise<Record<string, number>> {
   await assertTablesExist(client, tables, database);

@@ -6,6 +6,7 @@ import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
 import { walArchive } from './wal/archive.js';
+import { asksForPoint, choosePointBackup, pointRestoreArtifacts } from './point-restore.js';
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
@@ -14,6 +15,10 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   backup: backupPostgres,
   restore: restorePostgres,
   preflight: preflightPostgres,
+  chooseBackup: choosePointBackup,
+  restoreArtifacts: (_manifest, request) => pointRestoreArtifacts(request),
+  // A restore to a point into a throwaway server leaves production's services alone.
+  runsHooks: (request) => !(asksForPoint(request) && request.target === 'ephemeral'),
   restoreSurface: postgresRestoreSurface,
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
@@ -21,3 +26,5 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';
+export { startRecoveredPostgres, recoveryPlanFor, type RecoveredServer } from './point-restore.js';
+export { recoveryTargetOf, parseTargetTime, type RecoveryTarget } from './recovery-target.js';

@@ -11,6 +11,9 @@ import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { exactCounts, userRelationCount } from './facts.js';
 import { toolPath } from './tools.js';
+import { streamInto } from './stream-into.js';
+import { pointRequestOf } from './point-request.js';
+import { preflightPoint, restoreToPoint } from './point-restore.js';
 
 /**
  * Restores into the database named by --to. A missing database, or one that
@@ -22,6 +25,7 @@ import { toolPath } from './tools.js';
  * target as it was. An existing empty database is restored into directly.
  */
 export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Promise<RestoreOutcome> {
+  if (pointRequestOf(ctx.component, ctx.planFile, ctx.config, ctx.request)) return restoreToPoint(ctx);
   const { config, request, manifest } = ctx;
   const target = await resolveTarget(ctx);
   const facts = manifest.facts as { format?: 'custom' | 'plain'; tables?: Record<string, number>; encoding?: string };
@@ -181,10 +185,15 @@ function refuseUnconfirmed(request: RestoreContext<PostgresConfig>['request'], t
 
 /** Runs before the plan's beforeRestore hooks: a bad --to or a missing --yes changes nothing. */
 export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
+  const point = pointRequestOf(ctx.component, ctx.planFile, ctx.config, ctx.request);
+  if (point) {
+    await preflightPoint(ctx, point);
+    return;
+  }
   const facts = ctx.manifest.facts as { format?: string; baseBackup?: unknown };
   if (facts.baseBackup && !facts.format) {
     throw new UsageError(
-      `backup ${ctx.manifest.id} of ${ctx.component} is a base backup without a dump (pitr.dump: false); restoring it means starting PostgreSQL on it with WAL from the archive, by hand as docs/pitr.md shows`,
+      `backup ${ctx.manifest.id} of ${ctx.component} is a base backup without a dump (pitr.dump: false); restore it to a point instead: --to-latest (or --to-time …) with --to-dir DATADIR or --to ephemeral`,
     );
   }
   const target = await resolveTarget(ctx);
@@ -194,28 +203,6 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
   } finally {
     await admin.end().catch(() => undefined);
   }
-}
-
-/**
- * Feeds verified content to a single-transaction restore and ends its input
- * only after the content ended cleanly: a damaged artifact kills the child
- * before COMMIT, so the target is left as it was.
- */
-async function streamInto(content: Readable, sink: ReturnType<typeof spawnSink>): Promise<void> {
-  const fed = new Promise<void>((resolve, reject) => {
-    content.on('error', (err) => {
-      sink.kill();
-      reject(err);
-    });
-    content.on('end', () => {
-      sink.stdin.end();
-      resolve();
-    });
-    content.pipe(sink.stdin as NodeJS.WritableStream, { end: false });
-  });
-  const [fedResult, doneResult] = await Promise.allSettled([fed, sink.done]);
-  if (fedResult.status === 'rejected') throw fedResult.reason;
-  if (doneResult.status === 'rejected') throw doneResult.reason;
 }
 
 async function compareCounts(target: PgTarget, expected: Record<string, number>): Promise<RestoreCheck[]> {

@@ -36,6 +36,7 @@ describe('--to-dir, then the server that loads the folder is checked', () => {
       config: { connectTimeout: 10 } as RestoreContext<RedisConfig>['config'],
       secrets: { resolve: async (raw: string) => raw } as unknown as RestoreContext<RedisConfig>['secrets'],
       planDir: work,
+      planFile: join(work, 'lifeboat.yaml'),
       env: process.env,
       signal: new AbortController().signal,
       step: () => {},

@@ -136,3 +136,47 @@ export function parseHistory(text: string): Array<{ timeline: number; switchLsn:
   }
   return parents;
 }
+
+/** One destination's archive as a restore to a point reads it: the files whose stored object is there, and each timeline's `.history`. */
+export interface RecoveryListing {
+  destination: string;
+  systemIdentifier?: string;
+  /** Entries whose stored object is listed: one without its object is missing, as far as a recovery goes. */
+  entries: WalEntry[];
+  /** Timelines' `.history` contents (parents, oldest first), where readable. */
+  histories: Map<number, Array<{ timeline: number; switchLsn: string; reason: string }>>;
+  problems: string[];
+}
+
+/**
+ * `listArchive` plus the timelines' `.history` files (read when the identity
+ * is at hand). Problems are collected, never thrown: the caller decides.
+ */
+export async function listRecoveryArchive(ctx: EngineContext, repository: Repository, component: string): Promise<RecoveryListing> {
+  const listing: RecoveryListing = { destination: repository.name, entries: [], histories: new Map(), problems: [] };
+  try {
+    const found = await listArchive(repository, component);
+    if (!found) {
+      listing.problems.push(`no WAL archived for ${component} yet (${clusterKey(component)} is missing)`);
+      return listing;
+    }
+    listing.systemIdentifier = found.systemIdentifier;
+    listing.problems.push(...found.problems);
+    for (const { entry, object } of found.files) {
+      if (object) listing.entries.push(entry);
+      else listing.problems.push(`${entry.file}: its entry is there but its stored object ${entry.stored.name} is missing`);
+    }
+    for (const history of listing.entries.filter((e) => e.kind === 'history')) {
+      if (history.stored.encryption === 'age' && !ctx.plan.encryption?.identity) continue;
+      try {
+        const text = Buffer.concat(await (await entryContent(ctx, repository, component, history)).toArray()).toString('utf8');
+        listing.histories.set(history.timeline, parseHistory(text));
+      } catch (err) {
+        listing.problems.push(`timeline ${history.timeline}: ${history.file} cannot be read: ${describeError(err)}`);
+      }
+    }
+  } catch (err) {
+    listing.problems.push(`${repository.description}: ${describeError(err)}`);
+  }
+  return listing;
+}

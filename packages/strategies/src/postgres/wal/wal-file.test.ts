@@ -36,7 +36,7 @@ test('the segment header gives the cluster (xlp_sysid at offset 24) and the segm
   expect(() => readSegmentHeader(Buffer.alloc(10), 'pg_wal/x')).toThrow('too short');
 });
 
-test('readWalFile: a segment names its cluster itself; a history file takes it from pg_control; a timeline that disagrees with the name is refused', async () => {
+test('readWalFile: a segment names its cluster itself; a history file takes it from pg_control; a header on a newer timeline than the name is refused', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'walfile-'));
   try {
     await mkdir(join(dir, 'pg_wal'));
@@ -46,11 +46,14 @@ test('readWalFile: a segment names its cluster itself; a history file takes it f
     await writeFile(join(dir, 'global', 'pg_control'), control);
     await writeFile(join(dir, 'pg_wal', '000000010000000000000001'), header({ timeline: 1, sysid: 42n }));
     await writeFile(join(dir, 'pg_wal', '000000020000000000000001'), header({ timeline: 1, sysid: 42n }));
+    await writeFile(join(dir, 'pg_wal', '000000010000000000000002'), header({ timeline: 2, sysid: 42n }));
     await writeFile(join(dir, 'pg_wal', '00000002.history'), '1\t0/3000000\tno recovery target specified\n');
     expect(await readWalFile('pg_wal/000000010000000000000001', dir)).toMatchObject({ systemIdentifier: '42', kind: 'segment' });
     expect(await readWalFile(join(dir, 'pg_wal', '000000010000000000000001'), join(dir, 'global'))).toMatchObject({ systemIdentifier: '42' });
     expect(await readWalFile('pg_wal/00000002.history', dir)).toMatchObject({ systemIdentifier: '99', kind: 'history', timeline: 2 });
-    await expect(readWalFile('pg_wal/000000020000000000000001', dir)).rejects.toThrow('named for timeline 2 but its header says timeline 1');
+    // A new timeline's first segment begins with its parent's pages (PostgreSQL copies them at the switch).
+    expect(await readWalFile('pg_wal/000000020000000000000001', dir)).toMatchObject({ systemIdentifier: '42', timeline: 2 });
+    await expect(readWalFile('pg_wal/000000010000000000000002', dir)).rejects.toThrow('named for timeline 1 but its header says timeline 2');
     await expect(readWalFile('pg_wal/000000010000000000000009', dir)).rejects.toThrow('cannot read pg_wal/000000010000000000000009: no such file');
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -122,7 +122,8 @@ export async function readWalFile(path: string, cwd: string): Promise<WalFile> {
 /** A segment (or partial) with its header checked: it names its own cluster. */
 export function segmentFile(parsed: WalFileName, content: Buffer, where: string): WalFile {
   const header = readSegmentHeader(content, where);
-  if (header.timeline !== parsed.timeline && parsed.kind === 'segment') {
+  // The first segment of a new timeline starts with the parent's pages (copied up to the switch point), so its header may name an older timeline; never a newer one.
+  if (header.timeline > parsed.timeline && parsed.kind === 'segment') {
     throw new LifeboatError(`${where} is named for timeline ${parsed.timeline} but its header says timeline ${header.timeline}`);
   }
   return { ...parsed, content, systemIdentifier: header.systemIdentifier, segmentBytes: header.segmentBytes };
