@@ -122,6 +122,17 @@ export interface RestoreOutcome {
   placedAt?: Date;
   /** Checks failed on a staged copy and the target itself was left as it was (postgres restores into a staging database). */
   untouched?: boolean;
+  /**
+   * What the restore found, for the people who asked (a table restore's
+   * per-table comparison): `lines` as the runner and the TUI print them,
+   * `data` for `--json` and the run journal.
+   */
+  report?: RestoreReport;
+}
+
+export interface RestoreReport {
+  lines: string[];
+  data: Record<string, unknown>;
 }
 
 /** What `checkLiveTarget` is told about the restore it follows. */
@@ -175,6 +186,19 @@ export interface Strategy<Config = unknown> {
    * takes `--to` and `--clean` only (`restoreSurfaceOf`).
    */
   restoreSurface?: RestoreSurface<Config>;
+  /**
+   * Picks the backup to restore from the complete ones (oldest first) when the
+   * request's options choose it (a table restore's `--as-of`); undefined:
+   * `--backup`, else the latest. Throws a UsageError when none fits.
+   */
+  selectBackup?(backups: readonly Manifest[], request: RestoreRequest, backupId: string | undefined): Manifest | undefined;
+  /**
+   * The restore adds beside what the target holds and replaces nothing (a
+   * table restore into new names in the live database): the plan's
+   * beforeRestore and afterRestore hooks, which stop and start the services
+   * around a replacement, are not run.
+   */
+  besideTarget?(request: RestoreRequest): boolean;
   /** What a backup holds, without restoring it (`restore --list`). */
   contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
   /**

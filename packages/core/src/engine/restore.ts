@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
+import type { Manifest } from '../repository/manifest.js';
 import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest } from '../strategy.js';
 import { checkRestoreRequest, restoreSurfaceOf } from '../restore-surface.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
@@ -18,8 +19,15 @@ export interface RestoreSelection {
   backupId?: string;
 }
 
-/** Finds the backup to restore, reading only the destinations. */
-export async function selectBackup(ctx: EngineContext, selection: RestoreSelection): Promise<CatalogEntry> {
+/**
+ * Finds the backup to restore, reading only the destinations. `pick` (a
+ * strategy's `selectBackup`) may choose among the complete backups, oldest first.
+ */
+export async function selectBackup(
+  ctx: EngineContext,
+  selection: RestoreSelection,
+  pick?: (backups: readonly Manifest[]) => Manifest | undefined,
+): Promise<CatalogEntry> {
   const catalog = await readCatalog(ctx.plan, ctx.registry, {
     component: selection.component,
     onWarning: (message) => ctx.onEvent({ type: 'warning', component: selection.component, message }),
@@ -28,6 +36,8 @@ export async function selectBackup(ctx: EngineContext, selection: RestoreSelecti
     const where = ctx.registry.component(ctx.plan, selection.component).destinations.join(', ');
     throw new LifeboatError(`no complete backup of ${selection.component} exists in ${where}`);
   }
+  const picked = pick?.(catalog.map((e) => e.manifest));
+  if (picked) return catalog.find((e) => e.id === picked.id)!;
   if (!selection.backupId) return catalog.at(-1)!;
   const found = catalog.find((e) => e.id === selection.backupId);
   if (!found) {
@@ -131,8 +141,11 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
       const strategy = registry.strategy(entry.type);
       // An option the kind does not take is refused before anything is read.
       request = checkRestoreRequest(entry.type, restoreSurfaceOf(strategy), request);
-      const chosen = await selectBackup(ctx, selection);
+      const pick = strategy.selectBackup && ((backups: readonly Manifest[]) => strategy.selectBackup!(backups, request, selection.backupId));
+      const chosen = await selectBackup(ctx, selection, pick);
       const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
+      // A restore beside the target (new names) replaces nothing: no service is stopped or started around it.
+      const hooks = strategy.besideTarget?.(request) ? { beforeRestore: [], afterRestore: [] } : entry.hooks;
 
       await strategy.preflight?.(restoreContext(ctx, chosen, request));
       reading = await readingMark(ctx, chosen, 'restore');
@@ -140,7 +153,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
       // in a local spool) before any hook stops a service or the target is touched.
       proven = await proveFor(ctx, chosen);
       await strategy.review?.(restoreContext(ctx, chosen, request, proven));
-      await runHooks({ name: 'beforeRestore', commands: entry.hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
+      await runHooks({ name: 'beforeRestore', commands: hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
       const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
       ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
       const failed = outcome.checks.filter((c) => !c.ok);
@@ -152,8 +165,8 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
         );
       }
       const restoredAt = outcome.placedAt ?? new Date();
-      await runHooks({ name: 'afterRestore', commands: entry.hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
-      const afterRestoreHooks = entry.hooks.afterRestore.length > 0;
+      await runHooks({ name: 'afterRestore', commands: hooks.afterRestore, cwd: plan.dir, env: ctx.env, onOutput: step });
+      const afterRestoreHooks = hooks.afterRestore.length > 0;
       const live = await strategy.checkLiveTarget?.(restoreContext(ctx, chosen, request, proven), { outcome, restoredAt, afterRestoreHooks });
       if (live) {
         ctx.onEvent({ type: 'checked', component, backupId: chosen.id, target: live.target, checks: live.checks });
@@ -175,7 +188,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
             outcome: 'ok',
             backupId: chosen.id,
             durationMs: Date.now() - started,
-            details: { target: outcome.target, checks: [...outcome.checks, ...(live?.checks ?? [])] },
+            details: { target: outcome.target, checks: [...outcome.checks, ...(live?.checks ?? [])], ...(outcome.report ? { report: outcome.report.data } : {}) },
           },
         ],
       };

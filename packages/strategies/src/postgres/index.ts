@@ -1,7 +1,9 @@
 import type { Strategy } from '@lifeboat/core';
 import { backupPostgres } from './backup.js';
 import { postgresConfig, type PostgresConfig } from './config.js';
-import { preflightPostgres, restorePostgres } from './restore.js';
+import { preflightPostgres, restorePostgres, reviewPostgres } from './restore.js';
+import { pickTableBackup } from './table-restore/index.js';
+import type { PostgresRestoreOptions } from './restore-surface.js';
 import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
@@ -13,9 +15,14 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   backup: backupPostgres,
   restore: restorePostgres,
   preflight: preflightPostgres,
+  review: reviewPostgres,
+  // Table-level restore (--table): picks a backup with a dump (--as-of), and restores beside the live tables, so no hooks.
+  selectBackup: pickTableBackup,
+  besideTarget: (request) => (request.options as PostgresRestoreOptions).table !== undefined,
   restoreSurface: postgresRestoreSurface,
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';
+export type { OpenTableSource, TableReport, TableSource } from './table-restore/index.js';

@@ -11,6 +11,7 @@ import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { exactCounts, userRelationCount } from './facts.js';
 import { toolPath } from './tools.js';
+import { preflightTables, restoreTables, reviewTables, tableRequest } from './table-restore/index.js';
 
 /**
  * Restores into the database named by --to. A missing database, or one that
@@ -22,6 +23,8 @@ import { toolPath } from './tools.js';
  * target as it was. An existing empty database is restored into directly.
  */
 export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Promise<RestoreOutcome> {
+  const tables = tableRequest(ctx.request);
+  if (tables) return restoreTables(ctx, tables);
   const { config, request, manifest } = ctx;
   const target = await resolveTarget(ctx);
   const facts = manifest.facts as { format?: 'custom' | 'plain'; tables?: Record<string, number>; encoding?: string };
@@ -181,6 +184,8 @@ function refuseUnconfirmed(request: RestoreContext<PostgresConfig>['request'], t
 
 /** Runs before the plan's beforeRestore hooks: a bad --to or a missing --yes changes nothing. */
 export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
+  const tables = tableRequest(ctx.request);
+  if (tables) return preflightTables(ctx, tables);
   const facts = ctx.manifest.facts as { format?: string; baseBackup?: unknown };
   if (facts.baseBackup && !facts.format) {
     throw new UsageError(
@@ -196,12 +201,18 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
   }
 }
 
+/** After the copy is proven, before any hook or server: a table-level restore checks its tables are in the dump. */
+export async function reviewPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
+  const tables = tableRequest(ctx.request);
+  if (tables) await reviewTables(ctx, tables);
+}
+
 /**
  * Feeds verified content to a single-transaction restore and ends its input
  * only after the content ended cleanly: a damaged artifact kills the child
  * before COMMIT, so the target is left as it was.
  */
-async function streamInto(content: Readable, sink: ReturnType<typeof spawnSink>): Promise<void> {
+export async function streamInto(content: Readable, sink: ReturnType<typeof spawnSink>): Promise<void> {
   const fed = new Promise<void>((resolve, reject) => {
     content.on('error', (err) => {
       sink.kill();
