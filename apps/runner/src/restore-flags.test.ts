@@ -42,11 +42,18 @@ describe('restore flags come from the strategies’ restore surfaces', () => {
     }
   });
 
+  it('a list option is a repeatable flag: each --table is one name, as typed', () => {
+    const table = restoreFlags(strategies).find((f) => f.option.name === 'table')!;
+    expect(table.flags).toBe('--table <schema.table>');
+    expect(table.parse!('public.users', undefined)).toEqual(['public.users']);
+    expect(table.parse!('billing.a,b', ['public.users'])).toEqual(['public.users', 'billing.a,b']);
+  });
+
   it('a flag the component’s kind does not take is one sentence and exit 2, before any destination is read', async () => {
     const file = await plan();
     const owner = await lifeboat(['--plan', file, 'restore', 'database', '--to', 'env:X', '--owner', '999:999'], { lockDir });
     expect(owner.exitCode).toBe(2);
-    expect(owner.stdout + owner.stderr).toContain('--owner is not a restore option of postgres components; they take --to, --clean, --jobs');
+    expect(owner.stdout + owner.stderr).toContain('--owner is not a restore option of postgres components; they take --to, --clean, --jobs, --table, --into, --as-of, --copy-missing-rows');
     expect(owner.stdout + owner.stderr).not.toContain('no complete backup');
 
     const clean = await lifeboat(['--plan', file, 'restore', 'config', '--to', 'out', '--clean', '--yes'], { lockDir });

@@ -39,7 +39,7 @@ describe('lifeboat restore database --table', () => {
   }
 
   /** users (serial key, unique email), orders (FK to users, ON DELETE CASCADE), notes (no key); backed up once. */
-  async function backedUp(url: string) {
+  async function backedUp(url: string, extra = '') {
     await sql(
       url,
       `CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text, joined date NOT NULL DEFAULT '2026-01-01');
@@ -49,7 +49,7 @@ describe('lifeboat restore database --table', () => {
        INSERT INTO orders SELECT g, (g % 50) + 1, g * 1.5, ARRAY['a', 'tab\there', 'back\\slash'] FROM generate_series(1, 200) g;
        INSERT INTO notes VALUES ('one'), ('two');`,
     );
-    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, tables: ['users', 'orders'] }));
+    await ws.writePlan(postgresPlan({ destinations: { local: join(ws.dir, 'repo') }, tables: ['users', 'orders'], extra }));
     const env = { TEST_DATABASE_URL: url };
     const backup = await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env, lockDir: ws.lockDir });
     expect(backup.exitCode, backup.stdout + backup.stderr).toBe(0);
@@ -147,10 +147,10 @@ describe('lifeboat restore database --table', () => {
     expect((await liveContent(url)).notes).toEqual(before.notes);
   });
 
-  test('a dropped table is restored beside, with the line that moves it back', async ({ pg: server, db }) => {
+  test('a dropped table is restored beside, with the line that moves it back; no service is stopped for it', async ({ pg: server, db }) => {
     const url = urlOf(server, db);
     await ownTmp();
-    const env = await backedUp(url);
+    const env = await backedUp(url, '    hooks:\n      beforeRestore: ["touch services-stopped"]\n      afterRestore: ["touch services-started"]\n');
     await sql(url, 'DROP TABLE orders');
     const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--table', 'public.orders', '--into', 'env:TEST_DATABASE_URL'], { env, lockDir: ws.lockDir });
     expect(run.exitCode, run.stdout).toBe(0);
@@ -158,6 +158,8 @@ describe('lifeboat restore database --table', () => {
     expect(run.stdout).toContain(`public.orders no longer exists in the live database; to put the restored copy in its place: ALTER TABLE "${schema!.nspname}"."orders" SET SCHEMA "public";`);
     await sql(url, `ALTER TABLE "${schema!.nspname}"."orders" SET SCHEMA "public"`);
     expect(await sql(url, 'SELECT count(*)::int AS n FROM public.orders')).toEqual([{ n: 200 }]);
+    // The hooks stop and start services around a restore that replaces the database; this one replaced nothing.
+    expect((await files(ws.dir)).filter((f) => f.startsWith('services-'))).toEqual([]);
   });
 
   test('refusals change nothing and start no server: no key, not in the backup, no --yes, a time without a zone', async ({ pg: server, db }) => {

@@ -30,7 +30,9 @@ export function parseAsOf(text: string): Date {
   // Date.parse reads ISO 8601 only: a space for T, and +00 / +0000 as +00:00.
   const iso = trimmed.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})?$/, (_m, h: string, m?: string) => `${h}:${m ?? '00'}`);
   const at = Date.parse(iso);
-  if (Number.isNaN(at)) throw new UsageError(`--as-of "${text}" is not a valid time; expected ${expected}`);
+  // Date.parse rolls 2026-02-31 over into March; a day the month does not have is a typo.
+  const [y, m, d] = trimmed.slice(0, 10).split('-').map(Number) as [number, number, number];
+  if (Number.isNaN(at) || new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) throw new UsageError(`--as-of "${text}" is not a valid time; expected ${expected}`);
   return new Date(at);
 }
 
