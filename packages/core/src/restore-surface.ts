@@ -84,6 +84,13 @@ export interface RestoreTargetChoice {
   clean?: boolean;
   /** The review's title (default: `restore into VALUE`, or `PRODUCTION restore into VALUE`). */
   headline?(chosen: ChosenTarget): string;
+  /**
+   * It adds beside what the target holds and replaces nothing (a table-level
+   * restore): the plan's hooks do not run (`Strategy.besideTarget`).
+   */
+  beside?: boolean;
+  /** For a `production` choice that does not restore over it: the sentence before `Type NAME to confirm:`, and what typing it confirms. */
+  confirm?: { prompt: string; action: string };
 }
 
 /** Where the plan's drill target puts a backup of this kind, for the wizard. */

@@ -1,4 +1,4 @@
-import { DEFAULT_RESTORE_SURFACE, type RestoreOptionValues, type RestoreSurface } from '@lifeboat/core';
+import { DEFAULT_RESTORE_SURFACE, type ChosenTarget, type ComponentPlan, type Manifest, type RestoreOptionValues, type RestoreSurface, type RestoreTargetChoice } from '@lifeboat/core';
 import type { PostgresConfig } from './config.js';
 
 const OPTIONS = [
@@ -26,13 +26,14 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
   ],
   // The component's url is production; or type a URL (env:NAME): what any kind with a url offers.
   production: (config) => config.url,
-  targets: DEFAULT_RESTORE_SURFACE.targets,
+  targets: (config) => [...DEFAULT_RESTORE_SURFACE.targets(config), ...tableTargets(config)],
   drill: (target) => (target === 'ephemeral' ? { place: 'a throwaway server', fresh: 'started' } : { place: `a scratch database on ${target}` }),
   checks(manifest) {
     const tables = Object.keys((manifest.facts.tables as Record<string, number> | undefined) ?? {});
     return tables.length > 0 ? `compare the row counts recorded at backup time (${tables.join(', ')})` : 'run the checks the backup recorded';
   },
-  describe({ source, chosen, clean, live, manifest }) {
+  describe({ component, source, chosen, clean, live, manifest }) {
+    if (chosen.kind === 'tables' || chosen.kind === 'tables-copy') return describeTables(component, source, chosen, manifest);
     return {
       restore: [
         `restore ${source} into ${chosen.value}${live}`,
@@ -44,3 +45,52 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
     };
   },
 };
+
+// Table-level restore in the wizard (the runbook "Accidental data deletion" opens on these): the tables are typed,
+// comma-separated; --into is the component's own url. Copying rows back is a choice of its own, confirmed by name.
+const TABLES_FIELD = {
+  into: 'table',
+  name: 'tables',
+  ask: 'the tables to restore',
+  example: 'public.users, public.orders',
+  hint: 'schema.table, comma-separated (a name without a schema is in public); they are copied into a new schema lifeboat_restored_<when> of the live database',
+};
+
+function tableTargets(config: ComponentPlan & PostgresConfig): RestoreTargetChoice[] {
+  return [
+    {
+      kind: 'tables',
+      label: 'only some tables, beside the live ones: copied into a new schema of the live database and compared (accidental deletion)',
+      set: { options: { into: config.url } },
+      beside: true,
+      fields: [TABLES_FIELD],
+      headline: (chosen) => `restore ${chosen.value} beside the live tables (nothing live is changed)`,
+    },
+    {
+      kind: 'tables-copy',
+      label: 'only some tables, then copy the rows the live tables lack back into them (accidental deletion)',
+      set: { options: { into: config.url, copyMissingRows: true } },
+      beside: true,
+      production: true,
+      fields: [TABLES_FIELD],
+      headline: (chosen) => `restore ${chosen.value}, then INSERT the missing rows into the live tables`,
+      confirm: { prompt: 'This inserts rows into the live tables (rows they have are never changed).', action: 'insert the missing rows into the live tables' },
+    },
+  ];
+}
+
+function describeTables(component: string, source: string, chosen: ChosenTarget, manifest: Manifest) {
+  const copy = chosen.kind === 'tables-copy';
+  const counts = Object.keys((manifest.facts.tables as Record<string, number> | undefined) ?? {});
+  return {
+    withoutBeforeHooks: 'no hooks run: nothing is replaced, the services stay up',
+    restore: [
+      `check that ${source} holds ${chosen.value} (pg_restore --list); else stop here, nothing changed`,
+      `restore ${chosen.value} into a throwaway PostgreSQL, then copy them into a new schema lifeboat_restored_<backup time> of the live ${component}, in one transaction; no live table is touched`,
+      `report per table: rows restored, rows the live table lacks and rows only the live table has (by its primary key)${counts.length > 0 ? `; compare the counts recorded at backup time (${counts.join(', ')})` : ''}`,
+      copy
+        ? 'then INSERT the rows each live table lacks, all tables in ONE transaction, parents first; refused for a table without a primary key; rows the live tables have are never changed'
+        : 'copy nothing back: to insert the missing rows, run the next step (or --copy-missing-rows --yes)',
+    ],
+  };
+}
