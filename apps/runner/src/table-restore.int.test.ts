@@ -110,6 +110,17 @@ describe('lifeboat restore database --table', () => {
     );
     expect(await leftovers()).toEqual([]);
 
+    // Orders alone cannot come back: their users are gone. One sentence, and no live table changed.
+    const orphans = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--table', 'orders', '--into', 'env:TEST_DATABASE_URL', '--copy-missing-rows', '--yes'], {
+      env,
+      lockDir: ws.lockDir,
+    });
+    expect(orphans.exitCode).toBe(1);
+    expect(failure(orphans)).toMatch(
+      /^inserting the missing rows failed into public\.orders: .*violates foreign key constraint "orders_user_id_fkey" \(Key \(user_id\)=\(\d+\) is not present in table "users"\.\); restore the table it refers to as well \(another --table\); nothing was inserted into any live table$/,
+    );
+    expect(await liveContent(url)).toEqual(before);
+
     const human = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--table', 'public.users', '--into', 'env:TEST_DATABASE_URL', '--copy-missing-rows', '--yes'], {
       env,
       lockDir: ws.lockDir,
@@ -118,7 +129,7 @@ describe('lifeboat restore database --table', () => {
     expect(human.stdout).toContain('3 rows in the restored copy are missing from the live table (by id)');
     expect(human.stdout).toContain('inserted 3 rows into public.users');
     // A second restore of the same backup gets a schema of its own; the first is left as it was.
-    expect((await restoredSchemas(url)).map((r) => r.nspname)).toEqual([out.report.schema, `${out.report.schema}_2`]);
+    expect((await restoredSchemas(url)).map((r) => r.nspname)).toEqual([out.report.schema, `${out.report.schema}_2`, `${out.report.schema}_3`]);
 
     const after = await liveContent(url);
     const backIn = await sql(url, 'SELECT id, email, name, joined::text FROM users WHERE id IN (3, 4, 5) ORDER BY id');

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
@@ -11,6 +10,7 @@ import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { exactCounts, userRelationCount } from './facts.js';
 import { toolPath } from './tools.js';
+import { streamInto } from './stream-into.js';
 import { preflightTables, restoreTables, reviewTables, tableRequest } from './table-restore/index.js';
 
 /**
@@ -205,28 +205,6 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
 export async function reviewPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
   const tables = tableRequest(ctx.request);
   if (tables) await reviewTables(ctx, tables);
-}
-
-/**
- * Feeds verified content to a single-transaction restore and ends its input
- * only after the content ended cleanly: a damaged artifact kills the child
- * before COMMIT, so the target is left as it was.
- */
-export async function streamInto(content: Readable, sink: ReturnType<typeof spawnSink>): Promise<void> {
-  const fed = new Promise<void>((resolve, reject) => {
-    content.on('error', (err) => {
-      sink.kill();
-      reject(err);
-    });
-    content.on('end', () => {
-      sink.stdin.end();
-      resolve();
-    });
-    content.pipe(sink.stdin as NodeJS.WritableStream, { end: false });
-  });
-  const [fedResult, doneResult] = await Promise.allSettled([fed, sink.done]);
-  if (fedResult.status === 'rejected') throw fedResult.reason;
-  if (doneResult.status === 'rejected') throw doneResult.reason;
 }
 
 async function compareCounts(target: PgTarget, expected: Record<string, number>): Promise<RestoreCheck[]> {

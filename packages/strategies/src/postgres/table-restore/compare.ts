@@ -168,7 +168,8 @@ export async function copyMissingRows(client: pg.Client, reports: TableReport[],
     await client.query('ROLLBACK').catch(() => undefined);
     for (const r of reports) delete r.inserted;
     const where = current === 'COMMIT' ? 'at COMMIT' : `into ${current}`;
+    const detail = (err as { detail?: string }).detail;
     const hint = /foreign key/i.test(describeError(err)) ? '; restore the table it refers to as well (another --table)' : '';
-    throw new LifeboatError(`inserting the missing rows failed ${where}: ${describeError(err)}${hint}; nothing was inserted into any live table`);
+    throw new LifeboatError(`inserting the missing rows failed ${where}: ${describeError(err)}${detail ? ` (${detail})` : ''}${hint}; nothing was inserted into any live table`);
   }
 }

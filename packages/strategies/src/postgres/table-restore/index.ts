@@ -103,6 +103,9 @@ export async function restoreTables(ctx: RestoreContext<PostgresConfig>, request
       await source.stop();
     }
     const client = await connect(live);
+    // Cancelling the run ends the connection: a running comparison or INSERT fails (and rolls back) at once.
+    const cancel = () => void client.end().catch(() => undefined);
+    ctx.signal.addEventListener('abort', cancel, { once: true });
     try {
       ctx.step(`comparing ${request.tables.map((t) => `${schema}.${t.name} with ${t.display}`).join(', ')} by primary key`);
       const { reports, matches } = await compareTables(client, request.tables, schema);
@@ -112,6 +115,7 @@ export async function restoreTables(ctx: RestoreContext<PostgresConfig>, request
       }
       return reports;
     } finally {
+      ctx.signal.removeEventListener('abort', cancel);
       await client.end().catch(() => undefined);
     }
   });

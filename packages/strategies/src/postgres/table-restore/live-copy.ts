@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import type { PostgresConfig } from '../config.js';
 import { quoteIdent, type PgTarget } from '../connection.js';
-import { streamInto } from '../restore.js';
+import { streamInto } from '../stream-into.js';
 import { toolPath } from '../tools.js';
 import type { TableName } from './request.js';
 
