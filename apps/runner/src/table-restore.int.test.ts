@@ -211,7 +211,7 @@ describe('lifeboat restore database --table', () => {
     expect((await files(join(ws.dir, 'repo'))).filter((f) => !f.startsWith('runs/') && f !== 'lifeboat.json')).toHaveLength(2);
   });
 
-  test('--as-of picks the newest backup finished before the time', async ({ pg: server, db }) => {
+  test('--as-of picks the newest backup finished before the time; a live sequence behind the restored ids is reported', async ({ pg: server, db }) => {
     const url = urlOf(server, db);
     await ownTmp();
     const env = await backedUp(url);
@@ -220,8 +220,14 @@ describe('lifeboat restore database --table', () => {
     expect((await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
     await sql(url, 'DELETE FROM users WHERE id = 8');
 
+    // A live sequence behind the restored ids (the live database was itself restored from something older) is named, and left alone.
+    await sql(url, "SELECT setval('users_id_seq', 10)");
     const latest = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--table', 'users', '--into', 'env:TEST_DATABASE_URL', '--json'], { env, lockDir: ws.lockDir });
-    expect(JSON.parse(latest.stdout).report.tables[0]).toMatchObject({ missingFromLive: 1 });
+    expect(JSON.parse(latest.stdout).report.tables[0]).toMatchObject({
+      missingFromLive: 1,
+      sequences: [{ column: 'public.users.id', sequence: 'public.users_id_seq', lastValue: 10, restoredMax: 50 }],
+    });
+    expect(await sql(url, 'SELECT last_value::int AS v FROM users_id_seq')).toEqual([{ v: 10 }]);
     const asOf = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--table', 'users', '--into', 'env:TEST_DATABASE_URL', '--as-of', between, '--json'], {
       env,
       lockDir: ws.lockDir,
