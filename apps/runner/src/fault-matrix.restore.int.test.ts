@@ -9,22 +9,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { artifactPath } from './test/files-repo.js';
 import { backupFiles, eachWorkspace, filesPlan, lifeboat, postgresPlan } from './test/harness.js';
+import { query } from './test/pg-tools.js';
 import { isRoot } from './test/files-tree.js';
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 /** Flips one byte of a file in place. */
 async function flip(path: string, offset: number): Promise<void> {

@@ -148,7 +148,7 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .option('--clean', restoreText.clean)
     .option('-y, --yes', 'confirm a destructive restore')
     .option('--spool-dir <dir>', 'where the backup is read whole and checked before anything changes (default: $LIFEBOAT_SPOOL_DIR or the temp folder)')
-    .option('--json', 'with --list: print JSON')
+    .option('--json', 'print what the backup holds (--list) or the restore\'s outcome (a table restore\'s report) as JSON')
     .addHelpText('after', restoreText.examples)
     .action(lazy(() => import('./commands/restore.js'), 'restoreCommand'));
 

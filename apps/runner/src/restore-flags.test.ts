@@ -42,6 +42,13 @@ describe('restore flags come from the strategies’ restore surfaces', () => {
     }
   });
 
+  it('a list option is a repeatable flag: each --table is one name, as typed', () => {
+    const table = restoreFlags(strategies).find((f) => f.option.name === 'table')!;
+    expect(table.flags).toBe('--table <schema.table>');
+    expect(table.parse!('public.users', undefined)).toEqual(['public.users']);
+    expect(table.parse!('billing.a,b', ['public.users'])).toEqual(['public.users', 'billing.a,b']);
+  });
+
   it('a flag the component’s kind does not take is one sentence and exit 2, before any destination is read', async () => {
     const file = await plan();
     const inPlace = await lifeboat(['--plan', file, 'restore', 'database', '--to', 'env:X', '--in-place'], { lockDir });

@@ -9,16 +9,25 @@ import type { RestoreRequest, Strategy } from './strategy.js';
  * parse a flag of `lifeboat restore` and one kind of field in the TUI wizard:
  * `path` is resolved against the caller's folder by the runner (and must be
  * absolute in the wizard), `owner` is numeric `UID:GID`, `count` a whole
- * number ≥ 1, `boolean` a switch.
+ * number ≥ 1, `boolean` a switch, `list` one or more texts (a repeatable
+ * flag: `--table a --table b`; comma-separated in the wizard).
  */
-export type RestoreValueType = 'string' | 'path' | 'boolean' | 'count' | 'owner';
+export type RestoreValueType = 'string' | 'path' | 'boolean' | 'count' | 'owner' | 'list';
 
 export interface Owner {
   uid: number;
   gid: number;
 }
 
-type ValueOf<T extends RestoreValueType> = T extends 'boolean' ? boolean : T extends 'count' ? number : T extends 'owner' ? Owner : string;
+type ValueOf<T extends RestoreValueType> = T extends 'boolean'
+  ? boolean
+  : T extends 'count'
+    ? number
+    : T extends 'owner'
+      ? Owner
+      : T extends 'list'
+        ? string[]
+        : string;
 
 /** One restore option a kind takes besides `--to`, `--clean` and `--yes`. */
 export interface RestoreOption {
@@ -75,6 +84,13 @@ export interface RestoreTargetChoice {
   clean?: boolean;
   /** The review's title (default: `restore into VALUE`, or `PRODUCTION restore into VALUE`). */
   headline?(chosen: ChosenTarget): string;
+  /**
+   * It adds beside what the target holds and replaces nothing (a table-level
+   * restore): the plan's hooks do not run (`Strategy.runsHooks` says false).
+   */
+  beside?: boolean;
+  /** For a `production` choice that does not restore over it: the sentence before `Type NAME to confirm:`, and what typing it confirms. */
+  confirm?: { prompt: string; action: string };
 }
 
 /** Where the plan's drill target puts a backup of this kind, for the wizard. */
@@ -154,6 +170,16 @@ export const RESTORE_VALUE_TYPES: Record<RestoreValueType, { expected: string; p
       return m ? { uid: Number(m[1]), gid: Number(m[2]) } : undefined;
     },
   },
+  list: {
+    expected: 'one or more names (repeat the flag; comma-separated in the wizard)',
+    parse: (text) => {
+      const items = text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+      return items.length > 0 ? items : undefined;
+    },
+  },
 };
 
 const SCHEMAS: Record<RestoreValueType, z.ZodTypeAny> = {
@@ -162,6 +188,7 @@ const SCHEMAS: Record<RestoreValueType, z.ZodTypeAny> = {
   boolean: z.boolean(),
   count: z.number().int().min(1),
   owner: z.object({ uid: z.number().int().min(0), gid: z.number().int().min(0) }).strict(),
+  list: z.array(z.string().min(1)).min(1),
 };
 
 /** The schema of a kind's options, from its descriptors: what `RestoreRequest.options` may hold. */

@@ -138,6 +138,17 @@ export interface RestoreOutcome {
   placedAt?: Date;
   /** Checks failed on a staged copy and the target itself was left as it was (postgres restores into a staging database). */
   untouched?: boolean;
+  /**
+   * What the restore found, for the people who asked (a table restore's
+   * per-table comparison): `lines` as the runner and the TUI print them,
+   * `data` for `--json` and the run journal.
+   */
+  report?: RestoreReport;
+}
+
+export interface RestoreReport {
+  lines: string[];
+  data: Record<string, unknown>;
 }
 
 /** What `checkLiveTarget` is told about the restore it follows. */

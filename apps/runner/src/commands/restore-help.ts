@@ -8,8 +8,8 @@ export interface RestoreFlag {
   flags: string;
   /** `redis: …; files: …`. */
   description: string;
-  /** Reads the flag's text (owner, count); undefined for text and switches. */
-  parse?: (value: string) => unknown;
+  /** Reads the flag's text (owner, count; a list collects each repeat); undefined for text and switches. */
+  parse?: (value: string, previous: unknown) => unknown;
 }
 
 type Kinds = ReadonlyArray<Pick<Strategy<never>, 'kind' | 'restoreSurface'>>;
@@ -46,6 +46,8 @@ export function restoreFlags(strategies: Kinds): RestoreFlag[] {
   return [...byName.values()].map(({ option, kinds }) => {
     const type = RESTORE_VALUE_TYPES[option.type];
     const parses = option.type === 'owner' || option.type === 'count';
+    // A list flag is repeated (`--table a --table b`); each value is taken whole, as typed.
+    const collects = option.type === 'list';
     return {
       option,
       flags: option.type === 'boolean' ? flagOf(option.name) : `${flagOf(option.name)} <${option.valueName ?? 'value'}>`,
@@ -61,7 +63,9 @@ export function restoreFlags(strategies: Kinds): RestoreFlag[] {
               return parsed;
             },
           }
-        : {}),
+        : collects
+          ? { parse: (value: string, previous: unknown) => [...((previous as string[] | undefined) ?? []), value] }
+          : {}),
     };
   });
 }

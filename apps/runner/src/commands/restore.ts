@@ -3,6 +3,7 @@ import { LifeboatError, listContents, restoreSurfaceOf, type ContentEntry } from
 import { restore } from '@lifeboat/operations';
 import type { CommandContext } from '../main.js';
 import { restoreFlags } from './restore-help.js';
+import { quietEngine } from './quiet-engine.js';
 
 /** `restore`'s own flags; every kind's options (`--to-dir`, `--owner`, `--jobs`…) come as further keys. */
 export interface RestoreFlags {
@@ -36,14 +37,21 @@ export async function restoreCommand(ctx: CommandContext, component: string, fla
     }),
   );
   try {
-    const engine = ctx.engine(plan);
+    // --json prints the outcome as data; of the run's events only warnings and the failure go to stderr then.
+    const engine = flags.json ? quietEngine(ctx, plan, true) : ctx.engine(plan);
     const spoolDir = here(flags.spoolDir) ?? engine.spoolDir;
-    await restore(spoolDir ? { ...engine, spoolDir } : engine, selection, {
+    const outcome = await restore(spoolDir ? { ...engine, spoolDir } : engine, selection, {
       target: restoreSurfaceOf(ctx.registry.strategy(entry.type)).to.path ? here(flags.to) : flags.to,
       clean: flags.clean === true,
       yes: flags.yes === true,
       options,
     });
+    if (flags.json) {
+      const { backupId, target, checks, report } = outcome;
+      ctx.io.stdout.write(JSON.stringify({ backupId, target, checks, ...(report ? { report: report.data } : {}) }, null, 2) + '\n');
+    } else if (outcome.report) {
+      ctx.io.stdout.write(`\n${outcome.report.lines.join('\n')}\n`);
+    }
   } catch (err) {
     // The run's own 'failed' event has already told the reader why.
     if (err instanceof LifeboatError) return err.exitCode;

@@ -22,3 +22,14 @@ export async function seed(url: string, rows: number): Promise<void> {
   await client.query(`CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS v FROM generate_series(1, ${rows}) g`);
   await client.end();
 }
+
+/** The rows of one statement, on a connection of its own. */
+export async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -5,7 +5,7 @@ import type { Runbook } from '@lifeboat/core';
  * code: a plan's `runbooks:` entry with the same id replaces one, a new id
  * adds one. Steps that Lifeboat can do are actions (`restore` runs the
  * wizard: beforeRestore hooks, --clean, typed confirmation, row counts,
- * afterRestore hooks); the guide's docker-compose and ufw commands are
+ * afterRestore hooks; `target: tables` opens it on a table-level restore); the guide's docker-compose and ufw commands are
  * CivicQ's, so here they are manual steps with the command in the detail — a
  * plan that wants them run says `command:` in its own copy of the runbook.
  * A runbook acts on the components its scenario is about (`about`, by name
@@ -68,13 +68,16 @@ export const DEFAULT_RUNBOOKS: readonly Runbook[] = [
       { title: 'Stop writes immediately', detail: 'docker-compose stop backend' },
       { title: 'Identify what was deleted and when', detail: 'Check the audit logs: which rows, which tables, at what time.' },
       {
-        title: 'Restore the backup before the deletion',
-        detail: 'Pick the backup from before the deletion; restore it into a scratch target (type env:NAME) unless everything must go back.',
-        action: { type: 'restore' },
+        title: 'Restore the tables beside the live ones',
+        detail:
+          'Pick the backup from before the deletion and type the tables. They are copied into a new schema lifeboat_restored_<when> of the live database and compared by primary key: the report says, per table, how many rows the live table lacks. Nothing live is changed; no hooks run.',
+        action: { type: 'restore', target: 'tables' },
       },
       {
         title: 'Copy back only the deleted rows',
-        detail: 'From the scratch copy into production (INSERT … SELECT), or pg_restore --data-only --table=<table> from the backup.',
+        detail:
+          'The same table restore, then the rows the live tables lack are inserted in one transaction (type the component’s name to confirm); rows the live tables have are never changed. CLI: lifeboat restore <component> --table … --into env:URL --copy-missing-rows --yes.',
+        action: { type: 'restore', target: 'tables-copy' },
       },
       { title: 'Check the status', detail: 'RPO: up to 24 hours of data may be lost; say which.', action: { type: 'status' } },
     ],

@@ -196,7 +196,7 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
             outcome: 'ok',
             backupId: chosen.id,
             durationMs: Date.now() - started,
-            details: { target: outcome.target, checks: [...outcome.checks, ...(live?.checks ?? [])] },
+            details: { target: outcome.target, checks: [...outcome.checks, ...(live?.checks ?? [])], ...(outcome.report ? { report: outcome.report.data } : {}) },
           },
         ],
       };

@@ -173,7 +173,7 @@ const runbookStep = z.strictObject(
     detail: z.string().optional(),
     command: z.string().min(1).optional(),
     action: z
-      .strictObject({ type: z.enum(['backup', 'restore', 'verify', 'drill', 'status']), component: z.string().optional() })
+      .strictObject({ type: z.enum(['backup', 'restore', 'verify', 'drill', 'status']), component: z.string().optional(), target: z.string().min(1).optional() })
       .optional(),
   },
   { error: 'a step with a title, and optionally a command or an action' },

@@ -60,7 +60,12 @@ export interface RunbookStep {
    * for the plan's components of that type; without it the action acts on
    * the components the runbook is about.
    */
-  action?: { type: 'backup' | 'restore' | 'verify' | 'drill' | 'status'; component?: string };
+  action?: {
+    type: 'backup' | 'restore' | 'verify' | 'drill' | 'status';
+    component?: string;
+    /** restore: the wizard's target to start on, by its kind (`tables`: a table-level restore); absent or not offered: the first. */
+    target?: string;
+  };
 }
 
 /** The guide's disaster scenarios as checklists: data, not code. */

@@ -1,4 +1,4 @@
-import { DEFAULT_RESTORE_SURFACE, type RestoreOptionValues, type RestoreSurface } from '@lifeboat/core';
+import { DEFAULT_RESTORE_SURFACE, type ChosenTarget, type ComponentPlan, type Manifest, type RestoreOptionValues, type RestoreSurface, type RestoreTargetChoice } from '@lifeboat/core';
 import type { PostgresConfig } from './config.js';
 
 const OPTIONS = [
@@ -12,6 +12,11 @@ const OPTIONS = [
   { name: 'toDir', type: 'path', valueName: 'dir', description: 'restore to a point into this data directory (new or empty; --clean --yes empties it), ready for pg_ctl start' },
   { name: 'owner', type: 'owner', valueName: 'uid:gid', description: 'owner of the --to-dir data directory, the OS user the server runs as (default: the owner of its parent folder)' },
   { name: 'keep', type: 'boolean', description: 'with --to ephemeral and a point: keep the recovered throwaway server running until Ctrl-C, and say how to connect' },
+  // Table-level restore (docs/table-restore.md): --table … --into …, never --to.
+  { name: 'table', type: 'list', valueName: 'schema.table', description: 'table-level restore: restore only this table (repeatable) beside the live one, into a new schema of --into' },
+  { name: 'into', type: 'string', valueName: 'url', description: 'table-level restore: the live database (env:NAME / file:/path holding its URL); only a new schema lifeboat_restored_<when> is created in it' },
+  { name: 'asOf', type: 'string', valueName: 'time', description: 'table-level restore: use the newest backup finished before this time (with a zone: 2026-02-14T12:00:00Z)' },
+  { name: 'copyMissingRows', type: 'boolean', description: 'table-level restore: then insert the rows the live tables lack (by primary key), in one transaction; needs --yes' },
 ] as const;
 
 /** What `request.options` holds for a postgres restore (checked by the engine against `OPTIONS`). */
@@ -27,16 +32,19 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
     '  $ lifeboat restore database --backup 20260214T020000Z-3f9a1c --to env:DATABASE_URL --clean --yes --jobs 4',
     '  $ lifeboat restore database --to-time "2026-02-14 12:00:00+00" --to-dir /var/lib/postgresql/15/main',
     '  $ lifeboat restore database --to-latest --to ephemeral',
+    '  $ lifeboat restore database --table public.users --as-of 2026-02-14T12:00:00Z --into env:DATABASE_URL',
+    '  $ lifeboat restore database --table public.users --table public.orders --into env:DATABASE_URL --copy-missing-rows --yes',
   ],
   // The component's url is production; or type a URL (env:NAME): what any kind with a url offers.
   production: (config) => config.url,
-  targets: DEFAULT_RESTORE_SURFACE.targets,
+  targets: (config) => [...DEFAULT_RESTORE_SURFACE.targets(config), ...tableTargets(config)],
   drill: (target) => (target === 'ephemeral' ? { place: 'a throwaway server', fresh: 'started' } : { place: `a scratch database on ${target}` }),
   checks(manifest) {
     const tables = Object.keys((manifest.facts.tables as Record<string, number> | undefined) ?? {});
     return tables.length > 0 ? `compare the row counts recorded at backup time (${tables.join(', ')})` : 'run the checks the backup recorded';
   },
-  describe({ source, chosen, clean, live, manifest }) {
+  describe({ component, source, chosen, clean, live, manifest }) {
+    if (chosen.kind === 'tables' || chosen.kind === 'tables-copy') return describeTables(component, source, chosen, manifest);
     return {
       restore: [
         `restore ${source} into ${chosen.value}${live}`,
@@ -48,3 +56,52 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
     };
   },
 };
+
+// Table-level restore in the wizard (the runbook "Accidental data deletion" opens on these): the tables are typed,
+// comma-separated; --into is the component's own url. Copying rows back is a choice of its own, confirmed by name.
+const TABLES_FIELD = {
+  into: 'table',
+  name: 'tables',
+  ask: 'the tables to restore',
+  example: 'public.users, public.orders',
+  hint: 'schema.table, comma-separated (a name without a schema is in public); they are copied into a new schema lifeboat_restored_<when> of the live database',
+};
+
+function tableTargets(config: ComponentPlan & PostgresConfig): RestoreTargetChoice[] {
+  return [
+    {
+      kind: 'tables',
+      label: 'only some tables, beside the live ones: copied into a new schema of the live database and compared (accidental deletion)',
+      set: { options: { into: config.url } },
+      beside: true,
+      fields: [TABLES_FIELD],
+      headline: (chosen) => `restore ${chosen.value} beside the live tables (nothing live is changed)`,
+    },
+    {
+      kind: 'tables-copy',
+      label: 'only some tables, then copy the rows the live tables lack back into them (accidental deletion)',
+      set: { options: { into: config.url, copyMissingRows: true } },
+      beside: true,
+      production: true,
+      fields: [TABLES_FIELD],
+      headline: (chosen) => `restore ${chosen.value}, then INSERT the missing rows into the live tables`,
+      confirm: { prompt: 'This inserts rows into the live tables (rows they have are never changed).', action: 'insert the missing rows into the live tables' },
+    },
+  ];
+}
+
+function describeTables(component: string, source: string, chosen: ChosenTarget, manifest: Manifest) {
+  const copy = chosen.kind === 'tables-copy';
+  const counts = Object.keys((manifest.facts.tables as Record<string, number> | undefined) ?? {});
+  return {
+    withoutBeforeHooks: 'no hooks run: nothing is replaced, the services stay up',
+    restore: [
+      `check that ${source} holds ${chosen.value} (pg_restore --list); else stop here, nothing changed`,
+      `restore ${chosen.value} into a throwaway PostgreSQL, then copy them into a new schema lifeboat_restored_<backup time> of the live ${component}, in one transaction; no live table is touched`,
+      `report per table: rows restored, rows the live table lacks and rows only the live table has (by its primary key)${counts.length > 0 ? `; compare the counts recorded at backup time (${counts.join(', ')})` : ''}`,
+      copy
+        ? 'then INSERT the rows each live table lacks, all tables in ONE transaction, parents first; refused for a table without a primary key; rows the live tables have are never changed'
+        : 'copy nothing back: to insert the missing rows, run the next step (or --copy-missing-rows --yes)',
+    ],
+  };
+}

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
@@ -14,6 +13,7 @@ import { toolPath } from './tools.js';
 import { streamInto } from './stream-into.js';
 import { pointRequestOf } from './point-request.js';
 import { preflightPoint, restoreToPoint } from './point-restore.js';
+import { preflightTables, restoreTables, reviewTables, tableRequest } from './table-restore/index.js';
 
 /**
  * Restores into the database named by --to. A missing database, or one that
@@ -26,6 +26,8 @@ import { preflightPoint, restoreToPoint } from './point-restore.js';
  */
 export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Promise<RestoreOutcome> {
   if (pointRequestOf(ctx.component, ctx.planFile, ctx.config, ctx.request)) return restoreToPoint(ctx);
+  const tables = tableRequest(ctx.request);
+  if (tables) return restoreTables(ctx, tables);
   const { config, request, manifest } = ctx;
   const target = await resolveTarget(ctx);
   const facts = manifest.facts as { format?: 'custom' | 'plain'; tables?: Record<string, number>; encoding?: string };
@@ -190,6 +192,8 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
     await preflightPoint(ctx, point);
     return;
   }
+  const tables = tableRequest(ctx.request);
+  if (tables) return preflightTables(ctx, tables);
   const facts = ctx.manifest.facts as { format?: string; baseBackup?: unknown };
   if (facts.baseBackup && !facts.format) {
     throw new UsageError(
@@ -203,6 +207,12 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
   } finally {
     await admin.end().catch(() => undefined);
   }
+}
+
+/** After the copy is proven, before any hook or server: a table-level restore checks its tables are in the dump. */
+export async function reviewPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
+  const tables = tableRequest(ctx.request);
+  if (tables) await reviewTables(ctx, tables);
 }
 
 async function compareCounts(target: PgTarget, expected: Record<string, number>): Promise<RestoreCheck[]> {

@@ -17,8 +17,11 @@ export function restorePlan(targets: Targets, input: PlanInput): string[] {
   const { component, backup, target, clean } = input;
   const entry = targets.component;
   if (target.kind === 'drill') return drillLines(targets, input);
-  const live = choiceOf(targets, target.kind).production ? ` — PRODUCTION, the live ${component}` : '';
+  const choice = choiceOf(targets, target.kind);
+  const live = choice.production ? ` — PRODUCTION, the live ${component}` : '';
   const body = targets.surface.describe({ component, config: entry, manifest: backup.manifest, source: source(backup), chosen: target, clean, live });
+  // A restore beside the target replaces nothing, so the engine runs no hooks around it.
+  if (choice.beside) return [body.withoutBeforeHooks ?? 'no hooks run: nothing is replaced', ...body.restore, ...(body.after ?? [])];
   const before =
     entry.hooks.beforeRestore.length > 0 ? entry.hooks.beforeRestore.map((c) => `run beforeRestore: ${c}`) : [body.withoutBeforeHooks ?? 'no beforeRestore hooks in the plan'];
   const after =

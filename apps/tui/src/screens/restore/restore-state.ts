@@ -37,7 +37,8 @@ export type RestoreAction =
   | { type: 'toggleClean' }
   | { type: 'finished' };
 
-export function initialRestore(component: string, preselected?: string): RestoreState {
+/** `targetIndex`: the target offered first (a runbook step's `action.target`). */
+export function initialRestore(component: string, preselected?: string, targetIndex = 0): RestoreState {
   return {
     component,
     step: 'backup',
@@ -45,7 +46,7 @@ export function initialRestore(component: string, preselected?: string): Restore
     warnings: [],
     ...(preselected ? { preselected } : {}),
     backupIndex: 0,
-    targetIndex: 0,
+    targetIndex: Math.max(0, targetIndex),
     field: 0,
     typed: [],
     clean: false,

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, readCatalog, restoreSurfaceOf } from '@lifeboat/core';
 import { drill, restore, type OperationsContext } from '@lifeboat/operations';
@@ -20,12 +20,16 @@ export interface RestoreResult {
   exitCode: number;
   /** One line for a runbook step: what was restored where, and the checks. */
   summary: string;
+  /** What the restore reported (a table restore's per-table comparison). */
+  report?: string[];
 }
 
 interface Props {
   services: TuiServices;
   component: string;
   backupId?: string;
+  /** The target to offer first, by its kind (a runbook step's `action.target`, e.g. `tables`). */
+  targetKind?: string;
   width: number;
   height: number;
   back: () => void;
@@ -49,7 +53,7 @@ const STEP_TITLES: Record<RestoreState['step'], string> = {
  * live progress → the post-restore checks. Runs the `restore` operation, or
  * `drill` for the drill target, exactly as `lifeboat restore|drill` do.
  */
-export function RestoreWizard({ services, component, backupId, width, height, back, onExit, active = true }: Props) {
+export function RestoreWizard({ services, component, backupId, targetKind, width, height, back, onExit, active = true }: Props) {
   const theme = useTheme();
   const entry = services.plan.components[component] as Component | undefined;
   // Where a backup can go, and what each target means, is the component's strategy's to say.
@@ -61,10 +65,14 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
     [entry, services.registry],
   );
   const reducer = useMemo(() => restoreReducer(targets), [targets]);
-  const [state, dispatch, latest] = useLatestReducer(reducer, () => initialRestore(component, backupId));
+  const [state, dispatch, latest] = useLatestReducer(reducer, () =>
+    initialRestore(component, backupId, targetKind === undefined ? 0 : targets.choices.findIndex((c) => c.kind === targetKind)),
+  );
   const run = useRun(services);
+  // What the restore reported (a table restore's comparison), shown under the run.
+  const [report, setReport] = useState<string[] | undefined>(undefined);
   const listRows = Math.max(3, height - 6);
-  const exit = () => (onExit ? onExit(latest().step === 'done' ? resultOf(run.current(), component) : undefined) : back());
+  const exit = () => (onExit ? onExit(latest().step === 'done' ? resultOf(run.current(), component, report) : undefined) : back());
   const cleanable = (s: RestoreState) => entry !== undefined && s.target !== undefined && cleanApplies(targets, s.target.kind);
   useRestoreKeys(latest, run, { page: listRows, dispatch, exit, active, cleanable });
 
@@ -86,7 +94,7 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
     const clean = state.clean;
     void run
       .start({ title: `restore of ${component}${target.kind === 'drill' ? ' into the drill target' : ''}`, destinations: [] }, (ctx) =>
-        restoreInto(ctx, component, backup.id, targets, target, clean),
+        restoreInto(ctx, component, backup.id, targets, target, clean, setReport),
       )
       .then(() => dispatch({ type: 'finished' }));
   }, [state, run, entry, component, targets]);
@@ -126,7 +134,16 @@ export function RestoreWizard({ services, component, backupId, width, height, ba
       {(state.step === 'review' || state.step === 'confirm') && backup && state.target && (
         <Review component={component} targets={targets} state={state} width={width} />
       )}
-      {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 2} />}
+      {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 3 - rowsOf(report, width)} />}
+      {state.step === 'done' && report && (
+        <Box flexDirection="column" width={width}>
+          {report.map((line, i) => (
+            <Text key={i} wrap="wrap">
+              {line}
+            </Text>
+          ))}
+        </Box>
+      )}
       {state.step === 'done' && <Text color={theme.muted}>enter or esc: {onExit ? 'back to the runbook' : 'back'}</Text>}
       {state.problem && <Sentence mark="!" text={state.problem} color={theme.warn} width={width} />}
       {state.warnings.slice(-1).map((w, i) => (
@@ -211,18 +228,32 @@ function Review({ component, targets, state, width }: { component: string; targe
 }
 
 /** The package function for the chosen target: a drill never touches production; anything else is `lifeboat restore` with the same flags. */
-async function restoreInto(ctx: OperationsContext, component: string, backupId: string, targets: Targets, target: Chosen, clean: boolean): Promise<{ exitCode: number }> {
+async function restoreInto(
+  ctx: OperationsContext,
+  component: string,
+  backupId: string,
+  targets: Targets,
+  target: Chosen,
+  clean: boolean,
+  onReport: (lines: string[]) => void,
+): Promise<{ exitCode: number }> {
   if (target.kind === 'drill') return drill(ctx, [component], { backupId });
-  await restore(ctx, { component, backupId }, restoreRequest(targets, target, clean));
+  const outcome = await restore(ctx, { component, backupId }, restoreRequest(targets, target, clean));
+  if (outcome.report) onReport(outcome.report.lines);
   return { exitCode: 0 };
 }
 
-function resultOf(run: RunState, component: string): RestoreResult {
+/** How many rows lines take once wrapped to `width`. */
+function rowsOf(lines: string[] | undefined, width: number): number {
+  return (lines ?? []).reduce((rows, line) => rows + Math.max(1, Math.ceil(line.length / Math.max(1, width))), 0);
+}
+
+function resultOf(run: RunState, component: string, report: string[] | undefined): RestoreResult {
   const checks = run.restored?.checks ?? [];
   const passed = checks.filter((c) => c.ok).length;
   const summary =
     run.outcome === 'ok'
       ? `${passed}/${checks.length} checks match: restored ${run.restored?.backupId ?? ''} into ${run.restored?.target ?? ''}`
       : `restore of ${component} ${run.outcome === 'cancelled' ? 'was cancelled' : `failed: ${run.failures.at(-1) ?? 'see the log'}`}`;
-  return { exitCode: run.exitCode ?? (run.outcome === 'ok' ? 0 : 1), summary };
+  return { exitCode: run.exitCode ?? (run.outcome === 'ok' ? 0 : 1), summary, ...(report && run.outcome === 'ok' ? { report } : {}) };
 }

@@ -114,11 +114,14 @@ const overwritesProduction = (targets: Targets, target: Chosen) => target.kind !
 
 /** What typing the name confirms, as a verb phrase: `type NAME exactly to …`. */
 export function confirmedAction(targets: Targets, target: Chosen): string {
-  return overwritesProduction(targets, target) ? 'restore over production' : `replace what ${target.value} holds`;
+  const own = target.kind !== 'drill' ? choiceOf(targets, target.kind).confirm : undefined;
+  return own?.action ?? (overwritesProduction(targets, target) ? 'restore over production' : `replace what ${target.value} holds`);
 }
 
 /** The sentence before `Type NAME to confirm:`. */
 export function confirmPrompt(targets: Targets, target: Chosen): string {
+  const own = target.kind !== 'drill' ? choiceOf(targets, target.kind).confirm : undefined;
+  if (own) return own.prompt;
   return overwritesProduction(targets, target) ? 'This restores over production.' : `Clean is on: this replaces what ${target.value} holds, which may be production.`;
 }
 

@@ -99,7 +99,7 @@ export function Runbooks({ services, component, width, height, back }: Props) {
     const onExit = (result: RestoreResult | undefined) =>
       dispatch(
         result
-          ? { type: 'stepFinished', index, at: Date.now(), exitCode: result.exitCode, output: [result.summary] }
+          ? { type: 'stepFinished', index, at: Date.now(), exitCode: result.exitCode, output: [result.summary, ...(result.report ?? [])] }
           : { type: 'stepAbandoned', index },
       );
     return (
@@ -107,7 +107,11 @@ export function Runbooks({ services, component, width, height, back }: Props) {
         <Text color={theme.accent} wrap="truncate">
           {session.runbook.title} · step {index + 1}: {step.title}
         </Text>
-        <RestoreWizard services={services} component={session.targets[index]![0]!} width={width} height={height - 1} back={back} onExit={onExit} />
+        <RestoreWizard
+          services={services}
+          component={session.targets[index]![0]!}
+          {...(step.action?.target ? { targetKind: step.action.target } : {})}
+          width={width} height={height - 1} back={back} onExit={onExit} />
       </Box>
     );
   }
