@@ -3,6 +3,7 @@ import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EphemeralPostgres } from '@lifeboat/ephemeral';
+import { BASE_BACKUP_WATCH } from '@lifeboat/strategies';
 import { lifeboat, postgresPlan } from './test/harness.js';
 import { PITR, archivedEntry, archiverDone, closeSegment, query, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
 
@@ -234,6 +235,21 @@ describe('WAL archive operations: status, prune, verify, wal setup', () => {
       expect(failing.database.health).toBe('critical');
       expect(failing.database.reasons.find((r) => r.startsWith("PostgreSQL's archiver of database is failing"))).toContain(`the last for ${stuck}`);
       expect((await run(['status'])).stdout).toMatch(/archiver: FAILING: \d+ archived, \d+ failed/);
+
+      // A base backup waits for its last WAL segment to be archived: with the archiver failing it stops with a
+      // sentence instead of waiting for ever, and commits nothing.
+      const before = (JSON.parse((await run(['list', 'database', '--json'])).stdout) as unknown[]).length;
+      const watch = { ...BASE_BACKUP_WATCH };
+      BASE_BACKUP_WATCH.askAfterMs = 2_000;
+      try {
+        const stopped = await run(['backup', 'database']);
+        expect(stopped.exitCode).toBe(1);
+        expect(stopped.stdout + stopped.stderr).toContain('archive_command is failing (pg_stat_archiver:');
+        expect(stopped.stdout + stopped.stderr).toContain('nothing was committed');
+      } finally {
+        Object.assign(BASE_BACKUP_WATCH, watch);
+      }
+      expect(JSON.parse((await run(['list', 'database', '--json'])).stdout)).toHaveLength(before);
     } finally {
       await writeFile(archivePlan, good, { mode: 0o644 });
     }

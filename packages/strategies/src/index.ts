@@ -5,6 +5,7 @@ import { redisStrategy } from './redis/index.js';
 
 export { filesStrategy, postgresStrategy, redisStrategy };
 export type { PostgresConfig } from './postgres/index.js';
+export { BASE_BACKUP_WATCH } from './postgres/index.js';
 
 /** Every strategy this build ships, for the apps' registry. */
 export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy] as Strategy<never>[];

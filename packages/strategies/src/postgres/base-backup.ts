@@ -71,10 +71,16 @@ export async function takeBaseBackup(ctx: BackupContext<PostgresConfig>, target:
   const args = ['-D', '-', '-Ft', '-X', 'none', '--checkpoint=fast', '--no-password', `--label=lifeboat ${ctx.component}`];
   const source = spawnSource(toolPath('pg_basebackup', config.binDir), args, { env, signal: ctx.signal });
   source.on('error', (err) => sniffer.destroy(err));
-  const stored = await ctx.storeArtifact(BASE_BACKUP_ARTIFACT, source.pipe(sniffer), {
-    format: 'pg_basebackup tar of the data directory (tar; pg_verifybackup with backup_manifest)',
-    compress: true,
-  });
+  const watchdog = archiverWatchdog(source, target, ctx.component, new Date());
+  let stored;
+  try {
+    stored = await ctx.storeArtifact(BASE_BACKUP_ARTIFACT, source.pipe(sniffer), {
+      format: 'pg_basebackup tar of the data directory (tar; pg_verifybackup with backup_manifest)',
+      compress: true,
+    });
+  } finally {
+    watchdog.stop();
+  }
   const stopTime = new Date().toISOString();
   const label = sniffer.found.get('backup_label')?.toString('utf8');
   const manifest = sniffer.found.get('backup_manifest');
@@ -106,6 +112,57 @@ export async function takeBaseBackup(ctx: BackupContext<PostgresConfig>, target:
     ctx.step(`${stored.name}: ${formatBytes(stored.bytes)}; not re-read (${err.message}); verify --deep checks it where the identity is`);
   }
   return facts;
+}
+
+/** After how long a silent pg_basebackup is looked into (pg_stat_archiver), and how long it may stay silent at most. */
+export const BASE_BACKUP_WATCH = { askAfterMs: 60_000, idleDeadlineMs: 10 * 60_000 };
+
+/**
+ * With `-X none`, pg_basebackup waits after the last data file until the
+ * server has archived the backup's last WAL segment — for ever, if
+ * archive_command keeps failing. While it sends nothing, ask
+ * pg_stat_archiver: a failure since the backup began stops it with a
+ * sentence; and it may not stay silent beyond a deadline.
+ */
+function archiverWatchdog(source: Readable, target: PgTarget, component: string, began: Date): { stop(): void } {
+  let lastData = Date.now();
+  source.on('data', () => {
+    lastData = Date.now();
+  });
+  let asking = false;
+  const fail = (message: string) => source.destroy(new LifeboatError(`${message}; nothing was committed`));
+  const timer = setInterval(() => {
+    const idle = Date.now() - lastData;
+    if (idle < BASE_BACKUP_WATCH.askAfterMs || asking) return;
+    if (idle >= BASE_BACKUP_WATCH.idleDeadlineMs) {
+      fail(`pg_basebackup sent nothing for ${Math.round(idle / 60_000)} minutes (it waits for the server to archive the backup's last WAL segment); check pg_stat_archiver and lifeboat wal setup ${component} --check`);
+      return;
+    }
+    asking = true;
+    void (async () => {
+      const client = await connect(target);
+      try {
+        const row = (
+          await client.query<{ failed: string; wal: string | null; at: Date | null; archived: Date | null }>(
+            'SELECT failed_count AS failed, last_failed_wal AS wal, last_failed_time AS at, last_archived_time AS archived FROM pg_stat_archiver',
+          )
+        ).rows[0];
+        if (row?.at && row.at > began && (!row.archived || row.archived < row.at)) {
+          fail(
+            `pg_basebackup is waiting for the server to archive the backup's last WAL segment, and archive_command is failing (pg_stat_archiver: ${row.wal ?? 'a file'} failed at ${row.at.toISOString()}, ${row.failed} failure(s) in all); see the server's log and lifeboat wal setup ${component} --check`,
+          );
+        }
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        asking = false;
+      });
+  }, Math.min(BASE_BACKUP_WATCH.askAfterMs, 5_000));
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** backup_label: `START WAL LOCATION: 0/2000028 (file 000000010000000000000002)`, `START TIME: 2026-12-04 06:43:21 UTC`, `START TIMELINE: 1`. */

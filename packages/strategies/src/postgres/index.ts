@@ -44,6 +44,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';
+export { BASE_BACKUP_WATCH } from './base-backup.js';
 export { startRecoveredPostgres, recoveryPlanFor, type RecoveredServer } from './point-restore.js';
 export { recoveryTargetOf, parseTargetTime, type RecoveryTarget } from './recovery-target.js';
 export type { OpenTableSource, TableReport, TableSource } from './table-restore/index.js';
