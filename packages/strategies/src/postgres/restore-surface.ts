@@ -68,6 +68,8 @@ const TABLES_FIELD = {
 };
 
 function tableTargets(config: ComponentPlan & PostgresConfig): RestoreTargetChoice[] {
+  // The live database the tables are copied into is the component's own.
+  if (!config.url) return [];
   return [
     {
       kind: 'tables',

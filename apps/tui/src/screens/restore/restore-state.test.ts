@@ -115,8 +115,8 @@ describe('restore wizard steps', () => {
 
 describe('what the restore will do', () => {
   const backup = entry('2026-01-02');
-  test('targets: the drill target, production (the component url), or type one', () => {
-    expect(targetChoices(component).map((c) => c.kind)).toEqual(['drill', 'production', 'typed']);
+  test('targets: the drill target, production (the component url), or type one; then the table-level restores into the component url', () => {
+    expect(targetChoices(component).map((c) => c.kind)).toEqual(['drill', 'production', 'typed', 'tables', 'tables-copy']);
     expect(targetChoices({ ...component, drill: undefined, url: undefined } as unknown as Component).map((c) => c.kind)).toEqual(['typed']);
   });
 

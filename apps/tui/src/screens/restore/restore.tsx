@@ -134,7 +134,7 @@ export function RestoreWizard({ services, component, backupId, targetKind, width
       {(state.step === 'review' || state.step === 'confirm') && backup && state.target && (
         <Review component={component} targets={targets} state={state} width={width} />
       )}
-      {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 3 - rowsOf(report, width)} />}
+      {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 2 - (report ? rowsOf(report, width) + 1 : 0)} />}
       {state.step === 'done' && report && (
         <Box flexDirection="column" width={width}>
           {report.map((line, i) => (
