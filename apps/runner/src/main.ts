@@ -174,6 +174,18 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .action(lazy(() => import('./commands/status.js'), 'statusCommand'));
 
   program
+    .command('doctor')
+    .description('preflight: plan, secrets, sources, a write/read/delete probe, free space and clock of each destination, the age identity, timers, and backups, verifies and drills against RPO and timers — one line per check (exit 3 on anything critical)')
+    .option('--json', 'print the checks as JSON (versioned)')
+    .option('--nagios', 'a Nagios summary line first, and Nagios exit codes: 0 ok, 1 warning, 2 critical, 3 unknown')
+    .option('--unit-dir <dir>', 'where lifeboat systemd install put the units', DEFAULT_UNIT_DIR)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ lifeboat doctor                      after editing the plan\n  $ lifeboat doctor --json | jq \'.checks[] | select(.level != "ok")\'\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml doctor --nagios   # an NRPE / Icinga check command',
+    )
+    .action(lazy(() => import('./commands/doctor.js'), 'doctorCommand'));
+
+  program
     .command('history')
     .description('the run journal: backups, verifies and drills, read from the destinations')
     .argument('[component]', 'only runs that touched this component')

@@ -7,3 +7,4 @@ export { runHealthCheck } from './health-check.js';
 export { rotatingSample } from './sample.js';
 export { sendAlert, pingChannels, type Delivery, type PingPhase } from './notify/notify.js';
 export type { Alert } from './notify/alert.js';
+export { runDoctor, doctorReport, secretRefs, DOCTOR_CHECK_TIMEOUT_MS, PROBE_PREFIX, type DoctorReport, type DoctorOptions } from './doctor.js';

@@ -6,6 +6,7 @@ import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
 import { walArchive } from './wal/archive.js';
+import { doctorPostgres } from './doctor.js';
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
@@ -18,6 +19,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
   archive: walArchive,
+  doctor: doctorPostgres,
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';
