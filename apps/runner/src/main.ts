@@ -186,6 +186,15 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .action(lazy(() => import('./commands/doctor.js'), 'doctorCommand'));
 
   program
+    .command('report')
+    .description('the RPO and RTO tables with their Actual column and the audit controls (RPO, encryption, retention and holds, 3-2-1, drills, verify, failures), from the journal and the catalog; unknown is never compliant')
+    .option('--since <duration>', 'the period, back from now', '90d')
+    .addOption(new Option('--format <format>', 'html (one self-contained file, charts as inline SVG), json (versioned) or csv').choices(['html', 'json', 'csv']).default('html'))
+    .option('--out <file>', 'write it to this file (default: stdout)')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat report --out /var/www/backup-report.html\n  $ lifeboat report --since 365d --format json | jq \'.controls[] | {id, compliance}\'\n  $ lifeboat report --format csv --out q3.csv')
+    .action(lazy(() => import('./commands/report.js'), 'reportCommand'));
+
+  program
     .command('history')
     .description('the run journal: backups, verifies and drills, read from the destinations')
     .argument('[component]', 'only runs that touched this component')
