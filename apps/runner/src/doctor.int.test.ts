@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import type { EphemeralPostgres } from '@lifeboat/ephemeral';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { generateAgeIdentity } from '@lifeboat/core';
 import { files, lifeboat, eachWorkspace } from './test/harness.js';
 import { fakeBinDir } from './test/pg-tools.js';
+import { PITR, archivedEntry, closeSegment, query, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { postgresPlan } from './test/harness.js';
 import { sha256, writeInstalled } from './systemd/install.js';
 
 /**
@@ -184,5 +187,46 @@ components:
     expect(nagios.exitCode).toBe(2);
     // One line, as Nagios shows the first line only.
     expect(nagios.stdout).toMatch(/^LIFEBOAT CRITICAL - plan: \d+ problems in the plan: - .*components\.db\.schedule: missing.*\n$/);
+  });
+});
+
+describe('lifeboat doctor with pitr: a forced WAL switch must reach the archive', () => {
+  let dir: string;
+  let plan: string;
+  let server: EphemeralPostgres;
+  const archive = () => join(dir, 'archive');
+  const doctor = () =>
+    lifeboat(['--plan', plan, 'doctor', '--json'], {
+      lockDir: join(dir, 'locks'),
+      env: { TEST_DATABASE_URL: `postgres://${server.user}:${encodeURIComponent(server.password)}@${server.host}:${server.port}/postgres` },
+    });
+  const line = async (check: string) => ((JSON.parse((await doctor()).stdout) as { checks: Array<{ level: string; check: string; detail: string }> }).checks.find((c) => c.check === check));
+
+  beforeAll(async () => {
+    dir = await sharedDir();
+    plan = join(dir, 'lifeboat.yaml');
+    // The server's OS user reads this plan when archive_command runs.
+    await writeFile(plan, postgresPlan({ destinations: { archive: archive() }, extra: PITR }), { mode: 0o644 });
+    server = await startArchivingPostgres(plan);
+    await query(server, 'ALTER SYSTEM SET archive_timeout = 60');
+    await query(server, 'SELECT pg_reload_conf()');
+    const first = await closeSegment(server);
+    await until(`${first} archived`, () => archivedEntry(archive(), 'database', first));
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  test('ok while archive_command stores every segment; critical once the archive cannot be written', { timeout: 90_000 }, async () => {
+    expect(await line('wal database')).toMatchObject({ level: 'ok' });
+    expect(await line('wal switch database')).toMatchObject({ level: 'ok', detail: expect.stringMatching(/^pg_switch_wal\(\) closed [0-9A-F]{24}; it was in the archive of archive within \d+ ms$/) });
+
+    // The server's OS user can no longer write the timeline's folder: pushes fail, the switch never arrives.
+    const cluster = (await readdir(join(archive(), 'wal', 'database'))).find((n) => /^\d+$/.test(n))!;
+    const timelines = join(archive(), 'wal', 'database', cluster);
+    for (const tl of await readdir(timelines)) await chmod(join(timelines, tl), 0o555);
+    const stuck = await line('wal switch database');
+    expect(stuck).toMatchObject({ level: 'critical', detail: expect.stringMatching(/^[0-9A-F]{24}, closed by pg_switch_wal\(\), did not reach the archive in archive within 20 s/) });
   });
 });
