@@ -31,7 +31,15 @@ export async function doctorCommand(ctx: CommandContext, opts: DoctorFlags): Pro
     return NAGIOS.critical;
   }
   const engine = { ...ctx.engine(plan), onEvent: () => undefined };
-  const checks = await runDoctor(engine);
+  let checks: DoctorCheck[];
+  try {
+    checks = await runDoctor(engine);
+  } catch (err) {
+    if (!opts.nagios) throw err;
+    // Doctor itself broke: the monitor cannot tell, which Nagios calls UNKNOWN.
+    ctx.io.stdout.write(`LIFEBOAT UNKNOWN - doctor could not run: ${describeError(err).replace(/\s*\n\s*/g, ' ')}\n`);
+    return NAGIOS.unknown;
+  }
   const unitDir = path.resolve(ctx.environment.cwd, opts.unitDir ?? DEFAULT_UNIT_DIR);
   checks.push(
     await withTimeout(timersCheck(plan, ctx.registry.strategies, unitDir, { env: ctx.environment.env, signal: ctx.signal }), DOCTOR_CHECK_TIMEOUT_MS).catch(
