@@ -10,7 +10,8 @@ say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
 # systemd: systemd-analyze checks the generated units, even where PID 1 is not systemd.
-APT_PACKAGES=(postgresql postgresql-client redis-server redis-tools age openssl tmux systemd)
+# chromium: the report test opens the HTML report headless and takes a screenshot.
+APT_PACKAGES=(postgresql postgresql-client redis-server redis-tools age openssl tmux systemd chromium)
 
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() {

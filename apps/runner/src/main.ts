@@ -181,6 +181,27 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .action(lazy(() => import('./commands/status.js'), 'statusCommand'));
 
   program
+    .command('doctor')
+    .description('preflight: plan, secrets, sources, a write/read/delete probe, free space and clock of each destination, the age identity, timers, and backups, verifies and drills against RPO and timers — one line per check (exit 3 on anything critical)')
+    .option('--json', 'print the checks as JSON (versioned)')
+    .option('--nagios', 'a Nagios summary line first, and Nagios exit codes: 0 ok, 1 warning, 2 critical, 3 unknown')
+    .option('--unit-dir <dir>', 'where lifeboat systemd install put the units', DEFAULT_UNIT_DIR)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ lifeboat doctor                      after editing the plan\n  $ lifeboat doctor --json | jq \'.checks[] | select(.level != "ok")\'\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml doctor --nagios   # an NRPE / Icinga check command',
+    )
+    .action(lazy(() => import('./commands/doctor.js'), 'doctorCommand'));
+
+  program
+    .command('report')
+    .description('the RPO and RTO tables with their Actual column and the audit controls (RPO, encryption, retention and holds, 3-2-1, drills, verify, failures), from the journal and the catalog; unknown is never compliant')
+    .option('--since <duration>', 'the period, back from now', '90d')
+    .addOption(new Option('--format <format>', 'html (one self-contained file, charts as inline SVG), json (versioned) or csv').choices(['html', 'json', 'csv']).default('html'))
+    .option('--out <file>', 'write it to this file (default: stdout)')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat report --out /var/www/backup-report.html\n  $ lifeboat report --since 365d --format json | jq \'.controls[] | {id, compliance}\'\n  $ lifeboat report --format csv --out q3.csv')
+    .action(lazy(() => import('./commands/report.js'), 'reportCommand'));
+
+  program
     .command('history')
     .description('the run journal: backups, verifies and drills, read from the destinations')
     .argument('[component]', 'only runs that touched this component')

@@ -69,6 +69,19 @@ export interface StorageAdapter {
   putIf(key: string, bytes: Uint8Array, condition: WriteCondition): Promise<string | undefined>;
   /** A small object and its version; `undefined` when missing. */
   getVersioned(key: string): Promise<VersionedObject | undefined>;
+  /**
+   * What the store can tell about itself without writing (`lifeboat doctor`):
+   * whether its root exists (a write would create a missing folder, hiding
+   * an unmounted disk) and the free space, where the store knows it.
+   */
+  health?(): Promise<StorageHealth>;
+}
+
+export interface StorageHealth {
+  /** False: the destination's root is missing; nothing is probed (a probe would create it). */
+  exists: boolean;
+  /** Bytes a write may still use; absent where the store cannot tell (object stores). */
+  freeBytes?: number;
 }
 
 /** Common fields of every destination in the plan. */

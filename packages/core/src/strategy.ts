@@ -8,6 +8,7 @@ import type { RestoreSurface } from './restore-surface.js';
 import type { KindArchive } from './archive.js';
 import type { CatalogEntry } from './engine/catalog.js';
 import type { EngineContext } from './engine/context.js';
+import type { DoctorCheck, DoctorContext } from './doctor.js';
 
 /** Facts about the source recorded in the manifest (JSON, never secrets). */
 export type SourceFacts = Record<string, unknown>;
@@ -243,6 +244,12 @@ export interface Strategy<Config = unknown> {
    * watched as written (globs), which only the safety timer covers.
    */
   watchedPaths?(config: ComponentPlan & Config, planDir: string): WatchedPaths;
+  /**
+   * `lifeboat doctor`: does the source answer, with the right credentials and
+   * tool versions, as a backup will need it? Checks only, changes nothing;
+   * a problem is a `critical` line, not a rejection.
+   */
+  doctor?(ctx: DoctorContext<Config>): Promise<DoctorCheck[]>;
 }
 
 export interface WatchedPaths {

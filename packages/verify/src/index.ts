@@ -7,3 +7,6 @@ export { runHealthCheck } from './health-check.js';
 export { rotatingSample } from './sample.js';
 export { sendAlert, pingChannels, type Delivery, type PingPhase } from './notify/notify.js';
 export type { Alert } from './notify/alert.js';
+export { runDoctor, doctorReport, secretRefs, DOCTOR_CHECK_TIMEOUT_MS, PROBE_PREFIX, type DoctorReport, type DoctorOptions } from './doctor.js';
+export { buildReport, combine, CONTROLS, REPORT_FORMAT, type AuditReport, type Compliance, type ComponentReport, type Control, type Failure, type ReportInput } from './report.js';
+export { reportHtml, reportCsv } from './report-html.js';

@@ -92,6 +92,8 @@ export function systemdUnits(plan: Plan, strategies: readonly Strategy<never>[],
     writable: schedules.status.prometheus ? [path.dirname(path.resolve(plan.dir, schedules.status.prometheus))] : [],
   });
   planTimer('lifeboat-prune', 'prune by the retention policies', schedules.prune.schedule, 'schedules.prune.schedule', 'prune --yes');
+  // Exit 3 (something critical) fails the unit, so OnFailure= sends the plan's alert.
+  planTimer('lifeboat-doctor', 'preflight checks (lifeboat doctor)', schedules.doctor.schedule, 'schedules.doctor.schedule', 'doctor', { timeout: '30min' });
   files.push(notifyTemplate());
 
   if (refusals.length > 0) throw new UsageError(refusals.length === 1 ? refusals[0]! : `${refusals.length} schedules cannot be systemd timers:\n- ${refusals.join('\n- ')}`);

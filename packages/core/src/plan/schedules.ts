@@ -8,14 +8,16 @@ export interface Schedules {
   drill: { schedule: string };
   status: { schedule: string; prometheus?: string };
   prune: { schedule: string };
+  doctor: { schedule: string };
   onChangeSafety: string;
 }
 
 /**
  * The defaults follow the guide: a sampled verify every day (a tenth of the
  * copies, so everything is read every ten days), the monthly restore test,
- * status every five minutes, prune after the night's backups, and an hourly
- * backstop for `on-change` components.
+ * status every five minutes, prune after the night's backups, doctor's
+ * preflight once a day after them, and an hourly backstop for `on-change`
+ * components.
  */
 export const DEFAULT_SCHEDULES: Schedules = {
   timeZone: 'UTC',
@@ -24,6 +26,7 @@ export const DEFAULT_SCHEDULES: Schedules = {
   drill: { schedule: '0 6 1 * *' },
   status: { schedule: '*/5 * * * *' },
   prune: { schedule: '0 6 * * *' },
+  doctor: { schedule: '30 7 * * *' },
   onChangeSafety: '0 * * * *',
 };
 
@@ -37,6 +40,7 @@ export function resolveSchedules(plan: Pick<Plan, 'schedules'>): Schedules {
     drill: { schedule: s.drill?.schedule ?? d.drill.schedule },
     status: { schedule: s.status?.schedule ?? d.status.schedule, ...(s.status?.prometheus ? { prometheus: s.status.prometheus } : {}) },
     prune: { schedule: s.prune?.schedule ?? d.prune.schedule },
+    doctor: { schedule: s.doctor?.schedule ?? d.doctor.schedule },
     onChangeSafety: s.onChangeSafety ?? d.onChangeSafety,
   };
 }

@@ -236,9 +236,10 @@ const schedules = z.strictObject(
     drill: z.strictObject({ schedule: timerSchedule().optional() }).optional(),
     status: z.strictObject({ schedule: timerSchedule().optional(), prometheus: z.string().min(1).optional() }).optional(),
     prune: z.strictObject({ schedule: timerSchedule().optional() }).optional(),
+    doctor: z.strictObject({ schedule: timerSchedule().optional() }).optional(),
     onChangeSafety: timerSchedule().optional(),
   },
-  { error: 'a mapping of timeZone, randomizedDelay, verify, drill, status, prune and onChangeSafety' },
+  { error: 'a mapping of timeZone, randomizedDelay, verify, drill, status, prune, doctor and onChangeSafety' },
 ) satisfies z.ZodType<PlanSchedules>;
 
 function isTimeZone(zone: string): boolean {

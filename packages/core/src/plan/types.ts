@@ -159,6 +159,8 @@ export interface PlanSchedules {
   drill?: { schedule?: string };
   status?: { schedule?: string; prometheus?: string };
   prune?: { schedule?: string };
+  /** `lifeboat doctor`, whose failure (something critical) alerts through the units' OnFailure=. */
+  doctor?: { schedule?: string };
   /** The slow timer that backs up `on-change` components even when no change was noticed. */
   onChangeSafety?: string;
 }

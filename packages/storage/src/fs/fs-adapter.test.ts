@@ -36,6 +36,17 @@ describe('FsStorage', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
+  it('health: a missing root is reported (not created); an existing one reports the free space statfs gives', async () => {
+    expect(await storage.health()).toEqual({ exists: false });
+    expect(await readdir(dir)).toEqual([]);
+    await mkdir(root);
+    const health = await storage.health();
+    expect(health.exists).toBe(true);
+    expect(health.freeBytes).toBeGreaterThan(0);
+    await writeFile(path.join(dir, 'file'), 'x');
+    expect(await new FsStorage(path.join(dir, 'file', 'below')).health()).toEqual({ exists: false });
+  });
+
   it('describes itself as fs:<root>', () => {
     expect(storage.description).toBe(`fs:${root}`);
   });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, mkdir, open, opendir, readFile, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, opendir, readFile, rename, rmdir, stat, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
@@ -11,6 +11,7 @@ import {
   type ByteRange,
   type PutOptions,
   type StorageAdapter,
+  type StorageHealth,
   type StoredObject,
   type VersionedObject,
   type WriteCondition,
@@ -91,6 +92,19 @@ export class FsStorage implements StorageAdapter {
       throw fsFailure('read', `fs:${file}`, err);
     }
     return handle.createReadStream({ start: range?.start, end: range?.end });
+  }
+
+  /** A missing root folder is an unmounted or removed disk until someone says otherwise; statfs gives the space left to us. */
+  async health(): Promise<StorageHealth> {
+    try {
+      if (!(await stat(this.root)).isDirectory()) return { exists: false };
+    } catch (err) {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { exists: false };
+      throw fsFailure('read', this.description, err);
+    }
+    const fs = await statfs(this.root);
+    return { exists: true, freeBytes: fs.bavail * fs.bsize };
   }
 
   async head(key: string): Promise<StoredObject | undefined> {

@@ -9,6 +9,7 @@ import { contentEntry, readEntries } from './contents.js';
 import { prepareFilesDrill } from './drill.js';
 import { preflightFiles, restoreFiles, reviewFiles } from './restore.js';
 import { filesRestoreSurface } from './restore-surface.js';
+import { doctorFiles } from './doctor.js';
 
 export const filesStrategy: Strategy<FilesConfig> = {
   kind: 'files',
@@ -22,6 +23,7 @@ export const filesStrategy: Strategy<FilesConfig> = {
   contents: async (ctx) => (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry),
   check: checkFiles,
   prepareDrill: prepareFilesDrill,
+  doctor: doctorFiles,
   watchedPaths: (config, planDir) => {
     const written = pathSpecs(config).map((spec) => path.resolve(planDir, spec.written));
     return { paths: written.filter((p) => !hasGlob(p)), unwatched: written.filter((p) => hasGlob(p)) };

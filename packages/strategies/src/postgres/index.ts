@@ -7,6 +7,7 @@ import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
 import { walArchive } from './wal/archive.js';
+import { doctorPostgres } from './doctor.js';
 import { asksForPoint, choosePointBackup, pointRestoreArtifacts } from './point-restore.js';
 
 /** A restore to a point: the base backup before it; a table-level restore: the backup with a dump it asks for; else the default. */
@@ -41,6 +42,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   check: checkPostgres,
   prepareDrill: preparePostgresDrill,
   archive: walArchive,
+  doctor: doctorPostgres,
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';

@@ -5,6 +5,7 @@ import { checkLiveRedis, preflightRedis, redisContents, restoreRedis } from './r
 import { checkRedis } from './check.js';
 import { prepareRedisDrill } from './drill.js';
 import { redisRestoreSurface } from './restore-surface.js';
+import { doctorRedis } from './doctor.js';
 
 export const redisStrategy: Strategy<RedisConfig> = {
   kind: 'redis',
@@ -18,5 +19,6 @@ export const redisStrategy: Strategy<RedisConfig> = {
   contents: redisContents,
   check: checkRedis,
   prepareDrill: prepareRedisDrill,
+  doctor: doctorRedis,
 };
 export type { RedisConfig };
