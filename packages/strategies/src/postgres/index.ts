@@ -1,20 +1,32 @@
-import type { Strategy } from '@lifeboat/core';
+import { UsageError, type Strategy } from '@lifeboat/core';
 import { backupPostgres } from './backup.js';
 import { postgresConfig, type PostgresConfig } from './config.js';
 import { preflightPostgres, restorePostgres, reviewPostgres } from './restore.js';
-import { pickTableBackup, tableRequest } from './table-restore/index.js';
+import { pickTableBackup, tablePointOf, tableRequest } from './table-restore/index.js';
+import { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT } from './base-backup.js';
 import { checkPostgres } from './check.js';
 import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
 import { walArchive } from './wal/archive.js';
 import { doctorPostgres } from './doctor.js';
-import { asksForPoint, choosePointBackup, pointRestoreArtifacts } from './point-restore.js';
+import { asksForPoint, chooseBaseBackup, choosePointBackup, pointRestoreArtifacts } from './point-restore.js';
 
-/** A restore to a point: the base backup before it; a table-level restore: the backup with a dump it asks for; else the default. */
+/**
+ * A restore to a point: the base backup before it; a table-level restore: with --as-of on a pitr: component the
+ * base backup to recover to that time, else the backup with a dump it asks for; else the default.
+ */
 const choosePostgresBackup: NonNullable<Strategy<PostgresConfig>['chooseBackup']> = async (ctx, choice) => {
-  if (tableRequest(choice.request)) {
+  const table = tableRequest(choice.request);
+  if (table) {
     // Nothing to choose from: the engine says so.
     if (choice.catalog.length === 0) return undefined;
+    const config = ctx.registry.component(ctx.plan, choice.component) as ReturnType<typeof ctx.registry.component> & PostgresConfig;
+    const point = tablePointOf(config, choice.request, table);
+    if (point) {
+      // --as-of on a pitr: component: the base backup and WAL that reach the time, checked in the archive before anything is read.
+      if (choice.backupId) throw new UsageError('--as-of and --backup both choose the backup; give one');
+      return chooseBaseBackup(ctx, choice, point);
+    }
     const picked = pickTableBackup(
       choice.catalog.map((e) => e.manifest),
       choice.request,
@@ -35,7 +47,9 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   review: reviewPostgres,
   // A restore to a point picks its base backup; a table-level restore (--table) a backup with a dump (--as-of).
   chooseBackup: choosePostgresBackup,
-  restoreArtifacts: (_manifest, request) => pointRestoreArtifacts(request),
+  // A table restore from PITR (--as-of, the chosen backup a base backup) reads what a restore to a point reads.
+  restoreArtifacts: (manifest, request) =>
+    pointRestoreArtifacts(request) ?? (manifest.facts.baseBackup && tableRequest(request)?.asOf ? [BASE_BACKUP_ARTIFACT, BACKUP_MANIFEST_ARTIFACT] : undefined),
   // A restore to a point into a throwaway server, or a table restore beside the live tables, leaves production's services alone.
   runsHooks: (request) => !(asksForPoint(request) && request.target === 'ephemeral') && tableRequest(request) === undefined,
   restoreSurface: postgresRestoreSurface,

@@ -51,12 +51,20 @@ export async function choosePointBackup(ctx: EngineContext, choice: BackupChoice
   const point = pointRequestOf(choice.component, ctx.plan.file, config, choice.request);
   // Nothing to choose from: the engine says so.
   if (!point || choice.catalog.length === 0) return undefined;
-  const plan = await recoveryPlanFor(ctx, choice.component, choice.catalog, point.target, choice.backupId);
+  return chooseBaseBackup(ctx, choice, point.target);
+}
+
+/**
+ * The base backup that reaches `target` with the archived WAL, proven in the
+ * archive's listing (the table-level restore's `--as-of` on a `pitr:` component uses it too).
+ */
+export async function chooseBaseBackup(ctx: EngineContext, choice: BackupChoice, target: RecoveryTarget): Promise<CatalogEntry> {
+  const plan = await recoveryPlanFor(ctx, choice.component, choice.catalog, target, choice.backupId);
   const chosen = choice.catalog.find((e) => e.id === plan.backupId)!;
   ctx.onEvent({
     type: 'step',
     component: choice.component,
-    message: `restore to ${describeTarget(point.target)}: base backup ${chosen.id} (ended ${(chosen.manifest.facts.baseBackup as BaseBackupFacts).stopTime}), then WAL ${plan.firstWal} … ${plan.lastWal} (${plan.segments} file(s), all in the archive${plan.timeline > 1 ? `; timeline ${plan.timeline}` : ''})`,
+    message: `restore to ${describeTarget(target)}: base backup ${chosen.id} (ended ${(chosen.manifest.facts.baseBackup as BaseBackupFacts).stopTime}), then WAL ${plan.firstWal} … ${plan.lastWal} (${plan.segments} file(s), all in the archive${plan.timeline > 1 ? `; timeline ${plan.timeline}` : ''})`,
   });
   return chosen;
 }

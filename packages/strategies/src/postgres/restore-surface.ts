@@ -15,7 +15,7 @@ const OPTIONS = [
   // Table-level restore (docs/table-restore.md): --table … --into …, never --to.
   { name: 'table', type: 'list', valueName: 'schema.table', description: 'table-level restore: restore only this table (repeatable) beside the live one, into a new schema of --into' },
   { name: 'into', type: 'string', valueName: 'url', description: 'table-level restore: the live database (env:NAME / file:/path holding its URL); only a new schema lifeboat_restored_<when> is created in it' },
-  { name: 'asOf', type: 'string', valueName: 'time', description: 'table-level restore: use the newest backup finished before this time (with a zone: 2026-02-14T12:00:00Z)' },
+  { name: 'asOf', type: 'string', valueName: 'time', description: 'table-level restore: the tables as at this time (with a zone: 2026-02-14T12:00:00Z): recovered by PITR to it (pitr:), else from the newest dump finished before it' },
   { name: 'copyMissingRows', type: 'boolean', description: 'table-level restore: then insert the rows the live tables lack (by primary key), in one transaction; needs --yes' },
 ] as const;
 

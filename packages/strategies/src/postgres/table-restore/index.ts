@@ -9,19 +9,34 @@ import { compareTables, copyMissingRows, type TableReport } from './compare.js';
 import { columnsOf, copyIntoLive, primaryKeyOf, type SourceTable } from './live-copy.js';
 import { hasCustomDump, restoredSchemaName, tableRequest, type TableName, type TableRequest } from './request.js';
 import { sourceTarget, tableSourceFromDump, tocEntries, tocOf, type TableSource } from './source.js';
+import { tablePointOf, tableSourceFromRecovery } from './recovered.js';
+import { preflightPoint } from '../point-restore.js';
 
 export { pickTableBackup, tableRequest } from './request.js';
+export { tablePointOf } from './recovered.js';
 export type { TableSource } from './source.js';
 export type { TableReport } from './compare.js';
 
 /**
- * Where the restored tables come from for this request. Today: a throwaway
- * server loaded from the proven dump. The seam for PITR: a component with
- * `pitr:` and `--as-of` can return a server recovered to that time instead.
+ * Where the restored tables come from for this request: with `--as-of` on a
+ * component with `pitr:`, a throwaway server recovered by PITR to that time
+ * (base backup + WAL); else a throwaway server loaded from the proven dump
+ * (downloaded into `work`).
  */
-export type OpenTableSource = (ctx: RestoreContext<PostgresConfig>, request: TableRequest, dump: { file: string; toc: readonly string[] }, work: string) => Promise<TableSource>;
+export type OpenTableSource = (ctx: RestoreContext<PostgresConfig>, request: TableRequest, work: string) => Promise<TableSource>;
 
-export const openTableSource: OpenTableSource = (ctx, request, dump, work) => tableSourceFromDump(ctx, request.tables, dump.file, dump.toc, work);
+export const openTableSource: OpenTableSource = async (ctx, request, work) => {
+  const point = recoveredSource(ctx, request);
+  if (point) return tableSourceFromRecovery(ctx, request.tables, point);
+  const file = join(work, ARTIFACT.custom);
+  await ctx.download(ARTIFACT.custom, file);
+  return tableSourceFromDump(ctx, request.tables, file, await tocOf(ctx, file), work);
+};
+
+/** The time to recover to when the tables come from PITR (the chosen backup is then a base backup); undefined for the dump. */
+function recoveredSource(ctx: RestoreContext<PostgresConfig>, request: TableRequest) {
+  return ctx.manifest.facts.baseBackup ? tablePointOf(ctx.config, ctx.request, request) : undefined;
+}
 
 async function liveTarget(ctx: RestoreContext<PostgresConfig>, into: string): Promise<PgTarget> {
   if (!isSecretRef(into) && /^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(into)) {
@@ -36,7 +51,11 @@ async function liveTarget(ctx: RestoreContext<PostgresConfig>, into: string): Pr
  * --copy-missing-rows — every live table exists and has a primary key.
  */
 export async function preflightTables(ctx: RestoreContext<PostgresConfig>, request: TableRequest): Promise<void> {
-  if (!hasCustomDump(ctx.manifest)) {
+  const point = recoveredSource(ctx, request);
+  if (point) {
+    // The server binaries and their version, before anything is read (the tables are looked for on the recovered server).
+    await preflightPoint(ctx, { target: point, into: { kind: 'ephemeral', keep: false } });
+  } else if (!hasCustomDump(ctx.manifest)) {
     const facts = ctx.manifest.facts as { format?: string };
     throw new UsageError(
       `a table-level restore reads a custom-format dump (pg_restore); backup ${ctx.manifest.id} has ${facts.format === 'plain' ? 'a plain SQL dump (format: plain)' : 'no dump (pitr.dump: false)'}`,
@@ -64,6 +83,8 @@ export async function preflightTables(ctx: RestoreContext<PostgresConfig>, reque
 
 /** After the copy is proven, before any server starts: every table is in the dump (`pg_restore --list`). */
 export async function reviewTables(ctx: RestoreContext<PostgresConfig>, request: TableRequest): Promise<void> {
+  // From PITR: no dump to list; the recovered server is asked instead (tableSourceFromRecovery).
+  if (recoveredSource(ctx, request)) return;
   await withDump(ctx, async (dump) => {
     const missing = request.tables.filter((t) => tocEntries(dump.toc, 'TABLE', t).length === 0);
     if (missing.length > 0) {
@@ -73,12 +94,19 @@ export async function reviewTables(ctx: RestoreContext<PostgresConfig>, request:
 }
 
 /** The proven dump as a local file (a hard link into the spool) and its table of contents, removed afterwards. */
-async function withDump<T>(ctx: RestoreContext<PostgresConfig>, use: (dump: { file: string; toc: string[] }, work: string) => Promise<T>): Promise<T> {
-  const work = await mkdtemp(join(tmpdir(), 'lifeboat-tables-'));
-  try {
+async function withDump<T>(ctx: RestoreContext<PostgresConfig>, use: (dump: { file: string; toc: string[] }) => Promise<T>): Promise<T> {
+  return withWork(async (work) => {
     const file = join(work, ARTIFACT.custom);
     await ctx.download(ARTIFACT.custom, file);
-    return await use({ file, toc: await tocOf(ctx, file) }, work);
+    return use({ file, toc: await tocOf(ctx, file) });
+  });
+}
+
+/** A private scratch folder, removed afterwards. */
+async function withWork<T>(use: (work: string) => Promise<T>): Promise<T> {
+  const work = await mkdtemp(join(tmpdir(), 'lifeboat-tables-'));
+  try {
+    return await use(work);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -93,8 +121,10 @@ async function withDump<T>(ctx: RestoreContext<PostgresConfig>, use: (dump: { fi
 export async function restoreTables(ctx: RestoreContext<PostgresConfig>, request: TableRequest): Promise<RestoreOutcome> {
   const live = await liveTarget(ctx, request.into);
   const schema = await freeSchemaName(live, restoredSchemaName(ctx.manifest, request.asOf));
-  const reports = await withDump(ctx, async (dump, work) => {
-    const source = await openTableSource(ctx, request, dump, work);
+  let from = '';
+  const reports = await withWork(async (work) => {
+    const source = await openTableSource(ctx, request, work);
+    from = source.description;
     try {
       const tables = await describeSource(source, request.tables);
       await copyIntoLive(ctx, sourceTarget(source), live, tables, schema);
@@ -119,8 +149,12 @@ export async function restoreTables(ctx: RestoreContext<PostgresConfig>, request
       await client.end().catch(() => undefined);
     }
   });
-  const data = { backupId: ctx.manifest.id, ...(request.asOf ? { asOf: request.asOf.toISOString() } : {}), into: live.display, schema, copied: request.copyMissingRows, tables: reports };
-  return { target: `${live.display} (schema ${schema})`, checks: countChecks(ctx, reports), report: { lines: reportLines(schema, reports, request.copyMissingRows), data } };
+  const recovered = recoveredSource(ctx, request) !== undefined;
+  const source = { kind: recovered ? 'pitr' : 'dump', description: from };
+  const data = { backupId: ctx.manifest.id, ...(request.asOf ? { asOf: request.asOf.toISOString() } : {}), source, into: live.display, schema, copied: request.copyMissingRows, tables: reports };
+  // The backup's recorded row counts are of its own time, not of --as-of: compared only for a dump.
+  const checks = recovered ? [] : countChecks(ctx, reports);
+  return { target: `${live.display} (schema ${schema})`, checks, report: { lines: [`source: ${from}`, ...reportLines(schema, reports, request.copyMissingRows)], data } };
 }
 
 /** The tables' columns and keys as the source has them. */
