@@ -25,11 +25,10 @@ export interface Environment {
   spoolDir?: string;
   /** A variable set to something unusable, as one sentence: every command refuses to run (exit 2). */
   invalid?: string;
-  /** How to start this CLI again (node and the script): `wal push` starts the WAL pusher in the background with it. */
-  self?: { node: string; script: string };
   /**
-   * How to run this Lifeboat again (node and its bin.js), for a server a restore
-   * starts that calls it back (PostgreSQL's restore_command: `… wal get`).
+   * How to run this Lifeboat again (node and its bin.js): for a server a restore
+   * starts that calls it back (restore_command: `… wal get`), and for the WAL
+   * pusher `wal push` starts in the background.
    */
   selfCommand?: readonly string[];
   /** The terminal, for `lifeboat tui`; absent when stdout is not one. */
@@ -107,8 +106,7 @@ export function readEnvironment(): Environment {
       ...(process.argv[1] ? { selfCommand: [process.execPath, realpathSync(process.argv[1])] } : {}),
     },
   );
-  const self = process.argv[1] ? { self: { node: process.execPath, script: process.argv[1] } } : {};
-  return process.stdout.isTTY ? { ...environment, ...self, terminal: { stdin: process.stdin, stdout: process.stdout } } : { ...environment, ...self };
+  return process.stdout.isTTY ? { ...environment, terminal: { stdin: process.stdin, stdout: process.stdout } } : environment;
 }
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/i;

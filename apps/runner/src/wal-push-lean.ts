@@ -124,7 +124,7 @@ export async function spoolAndStart(opts: {
   const result = await spoolWalFile(spool, file);
   if (result.outcome === 'already-spooled') io.stderr.write(`lifeboat: wal push ${file.name}: already in the spool with the same content\n`);
   const warn = (message: string) => io.stderr.write(`lifeboat: warning: ${message}\n`);
-  if (!(await runningPusher(spool))) startPusher({ self: environment.self, env: environment.env, planFile: opts.planFile, spool, warn });
+  if (!(await runningPusher(spool))) startPusher({ self: environment.selfCommand, env: environment.env, planFile: opts.planFile, spool, warn });
   const backlog = await spoolBacklog(spool, new Date());
   if (backlog.lastError) {
     warn(

@@ -13,7 +13,8 @@ const LOG_ROTATE_BYTES = 1024 * 1024;
  * grows and the spool limit makes PostgreSQL retry.
  */
 export function startPusher(opts: {
-  self: { node: string; script: string } | undefined;
+  /** How to run this Lifeboat (`Environment.selfCommand`). */
+  self: readonly string[] | undefined;
   env: Readonly<Record<string, string | undefined>>;
   planFile: string;
   spool: WalSpool;
@@ -29,7 +30,8 @@ export function startPusher(opts: {
     if ((statSync(log, { throwIfNoEntry: false })?.size ?? 0) > LOG_ROTATE_BYTES) renameSync(log, `${log}.1`);
     const fd = openSync(log, 'a', 0o600);
     try {
-      const child = spawn(self.node, [self.script, '--plan', opts.planFile, 'wal', 'pusher', spool.component, '--exit-if-running'], {
+      const [command, ...prefix] = self;
+      const child = spawn(command!, [...prefix, '--plan', opts.planFile, 'wal', 'pusher', spool.component, '--exit-if-running'], {
         cwd: spool.dir,
         env: { ...opts.env },
         detached: true,
