@@ -8,7 +8,7 @@ import { describe, expect, test } from '@lifeboat/testkit';
 import { generateAgeIdentity } from '@lifeboat/core';
 import { files, lifeboat, eachWorkspace } from './test/harness.js';
 import { fakeBinDir } from './test/pg-tools.js';
-import { PITR, archivedEntry, closeSegment, query, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { PITR, archivedEntry, closeSegment, query, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 import { postgresPlan } from './test/harness.js';
 import { sha256, writeInstalled } from './systemd/install.js';
 
@@ -210,8 +210,7 @@ describe('lifeboat doctor with pitr: a forced WAL switch must reach the archive'
     server = await startArchivingPostgres(plan);
     await query(server, 'ALTER SYSTEM SET archive_timeout = 60');
     await query(server, 'SELECT pg_reload_conf()');
-    const first = await closeSegment(server);
-    await until(`${first} archived`, () => archivedEntry(archive(), 'database', first));
+    await firstArchived(server, archive());
   }, 120_000);
   afterAll(async () => {
     await server?.stop();

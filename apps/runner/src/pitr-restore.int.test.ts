@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPostgresOnDataDir, type EphemeralPostgres, type PostgresOnDataDir } from '@lifeboat/ephemeral';
 import pg from 'pg';
 import { lifeboat, postgresPlan } from './test/harness.js';
-import { BUILT_CLI, PITR, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { BUILT_CLI, PITR, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
 /**
  * Restore to a point in time against a real PostgreSQL 15 archiving with the
@@ -53,8 +53,7 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     await writeFile(plan, planText(archive()), { mode: 0o644 });
     server = await startArchivingPostgres(plan);
     // The archive's folders are made by the server's OS user, as on a host where archive_command writes first.
-    const first = await closeSegment(server);
-    await until(`${first} archived`, () => archivedEntry(archive(), 'database', first));
+    await firstArchived(server, archive());
     env = { TEST_DATABASE_URL: `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/postgres` };
     await query(server, 'CREATE TABLE items (id serial PRIMARY KEY, batch text NOT NULL); CREATE TABLE dropme AS SELECT g AS id FROM generate_series(1, 7) g');
     const backup = await run(['backup', 'database']);

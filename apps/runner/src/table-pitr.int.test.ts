@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EphemeralPostgres } from '@lifeboat/ephemeral';
 import { lifeboat, postgresPlan } from './test/harness.js';
-import { PITR, archivedEntry, archiverDone, closeSegment, query, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { PITR, archivedEntry, archiverDone, closeSegment, query, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
 /**
  * The seam of table-level restore and PITR, against a real PostgreSQL 15
@@ -30,8 +30,7 @@ describe('restore database --table --as-of on a pitr: component (tables from a s
     plan = join(dir, 'lifeboat.yaml');
     await writeFile(plan, postgresPlan({ destinations: { archive: join(dir, 'archive') }, tables: ['items'], extra: PITR }), { mode: 0o644 });
     server = await startArchivingPostgres(plan);
-    const first = await closeSegment(server);
-    await until(`${first} archived`, () => archivedEntry(join(dir, 'archive'), 'database', first));
+    await firstArchived(server, join(dir, 'archive'));
     env = { TEST_DATABASE_URL: `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/postgres` };
 
     await query(server, "CREATE TABLE items (id int PRIMARY KEY, batch text NOT NULL); INSERT INTO items SELECT g, 'before the backup' FROM generate_series(1, 50) g");

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEphemeralPostgres, type EphemeralPostgres } from '@lifeboat/ephemeral';
 import { lifeboat, postgresPlan } from './test/harness.js';
-import { BUILT_CLI, PITR, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until } from './test/wal-server.js';
+import { BUILT_CLI, PITR, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,8 +54,7 @@ describe('WAL archive: lifeboat wal push / get / verify against a real PostgreSQ
     await writeFile(archivePlan, planWith({ archive: archive() }, false), { mode: 0o644 });
     server = await startArchivingPostgres(archivePlan);
     // The archive's folders are created by the server's OS user, as on a real host where archive_command writes first.
-    const first = await closeSegment(server);
-    await until(`${first} archived`, () => archivedEntry(archive(), 'database', first));
+    await firstArchived(server, archive());
   }, 120_000);
 
   afterAll(async () => {

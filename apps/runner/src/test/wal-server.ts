@@ -110,3 +110,14 @@ export async function exists(path: string): Promise<boolean> {
 export async function writeFileAs(path: string, bytes: Buffer | string): Promise<void> {
   await writeFile(path, bytes);
 }
+
+/**
+ * Closes a segment and waits until it is in `archive` (an fs destination): the
+ * archive's folders are then made by the server's OS user, as on a host where
+ * archive_command writes before anything else does.
+ */
+export async function firstArchived(server: EphemeralPostgres, archive: string, component = 'database'): Promise<string> {
+  const first = await closeSegment(server);
+  await until(`${first} archived`, () => archivedEntry(archive, component, first));
+  return first;
+}
