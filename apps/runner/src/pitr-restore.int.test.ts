@@ -214,7 +214,7 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
         expect((await client.query('SELECT count(*)::int AS n FROM dropme')).rows[0].n).toBe(7);
         expect((await client.query('SELECT timeline_id FROM pg_control_checkpoint()')).rows[0].timeline_id).toBe(2);
         await client.query("INSERT INTO items (batch) SELECT 'D' FROM generate_series(1, 50)");
-        const file = (await client.query<{ file: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS file, pg_switch_wal()')).rows[0]!.file;
+        const file = (await client.query<{ file: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS file')).rows[0]!.file;
         expect(file.startsWith('00000002')).toBe(true);
         await until(`${file} archived`, () => archivedEntry(archive(), 'database', file)).catch((err) => {
           console.log(restored.process.output().join('\n'));

@@ -121,7 +121,7 @@ function pointRows(checks: RestoreCheck[], table: string): number | undefined {
 
 /** Closes the current segment and waits, with a deadline, until PostgreSQL's archiver has handed it to lifeboat wal push. */
 async function waitArchived(server: EphemeralPostgres, sql: <T extends pg.QueryResultRow>(text: string) => Promise<T[]>): Promise<void> {
-  const file = (await sql<{ file: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS file, pg_switch_wal()'))[0]!.file;
+  const file = (await sql<{ file: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS file'))[0]!.file;
   const deadline = Date.now() + ARCHIVE_DEADLINE_MS;
   for (;;) {
     const [row] = await sql<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver');

@@ -45,11 +45,17 @@ export async function query<T extends pg.QueryResultRow>(server: EphemeralPostgr
   }
 }
 
-/** Writes some rows and switches to a new segment; resolves the name of the segment it closed. */
+/**
+ * Writes some rows and switches to a new segment; resolves the name of the
+ * segment it closed. The name comes from pg_switch_wal()'s own answer: the
+ * test servers run with synchronous_commit off, so pg_current_wal_lsn() (the
+ * write position) may still be at the previous switch and name the segment
+ * before.
+ */
 export async function closeSegment(server: EphemeralPostgres): Promise<string> {
   await query(server, 'CREATE TABLE IF NOT EXISTS churn (id serial, v text)');
   await query(server, 'INSERT INTO churn (v) SELECT md5(g::text) FROM generate_series(1, 200) g');
-  const rows = await query<{ file: string }>(server, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS file, pg_switch_wal()');
+  const rows = await query<{ file: string }>(server, 'SELECT pg_walfile_name(pg_switch_wal()) AS file');
   return rows[0]!.file;
 }
 
