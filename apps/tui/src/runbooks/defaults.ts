@@ -36,7 +36,7 @@ export const DEFAULT_RUNBOOKS: readonly Runbook[] = [
         action: { type: 'restore' },
       },
       {
-        title: 'If major, with pitr: restore to a point in time',
+        title: 'If major: restore to a point in time',
         detail:
           'For a component with pitr: (minutes of data lost, not a day). Type the time just before the corruption, with its zone, or latest. The wizard names the base backup and the WAL it will replay, and refuses a point the archive cannot reach before anything is touched. Into a throwaway server to look first, or into the data directory the server runs on (hooks stop it; type the name to confirm). CLI: lifeboat restore <component> --to-time TIME --to-dir DATADIR.',
         action: { type: 'restore', target: 'point' },

@@ -145,7 +145,7 @@ components:
     app.press(KEY.enter);
     await app.see('Database corruption · for database');
     app.press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.enter);
-    await app.see('step 6: If major, with pitr: restore to a point in time');
+    await app.see('step 6: If major: restore to a point in time');
     await app.see(/1\/4 pick a backup\n› \d{8}T/);
     app.press(KEY.enter);
     // The step opens the wizard on the restore to a point.
@@ -180,6 +180,6 @@ components:
     expect(names).not.toContain('recovery.signal');
     expect((await stat(target)).mode & 0o777).toBe(0o700);
     app.press(KEY.enter);
-    await app.see(/✓ {2}6 If major, with pitr: restore to a point /);
+    await app.see(/✓ {2}6 If major: restore to a point in time/);
   }, 300_000);
 });
