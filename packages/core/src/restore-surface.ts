@@ -65,6 +65,12 @@ export interface RestoreTargetField {
   hint: string | ((chosen: ChosenTarget) => string);
   /** Empty is allowed, and means this (`keep the replaced file's owner`). */
   empty?: string;
+  /**
+   * The options the typed text sets, when it is more than the value of `into`
+   * read by its option's type (`latest` sets `toLatest`, a time `toTime`);
+   * throws a UsageError, the CLI's own sentence, when the text cannot be taken.
+   */
+  options?(text: string): Record<string, unknown>;
 }
 
 /** One place the wizard offers to restore to (the plan's drill target is offered by the wizard itself). */
@@ -85,12 +91,20 @@ export interface RestoreTargetChoice {
   /** The review's title (default: `restore into VALUE`, or `PRODUCTION restore into VALUE`). */
   headline?(chosen: ChosenTarget): string;
   /**
-   * It adds beside what the target holds and replaces nothing (a table-level
-   * restore): the plan's hooks do not run (`Strategy.runsHooks` says false).
+   * It replaces nothing: it adds beside what the target holds (a table-level
+   * restore) or goes into a throwaway server; the plan's hooks do not run
+   * (`Strategy.runsHooks` says false).
    */
   beside?: boolean;
   /** For a `production` choice that does not restore over it: the sentence before `Type NAME to confirm:`, and what typing it confirms. */
   confirm?: { prompt: string; action: string };
+  /**
+   * The strategy chooses the backup from what is typed (a restore to a point:
+   * the base backup before it), not the wizard's list: the wizard asks the
+   * engine (`previewRestore`) before its review, shows what it chose and any
+   * refusal, and restores exactly that backup.
+   */
+  choosesBackup?: boolean;
 }
 
 /** Where the plan's drill target puts a backup of this kind, for the wizard. */

@@ -9,3 +9,4 @@ export { cuttingProxy } from './cutting-proxy.js';
 export { describeTree, isRoot, makeConfigTree, settleTimes, writeBigFile } from './file-tree.js';
 export { awkwardSqlFile, databaseFingerprint } from './postgres-data.js';
 export { differences, fingerprint, seedEveryType, type RedisClient, type Seeded } from './redis-data.js';
+export { archivedEntry, archiverDone, closeSegment, exists, firstArchived, query, serverOwner, serverTime, sharedDir, startArchivingPostgres, until } from './wal-server.js';

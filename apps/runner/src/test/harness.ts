@@ -7,10 +7,23 @@ import { environmentOf, type SystemPaths } from '../environment.js';
 import { main } from '../main.js';
 import { BUILT_CLI } from './wal-server.js';
 
-/** Runs the CLI in-process, as a user would type it, and captures what it prints. */
+/**
+ * Runs the CLI in-process, as a user would type it, and captures what it
+ * prints. `signal` is the run's Ctrl-C (bin.ts aborts it on SIGINT);
+ * `onOutput` sees stdout and stderr as they are written, for a run that is
+ * watched while it goes on.
+ */
 export async function lifeboat(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; lockDir: string; cwd?: string; system?: SystemPaths; journal?: { stdout: boolean; stderr: boolean } },
+  opts: {
+    env?: Record<string, string | undefined>;
+    lockDir: string;
+    cwd?: string;
+    system?: SystemPaths;
+    journal?: { stdout: boolean; stderr: boolean };
+    signal?: AbortSignal;
+    onOutput?: (text: string) => void;
+  },
 ) {
   let stdout = '';
   let stderr = '';
@@ -18,6 +31,7 @@ export async function lifeboat(
     new Writable({
       write(chunk: Buffer, _enc, cb) {
         append(chunk.toString());
+        opts.onOutput?.(chunk.toString());
         cb();
       },
     });
@@ -30,7 +44,7 @@ export async function lifeboat(
       opts.system,
     ),
     { stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)) },
-    new AbortController().signal,
+    opts.signal ?? new AbortController().signal,
   );
   return { exitCode, stdout, stderr };
 }

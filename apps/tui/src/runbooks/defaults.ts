@@ -5,7 +5,7 @@ import type { Runbook } from '@lifeboat/core';
  * code: a plan's `runbooks:` entry with the same id replaces one, a new id
  * adds one. Steps that Lifeboat can do are actions (`restore` runs the
  * wizard: beforeRestore hooks, --clean, typed confirmation, row counts,
- * afterRestore hooks; `target: tables` opens it on a table-level restore); the guide's docker-compose and ufw commands are
+ * afterRestore hooks; `target: tables` opens it on a table-level restore, `target: point` on a restore to a point in time); the guide's docker-compose and ufw commands are
  * CivicQ's, so here they are manual steps with the command in the detail — a
  * plan that wants them run says `command:` in its own copy of the runbook.
  * A runbook acts on the components its scenario is about (`about`, by name
@@ -34,6 +34,12 @@ export const DEFAULT_RUNBOOKS: readonly Runbook[] = [
         title: 'If major: restore from the latest backup',
         detail: 'The wizard shows what will happen: hooks, whether the database is dropped, the row counts it compares.',
         action: { type: 'restore' },
+      },
+      {
+        title: 'If major: restore to a point in time',
+        detail:
+          'For a component with pitr: (minutes of data lost, not a day). Type the time just before the corruption, with its zone, or latest. The wizard names the base backup and the WAL it will replay, and refuses a point the archive cannot reach before anything is touched. Into a throwaway server to look first, or into the data directory the server runs on (hooks stop it; type the name to confirm). CLI: lifeboat restore <component> --to-time TIME --to-dir DATADIR.',
+        action: { type: 'restore', target: 'point' },
       },
       { title: 'Verify the status', detail: 'Age against the RPO, 3-2-1, last drill — read from the destinations.', action: { type: 'status' } },
       { title: 'Resume and smoke-test', detail: 'Start the services (afterRestore hooks do it after a restore) and run the health check.' },

@@ -48,14 +48,26 @@ export function registry(extra: StorageType<never>[] = []): Registry {
   return new Registry({ strategies, storage: [fsStorageType as StorageType<never>, ...extra] });
 }
 
-/** `plan` written to `dir`/lifeboat.yaml and loaded, with the engine and the services the screens get. */
-export async function planIn(dir: string, plan: string, env: Record<string, string | undefined>, storage: StorageType<never>[] = []) {
+/**
+ * `plan` written to `dir`/lifeboat.yaml and loaded, with the engine and the
+ * services the screens get. `selfCommand`: how the engine runs Lifeboat
+ * again (restore_command of a restore to a point: the built runner).
+ */
+export async function planIn(dir: string, plan: string, env: Record<string, string | undefined>, storage: StorageType<never>[] = [], selfCommand?: readonly string[]) {
   const planFile = join(dir, 'lifeboat.yaml');
-  await writeFile(planFile, plan);
+  await writeFile(planFile, plan, { mode: 0o644 });
   const reg = registry(storage);
   const loaded = await loadPlan(planFile, reg);
   const lockDir = join(dir, 'locks');
-  const engine = (onEvent: RunListener): EngineContext => ({ plan: loaded, registry: reg, env, lockDir, toolVersion: '0.0.0-test', onEvent });
+  const engine = (onEvent: RunListener): EngineContext => ({
+    plan: loaded,
+    registry: reg,
+    env,
+    lockDir,
+    toolVersion: '0.0.0-test',
+    onEvent,
+    ...(selfCommand ? { selfCommand } : {}),
+  });
   return { planFile, plan: loaded, registry: reg, env, lockDir, engine, services: createServices({ plan: loaded, engine, registry: reg, env, version: '0.0.0-test' }) };
 }
 

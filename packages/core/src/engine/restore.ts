@@ -131,6 +131,50 @@ export function proveFor(ctx: EngineContext, chosen: CatalogEntry, artifacts?: r
 }
 
 /**
+ * The part of a restore that reads only listings and changes nothing: the
+ * request checked against the kind's options, the backup chosen (the
+ * strategy's choice: a restore to a point proves the WAL archive reaches it),
+ * and the strategy's preflight. Every refusal here is the one `lifeboat
+ * restore` gives, before any hook runs.
+ */
+async function chooseAndPreflight(ctx: EngineContext, selection: RestoreSelection, request: RestoreRequest) {
+  const entry = ctx.registry.component(ctx.plan, selection.component);
+  const strategy = ctx.registry.strategy(entry.type);
+  // An option the kind does not take is refused before anything is read.
+  const checked = checkRestoreRequest(entry.type, restoreSurfaceOf(strategy), request);
+  const chosen = await selectBackup(ctx, selection, { strategy, request: checked });
+  await strategy.preflight?.(restoreContext(ctx, chosen, checked));
+  return { entry, strategy, chosen, request: checked };
+}
+
+/** What `previewRestore` found: the backup a restore of the request would use, and what the strategy said while choosing it. */
+export interface RestorePreview {
+  backupId: string;
+  /** Sentences, in order (a restore to a point: the base backup and the WAL files that reach the point). */
+  steps: string[];
+}
+
+/**
+ * What `runRestore` would restore for this request, and every refusal it
+ * would give before touching anything (a point outside the WAL archive, a
+ * data directory that is not empty), without reading a backup whole, taking
+ * a lock, running a hook or writing the journal. The TUI's wizard shows it
+ * before its confirmation; warnings go to `ctx.onEvent`.
+ */
+export async function previewRestore(ctx: EngineContext, selection: RestoreSelection, request: RestoreRequest): Promise<RestorePreview> {
+  const steps: string[] = [];
+  const quiet: EngineContext = {
+    ...ctx,
+    onEvent: (event) => {
+      if (event.type === 'step' && event.component === selection.component) steps.push(event.message);
+      else ctx.onEvent(event);
+    },
+  };
+  const { chosen } = await chooseAndPreflight(quiet, selection, request);
+  return { backupId: chosen.id, steps };
+}
+
+/**
  * Restores one backup through its strategy, between the plan's beforeRestore
  * and afterRestore hooks. afterRestore runs only after a restore whose checks
  * passed: services are not started on top of a failed restore. Then the
@@ -146,16 +190,13 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
     let reading: { release(): Promise<void> } | undefined;
     let proven: ProvenCopy | undefined;
     try {
-      const entry = registry.component(plan, component);
-      const strategy = registry.strategy(entry.type);
-      // An option the kind does not take is refused before anything is read.
-      request = checkRestoreRequest(entry.type, restoreSurfaceOf(strategy), request);
-      const chosen = await selectBackup(ctx, selection, { strategy, request });
+      const prepared = await chooseAndPreflight(ctx, selection, request);
+      const { entry, strategy, chosen } = prepared;
+      request = prepared.request;
       const step = (message: string) => ctx.onEvent({ type: 'step', component, message });
       // A restore into a throwaway server it starts itself leaves production's services alone.
       const hooks = (strategy.runsHooks?.(request) ?? true) ? entry.hooks : { beforeRestore: [], afterRestore: [] };
 
-      await strategy.preflight?.(restoreContext(ctx, chosen, request));
       reading = await readingMark(ctx, chosen, 'restore');
       // Destructive steps come last: a copy is read whole and checked (and kept
       // in a local spool) before any hook stops a service or the target is touched.

@@ -1,5 +1,6 @@
 import { DEFAULT_RESTORE_SURFACE, type ChosenTarget, type ComponentPlan, type Manifest, type RestoreOptionValues, type RestoreSurface, type RestoreTargetChoice } from '@lifeboat/core';
 import type { PostgresConfig } from './config.js';
+import { describeTarget, parseTargetTime, recoveryTargetOf } from './recovery-target.js';
 
 const OPTIONS = [
   { name: 'jobs', type: 'count', valueName: 'n', description: 'parallel pg_restore jobs (custom-format dumps; default from the plan)' },
@@ -37,7 +38,7 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
   ],
   // The component's url is production; or type a URL (env:NAME): what any kind with a url offers.
   production: (config) => config.url,
-  targets: (config) => [...DEFAULT_RESTORE_SURFACE.targets(config), ...tableTargets(config)],
+  targets: (config) => [...DEFAULT_RESTORE_SURFACE.targets(config), ...pointTargets(config), ...tableTargets(config)],
   drill: (target) => (target === 'ephemeral' ? { place: 'a throwaway server', fresh: 'started' } : { place: `a scratch database on ${target}` }),
   checks(manifest) {
     const tables = Object.keys((manifest.facts.tables as Record<string, number> | undefined) ?? {});
@@ -45,6 +46,7 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
   },
   describe({ component, source, chosen, clean, live, manifest }) {
     if (chosen.kind === 'tables' || chosen.kind === 'tables-copy') return describeTables(component, source, chosen, manifest);
+    if (chosen.kind === 'point' || chosen.kind === 'point-dir') return describePoint(source, chosen, clean);
     return {
       restore: [
         `restore ${source} into ${chosen.value}${live}`,
@@ -56,6 +58,93 @@ export const postgresRestoreSurface: RestoreSurface<PostgresConfig> = {
     };
   },
 };
+
+// Restore to a point in the wizard (pitr: components): the point is typed (a time with its zone, or latest), and
+// it goes into a throwaway server (--to ephemeral) or a data directory (--to-dir). The engine chooses the base backup.
+const POINT_FIELD = {
+  into: 'toTime',
+  name: 'point in time',
+  ask: 'the time to restore to, with its zone, or latest',
+  example: '2026-02-14 12:00:00+00',
+  hint: 'a time with its zone (2026-02-14 12:00:00+00, 2026-02-14T12:00:00Z, …-05:00), or latest for the end of the WAL archive; the base backup before it is chosen for you',
+  options: (text: string): Record<string, unknown> => {
+    if (/^latest$/i.test(text.trim())) return { toLatest: true };
+    // The CLI's parser and sentence: a time without its zone is refused.
+    parseTargetTime(text);
+    return { toTime: text.trim() };
+  },
+};
+
+/** `time 2026-02-14T12:00:00.000Z`, `the end of the WAL archive`: what a typed point names. */
+const pointOf = (text: string) => describeTarget(recoveryTargetOf(POINT_FIELD.options(text))!);
+
+function pointTargets(config: ComponentPlan & PostgresConfig): RestoreTargetChoice[] {
+  if (!config.pitr) return [];
+  return [
+    {
+      kind: 'point',
+      label: 'to a point in time: a throwaway server (--to ephemeral), removed afterwards',
+      set: { to: 'ephemeral' },
+      beside: true,
+      choosesBackup: true,
+      fields: [POINT_FIELD],
+      headline: (chosen) => `restore to ${pointOf(chosen.value)} into a throwaway server`,
+    },
+    {
+      kind: 'point-dir',
+      label: 'to a point in time: a data directory (--to-dir), ready for pg_ctl start',
+      production: true,
+      clean: true,
+      choosesBackup: true,
+      fields: [
+        POINT_FIELD,
+        {
+          into: 'toDir',
+          name: 'data directory',
+          title: 'data directory to recover into',
+          ask: 'the data directory to recover into',
+          example: '/var/lib/postgresql/15/main',
+          hint: (chosen) => `a new or empty folder (a non-empty one only with clean, confirmed) for the cluster as at ${pointOf(chosen.value)}; the server is not started on it`,
+        },
+        {
+          into: 'owner',
+          name: 'owner (UID:GID, or empty)',
+          title: 'owner of the data directory',
+          ask: 'the owner',
+          example: '999:999',
+          hint: "the OS user the server runs as, numeric UID:GID (e.g. postgres's); empty: the owner of the folder, or of its parent",
+          empty: 'use the owner of the folder, or of its parent',
+        },
+      ],
+      headline: (chosen) => `restore to ${pointOf(chosen.value)} into the data directory ${String(chosen.toDir)}`,
+      confirm: {
+        prompt: 'This runs the plan’s beforeRestore hooks and lays a recovered cluster out in the data directory.',
+        action: 'recover into the data directory',
+      },
+    },
+  ];
+}
+
+function describePoint(source: string, chosen: ChosenTarget, clean: boolean) {
+  const point = pointOf(chosen.value);
+  const recover = `check it with pg_verifybackup, and recover it to ${point} (restore_command = lifeboat wal get: every WAL file's hash is checked before PostgreSQL gets it)`;
+  const report = `report where recovery stopped and the row counts of verify.tables at the point (not compared: they differ from the backup's by design)`;
+  if (chosen.kind === 'point') {
+    return {
+      withoutBeforeHooks: 'no hooks run: a throwaway server replaces nothing, the services stay up',
+      restore: [`lay ${source} out in a throwaway data directory, ${recover}`, report, 'stop the throwaway server and remove it'],
+    };
+  }
+  const dir = String(chosen.toDir);
+  return {
+    restore: [
+      clean ? `clean is ON: EMPTY ${dir} first (all it holds is lost)` : `clean is off: ${dir} must be new or empty, else the restore is refused and nothing is deleted`,
+      `lay ${source} out in ${dir} (mode 0700, owned by ${chosen.owner ? `${(chosen.owner as { uid: number }).uid}:${(chosen.owner as { gid: number }).gid}` : 'the owner of the folder, or of its parent'}), ${recover}`,
+      report,
+      `stop the recovered server cleanly: ${dir} is ready for pg_ctl start on a new timeline (a failed restore leaves nothing PostgreSQL could start)`,
+    ],
+  };
+}
 
 // Table-level restore in the wizard (the runbook "Accidental data deletion" opens on these): the tables are typed,
 // comma-separated; --into is the component's own url. Copying rows back is a choice of its own, confirmed by name.

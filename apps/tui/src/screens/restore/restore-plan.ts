@@ -6,6 +6,8 @@ export interface PlanInput {
   backup: CatalogEntry;
   target: Chosen;
   clean: boolean;
+  /** What the engine said when it chose the backup for the target (`previewRestore`): said first, after any beforeRestore hooks. */
+  chosenBy?: string[];
 }
 
 /**
@@ -21,12 +23,13 @@ export function restorePlan(targets: Targets, input: PlanInput): string[] {
   const live = choice.production ? ` — PRODUCTION, the live ${component}` : '';
   const body = targets.surface.describe({ component, config: entry, manifest: backup.manifest, source: source(backup), chosen: target, clean, live });
   // A restore beside the target replaces nothing, so the engine runs no hooks around it.
-  if (choice.beside) return [body.withoutBeforeHooks ?? 'no hooks run: nothing is replaced', ...body.restore, ...(body.after ?? [])];
+  const chosenBy = input.chosenBy ?? [];
+  if (choice.beside) return [body.withoutBeforeHooks ?? 'no hooks run: nothing is replaced', ...chosenBy, ...body.restore, ...(body.after ?? [])];
   const before =
     entry.hooks.beforeRestore.length > 0 ? entry.hooks.beforeRestore.map((c) => `run beforeRestore: ${c}`) : [body.withoutBeforeHooks ?? 'no beforeRestore hooks in the plan'];
   const after =
     entry.hooks.afterRestore.length > 0 ? entry.hooks.afterRestore.map((c) => `then, only if every check passes, run afterRestore: ${c}`) : ['no afterRestore hooks in the plan'];
-  return [...before, ...body.restore, ...after, ...(body.after ?? [])];
+  return [...before, ...chosenBy, ...body.restore, ...after, ...(body.after ?? [])];
 }
 
 const source = (backup: CatalogEntry) => `backup ${backup.id} (${formatBytes(manifestBytes(backup.manifest))}, from ${backup.destinations[0]})`;

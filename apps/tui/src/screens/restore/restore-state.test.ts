@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { restoreSurfaceOf, type CatalogEntry } from '@lifeboat/core';
 import { strategies } from '@lifeboat/strategies';
-import { chosenBackup, initialRestore, restoreReducer, type RestoreAction, type RestoreState } from './restore-state.js';
+import { chosenBackup, initialRestore, restoreReducer, restoredBackup, type RestoreAction, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
-import { confirmPrompt, isProduction, needsConfirmation, restoreRequest, restoreTargets, type Component } from './targets.js';
+import { confirmPrompt, headline, isProduction, needsConfirmation, restoreRequest, restoreTargets, type Component } from './targets.js';
 import { footerHints } from '../../keys.js';
 import { restoreIntent, restoreScopes } from './use-restore-keys.js';
 
@@ -354,5 +354,97 @@ describe('files: into a folder, or in place over the originals', () => {
       'extract backup 2026-01-04 (2.0 KiB, from local) into /tmp/restored (made if missing), each file under its original path (e.g. /tmp/restored/etc/nginx)',
       "nothing is overwritten: if the folder already holds any of the backup's paths, the restore is refused",
     ]);
+  });
+});
+
+const pitr = { ...component, pitr: { baseBackups: '0 2 * * 0', walRpo: 300_000 } } as unknown as Component;
+const baseBackup = backupOf('database', '2026-01-01T02', { tables: { users: 3 }, baseBackup: { timeline: 1 } }, 4096);
+
+describe('postgres with pitr: to a point in time', () => {
+  const walk = driver(pitr, 'database');
+  const pointLoaded: RestoreAction = { type: 'loaded', entries: [baseBackup, entry('2026-01-02')], warnings: [] };
+  const chosenBy = ['restore to time 2026-01-01T12:00:00.000Z: base backup 2026-01-01T02 (ended …), then WAL A … B (2 file(s), all in the archive)'];
+  /** The point choices' index in the target list. */
+  const at = (kind: string) => targetChoices(pitr).findIndex((c) => c.kind === kind);
+
+  test('offered only for a component with pitr:, after the dump targets', () => {
+    expect(targetChoices(pitr).map((c) => c.kind)).toEqual(['drill', 'production', 'typed', 'point', 'point-dir', 'tables', 'tables-copy']);
+    expect(targetChoices(component).map((c) => c.kind)).not.toContain('point');
+  });
+
+  test('into a throwaway server: the time is read with the CLI’s parser (a zone is required), or latest; the engine chooses the backup before the review', () => {
+    let s = walk([pointLoaded, { type: 'next' }, { type: 'move', by: at('point') }, { type: 'next' }]);
+    expect(s).toMatchObject({ step: 'typing', field: 0 });
+    s = walk([type('2026-01-01 12:00:00'), { type: 'next' }], s);
+    expect(s.problem).toBe('--to-time "2026-01-01 12:00:00" is not a time with a zone; expected such as "2026-02-14 12:00:00+00" or 2026-02-14T12:00:00Z (the zone is required)');
+    expect(s.step).toBe('typing');
+    s = walk([type('+00'), { type: 'next' }], s);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'point', value: '2026-01-01 12:00:00+00' }, preview: { seq: 1, status: 'checking' } });
+    // Nothing goes on before the engine has answered; an answer to an older question is dropped.
+    expect(walk([{ type: 'next' }], s)).toMatchObject({ step: 'review', problem: 'still checking the backups and the WAL archive' });
+    expect(walk([{ type: 'previewed', seq: 0, backup: baseBackup, lines: chosenBy }], s).preview?.status).toBe('checking');
+    s = walk([{ type: 'previewed', seq: 1, backup: baseBackup, lines: chosenBy }], s);
+    // The engine's choice, not the newest backup the list had selected.
+    expect(chosenBackup(s)?.id).toBe('2026-01-02');
+    expect(restoredBackup(s)?.id).toBe('2026-01-01T02');
+    expect(restoreRequest(targetsOf(pitr), s.target!, s.clean)).toEqual({ target: 'ephemeral', clean: false, yes: false, options: { toTime: '2026-01-01 12:00:00+00' } });
+    expect(needsConfirmation(targetsOf(pitr), s.target!, s.clean)).toBe(false);
+    expect(walk([{ type: 'toggleClean' }], s).clean).toBe(false);
+    expect(restorePlan(targetsOf(pitr), { component: 'database', backup: restoredBackup(s)!, target: s.target!, clean: false, chosenBy })).toEqual([
+      'no hooks run: a throwaway server replaces nothing, the services stay up',
+      chosenBy[0],
+      "lay backup 2026-01-01T02 (4.0 KiB, from local) out in a throwaway data directory, check it with pg_verifybackup, and recover it to time 2026-01-01T12:00:00.000Z (restore_command = lifeboat wal get: every WAL file's hash is checked before PostgreSQL gets it)",
+      "report where recovery stopped and the row counts of verify.tables at the point (not compared: they differ from the backup's by design)",
+      'stop the throwaway server and remove it',
+    ]);
+    expect(walk([{ type: 'next' }], s).step).toBe('running');
+
+    const latest = walk([pointLoaded, { type: 'next' }, { type: 'move', by: at('point') }, { type: 'next' }, type('latest'), { type: 'next' }]);
+    expect(restoreRequest(targetsOf(pitr), latest.target!, false).options).toEqual({ toLatest: true });
+    expect(headline(targetsOf(pitr), latest.target!)).toBe('restore to the end of the WAL archive into a throwaway server');
+  });
+
+  test('a point the archive cannot reach: the engine’s sentence, and the restore cannot start; esc goes back and forgets it', () => {
+    let s = walk([pointLoaded, { type: 'next' }, { type: 'move', by: at('point') }, { type: 'next' }, type('2099-01-01 00:00:00Z'), { type: 'next' }]);
+    const sentence = 'time 2099-01-01T00:00:00.000Z is after the end of the WAL archive of database: its newest segment is …';
+    s = walk([{ type: 'refused', seq: 1, error: sentence }], s);
+    expect(s.preview).toEqual({ seq: 1, status: 'refused', error: sentence });
+    expect(restoredBackup(s)).toBeUndefined();
+    expect(walk([{ type: 'next' }], s)).toMatchObject({ step: 'review', problem: 'this restore would be refused (above); esc to change the point or the target' });
+    const back = walk([{ type: 'back' }], s);
+    expect(back.step).toBe('target');
+    expect(back.preview).toBeUndefined();
+    // Typed again: a new question, the old answer does not count.
+    s = walk([{ type: 'next' }, { type: 'next' }], back);
+    expect(s).toMatchObject({ step: 'review', target: { value: '2099-01-01 00:00:00Z' }, preview: { seq: 2, status: 'checking' } });
+    expect(walk([{ type: 'previewed', seq: 1, backup: baseBackup, lines: [] }], s).preview?.status).toBe('checking');
+  });
+
+  test('into a data directory: absolute folder, optional owner, the name always typed, clean asks the engine again and empties the folder', () => {
+    let s = walk([pointLoaded, { type: 'next' }, { type: 'move', by: at('point-dir') }, { type: 'next' }, type('latest'), { type: 'next' }]);
+    expect(s).toMatchObject({ step: 'typing', field: 1, target: { kind: 'point-dir', value: 'latest' } });
+    s = walk([type('pgdata'), { type: 'next' }], s);
+    expect(s.problem).toBe('type the folder as an absolute path, e.g. /var/lib/postgresql/15/main (you typed "pgdata")');
+    s = walk([...erase(6), type('/srv/pg/main'), { type: 'next' }, { type: 'next' }], s);
+    expect(s).toMatchObject({ step: 'review', target: { kind: 'point-dir', value: 'latest', toDir: '/srv/pg/main' }, clean: false, preview: { seq: 1 } });
+    expect(restoreRequest(targetsOf(pitr), s.target!, s.clean)).toEqual({ clean: false, yes: true, options: { toLatest: true, toDir: '/srv/pg/main' } });
+    expect(headline(targetsOf(pitr), s.target!)).toBe('restore to the end of the WAL archive into the data directory /srv/pg/main');
+    const refused = walk([{ type: 'refused', seq: 1, error: '--to-dir /srv/pg/main is not empty (1 entries, such as PG_VERSION); pass --clean --yes to delete what it holds, or name a new folder' }], s);
+    // Clean on: the request changed, so the engine is asked again.
+    s = walk([{ type: 'toggleClean' }], refused);
+    expect(s).toMatchObject({ clean: true, preview: { seq: 2, status: 'checking' } });
+    expect(restoreRequest(targetsOf(pitr), s.target!, s.clean)).toEqual({ clean: true, yes: true, options: { toLatest: true, toDir: '/srv/pg/main' } });
+    const lines = restorePlan(targetsOf(pitr), { component: 'database', backup: baseBackup, target: s.target!, clean: true, chosenBy });
+    expect(lines.slice(0, 3)).toEqual(['run beforeRestore: docker-compose stop backend', chosenBy[0], 'clean is ON: EMPTY /srv/pg/main first (all it holds is lost)']);
+    expect(lines.at(-1)).toBe('then, only if every check passes, run afterRestore: docker-compose up -d');
+    s = walk([{ type: 'previewed', seq: 2, backup: baseBackup, lines: chosenBy }, { type: 'next' }], s);
+    expect(s.step).toBe('confirm');
+    s = walk([type('databse'), { type: 'next' }], s);
+    expect(s.problem).toBe('type database exactly to recover into the data directory (you typed "databse")');
+    s = walk([...erase(7), type('database'), { type: 'next' }], s);
+    expect(s.step).toBe('running');
+    // Owner typed: numeric, into --owner.
+    const owned = walk([pointLoaded, { type: 'next' }, { type: 'move', by: at('point-dir') }, { type: 'next' }, type('latest'), { type: 'next' }, type('/srv/pg/main'), { type: 'next' }, type('999:999'), { type: 'next' }]);
+    expect(restoreRequest(targetsOf(pitr), owned.target!, false).options).toEqual({ toLatest: true, toDir: '/srv/pg/main', owner: { uid: 999, gid: 999 } });
   });
 });

@@ -1,5 +1,5 @@
 import type { CatalogEntry } from '@lifeboat/core';
-import { cleanApplies, confirmedAction, isProduction, needsConfirmation, readField, type Chosen, type Targets } from './targets.js';
+import { choosesBackup, cleanApplies, confirmedAction, isProduction, needsConfirmation, readField, type Chosen, type Targets } from './targets.js';
 
 export type WizardStep = 'backup' | 'target' | 'typing' | 'review' | 'confirm' | 'running' | 'done';
 
@@ -24,7 +24,17 @@ export interface RestoreState {
   confirmText: string;
   /** Why the last key did not go on (shown under the field). */
   problem?: string;
+  /** For a choice whose backup the strategy chooses (`choosesBackup`): the engine's answer for this target and clean. */
+  preview?: Preview;
+  /** How many previews were asked for: an answer to an older question is dropped. */
+  asked: number;
 }
+
+/** What `previewRestore` answered, or that it is still being asked (`seq` names the question). */
+export type Preview =
+  | { seq: number; status: 'checking' }
+  | { seq: number; status: 'ok'; backup: CatalogEntry; lines: string[] }
+  | { seq: number; status: 'refused'; error: string };
 
 export type RestoreAction =
   | { type: 'loaded'; entries: CatalogEntry[]; warnings: string[] }
@@ -35,6 +45,8 @@ export type RestoreAction =
   | { type: 'text'; text: string }
   | { type: 'erase' }
   | { type: 'toggleClean' }
+  | { type: 'previewed'; seq: number; backup: CatalogEntry; lines: string[] }
+  | { type: 'refused'; seq: number; error: string }
   | { type: 'finished' };
 
 /** `targetIndex`: the target offered first (a runbook step's `action.target`). */
@@ -51,6 +63,7 @@ export function initialRestore(component: string, preselected?: string, targetIn
     typed: [],
     clean: false,
     confirmText: '',
+    asked: 0,
   };
 }
 
@@ -79,8 +92,10 @@ export function restoreReducer(targets: Targets) {
             return { ...s, step: 'backup' };
           case 'typing':
             return s.field > 0 ? { ...s, field: s.field - 1 } : { ...s, step: 'target' };
-          case 'review':
-            return { ...s, step: 'target' };
+          case 'review': {
+            const { preview: _dropped, ...rest } = s;
+            return { ...rest, step: 'target' };
+          }
           case 'confirm':
             return { ...s, step: 'review', confirmText: '' };
           default:
@@ -96,11 +111,26 @@ export function restoreReducer(targets: Targets) {
         return { ...s, typed };
       }
       case 'toggleClean':
-        return s.step === 'review' && s.target && cleanApplies(targets, s.target.kind) ? { ...s, clean: !s.clean } : state;
+        return s.step === 'review' && s.target && cleanApplies(targets, s.target.kind) ? ask({ ...s, clean: !s.clean }) : state;
+      case 'previewed':
+        return s.preview?.seq === action.seq ? { ...s, preview: { seq: action.seq, status: 'ok', backup: action.backup, lines: action.lines } } : state;
+      case 'refused':
+        return s.preview?.seq === action.seq ? { ...s, preview: { seq: action.seq, status: 'refused', error: action.error } } : state;
       case 'finished':
         return s.step === 'running' ? { ...s, step: 'done' } : state;
     }
   };
+
+  /** Production is the guide's full restore: clean is on (drop and recreate a database, replace every key). Elsewhere nothing is dropped unless asked. */
+  function chosen(s: RestoreState, target: Chosen): RestoreState {
+    return ask({ ...s, step: 'review', target, clean: target.kind === 'production' });
+  }
+
+  /** A choice whose backup the strategy chooses asks the engine again whenever the request changes (the target, clean). */
+  function ask(s: RestoreState): RestoreState {
+    if (!s.target || !choosesBackup(targets, s.target)) return s;
+    return { ...s, asked: s.asked + 1, preview: { seq: s.asked + 1, status: 'checking' } };
+  }
 
   function next(s: RestoreState, list: typeof choices): RestoreState {
     switch (s.step) {
@@ -131,6 +161,8 @@ export function restoreReducer(targets: Targets) {
         return s.field + 1 < fields.length ? { ...s, field: s.field + 1, target } : chosen(s, target);
       }
       case 'review':
+        if (s.preview?.status === 'checking') return { ...s, problem: 'still checking the backups and the WAL archive' };
+        if (s.preview?.status === 'refused') return { ...s, problem: 'this restore would be refused (above); esc to change the point or the target' };
         return s.target && needsConfirmation(targets, s.target, s.clean) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
       case 'confirm':
         return s.confirmText.trim() === s.component
@@ -142,12 +174,13 @@ export function restoreReducer(targets: Targets) {
   }
 }
 
-/** Production is the guide's full restore: clean is on (drop and recreate a database, replace every key). Elsewhere nothing is dropped unless asked. */
-function chosen(s: RestoreState, target: Chosen): RestoreState {
-  return { ...s, step: 'review', target, clean: target.kind === 'production' };
-}
-
 export const chosenBackup = (s: RestoreState): CatalogEntry | undefined => s.entries?.[s.backupIndex];
+
+/** The backup the restore uses: the one the engine chose for the target (`choosesBackup`), else the one picked from the list. */
+export function restoredBackup(s: RestoreState): CatalogEntry | undefined {
+  if (s.preview) return s.preview.status === 'ok' ? s.preview.backup : undefined;
+  return chosenBackup(s);
+}
 
 function clamp(index: number, count: number): number {
   return count === 0 ? 0 : Math.min(count - 1, Math.max(0, index));

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, readCatalog, restoreSurfaceOf } from '@lifeboat/core';
+import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, previewRestore, readCatalog, restoreSurfaceOf } from '@lifeboat/core';
 import { drill, restore, type OperationsContext } from '@lifeboat/operations';
 import { cell, windowStart } from '../../format.js';
 import type { TuiServices } from '../../services.js';
@@ -9,7 +9,7 @@ import { useTheme } from '../../theme.js';
 import { RunPanel } from '../live/run-panel.js';
 import type { RunState } from '../live/run-state.js';
 import { useRun } from '../live/use-run.js';
-import { chosenBackup, initialRestore, restoreReducer, type RestoreState } from './restore-state.js';
+import { chosenBackup, initialRestore, restoreReducer, restoredBackup, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
 import { cleanApplies, confirmPrompt, headline, needsConfirmation, restoreRequest, restoreTargets, type Chosen, type Component, type Targets } from './targets.js';
 import { useRestoreKeys } from './use-restore-keys.js';
@@ -84,10 +84,26 @@ export function RestoreWizard({ services, component, backupId, targetKind, width
     );
   }, [services, component]);
 
+  // A target whose backup the strategy chooses (a restore to a point): the engine chooses it and says what it
+  // would refuse, as `lifeboat restore` does before anything is touched, while the review waits.
+  const asking = state.preview?.status === 'checking' ? state.preview.seq : undefined;
+  useEffect(() => {
+    if (asking === undefined || !state.target) return;
+    const request = restoreRequest(targets, state.target, state.clean);
+    previewRestore(services.engine(() => undefined), { component }, request).then(
+      ({ backupId, steps }) => {
+        const backup = latest().entries?.find((e) => e.id === backupId);
+        if (backup) dispatch({ type: 'previewed', seq: asking, backup, lines: steps });
+        else dispatch({ type: 'refused', seq: asking, error: `the engine chose backup ${backupId}, which is newer than the list read when the wizard opened; esc and open the wizard again` });
+      },
+      (err: unknown) => dispatch({ type: 'refused', seq: asking, error: describeError(err) }),
+    );
+  }, [asking]);
+
   const started = useRef(false);
   useEffect(() => {
     if (state.step !== 'running' || started.current || !state.target) return;
-    const backup = chosenBackup(state);
+    const backup = restoredBackup(state);
     if (!backup || !entry) return;
     started.current = true;
     const target = state.target;
@@ -115,6 +131,9 @@ export function RestoreWizard({ services, component, backupId, targetKind, width
       {state.step === 'target' && (
         <Box flexDirection="column">
           <Text wrap="truncate">backup {backup?.id}</Text>
+          {targetKind !== undefined && !choices.some((c) => c.kind === targetKind) && (
+            <Sentence mark="!" text={`this step asks for the '${targetKind}' restore, which ${component} does not offer; pick a target below`} color={theme.warn} width={width} />
+          )}
           {choices.map((choice, i) => (
             <Text key={choice.kind} inverse={i === state.targetIndex} wrap="truncate">
               {i === state.targetIndex ? '› ' : '  '}
@@ -131,7 +150,7 @@ export function RestoreWizard({ services, component, backupId, targetKind, width
           hint={typeof field.hint === 'function' ? (state.target ? field.hint(state.target) : '') : field.hint}
         />
       )}
-      {(state.step === 'review' || state.step === 'confirm') && backup && state.target && (
+      {(state.step === 'review' || state.step === 'confirm') && state.target && (
         <Review component={component} targets={targets} state={state} width={width} />
       )}
       {(state.step === 'running' || state.step === 'done') && <RunPanel run={run.state} width={width} height={height - 2 - (report ? rowsOf(report, width) + 1 : 0)} />}
@@ -190,15 +209,18 @@ function FieldInput({ backup, name, text, hint }: { backup: string | undefined; 
 
 function Review({ component, targets, state, width }: { component: string; targets: Targets; state: RestoreState; width: number }) {
   const theme = useTheme();
-  const backup = chosenBackup(state)!;
+  const backup = restoredBackup(state);
   const target = state.target!;
-  const lines = restorePlan(targets, { component, backup, target, clean: state.clean });
+  const preview = state.preview;
+  const lines = backup ? restorePlan(targets, { component, backup, target, clean: state.clean, ...(preview?.status === 'ok' ? { chosenBy: preview.lines } : {}) }) : [];
   const confirm = needsConfirmation(targets, target, state.clean);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold color={confirm ? theme.bad : theme.accent} wrap="truncate">
         {headline(targets, target)}
       </Text>
+      {preview?.status === 'checking' && <Text color={theme.muted}>choosing the backup and checking that the archive reaches the point…</Text>}
+      {preview?.status === 'refused' && <Sentence mark="✗" text={`refused, nothing was touched: ${preview.error}`} color={theme.bad} width={width} />}
       {lines.map((line, i) => (
         <Box key={i} width={width}>
           <Box width={4} flexShrink={0}>
@@ -212,7 +234,8 @@ function Review({ component, targets, state, width }: { component: string; targe
         </Box>
       ))}
       <Text> </Text>
-      {state.step === 'review' && (
+      {state.step === 'review' && preview?.status === 'refused' && <Text>esc: back, to change the point or the target</Text>}
+      {state.step === 'review' && preview?.status !== 'checking' && preview?.status !== 'refused' && (
         <Text>
           {confirm ? 'enter: go on to confirm' : 'enter: start the restore'}
           {cleanApplies(targets, target.kind) ? ' · c: toggle clean' : ''} · esc: back

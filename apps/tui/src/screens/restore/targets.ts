@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import {
   RESTORE_VALUE_TYPES,
+  describeError,
   type ChosenTarget,
   type ComponentPlan,
   type RestoreRequest,
@@ -51,6 +52,11 @@ export function choiceOf(targets: Targets, kind: string): RestoreTargetChoice {
   return { ...typed, kind: 'production', production: true };
 }
 
+/** The strategy chooses the backup for this target from what was typed (a restore to a point), not the wizard's list. */
+export function choosesBackup(targets: Targets, target: Chosen): boolean {
+  return target.kind !== 'drill' && choiceOf(targets, target.kind).choosesBackup === true;
+}
+
 /** The component's own target (its url) as typed: production, whatever choice it was typed into. */
 export function isProduction(targets: Targets, value: string): boolean {
   const own = targets.surface.production?.(targets.component);
@@ -76,6 +82,15 @@ function fieldType(targets: Targets, field: RestoreTargetField): RestoreValueTyp
 export function readField(targets: Targets, field: RestoreTargetField, text: string): { value?: unknown; problem?: string } {
   const value = text.trim();
   if (value === '') return field.empty ? {} : { problem: `type ${field.ask}, e.g. ${field.example}` };
+  if (field.options) {
+    // The kind reads the text itself (a point in time), with the CLI's sentence for what it cannot take.
+    try {
+      field.options(value);
+      return { value };
+    } catch (err) {
+      return { problem: describeError(err) };
+    }
+  }
   const type = fieldType(targets, field);
   if (type === 'path' && !isAbsolute(value)) return { problem: `type the folder as an absolute path, e.g. ${field.example} (you typed "${value}")` };
   const parsed = RESTORE_VALUE_TYPES[type].parse(value);
@@ -90,12 +105,17 @@ export function restoreRequest(targets: Targets, target: Chosen, clean: boolean)
   const choice = choiceOf(targets, target.kind);
   const [first, ...rest] = choice.fields ?? [];
   const options: Record<string, unknown> = { ...choice.set?.options };
-  if (first && first.into !== 'to') options[first.into] = readField(targets, first, target.value).value;
-  for (const field of rest) if (target[field.into] !== undefined) options[field.into] = target[field.into];
-  const toIsValue = first?.into === 'to' || choice.set?.to !== undefined;
+  const put = (field: RestoreTargetField, value: unknown) => {
+    if (field.options) Object.assign(options, field.options(String(value)));
+    else options[field.into] = value;
+  };
+  if (first && first.into !== 'to') put(first, readField(targets, first, target.value).value);
+  for (const field of rest) if (target[field.into] !== undefined) put(field, target[field.into]);
+  // --to is what was typed into it, or what the choice sets (a typed point goes into an option, --to stays `ephemeral`).
+  const to = first?.into === 'to' ? target.value : choice.set?.to;
   const cleaned = choice.clean === true && clean;
   // Typing the component's name confirmed a restore over production (--yes), as it does clean.
-  return { ...(toIsValue ? { target: target.value } : {}), clean: cleaned, yes: cleaned || choice.production === true, options };
+  return { ...(to !== undefined ? { target: to } : {}), clean: cleaned, yes: cleaned || choice.production === true, options };
 }
 
 /**
