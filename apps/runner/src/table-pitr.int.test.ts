@@ -20,7 +20,9 @@ describe('restore database --table --as-of on a pitr: component (tables from a s
   let env: Record<string, string>;
   let asOf: string;
   let schema: string;
-  const run = (args: string[]) => lifeboat(['--plan', plan, '--log-format', 'human', ...args], { lockDir, env });
+  // A run that has not finished well inside the test's own timeout is cancelled, so the failure shows where it stood.
+  const deadline = () => AbortSignal.timeout(150_000);
+  const run = (args: string[]) => lifeboat(['--plan', plan, '--log-format', 'human', ...args], { lockDir, env, signal: deadline() });
   const ids = async (sql: string) => (await query<{ id: number }>(server, sql)).map((r) => r.id);
   const restoredSchemas = async () => (await query<{ nspname: string }>(server, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'lifeboat_restored_%' ORDER BY 1")).map((r) => r.nspname);
 
@@ -55,7 +57,7 @@ describe('restore database --table --as-of on a pitr: component (tables from a s
 
   test('--as-of T: the tables come from the server recovered to T; exactly the deleted rows are missing, those written after the last backup included; nothing live changed', async () => {
     const before = await ids('SELECT id FROM items ORDER BY id');
-    const result = await lifeboat(['--plan', plan, 'restore', 'database', '--table', 'public.items', '--as-of', asOf, '--into', 'env:TEST_DATABASE_URL', '--json'], { lockDir, env });
+    const result = await lifeboat(['--plan', plan, 'restore', 'database', '--table', 'public.items', '--as-of', asOf, '--into', 'env:TEST_DATABASE_URL', '--json'], { lockDir, env, signal: deadline() });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as {
       report: { schema: string; backupId: string; source: { kind: string; description: string }; tables: Array<Record<string, unknown>> };
@@ -91,7 +93,7 @@ describe('restore database --table --as-of on a pitr: component (tables from a s
   }, 180_000);
 
   test('without --as-of the newest dump is the source (as on a component without pitr:); --as-of with --backup is refused', async () => {
-    const result = await lifeboat(['--plan', plan, 'restore', 'database', '--table', 'public.items', '--into', 'env:TEST_DATABASE_URL', '--json'], { lockDir, env });
+    const result = await lifeboat(['--plan', plan, 'restore', 'database', '--table', 'public.items', '--into', 'env:TEST_DATABASE_URL', '--json'], { lockDir, env, signal: deadline() });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     const out = JSON.parse(result.stdout) as { report: { source: { kind: string; description: string }; tables: Array<Record<string, unknown>> } };
     expect(out.report.source.kind).toBe('dump');
