@@ -114,7 +114,8 @@ export async function walGetCommand(ctx: CommandContext, component: string, file
       return ExitCode.failed;
     }
     ctx.io.stderr.write(`lifeboat: wal get ${file}: ${result.bytes} bytes from ${result.from}, sha256 checked\n`);
-    await startPrefetch(ctx, engine, component, file, target);
+    // The file is in place: prefetching is a bonus and never fails the get.
+    await startPrefetch(ctx, engine, component, file, target).catch((err) => warnTo(ctx)(`cannot prefetch after ${file}: ${describeError(err)}`));
     return ExitCode.ok;
   } catch (err) {
     ctx.io.stderr.write(`lifeboat: wal get ${file} failed: ${describeError(err)}\n`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 // Lean imports only: the lean path of `wal get` (apps/runner/src/wal-get-lean.ts) takes files from here.
@@ -135,14 +136,21 @@ export async function takePrefetched(folder: PrefetchFolder, file: string, desti
     throw err;
   }
   try {
-    const content = await readFile(claimed);
-    const sha256 = createHash('sha256').update(content).digest('hex');
+    // Streamed: segments may be up to 1 GiB (initdb --wal-segsize).
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(claimed)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    const sha256 = hash.digest('hex');
     if (sha256 !== expected) {
       await rm(claimed, { force: true });
       return { outcome: 'damaged', problem: `the prefetched copy of ${file} in ${folder.dir} has sha256 ${sha256.slice(0, 12)}…, its entry says ${expected.slice(0, 12)}…; it was deleted` };
     }
+    const segmentBytes = await segmentBytesOf(claimed);
     await rename(claimed, destination);
-    return { outcome: 'taken', bytes: content.length, ...(content.length >= 40 ? { segmentBytes: content.readUInt32LE(32) } : {}) };
+    return { outcome: 'taken', bytes, ...(segmentBytes ? { segmentBytes } : {}) };
   } catch (err) {
     await rm(claimed, { force: true });
     throw err;
