@@ -90,6 +90,20 @@ describe('the prefetch folder', () => {
     expect(await takePrefetched(folder, segment, destination)).toEqual({ outcome: 'absent' });
   });
 
+  test('a file the running prefetcher is still writing is waited for, not fetched twice; a dead prefetcher’s dot-file is not waited for', async () => {
+    const folder = await folderOf();
+    const bytes = segmentBytes(4);
+    await mkdir(folder.dir, { recursive: true });
+    await writeFile(join(folder.dir, `.${segment}.1.tmp`), 'partial');
+    const destination = join(data, 'pg_wal', 'RECOVERYXLOG');
+    expect(await takePrefetched(folder, segment, destination)).toEqual({ outcome: 'absent' });
+    await writeFile(join(folder.dir, 'prefetcher.lock'), JSON.stringify({ pid: process.pid }));
+    const taking = takePrefetched(folder, segment, destination);
+    await place(folder, segment, bytes);
+    expect(await taking).toMatchObject({ outcome: 'taken', bytes: bytes.length });
+    expect((await readFile(destination)).equals(bytes)).toBe(true);
+  });
+
   test('a damaged file (one byte flipped) is not handed over: deleted, the destination not written', async () => {
     const folder = await folderOf();
     const bytes = segmentBytes(2);

@@ -123,8 +123,8 @@ export type Taken = { outcome: 'taken'; bytes: number; segmentBytes?: number } |
  * can change it), read whole and hashed, and renamed into `destination` only
  * when its sha256 is the one its entry gave; a damaged one is deleted.
  */
-export async function takePrefetched(folder: PrefetchFolder, file: string, destination: string): Promise<Taken> {
-  const name = (await readyFiles(folder)).get(file);
+export async function takePrefetched(folder: PrefetchFolder, file: string, destination: string, inFlightWaitMs = IN_FLIGHT_WAIT_MS): Promise<Taken> {
+  const name = await readyOrInFlight(folder, file, Date.now() + inFlightWaitMs);
   if (!name) return { outcome: 'absent' };
   const expected = PREFETCHED.exec(name)![2]!;
   const claimed = `${destination}.prefetched`;
@@ -154,6 +154,26 @@ export async function takePrefetched(folder: PrefetchFolder, file: string, desti
   } catch (err) {
     await rm(claimed, { force: true });
     throw err;
+  }
+}
+
+/** How long `wal get` waits for a file the prefetcher is writing, rather than fetching it a second time. */
+export const IN_FLIGHT_WAIT_MS = 30_000;
+
+/**
+ * The ready file of `file`; while the prefetcher is still writing it (its
+ * dot-file is there), waits for it until `deadline` — that is sooner than a
+ * second fetch. Undefined when it is neither ready nor being written.
+ */
+async function readyOrInFlight(folder: PrefetchFolder, file: string, deadline: number): Promise<string | undefined> {
+  for (;;) {
+    const names = await readdir(folder.dir).catch(() => [] as string[]);
+    const ready = names.find((n) => n.startsWith(`${file}.`) && PREFETCHED.test(n));
+    if (ready) return ready;
+    // A dot-file of a prefetcher that died is not waited for.
+    const writing = names.some((n) => n.startsWith(`.${file}.`) && n.endsWith('.tmp')) && (await runningPrefetcher(folder.dir)) !== undefined;
+    if (!writing || Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
