@@ -18,9 +18,23 @@ const argv = process.argv.slice(2);
 const environment = readEnvironment();
 // archive_command runs `wal push` once per segment: with pitr.async it takes a lean path that loads
 // neither the CLI nor the plan schema (wal-push-lean.ts), and falls back to main for anything else.
-const { leanWalPushArgs, leanWalPush } = await import('./wal-push-lean.js');
-const leanArgs = leanWalPushArgs(argv);
-const leanExit = leanArgs ? await leanWalPush(leanArgs, environment, { stderr: process.stderr }) : undefined;
+// restore_command's `wal get` of a prefetched segment does the same (wal-get-lean.ts).
+const leanExit = await lean(argv);
 const exitCode = leanExit ?? (await (await import('./main.js')).main(argv, environment, { stdout: process.stdout, stderr: process.stderr }, controller.signal));
 process.exitCode = exitCode === 0 && output.failed() ? 1 : exitCode;
 stopHandling();
+
+async function lean(args: string[]): Promise<number | undefined> {
+  const io = { stderr: process.stderr };
+  if (args.includes('push')) {
+    const { leanWalPushArgs, leanWalPush } = await import('./wal-push-lean.js');
+    const parsed = leanWalPushArgs(args);
+    if (parsed) return leanWalPush(parsed, environment, io);
+  }
+  if (args.includes('get')) {
+    const { leanWalGetArgs, leanWalGet } = await import('./wal-get-lean.js');
+    const parsed = leanWalGetArgs(args);
+    return parsed ? leanWalGet(parsed, environment, io) : undefined;
+  }
+  return undefined;
+}

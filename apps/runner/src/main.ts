@@ -318,8 +318,22 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .argument('<component>', 'postgres component of the plan, with pitr:')
     .argument('<file>', "the WAL file name (PostgreSQL's %f)")
     .argument('<path>', "where to write it (PostgreSQL's %p)")
-    .addHelpText('after', "\nIn postgresql.conf (recovery):\n  restore_command = 'lifeboat --plan /etc/lifeboat/lifeboat.yaml wal get database %f %p'")
+    .addHelpText(
+      'after',
+      "\nIn postgresql.conf (recovery):\n  restore_command = 'lifeboat --plan /etc/lifeboat/lifeboat.yaml wal get database %f %p'\n\nWhen %p is in a data directory's pg_wal, it also starts lifeboat wal prefetch, which fetches the next pitr.prefetch\nsegments (default 8), verified, into pg_wal/.lifeboat-prefetch/; a later wal get takes its file from there\n(checked against its sha256 again) without reading a destination.",
+    )
     .action(lazy(() => import('./commands/wal.js'), 'walGetCommand'));
+  wal
+    .command('prefetch')
+    .description("restore_command's helper (wal get starts it): keep the next pitr.prefetch WAL segments verified in the data directory's prefetch folder")
+    .argument('<component>', 'postgres component of the plan, with pitr:')
+    .requiredOption('--data-dir <dir>', 'the data directory being recovered (its pg_wal holds .lifeboat-prefetch/)')
+    .requiredOption('--timeline <hex>', 'the timeline to prefetch, 8 hex digits as in WAL file names')
+    .addHelpText(
+      'after',
+      '\nIt stops, deleting its folder, when recovery has not asked for a file for 60 s, when the server of --data-dir\nstops, or when the folder is removed; one prefetcher per folder (another exits at once).\n\nExample:\n  $ lifeboat wal prefetch database --data-dir /var/lib/postgresql/15/main --timeline 00000001',
+    )
+    .action(lazy(() => import('./commands/wal.js'), 'walPrefetchCommand'));
   wal
     .command('verify')
     .description('list the archive per timeline: segments, missing segments between the first and last, history files (exit 3 on a gap)')

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { LifeboatError, describeError, formatBytes } from '@lifeboat/core/lean';
+import { LifeboatError, describeError, formatBytes, locatePlan } from '@lifeboat/core/lean';
 import { parseWalFileName, runningPusher, segmentFile, spoolBacklog, spoolWalFile, type WalSpool } from '@lifeboat/strategies/wal-spool';
 import type { Environment } from './environment.js';
+import { leanWalArgs } from './lean-args.js';
 import { VERSION } from './version.js';
 import { startPusher } from './wal-pusher-start.js';
 
@@ -29,22 +30,13 @@ export interface LeanWalPushArgs {
 
 /** `[--plan FILE | -p FILE | --plan=FILE] wal push <component> <path>`, else undefined (main parses it). */
 export function leanWalPushArgs(argv: string[]): LeanWalPushArgs | undefined {
-  let plan: string | undefined;
-  let i = 0;
-  for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
-    const arg = argv[i]!;
-    if ((arg === '--plan' || arg === '-p') && i + 1 < argv.length && plan === undefined) plan = argv[++i];
-    else if (arg.startsWith('--plan=') && plan === undefined) plan = arg.slice('--plan='.length);
-    else return undefined;
-  }
-  const rest = argv.slice(i);
-  if (rest.length !== 4 || rest[0] !== 'wal' || rest[1] !== 'push' || rest.some((a) => a.startsWith('-'))) return undefined;
-  if (plan === '') return undefined;
-  return { ...(plan !== undefined ? { plan } : {}), component: rest[2]!, path: rest[3]! };
+  const parsed = leanWalArgs(argv, 'push', 2);
+  return parsed && { ...(parsed.plan !== undefined ? { plan: parsed.plan } : {}), component: parsed.operands[0]!, path: parsed.operands[1]! };
 }
 
-function planPath(flag: string | undefined, environment: Environment): string {
-  return resolve(environment.cwd, flag ?? (environment.planFromEnv || 'lifeboat.yaml'));
+/** The plan the full CLI would load (`locatePlan`, /etc/lifeboat/lifeboat.yaml included), as an absolute path. */
+export function planPath(flag: string | undefined, environment: Environment): string {
+  return resolve(environment.cwd, locatePlan({ ...(flag !== undefined ? { flag } : {}), env: { LIFEBOAT_PLAN: environment.planFromEnv }, cwd: environment.cwd, system: environment.systemPlan }));
 }
 
 function cacheFile(environment: Environment, planFile: string, component: string, text: string): string {

@@ -6,3 +6,4 @@
 export * from './errors.js';
 export { formatBytes } from './bytes.js';
 export { isAlive } from './engine/lock.js';
+export { locatePlan } from './plan/locate.js';

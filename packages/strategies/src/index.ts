@@ -9,5 +9,5 @@ export { BASE_BACKUP_WATCH } from './postgres/index.js';
 
 /** Every strategy this build ships, for the apps' registry. */
 export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy] as Strategy<never>[];
-export { walGet, walPush, walVerify, walSetup, walSetupCheck, WalRefusal, readWalFile, walSpool, spoolWalFile, walSpoolBacklog, runningPusher, runWalPusher, PUSHER_LOG } from './postgres/wal/index.js';
-export type { WalGetResult, WalPushResult, WalVerifyReport, WalSetup, WalSetupCheck, WalSpool, WalSpoolBacklog, WalStatusFields, WalPusherResult } from './postgres/wal/index.js';
+export { walGet, walPush, walVerify, walSetup, walSetupCheck, WalRefusal, readWalFile, walSpool, spoolWalFile, walSpoolBacklog, runningPusher, runWalPusher, PUSHER_LOG, runWalPrefetcher, walPrefetchCount, prefetchFolderFor, segmentBytesOf, parseWalFileName, endPrefetch } from './postgres/wal/index.js';
+export type { WalGetResult, WalPushResult, WalVerifyReport, WalSetup, WalSetupCheck, WalSpool, WalSpoolBacklog, WalStatusFields, WalPusherResult, WalPrefetcherResult } from './postgres/wal/index.js';

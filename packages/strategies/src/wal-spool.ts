@@ -1,7 +1,9 @@
 /**
- * The lean front door for `lifeboat wal push` with pitr.async: spooling a
- * segment loads only this (node built-ins and @lifeboat/core/lean), not the
- * strategies, zod or the storage SDKs. Everything here is also in the main entry.
+ * The lean front door for `lifeboat wal push` with pitr.async and for
+ * `lifeboat wal get` of a prefetched segment: each loads only this (node
+ * built-ins and @lifeboat/core/lean), not the strategies, zod or the storage
+ * SDKs. Everything here is also in the main entry.
  */
 export { spoolWalFile, runningPusher, spoolBacklog, PUSHER_LOG, type WalSpool, type WalSpoolBacklog } from './postgres/wal/spool.js';
 export { parseWalFileName, segmentFile } from './postgres/wal/wal-file.js';
+export { prefetchFolderFor, takePrefetched, recordPosition, runningPrefetcher, segmentBytesOf, type PrefetchFolder } from './postgres/wal/prefetch-folder.js';

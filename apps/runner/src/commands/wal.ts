@@ -1,15 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { ExitCode, LockHeldError, describeError, formatBytes, formatDuration, type EngineContext } from '@lifeboat/core';
+import { ExitCode, LockHeldError, UsageError, describeError, formatBytes, formatDuration, type EngineContext } from '@lifeboat/core';
 import {
+  parseWalFileName,
+  prefetchFolderFor,
   readWalFile,
+  runWalPrefetcher,
   runWalPusher,
+  segmentBytesOf,
   walGet,
   walPush,
   walSetup,
   walSetupCheck,
   walSpool,
   walSpoolBacklog,
+  walPrefetchCount,
   walVerify,
   type WalSetup,
   type WalSetupCheck,
@@ -18,6 +23,7 @@ import {
   type WalVerifyReport,
 } from '@lifeboat/strategies';
 import type { CommandContext } from '../main.js';
+import { moveWindow } from '../wal-get-lean.js';
 import { rememberSpool, spoolAndStart } from '../wal-push-lean.js';
 
 /**
@@ -108,11 +114,31 @@ export async function walGetCommand(ctx: CommandContext, component: string, file
       return ExitCode.failed;
     }
     ctx.io.stderr.write(`lifeboat: wal get ${file}: ${result.bytes} bytes from ${result.from}, sha256 checked\n`);
+    // The file is in place: prefetching is a bonus and never fails the get.
+    await startPrefetch(ctx, engine, component, file, target).catch((err) => warnTo(ctx)(`cannot prefetch after ${file}: ${describeError(err)}`));
     return ExitCode.ok;
   } catch (err) {
     ctx.io.stderr.write(`lifeboat: wal get ${file} failed: ${describeError(err)}\n`);
     return WAL_GET_FAILED;
   }
+}
+
+/** After a segment was fetched into a data directory's pg_wal: the prefetcher fetches the next pitr.prefetch ones (wal-get-lean.ts). */
+async function startPrefetch(ctx: CommandContext, engine: EngineContext, component: string, file: string, target: string): Promise<void> {
+  const name = parseWalFileName(file);
+  if (!name || walPrefetchCount(engine, component) === 0) return;
+  const folder = await prefetchFolderFor(component, target, name).catch(() => undefined);
+  if (!folder) return;
+  const segmentBytes = await segmentBytesOf(target).catch(() => undefined);
+  await moveWindow({ folder, file, segmentBytes, planFile: resolve(ctx.environment.cwd, engine.plan.file), environment: ctx.environment, io: ctx.io });
+}
+
+export async function walPrefetchCommand(ctx: CommandContext, component: string, opts: { dataDir: string; timeline: string }): Promise<number> {
+  if (!/^[0-9A-F]{8}$/.test(opts.timeline)) throw new UsageError(`--timeline ${opts.timeline}: expected 8 hex digits as in WAL file names, such as 00000001`);
+  const engine = await walEngine(ctx);
+  const result = await runWalPrefetcher(engine, component, resolve(ctx.environment.cwd, opts.dataDir), opts.timeline);
+  if (result.fetched > 0 || result.stopped !== 'idle') ctx.io.stderr.write(`lifeboat: wal prefetch ${component}: ${result.fetched} file(s) fetched; stopped (${result.stopped})\n`);
+  return ExitCode.ok;
 }
 
 export async function walVerifyCommand(ctx: CommandContext, component: string, opts: { json?: boolean }): Promise<number> {

@@ -3,7 +3,6 @@
  * reported at once, as one sentence each, in the order they appear in the file.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
@@ -14,25 +13,9 @@ import { validatePlan, type PlanRegistry } from './schema.js';
 import type { Plan } from './types.js';
 
 export type { PlanRegistry } from './schema.js';
+export { locatePlan } from './locate.js';
 
-const DEFAULT_PLAN = './lifeboat.yaml';
 const PLAN_SHAPE = 'a mapping with version: 1, name, destinations and components';
-
-/**
- * `--plan FILE`, else `$LIFEBOAT_PLAN`, else `./lifeboat.yaml`, else (when
- * that does not exist and `system` does) the server's plan `system`
- * (`/etc/lifeboat/lifeboat.yaml`: systemd runs units in `/`). A relative path
- * stays as the user wrote it, because messages quote it, unless `cwd` is not
- * this process's folder, where it would open the wrong file.
- */
-export function locatePlan(opts: { flag?: string; env: Record<string, string | undefined>; cwd: string; system?: string }): string {
-  if (opts.flag === '') throw new UsageError('--plan needs a file name');
-  const named = opts.flag ?? (opts.env['LIFEBOAT_PLAN'] || undefined);
-  if (named === undefined && opts.system && !existsSync(path.resolve(opts.cwd, DEFAULT_PLAN)) && existsSync(opts.system)) return opts.system;
-  const chosen = named ?? DEFAULT_PLAN;
-  if (path.isAbsolute(chosen) || path.resolve(opts.cwd) === process.cwd()) return chosen;
-  return path.resolve(opts.cwd, chosen);
-}
 
 /** Reads and validates a plan; `file` appears in messages as given. */
 export async function loadPlan(file: string, registry: PlanRegistry): Promise<Plan> {

@@ -73,6 +73,8 @@ export const postgresConfig = z.object({
         dump: z.boolean({ error: 'true (take the pg_dump too) or false (base backup only)' }).default(true),
         /** Archive through a local spool and a background pusher (for a busy server); absent: each push stores the file itself. */
         async: walAsync.optional(),
+        /** restore_command (`wal get`) fetches this many segments ahead, verified, in the background; 0: one at a time. */
+        prefetch: z.number({ error: 'a whole number of WAL segments from 0 (off) to 64, such as 8' }).int().min(0).max(64).default(8),
       },
       { error: 'a mapping such as { baseBackups: "0 2 * * 0", walRpo: 5m }' },
     )

@@ -29,6 +29,7 @@ import { planRecovery, type ArchiveView } from './recovery-plan.js';
 import { describeTarget, recoverySettings, recoveryTargetOf, type PointOptions, type RecoveryTarget } from './recovery-target.js';
 import { listRecoveryArchive } from './wal/verify.js';
 import { walComponent } from './wal/wal-component.js';
+import { endPrefetch } from './wal/prefetch-folder.js';
 import type { WalEntry } from './wal/archive-layout.js';
 
 /** Left in a data directory whose restore failed after it was laid out: PostgreSQL must not be started on what is there. */
@@ -350,6 +351,8 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
 
   const lines: string[] = [];
   let restoredFile: string | undefined;
+  // restore_command's own lines (its stderr reaches the server's): how many segments came prefetched.
+  const fetched = { segments: 0, prefetched: 0 };
   const env = Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   ctx.step(`starting PostgreSQL ${facts.serverVersion.split(' ')[0]} on ${dataDir} to replay WAL to ${describeTarget(target)} (restore_command: lifeboat wal get)`);
   const server = await startPostgresOnDataDir({
@@ -367,6 +370,11 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
     },
     onLine: (line) => {
       if (/LOG: {2}restored log file "([^"]+)"/.test(line)) restoredFile = /"([^"]+)"/.exec(line)![1];
+      const got = /lifeboat: wal get [0-9A-F]{24}: \d+ bytes from (.+), sha256 checked/.exec(line);
+      if (got) {
+        fetched.segments++;
+        if (got[1] === 'the prefetch folder') fetched.prefetched++;
+      }
       if (/recovery stopping|redo done|selected new timeline|last completed transaction|recovery ended before|consistent recovery state|FATAL|PANIC|archive recovery complete/.test(line)) lines.push(line);
     },
   });
@@ -393,7 +401,11 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
           }
         })
         .catch(() => undefined);
-      if (state && !state.recovering) break;
+      if (state && !state.recovering) {
+        // Promoted: no more wal get; the prefetcher stops and its folder goes before the data directory is handed over.
+        await endPrefetch(dataDir);
+        break;
+      }
       if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = Date.now();
         const at = state?.lsn ? `LSN ${state.lsn}` : restoredFile ? `WAL file ${restoredFile}` : undefined;
@@ -412,7 +424,8 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
     const reached = [stopLine ? stopLine.replace(/^.*LOG: {2}/, '') : 'replayed to the end of the archived WAL', redo ? `redo done at ${redo}` : '', lastCommit ? `last transaction at ${lastCommit}` : '']
       .filter(Boolean)
       .join('; ');
-    ctx.step(`recovery finished: ${reached}${newTimeline ? `; promoted on timeline ${newTimeline}` : ''}`);
+    const segments = fetched.segments > 0 ? `; ${fetched.segments} WAL segment(s) fetched, ${fetched.prefetched} of them prefetched` : '';
+    ctx.step(`recovery finished: ${reached}${newTimeline ? `; promoted on timeline ${newTimeline}` : ''}${segments}`);
     const checks: RestoreCheck[] = [{ name: `recovered to ${describeTarget(target)}`, expected: describeTarget(target), actual: reached, ok: true }];
     const tables = ctx.config.verify.tables;
     if (tables.length > 0) {
@@ -452,6 +465,7 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
     };
   } catch (err) {
     await server.stop(30_000);
+    await endPrefetch(dataDir);
     throw err;
   }
 }

@@ -53,7 +53,8 @@ export async function walGet(ctx: EngineContext, component: string, fileName: st
   throw new LifeboatError(`no intact copy of ${file.name} could be read (${problems.join('; ')})`);
 }
 
-async function findEntry(repository: Repository, component: string, file: string, timelineHex: string): Promise<WalEntry | undefined> {
+/** The entry of `file` in one destination; undefined when it has none (or no WAL archive of the component). */
+export async function findEntry(repository: Repository, component: string, file: string, timelineHex: string): Promise<WalEntry | undefined> {
   const marker = await repository.answered(repository.adapter.getVersioned(clusterKey(component)));
   if (!marker) return undefined;
   const cluster = parseClusterMarker(marker.bytes.toString('utf8'));

@@ -1,6 +1,6 @@
 export { walPush, storeWalFile, WalRefusal, type WalPushResult } from './push.js';
 export { spoolWalFile, runningPusher, readPusherState, PUSHER_LOG, type WalSpool, type WalSpoolBacklog, type PusherFailure } from './spool.js';
-export { walSpool, walSpoolBacklog } from './wal-component.js';
+export { walSpool, walSpoolBacklog, walPrefetchCount } from './wal-component.js';
 export { runWalPusher, PUSHER_DEFAULTS, type WalPusherOptions, type WalPusherResult } from './pusher.js';
 export { walGet, type WalGetResult } from './get.js';
 export { walVerify, type WalVerifyReport, type WalDestinationReport, type TimelineReport } from './verify.js';
@@ -8,3 +8,5 @@ export { parseWalFileName, readSegmentHeader, readWalFile, type WalFileName, typ
 export type { WalEntry, ClusterMarker } from './archive-layout.js';
 export { walSetup, walSetupCheck, type WalSetup, type WalSetupCheck, type WalSetting, type WalSettingCheck } from './setup.js';
 export type { WalStatusFields } from './status.js';
+export { runWalPrefetcher, PREFETCHER_DEFAULTS, type WalPrefetcherOptions, type WalPrefetcherResult } from './prefetcher.js';
+export { endPrefetch, prefetchFolderFor, takePrefetched, recordPosition, runningPrefetcher, segmentBytesOf, type PrefetchFolder } from './prefetch-folder.js';

@@ -44,3 +44,8 @@ export async function walSpoolBacklog(ctx: EngineContext, component: string): Pr
   const spool = walSpool(ctx, component);
   return spool ? spoolBacklog(spool, nowOf(ctx)) : undefined;
 }
+
+/** pitr.prefetch: how many segments `wal get` fetches ahead (0: off). */
+export function walPrefetchCount(ctx: EngineContext, component: string): number {
+  return pitrEntry(ctx, component).pitr.prefetch;
+}

@@ -1,0 +1,275 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+// Lean imports only: the lean path of `wal get` (apps/runner/src/wal-get-lean.ts) takes files from here.
+import { isAlive } from '@lifeboat/core/lean';
+import { readControlSystemIdentifier, type WalFileName } from './wal-file.js';
+
+/**
+ * The prefetch folder of `wal get` (restore_command): while recovery asks
+ * for segment N, a background prefetcher (`wal prefetch`) fetches the next
+ * `pitr.prefetch` segments of the same timeline, each verified against its
+ * entry before it is renamed in here, so the next `wal get` only renames it
+ * into `%p`.
+ *
+ *   <data dir>/pg_wal/.lifeboat-prefetch/                                0700, the server's OS user
+ *     <component>.<systemIdentifier>.<timeline>/                          one archive, one timeline
+ *       000000010000000000000007.<sha256 of the plaintext>                verified, ready to hand over
+ *       position.json     the last file recovery asked for (the window starts after it)
+ *       prefetcher.lock   the running prefetcher (its pid)
+ *       prefetcher.log    its problems (the folder goes when it stops)
+ *
+ * Keyed by system identifier and timeline, so a file left behind never stands
+ * in for another cluster's or timeline's file of the same name. In pg_wal:
+ * the same file system as `%p` (a rename hands a file over), owned by the
+ * user restore_command runs as, and pg_basebackup never copies it.
+ */
+export const PREFETCH_DIR = '.lifeboat-prefetch';
+export const PREFETCH_POSITION = 'position.json';
+/** core's host lock (acquireLock(dir, 'prefetcher', …)): JSON naming the pid. */
+export const PREFETCHER_LOCK = 'prefetcher.lock';
+export const PREFETCHER_LOG = 'prefetcher.log';
+
+export interface PrefetchFolder {
+  component: string;
+  dataDir: string;
+  /** `<pg_wal>/.lifeboat-prefetch` */
+  root: string;
+  /** `<root>/<component>.<systemIdentifier>.<timeline>` */
+  dir: string;
+  systemIdentifier: string;
+  timelineHex: string;
+}
+
+export interface PrefetchPosition {
+  file: string;
+  /** xlp_seg_size of that file: how segment names count. */
+  segmentBytes: number;
+}
+
+const COMPONENT = /^[a-z0-9][a-z0-9_-]*$/;
+const PREFETCHED = /^([0-9A-F]{24})\.([0-9a-f]{64})$/;
+
+/**
+ * The prefetch folder for a segment restore_command is to write to
+ * `destination` (absolute). Only when `destination` is in a data directory's
+ * pg_wal (as `%p` is) with a readable pg_control: anywhere else `wal get`
+ * simply fetches.
+ */
+export async function prefetchFolderFor(component: string, destination: string, file: Pick<WalFileName, 'kind' | 'timelineHex'>): Promise<PrefetchFolder | undefined> {
+  if (file.kind !== 'segment' || !COMPONENT.test(component)) return undefined;
+  const pgWal = dirname(destination);
+  if (basename(pgWal) !== 'pg_wal') return undefined;
+  return prefetchFolderOf(component, dirname(pgWal), file.timelineHex);
+}
+
+export async function prefetchFolderOf(component: string, dataDir: string, timelineHex: string): Promise<PrefetchFolder | undefined> {
+  const systemIdentifier = await readControlSystemIdentifier(dataDir).catch(() => undefined);
+  if (!systemIdentifier) return undefined;
+  const root = join(dataDir, 'pg_wal', PREFETCH_DIR);
+  return { component, dataDir, root, dir: join(root, `${component}.${systemIdentifier}.${timelineHex}`), systemIdentifier, timelineHex };
+}
+
+/** The names of the `count` segments after `file` (same timeline), as PostgreSQL counts them for this segment size. */
+export function nextSegments(file: string, segmentBytes: number, count: number): string[] {
+  const m = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})$/.exec(file);
+  if (!m || !(segmentBytes > 0) || 0x100000000 % segmentBytes !== 0) return [];
+  const perLog = 0x100000000 / segmentBytes;
+  let log = parseInt(m[2]!, 16);
+  let seg = parseInt(m[3]!, 16);
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    seg++;
+    if (seg >= perLog) {
+      seg = 0;
+      log++;
+    }
+    if (log > 0xffffffff) break;
+    names.push(`${m[1]}${hex8(log)}${hex8(seg)}`);
+  }
+  return names;
+}
+
+const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+
+/**
+ * What the prefetcher should start fetching now: the window after the
+ * position, minus what is ready, in flight, or at/after the archive's end
+ * as last seen (`end`: the first name no destination had).
+ */
+export function windowToFetch(window: readonly string[], ready: ReadonlySet<string>, inFlight: ReadonlySet<string>, end: string | undefined, slots: number): string[] {
+  return window.filter((name) => !ready.has(name) && !inFlight.has(name) && (end === undefined || name < end)).slice(0, Math.max(0, slots));
+}
+
+/** The verified files in the folder: segment name → file name (with its sha256). */
+export async function readyFiles(folder: PrefetchFolder): Promise<Map<string, string>> {
+  const ready = new Map<string, string>();
+  for (const name of await readdir(folder.dir).catch(() => [] as string[])) {
+    const m = PREFETCHED.exec(name);
+    if (m) ready.set(m[1]!, name);
+  }
+  return ready;
+}
+
+export function prefetchedName(file: string, sha256: string): string {
+  return `${file}.${sha256}`;
+}
+
+export type Taken = { outcome: 'taken'; bytes: number; segmentBytes?: number } | { outcome: 'damaged'; problem: string } | { outcome: 'absent' };
+
+/**
+ * Hands a prefetched `file` over: renamed out of the folder (so nothing else
+ * can change it), read whole and hashed, and renamed into `destination` only
+ * when its sha256 is the one its entry gave; a damaged one is deleted.
+ */
+export async function takePrefetched(folder: PrefetchFolder, file: string, destination: string, inFlightWaitMs = IN_FLIGHT_WAIT_MS): Promise<Taken> {
+  const name = await readyOrInFlight(folder, file, Date.now() + inFlightWaitMs);
+  if (!name) return { outcome: 'absent' };
+  const expected = PREFETCHED.exec(name)![2]!;
+  const claimed = `${destination}.prefetched`;
+  try {
+    await rename(join(folder.dir, name), claimed);
+  } catch (err) {
+    // Taken or cleaned away in the meantime: fetch it as if it had never been here.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'absent' };
+    throw err;
+  }
+  try {
+    // Streamed: segments may be up to 1 GiB (initdb --wal-segsize).
+    const hash = createHash('sha256');
+    let bytes = 0;
+    for await (const chunk of createReadStream(claimed)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== expected) {
+      await rm(claimed, { force: true });
+      return { outcome: 'damaged', problem: `the prefetched copy of ${file} in ${folder.dir} has sha256 ${sha256.slice(0, 12)}…, its entry says ${expected.slice(0, 12)}…; it was deleted` };
+    }
+    const segmentBytes = await segmentBytesOf(claimed);
+    await rename(claimed, destination);
+    return { outcome: 'taken', bytes, ...(segmentBytes ? { segmentBytes } : {}) };
+  } catch (err) {
+    await rm(claimed, { force: true });
+    throw err;
+  }
+}
+
+/** How long `wal get` waits for a file the prefetcher is writing, rather than fetching it a second time. */
+export const IN_FLIGHT_WAIT_MS = 30_000;
+
+/**
+ * The ready file of `file`; while the prefetcher is still writing it (its
+ * dot-file is there), waits for it until `deadline` — that is sooner than a
+ * second fetch. Undefined when it is neither ready nor being written.
+ */
+async function readyOrInFlight(folder: PrefetchFolder, file: string, deadline: number): Promise<string | undefined> {
+  for (;;) {
+    const names = await readdir(folder.dir).catch(() => [] as string[]);
+    const ready = names.find((n) => n.startsWith(`${file}.`) && PREFETCHED.test(n));
+    if (ready) return ready;
+    // A dot-file of a prefetcher that died is not waited for.
+    const writing = names.some((n) => n.startsWith(`.${file}.`) && n.endsWith('.tmp')) && (await runningPrefetcher(folder.dir)) !== undefined;
+    if (!writing || Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** xlp_seg_size from the header of a segment just written to `path`. */
+export async function segmentBytesOf(path: string): Promise<number | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const page = Buffer.alloc(40);
+    const { bytesRead } = await handle.read(page, 0, 40, 0);
+    return bytesRead === 40 ? page.readUInt32LE(32) : undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Moves the window: records `file` as the position (creating the folder,
+ * 0700), and deletes what recovery has passed — files of this timeline at or
+ * before `file`, and other keys' folders whose prefetcher is gone.
+ */
+export async function recordPosition(folder: PrefetchFolder, position: PrefetchPosition): Promise<void> {
+  await mkdir(folder.dir, { recursive: true, mode: 0o700 });
+  await chmod(folder.root, 0o700);
+  await chmod(folder.dir, 0o700);
+  const tmp = join(folder.dir, `.${PREFETCH_POSITION}.${process.pid}.tmp`);
+  await writeFile(tmp, JSON.stringify(position) + '\n', { mode: 0o600 });
+  await rename(tmp, join(folder.dir, PREFETCH_POSITION));
+  await dropPassed(folder, position.file);
+  for (const other of await readdir(folder.root).catch(() => [] as string[])) {
+    const dir = join(folder.root, other);
+    if (dir !== folder.dir && (await runningPrefetcher(dir)) === undefined) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Deletes ready files at or before `file`: recovery has gone past them. */
+export async function dropPassed(folder: PrefetchFolder, file: string): Promise<void> {
+  for (const [segment, name] of await readyFiles(folder)) {
+    if (segment <= file) await rm(join(folder.dir, name), { force: true });
+  }
+}
+
+export async function readPosition(folder: PrefetchFolder): Promise<PrefetchPosition | undefined> {
+  try {
+    const value = JSON.parse(await readFile(join(folder.dir, PREFETCH_POSITION), 'utf8')) as Partial<PrefetchPosition>;
+    return typeof value.file === 'string' && typeof value.segmentBytes === 'number' ? { file: value.file, segmentBytes: value.segmentBytes } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the prefetcher serving `dir`, when one is alive. */
+export async function runningPrefetcher(dir: string): Promise<number | undefined> {
+  let pid: number | undefined;
+  try {
+    pid = (JSON.parse(await readFile(join(dir, PREFETCHER_LOCK), 'utf8')) as { pid?: number }).pid;
+  } catch {
+    return undefined;
+  }
+  return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/** Whether the PostgreSQL of `dataDir` still runs (postmaster.pid names a live process): a prefetcher outliving it stops. */
+export async function serverRunning(dataDir: string): Promise<boolean> {
+  const pid = Number((await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]?.trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid);
+}
+
+/**
+ * After a restore: stops the prefetchers of the data directory (SIGTERM to
+ * the pid each recorded, when that process is a `wal prefetch`), waits for
+ * them until `deadlineMs`, and deletes the prefetch folder.
+ */
+export async function endPrefetch(dataDir: string, deadlineMs = 10_000): Promise<void> {
+  const root = join(dataDir, 'pg_wal', PREFETCH_DIR);
+  const pids: number[] = [];
+  for (const key of await readdir(root).catch(() => [] as string[])) {
+    const pid = await runningPrefetcher(join(root, key));
+    if (pid === undefined) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes('\0prefetch\0')) continue;
+    try {
+      process.kill(pid, 'SIGTERM');
+      pids.push(pid);
+    } catch {
+      // Gone already.
+    }
+  }
+  const end = Date.now() + deadlineMs;
+  while (pids.some(isAlive) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await rm(root, { recursive: true, force: true });
+}
+
+/** Whether the folder is still there (the restore's cleanup, or the last prefetcher, deletes it). */
+export async function folderExists(folder: PrefetchFolder): Promise<boolean> {
+  return stat(folder.dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
