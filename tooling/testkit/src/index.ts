@@ -9,3 +9,4 @@ export { cuttingProxy } from './cutting-proxy.js';
 export { describeTree, isRoot, makeConfigTree, settleTimes, writeBigFile } from './file-tree.js';
 export { awkwardSqlFile, databaseFingerprint } from './postgres-data.js';
 export { differences, fingerprint, seedEveryType, type RedisClient, type Seeded } from './redis-data.js';
+export { EC2_FAKE_NAMESPACE, startEc2Fake, type Ec2Fake, type Ec2FakeFaults, type FakeImage, type FakeInstance, type FakeSnapshot } from './ec2-fake.js';
