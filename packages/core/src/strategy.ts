@@ -38,6 +38,10 @@ export interface StrategyContext<Config> {
 }
 
 export interface BackupContext<Config> extends StrategyContext<Config> {
+  /** This backup's id (`20260214T020000Z-…`): a kind that keeps what it makes outside the destinations (EC2 images) tags it with this. */
+  backupId: string;
+  /** The plan's `name`, for the same tags. */
+  planName: string;
   /**
    * Streams `body` (content bytes) through the pipeline to every destination of
    * the component. Resolves when each destination holds the artifact; rejects
