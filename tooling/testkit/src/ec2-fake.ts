@@ -82,7 +82,7 @@ export interface FakeInstance {
   /** Describe calls that still show it pending, then status checks initializing. */
   pendingPolls: number;
   statusPolls: number;
-  volumes: { device: string; volumeId: string }[];
+  volumes: { device: string; volumeId: string; sizeGiB: number }[];
   tags: Map<string, string>;
   launchTime: string;
 }
@@ -177,7 +177,7 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
     const vols = (spec.volumes ?? [{ device: '/dev/xvda', sizeGiB: 8 }]).map((v) => {
       const volumeId = id('vol');
       volumes.set(volumeId, { volumeId, region, sizeGiB: v.sizeGiB, instanceId, device: v.device });
-      return { device: v.device, volumeId };
+      return { device: v.device, volumeId, sizeGiB: v.sizeGiB };
     });
     instances.set(instanceId, {
       instanceId,
@@ -426,7 +426,7 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
         if (params.Name === undefined) throw new Ec2Error('MissingParameter', "The request must contain the parameter 'name'");
         const taken = [...images.values()].find((image) => image.region === region && image.name === params.Name);
         if (taken) throw new Ec2Error('InvalidAMIName.Duplicate', `AMI name ${params.Name} is already in use by AMI ${taken.imageId}`);
-        const sources = instance.volumes.map((v) => ({ device: v.device, volumeId: v.volumeId, sizeGiB: volumes.get(v.volumeId)!.sizeGiB }));
+        const sources = instance.volumes.map((v) => ({ device: v.device, volumeId: v.volumeId, sizeGiB: v.sizeGiB }));
         const image = newImage(
           region,
           {
