@@ -2,7 +2,7 @@ import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import type { Ec2Config } from './config.js';
 
 /** Attempts per request: the SDK backs off on RequestLimitExceeded and 5xx between them. */
-export const EC2_MAX_ATTEMPTS = 8;
+export const EC2_MAX_ATTEMPTS = 5;
 
 /**
  * A client for `region`. Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
