@@ -254,6 +254,21 @@ export interface Strategy<Config = unknown> {
    * a problem is a `critical` line, not a rejection.
    */
   doctor?(ctx: DoctorContext<Config>): Promise<DoctorCheck[]>;
+  /**
+   * `lifeboat s3 policy`: the IAM statements a component of this kind needs
+   * beyond the destinations' (ec2: CreateImage, DeregisterImage…), least
+   * privilege by action; `notes` say what a statement cannot narrow.
+   */
+  iamStatements?(input: { planName: string; component: string; config: ComponentPlan & Config }): { statements: IamStatement[]; notes: string[] };
+}
+
+/** One statement of an IAM policy document. */
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface WatchedPaths {

@@ -37,7 +37,7 @@ describe('type: ec2 on the EC2 fake', () => {
         { device: '/dev/xvdf', sizeGiB: 500 },
       ],
     });
-  const planFor = (config: Partial<Ec2Config> & Record<string, unknown>) =>
+  const planFor = (config: Partial<Record<keyof Ec2Config, unknown>> & Record<string, unknown>) =>
     ws.plan({ config: { region: 'us-west-2', endpoint: fake.endpoint, imageTimeout: '10s', launchTimeout: '10s', ...config } });
   const backUp = async (plan: Plan) => {
     const { exitCode, results } = await runBackup(ws.engine(plan, env), [COMPONENT]);

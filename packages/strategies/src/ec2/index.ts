@@ -3,6 +3,7 @@ import { ec2Archive } from './archive.js';
 import { backupEc2 } from './backup.js';
 import { ec2Config, type Ec2Config } from './config.js';
 import { prepareEc2Drill } from './drill.js';
+import { ec2IamStatements } from './iam.js';
 import { launchEc2, preflightEc2 } from './launch.js';
 import { ec2RestoreSurface } from './restore-surface.js';
 
@@ -18,6 +19,7 @@ export const ec2Strategy: Strategy<Ec2Config> = {
   runsHooks: () => false,
   archive: ec2Archive,
   prepareDrill: prepareEc2Drill,
+  iamStatements: ec2IamStatements,
 };
 export type { Ec2Config };
 export { ec2Orphans, type OrphanSnapshot } from './orphans.js';

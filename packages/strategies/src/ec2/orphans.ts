@@ -1,6 +1,6 @@
-import type { ComponentPlan, Plan } from '@lifeboat/core';
+import { LifeboatError, type ComponentPlan, type Plan } from '@lifeboat/core';
 import { regionsOf } from './archive.js';
-import { ec2Client } from './client.js';
+import { ec2Client, ec2Failure } from './client.js';
 import type { Ec2Config } from './config.js';
 import { ownedImages, ownedSnapshots, snapshotIdsOf } from './owned.js';
 import { TAG, tagOf } from './tags.js';
@@ -44,6 +44,8 @@ export async function ec2Orphans(plan: Plan, env: Readonly<Record<string, string
             delete: `aws ec2 delete-snapshot --region ${region} --snapshot-id ${snapshot.SnapshotId}`,
           });
         }
+      } catch (err) {
+        throw new LifeboatError(ec2Failure(`listing the images and snapshots of ${component}`, region, err), undefined, { cause: err });
       } finally {
         client.destroy();
       }
