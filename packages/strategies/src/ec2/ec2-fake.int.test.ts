@@ -1,6 +1,7 @@
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ExitCode, LifeboatError, readCatalog, runBackup, runPrune, runRestore, type Plan, type RestoreRequest } from '@lifeboat/core';
 import { startEc2Fake, type Ec2Fake } from '@lifeboat/testkit';
+import { readStatus, runVerify } from '@lifeboat/verify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COMPONENT, ContractWorkspace } from '../contract/workspace.js';
 import { ec2Orphans, ec2Strategy, type Ec2Config } from './index.js';
@@ -188,6 +189,26 @@ describe('type: ec2 on the EC2 fake', () => {
     const orphans = await ec2Orphans(plan, env);
     expect(orphans.map((o) => o.snapshotId).sort()).toEqual(image!.blockDevices.map((d) => d.snapshotId).sort());
     expect(orphans[0]).toMatchObject({ component: COMPONENT, region: 'us-west-2', delete: expect.stringMatching(/^aws ec2 delete-snapshot --region us-west-2 --snapshot-id snap-/) });
+  });
+
+  it('status counts images and orphan snapshots per region and calls a gone newest image critical; verify reports a kept backup whose image is gone', async () => {
+    const instanceId = server();
+    const plan = await planFor({ instanceId });
+    await backUp(plan);
+    const [ok] = await readStatus(ws.engine(plan, env));
+    expect(ok!.archive).toMatchObject({ name: 'EC2 images', fields: { 'us-west-2': { images: 1, orphanSnapshots: 0 } } });
+    expect((await runVerify(ws.engine(plan, env), { components: [COMPONENT], deep: false })).exitCode).toBe(ExitCode.ok);
+
+    const [image] = mine(instanceId);
+    const client = new EC2Client(fake.clientConfig('us-west-2'));
+    await client.send(new DeregisterImageCommand({ ImageId: image!.imageId }));
+    client.destroy();
+    const [gone] = await readStatus(ws.engine(plan, env));
+    expect(gone!.archive?.fields).toEqual({ 'us-west-2': { images: 0, orphanSnapshots: 2 } });
+    expect(gone!.reasons.join('\n')).toContain(`the newest backup's image ${image!.imageId} in us-west-2 is gone or not available: restore --launch cannot use it`);
+    const verified = await runVerify(ws.engine(plan, env), { components: [COMPONENT], deep: false });
+    expect(verified.exitCode).not.toBe(ExitCode.ok);
+    expect(verified.copies.flatMap((c) => c.problems)).toContain(`backup ${image!.tags.get('lifeboat:backup-id')}: its image ${image!.imageId} in us-west-2 is gone or not available`);
   });
 
   it('restore: without --launch exit 2; --launch --dry-run asks RunInstances with DryRun and launches nothing; a refused DryRun is exit 1 and launches nothing', async () => {
