@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startEc2Fake, type Ec2Fake } from '@lifeboat/testkit';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { eachWorkspace, lifeboat } from './test/harness.js';
 
 // `type: ec2` through the CLI, against the EC2 fake (no EC2 emulator exists:
@@ -10,11 +10,12 @@ describe('ec2 component through the runner, on the EC2 fake', () => {
   const ws = eachWorkspace();
   let fake: Ec2Fake;
   let env: Record<string, string>;
-  beforeAll(async () => {
+  // A fake per test: what one test leaves in EC2 never counts in another.
+  beforeEach(async () => {
     fake = await startEc2Fake();
     env = { AWS_ACCESS_KEY_ID: fake.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fake.credentials.secretAccessKey };
   });
-  afterAll(() => fake.stop());
+  afterEach(() => fake.stop());
 
   const cli = (...args: string[]) => lifeboat(['--plan', ws.plan, ...args], { lockDir: ws.lockDir, env });
   const planWith = (system: string) =>

@@ -2,7 +2,7 @@ import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { ExitCode, LifeboatError, readCatalog, runBackup, runPrune, runRestore, type Plan, type RestoreRequest } from '@lifeboat/core';
 import { startEc2Fake, type Ec2Fake } from '@lifeboat/testkit';
 import { readStatus, runVerify } from '@lifeboat/verify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMPONENT, ContractWorkspace } from '../contract/workspace.js';
 import { ec2Orphans, ec2Strategy, type Ec2Config } from './index.js';
 import type { Strategy } from '@lifeboat/core';
@@ -15,17 +15,16 @@ describe('type: ec2 on the EC2 fake', () => {
   let ws: ContractWorkspace;
   let env: Record<string, string>;
 
-  beforeAll(async () => {
+  // A fake per test: what one test leaves in EC2 (tagged with the same plan and component) never counts in another.
+  beforeEach(async () => {
     fake = await startEc2Fake();
     env = { AWS_ACCESS_KEY_ID: fake.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fake.credentials.secretAccessKey };
-  });
-  afterAll(() => fake.stop());
-  beforeEach(async () => {
     ws = await ContractWorkspace.create(ec2Strategy as Strategy<never>, 'launch');
-    Object.assign(fake.faults, { hiddenPolls: 1, pendingPolls: 1, stuckPending: false, throttle: 0, denied: [] });
-    delete fake.faults.throttleActions;
   });
-  afterEach(() => ws.cleanup());
+  afterEach(async () => {
+    await ws.cleanup();
+    await fake.stop();
+  });
 
   const server = () =>
     fake.addInstance({
