@@ -106,6 +106,29 @@ describe('type: ec2 on the EC2 fake', () => {
     expect(fake.snapshots().filter((s) => s.description.includes(instanceId))).toEqual([]);
   });
 
+  it('cancelled while the image is pending (SIGTERM): the image is deregistered and its snapshots deleted, no manifest', async () => {
+    const instanceId = server();
+    const plan = await planFor({ instanceId, imageTimeout: '1h' });
+    fake.faults.stuckPending = true;
+    const stop = new AbortController();
+    const engine = { ...ws.engine(plan, env, (event) => event.type === 'step' && event.message.startsWith('CreateImage: ') && stop.abort(new Error('SIGTERM'))), signal: stop.signal };
+    const { exitCode } = await runBackup(engine, [COMPONENT]);
+    expect(exitCode).not.toBe(ExitCode.ok);
+    expect(fake.requests.some((r) => r.action === 'DeregisterImage')).toBe(true);
+    expect(mine(instanceId)).toEqual([]);
+    expect(fake.snapshots()).toEqual([]);
+    expect(await readCatalog(plan, ws.registry, { component: COMPONENT })).toEqual([]);
+  });
+
+  it('instanceId and tags together, or neither: exit 2, nothing created', async () => {
+    const instanceId = server();
+    const both = await backUp(await planFor({ instanceId, tags: { Name: 'x' } }));
+    expect(both.exitCode).toBe(ExitCode.usage);
+    expect(both.result.error).toBe('backup of subject failed: components.subject: give instanceId or tags (one of them), to say which instance to image');
+    expect((await backUp(await planFor({}))).exitCode).toBe(ExitCode.usage);
+    expect(fake.requests.filter((r) => r.action === 'CreateImage')).toEqual([]);
+  });
+
   it('an unknown instance: exit 2, a sentence naming the field, nothing created', async () => {
     const plan = await planFor({ instanceId: 'i-0123456789abcdef0' });
     const before = fake.images().length;
