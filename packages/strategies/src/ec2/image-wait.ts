@@ -49,7 +49,8 @@ export async function waitForImage(client: EC2Client, region: string, imageId: s
   }
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects at once when `signal` aborts (a cancelled run does not sit out a poll). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal.removeEventListener('abort', stop);

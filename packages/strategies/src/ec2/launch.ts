@@ -3,7 +3,7 @@ import { DescribeInstanceStatusCommand, RunInstancesCommand, TerminateInstancesC
 import { LifeboatError, UsageError, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import { ec2Client, ec2Code, ec2Failure } from './client.js';
 import type { Ec2Config } from './config.js';
-import { pollDelayMs } from './image-wait.js';
+import { pause, pollDelayMs } from './image-wait.js';
 import type { Ec2RestoreOptions } from './restore-surface.js';
 import { SYSTEM_IMAGE_ARTIFACT, systemImageOf, systemImageSchema, type SystemImage } from './system-image.js';
 import { TAG } from './tags.js';
@@ -141,7 +141,7 @@ export async function waitHealthy(client: EC2Client, region: string, instanceId:
       if (ec2Code(err) !== 'InvalidInstanceID.NotFound') throw new LifeboatError(ec2Failure(`DescribeInstanceStatus ${instanceId}`, region, err), undefined, { cause: err });
     }
     if (Date.now() + delay > deadline) throw new LifeboatError(`${instanceId} in ${region} was not running with status checks ok after ${Math.round(timeoutMs / 1000)} s (launchTimeout); last seen ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await pause(delay, signal);
   }
 }
 
