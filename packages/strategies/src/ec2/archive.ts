@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { readCatalog, type ArchivePruneReport, type KindArchive } from '@lifeboat/core';
 import { ec2Client, ec2Failure } from './client.js';
-import type { Ec2Config } from './config.js';
+import { regionsOf, type Ec2Config } from './config.js';
 import { discardImage } from './discard.js';
 import { imageUsers } from './in-use.js';
 import { ownedImages, ownedSnapshots, snapshotIdsOf } from './owned.js';
@@ -9,11 +9,6 @@ import { systemImageOf } from './system-image.js';
 import { TAG, tagOf, type Ownership } from './tags.js';
 
 const NAME = 'EC2 images';
-
-/** The regions a component's images live in: its own and each copyTo. */
-export function regionsOf(config: Ec2Config): string[] {
-  return [...new Set([config.region, ...config.copyTo.map((c) => c.region)])];
-}
 
 async function withClients<T>(config: Ec2Config, env: Readonly<Record<string, string | undefined>>, work: (clients: Map<string, EC2Client>) => Promise<T>): Promise<T> {
   const clients = new Map(regionsOf(config).map((region) => [region, ec2Client(config, region, env)]));

@@ -64,3 +64,8 @@ export const ec2Config = z.object({
 });
 
 export type Ec2Config = z.infer<typeof ec2Config>;
+
+/** The regions a component's images live in: its own and each copyTo. */
+export function regionsOf(config: Pick<Ec2Config, 'region' | 'copyTo'>): string[] {
+  return [...new Set([config.region, ...config.copyTo.map((c) => c.region)])];
+}

@@ -1,6 +1,5 @@
 import type { ComponentPlan, IamStatement } from '@lifeboat/core';
-import { regionsOf } from './archive.js';
-import type { Ec2Config } from './config.js';
+import { regionsOf, type Ec2Config } from './config.js';
 import { TAG } from './tags.js';
 
 /** AWS partitions by region: China and GovCloud have their own ARNs. */

@@ -1,7 +1,6 @@
 import { LifeboatError, type ComponentPlan, type Plan } from '@lifeboat/core';
-import { regionsOf } from './archive.js';
 import { ec2Client, ec2Failure } from './client.js';
-import type { Ec2Config } from './config.js';
+import { regionsOf, type Ec2Config } from './config.js';
 import { ownedImages, ownedSnapshots, snapshotIdsOf } from './owned.js';
 import { TAG, tagOf } from './tags.js';
 
