@@ -281,6 +281,14 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .addHelpText('after', '\nExamples:\n  $ lifeboat s3 policy > lifeboat-policy.json\n  $ aws iam put-role-policy --role-name lifeboat --policy-name lifeboat --policy-document file://lifeboat-policy.json')
     .action(lazy(() => import('./commands/s3.js'), 's3PolicyCommand'));
 
+  const ec2 = program.command('ec2').description("the plan's ec2 components: the images and snapshots Lifeboat made");
+  ec2
+    .command('orphans')
+    .description('list snapshots Lifeboat tagged whose image is gone (they cost money and restore nothing); deletes nothing')
+    .option('--json', 'print them as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat ec2 orphans\n  $ lifeboat ec2 orphans --json | jq -r \'.[].delete\'   # the commands that would delete them')
+    .action(lazy(() => import('./commands/ec2.js'), 'ec2OrphansCommand'));
+
   // PostgreSQL WAL archive (issue 13): archive_command and restore_command call these.
   const wal = program.command('wal').description("a postgres component's WAL archive, for point-in-time recovery (the component needs pitr:)");
   wal

@@ -72,6 +72,14 @@ describe('lifeboat s3 policy', () => {
       'LifeboatThawArchivedBackups',
       'OnlyForLifeboatS3ApplyAndCheck',
       'OnlyForLifeboatS3ApplyAndCheckPassReplicationRole',
+      // The system component's (type: ec2, docs/ec2.md#permissions).
+      'LifeboatEc2Describesystem',
+      'LifeboatEc2CreateImagesystem',
+      'LifeboatEc2TagWhatItMakessystem',
+      'LifeboatEc2RemoveItsOwnImagessystem',
+      'LifeboatEc2LaunchForRestoreAndDrillsystem',
+      'LifeboatEc2TerminateDrillInstancessystem',
+      'LifeboatEc2CopyImagesystem',
     ]);
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.LifeboatReadWriteBackups).toMatchObject({

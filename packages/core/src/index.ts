@@ -14,7 +14,7 @@ export * from './plan/secret.js';
 export * from './plan/load.js';
 export * from './plan/schedules.js';
 export * from './plan/on-calendar.js';
-export { planCron, planDuration } from './plan/schema.js';
+export { planCron, planDuration, planHooks } from './plan/schema.js';
 export * from './repository/ids.js';
 export * from './repository/manifest.js';
 export * from './repository/repository.js';

@@ -38,6 +38,10 @@ export interface StrategyContext<Config> {
 }
 
 export interface BackupContext<Config> extends StrategyContext<Config> {
+  /** This backup's id (`20260214T020000Z-…`): a kind that keeps what it makes outside the destinations (EC2 images) tags it with this. */
+  backupId: string;
+  /** The plan's `name`, for the same tags. */
+  planName: string;
   /**
    * Streams `body` (content bytes) through the pipeline to every destination of
    * the component. Resolves when each destination holds the artifact; rejects
@@ -250,6 +254,21 @@ export interface Strategy<Config = unknown> {
    * a problem is a `critical` line, not a rejection.
    */
   doctor?(ctx: DoctorContext<Config>): Promise<DoctorCheck[]>;
+  /**
+   * `lifeboat s3 policy`: the IAM statements a component of this kind needs
+   * beyond the destinations' (ec2: CreateImage, DeregisterImage…), least
+   * privilege by action; `notes` say what a statement cannot narrow.
+   */
+  iamStatements?(input: { planName: string; component: string; config: ComponentPlan & Config }): { statements: IamStatement[]; notes: string[] };
+}
+
+/** One statement of an IAM policy document. */
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 export interface WatchedPaths {

@@ -1,13 +1,15 @@
 import type { Strategy } from '@lifeboat/core';
+import { ec2Strategy } from './ec2/index.js';
 import { filesStrategy } from './files/index.js';
 import { postgresStrategy } from './postgres/index.js';
 import { redisStrategy } from './redis/index.js';
 
-export { filesStrategy, postgresStrategy, redisStrategy };
+export { ec2Strategy, filesStrategy, postgresStrategy, redisStrategy };
+export { ec2Orphans, type OrphanSnapshot } from './ec2/index.js';
 export type { PostgresConfig } from './postgres/index.js';
 export { BASE_BACKUP_WATCH } from './postgres/index.js';
 
 /** Every strategy this build ships, for the apps' registry. */
-export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy] as Strategy<never>[];
+export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy, ec2Strategy] as Strategy<never>[];
 export { walGet, walPush, walVerify, walSetup, walSetupCheck, WalRefusal, readWalFile, walSpool, spoolWalFile, walSpoolBacklog, runningPusher, runWalPusher, PUSHER_LOG, runWalPrefetcher, walPrefetchCount, prefetchFolderFor, segmentBytesOf, parseWalFileName, endPrefetch } from './postgres/wal/index.js';
 export type { WalGetResult, WalPushResult, WalVerifyReport, WalSetup, WalSetupCheck, WalSpool, WalSpoolBacklog, WalStatusFields, WalPusherResult, WalPrefetcherResult } from './postgres/wal/index.js';

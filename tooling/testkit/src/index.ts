@@ -10,3 +10,4 @@ export { describeTree, isRoot, makeConfigTree, settleTimes, writeBigFile } from 
 export { awkwardSqlFile, databaseFingerprint } from './postgres-data.js';
 export { differences, fingerprint, seedEveryType, type RedisClient, type Seeded } from './redis-data.js';
 export { archivedEntry, archiverDone, closeSegment, exists, firstArchived, query, serverOwner, serverTime, sharedDir, startArchivingPostgres, until } from './wal-server.js';
+export { EC2_FAKE_NAMESPACE, startEc2Fake, type Ec2Fake, type Ec2FakeFaults, type FakeImage, type FakeInstance, type FakeSnapshot } from './ec2-fake.js';

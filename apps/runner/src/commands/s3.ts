@@ -37,7 +37,18 @@ export async function s3CheckCommand(ctx: CommandContext, names: string[], opts:
 export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Promise<number> {
   const plan = await ctx.loadPlan();
   const { iamPolicy } = await loadS3Sdk();
-  const { policy, notes } = iamPolicy(plan, names);
+  // The kinds' own needs (ec2: CreateImage…), for the whole plan only: naming destinations narrows it to them.
+  const kinds =
+    names.length > 0
+      ? []
+      : Object.entries(plan.components).flatMap(([component, config]) => ctx.registry.strategy(config.type).iamStatements?.({ planName: plan.name, component, config }) ?? []);
+  // A plan whose only AWS use is a kind's (ec2 components, local destinations) still gets their statements.
+  const kindsOnly = kinds.length > 0 && names.length === 0 && !Object.values(plan.destinations).some((d) => d.type === 's3');
+  const { policy, notes } = kindsOnly ? { policy: { Version: '2012-10-17' as const, Statement: [] }, notes: [] as string[] } : iamPolicy(plan, names);
+  for (const own of kinds) {
+    policy.Statement.push(...own.statements);
+    notes.push(...own.notes);
+  }
   for (const note of notes) ctx.io.stderr.write(`lifeboat: note: ${note}\n`);
   ctx.io.stdout.write(JSON.stringify(policy, null, 2) + '\n');
   return ExitCode.ok;

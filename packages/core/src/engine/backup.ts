@@ -124,6 +124,8 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
     const previous = last && { ...last.manifest, destinations: last.destinations };
     const backupCtx: BackupContext<unknown> = {
       component,
+      backupId,
+      planName: plan.name,
       config: entry,
       secrets: secretsFor(ctx),
       planDir: plan.dir,

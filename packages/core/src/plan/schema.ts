@@ -133,12 +133,24 @@ const commands = z
   )
   .default(() => []);
 
-const hooks = z
-  .strictObject(
-    { beforeBackup: commands, afterBackup: commands, beforeRestore: commands, afterRestore: commands },
-    { error: 'a mapping of beforeBackup, afterBackup, beforeRestore, afterRestore to lists of commands' },
-  )
-  .default(() => ({ beforeBackup: [], afterBackup: [], beforeRestore: [], afterRestore: [] })) satisfies z.ZodType<Hooks>;
+const HOOK_NAMES = ['beforeBackup', 'afterBackup', 'beforeRestore', 'afterRestore'] as const;
+
+/** `hooks:` with the four every component has, plus a kind's own (ec2: beforeImage, afterImage). */
+function hooksSchema<K extends string>(extra: readonly K[]) {
+  const names = [...HOOK_NAMES, ...extra];
+  return z
+    .strictObject(Object.fromEntries(names.map((name) => [name, commands])) as Record<(typeof HOOK_NAMES)[number] | K, typeof commands>, {
+      error: `a mapping of ${names.join(', ')} to lists of commands`,
+    })
+    .default(() => Object.fromEntries(names.map((name) => [name, []])) as never);
+}
+
+const hooks = hooksSchema([]) satisfies z.ZodType<Hooks>;
+
+/** A kind's `hooks:` field when it runs hooks of its own besides the four (a strategy's config overrides the common field). */
+export function planHooks<K extends string>(extra: readonly K[]) {
+  return hooksSchema(extra);
+}
 
 const drill = z.strictObject(
   {

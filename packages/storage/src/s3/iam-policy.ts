@@ -6,18 +6,12 @@
  * versions or switch versioning off. `lifeboat s3 apply` needs the bucket
  * settings; that statement is apart, for whoever runs apply.
  */
-import type { Plan } from '@lifeboat/core';
+import type { IamStatement, Plan } from '@lifeboat/core';
 import { keyPrefix, type BucketDestination, type DesiredBucket } from './bucket-plan.js';
 import { planBuckets, s3Destinations } from './s3-buckets.js';
 import { isArchiveClass } from './s3-lifecycle.js';
 
-export interface IamStatement {
-  Sid: string;
-  Effect: 'Allow';
-  Action: string[];
-  Resource: string[];
-  Condition?: Record<string, Record<string, string | string[]>>;
-}
+export type { IamStatement };
 
 export interface IamPolicy {
   Version: '2012-10-17';

@@ -31,7 +31,7 @@ export function strategyContract(kind: string, fixture: StrategyFixture): void {
       await fixture.stop?.();
     });
     beforeEach(async () => {
-      ws = await ContractWorkspace.create(fixture.strategy);
+      ws = await ContractWorkspace.create(fixture.strategy, fixture.drillTarget);
       source = await fixture.source(ws.dir);
     });
     afterEach(async () => {
@@ -179,7 +179,8 @@ export function strategyContract(kind: string, fixture: StrategyFixture): void {
 }
 
 function describeFlags(flags: Partial<RestoreRequest>): string {
-  return Object.entries(flags)
+  // A kind's own options count as flags too (`options: { launch: true }` is --launch).
+  return Object.entries({ ...flags, ...flags.options })
     .filter(([, value]) => value === true)
     .map(([flag]) => `--${flag}`)
     .join(' ');

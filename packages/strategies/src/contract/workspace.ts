@@ -33,6 +33,8 @@ export class ContractWorkspace {
   private constructor(
     readonly dir: string,
     strategy: Strategy<never>,
+    /** The plan's drill target unless a test names another (the kind's throwaway target). */
+    private readonly drillTarget = 'ephemeral',
   ) {
     this.repo = join(dir, 'repo');
     this.lockDir = join(dir, 'locks');
@@ -40,8 +42,8 @@ export class ContractWorkspace {
     this.registry = new Registry({ strategies: [strategy], storage: [fsStorageType] as StorageType<never>[] });
   }
 
-  static async create(strategy: Strategy<never>): Promise<ContractWorkspace> {
-    return new ContractWorkspace(await mkdtemp(join(tmpdir(), `lifeboat-contract-${strategy.kind}-`)), strategy);
+  static async create(strategy: Strategy<never>, drillTarget?: string): Promise<ContractWorkspace> {
+    return new ContractWorkspace(await mkdtemp(join(tmpdir(), `lifeboat-contract-${strategy.kind}-`)), strategy, drillTarget);
   }
 
   /** Writes the plan (JSON is YAML) and loads it as the apps do. */
@@ -58,7 +60,7 @@ export class ContractWorkspace {
       rpo: '24h',
       rto: '4h',
       destinations: [DESTINATION],
-      drill: { target: opts.drillTarget ?? 'ephemeral' },
+      drill: { target: opts.drillTarget ?? this.drillTarget },
       ...opts.config,
     };
     const file = join(this.dir, 'lifeboat.yaml');
