@@ -2,21 +2,30 @@
 // Run with `pnpm bench:pg` (builds first). Writes docs/benchmarks.md; progress goes to stderr.
 // Not a test: numbers depend on the machine, so nothing here asserts.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { cpus, getPriority, setPriority, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralPostgres } from '../packages/ephemeral/dist/index.js';
+import { CIVICQ_TABLES, civicqSql } from './civicq-schema.mjs';
 import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner, preferBench } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks.md');
 const TIME = '/usr/bin/time';
-const SCALES = [20, 40];
-const RUNS = 3;
+const list = (v, fallback) => (v ? v.split(',').map(Number) : fallback);
+/** pgbench scales: the first and last give the growth figures (4× the data by default). */
+const SCALES = list(process.env.BENCH_PG_SCALES, [20, 80]);
+/** pgbench scales also restored (the restore of the largest is the slowest part of a run). */
+const RESTORE_SCALES = list(process.env.BENCH_PG_RESTORE_SCALES, SCALES);
+/** Size factor of the CivicQ-like schema (1 ≈ 500 MB and more with indexes; 0 leaves it out). */
+const CIVICQ = Number(process.env.BENCH_CIVICQ ?? 1);
+const RUNS = Number(process.env.BENCH_PG_RUNS ?? 3);
+/** Where the hand-written closing notes start; everything from it on survives a new run. */
+const NOTES = '## Closing notes';
 const PRIORITY = -10;
-const GOAL = { backupRatio: 1.1, restoreSpeedup: 1.5, rssMiB: 150, rssGrowth: 0.1 };
+const GOAL = { backupRatio: 1.1, floorRatio: 1.1, restoreSpeedup: 1.5, rssMiB: 150, rssGrowth: 0.1 };
 
 /** Stops the command running now, so Ctrl-C lets `finally` clean up. */
 let current;
@@ -88,9 +97,6 @@ function run(cmd, args, { env, stdout = 'ignore', measure = false, timeFile } = 
   });
 }
 
-/** Seconds of the steps whose message matches `pattern` (0 when none does). */
-const stepSeconds = (t, pattern) => t.steps.filter((s) => pattern.test(s.msg)).reduce((sum, s) => sum + s.seconds, 0);
-
 async function machine(server) {
   const meminfo = readFileSync('/proc/meminfo', 'utf8');
   const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
@@ -157,6 +163,7 @@ async function main() {
 async function measure(server, work, runner) {
   log(`PostgreSQL ${server.version} on 127.0.0.1:${server.port}`);
   const loadBefore = loadavg();
+  const loads = [];
   const bin = (tool) => join(server.binDir, tool);
   // Same client binaries for Lifeboat and the baselines: the server's own folder first on PATH.
   const PATH = [server.binDir, process.env.PATH ?? ''].join(delimiter);
@@ -168,50 +175,59 @@ async function measure(server, work, runner) {
   let timeFiles = 0;
   const timeFile = () => join(work, `run-${++timeFiles}.time`);
 
-  const sizes = {};
-  for (const scale of SCALES) {
-    const db = `bench_s${scale}`;
-    log(`loading ${db}: pgbench -i -s ${scale}`);
-    await psql('postgres', `CREATE DATABASE ${db}`);
-    const load = await run(bin('pgbench'), ['-i', '-s', String(scale), '-q', db], { env: pgEnv });
-    await psql(db, 'VACUUM ANALYZE');
-    sizes[scale] = { db: await dbSize(db), loadSeconds: load.seconds };
-    log(`  ${db}: ${mib(sizes[scale].db)} MiB, loaded in ${secs(load.seconds)} s`);
+  // The data sets: pgbench at two scales (the growth figures), and the CivicQ-like schema.
+  const sets = SCALES.map((scale) => ({ key: `s${scale}`, db: `bench_s${scale}`, label: `pgbench scale ${scale}`, tables: ['pgbench_accounts', 'pgbench_branches'], scale }));
+  if (CIVICQ > 0) sets.push({ key: 'civicq', db: 'bench_civicq', label: `CivicQ-like schema (factor ${CIVICQ})`, tables: CIVICQ_TABLES, civicq: true });
+  for (const set of sets) {
+    await psql('postgres', `CREATE DATABASE ${set.db}`);
+    let load;
+    if (set.civicq) {
+      log(`loading ${set.db}: CivicQ-like schema, factor ${CIVICQ}`);
+      const sql = join(work, 'civicq.sql');
+      await writeFile(sql, civicqSql(CIVICQ).map((s) => `${s};\n`).join(''));
+      load = await run(bin('psql'), ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', set.db, '-f', sql], { env: pgEnv });
+    } else {
+      log(`loading ${set.db}: pgbench -i -s ${set.scale}`);
+      load = await run(bin('pgbench'), ['-i', '-s', String(set.scale), '-q', set.db], { env: pgEnv });
+      await psql(set.db, 'VACUUM ANALYZE');
+    }
+    set.bytes = await dbSize(set.db);
+    set.loadSeconds = load.seconds;
+    set.relations = Number((await psql(set.db, "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')")).stdout.trim());
+    set.foreignKeys = Number((await psql(set.db, "SELECT count(*) FROM pg_constraint WHERE contype = 'f'")).stdout.trim());
+    log(`  ${set.db}: ${mib(set.bytes)} MiB, ${set.relations} tables and indexes, ${set.foreignKeys} foreign keys, loaded in ${secs(load.seconds)} s`);
+    const dir = join(work, `plan-${set.key}`);
+    await mkdir(dir);
+    set.plan = join(dir, 'lifeboat.yaml');
+    await writeFile(set.plan, planYaml(join(dir, 'backups'), set.tables));
   }
 
   const lockDir = join(work, 'locks');
   await mkdir(lockDir);
-  const lifeboatEnv = (scale) => ({
-    ...process.env,
-    PATH,
-    LIFEBOAT_LOCK_DIR: lockDir,
-    // The URLs carry the password: environment only, never argv.
-    BENCH_DATABASE_URL: `${base}/bench_s${scale}`,
-    BENCH_RESTORE_URL: `${base}/bench_restore`,
-  });
-  const plans = {};
-  for (const scale of SCALES) {
-    const dir = join(work, `plan-s${scale}`);
-    await mkdir(dir);
-    plans[scale] = { file: join(dir, 'lifeboat.yaml'), destination: join(dir, 'backups') };
-    await writeFile(plans[scale].file, planYaml(plans[scale].destination, ['pgbench_accounts', 'pgbench_branches']));
-  }
-  const lifeboat = (scale, args) =>
-    run(process.execPath, [runner.bin, '--plan', plans[scale].file, '--log-format', 'json', ...args], {
-      env: lifeboatEnv(scale),
+  const lifeboat = (set, args) =>
+    run(process.execPath, [runner.bin, '--plan', set.plan, '--log-format', 'json', ...args], {
+      // The URLs carry the password: environment only, never argv.
+      env: { ...process.env, PATH, LIFEBOAT_LOCK_DIR: lockDir, BENCH_DATABASE_URL: `${base}/${set.db}`, BENCH_RESTORE_URL: `${base}/bench_restore` },
       stdout: 'capture',
       measure: true,
       timeFile: timeFile(),
     });
-  const backup = async (scale) => {
-    const r = await lifeboat(scale, ['backup', 'database']);
+  const withTimeline = (r) => ({ ...r, timeline: timeline(r.stdout, r.seconds) });
+  const backup = async (set) => {
+    const r = await lifeboat(set, ['backup', 'database']);
     const stored = r.stdout.split('\n').filter((l) => l.includes('"artifact.stored"')).map((l) => JSON.parse(l))[0];
-    return { ...r, dumpBytes: stored?.artifact?.bytes, timeline: timeline(r.stdout, r.seconds) };
+    return { ...withTimeline(r), dumpBytes: stored?.artifact?.bytes };
   };
-  const pgDump = async (scale, file) => {
-    await rm(file, { force: true });
-    const r = await run(bin('pg_dump'), ['-Fc', '-f', file, `bench_s${scale}`], { env: pgEnv, timeFile: timeFile() });
-    return { ...r, dumpBytes: (await stat(file)).size };
+  const dumpFile = (set) => join(work, `${set.key}.dump`);
+  const pgDump = async (set) => {
+    await rm(dumpFile(set), { force: true });
+    const r = await run(bin('pg_dump'), ['-Fc', '-f', dumpFile(set), set.db], { env: pgEnv, timeFile: timeFile() });
+    return { ...r, dumpBytes: (await stat(dumpFile(set))).size };
+  };
+  const note = (what, r) => {
+    loads.push(loadavg().split(' ')[0]);
+    log(`  ${what}: ${secs(r.seconds)} s${r.timeKiB || r.hwmKiB ? `, peak RSS ${kibToMiB(r.timeKiB ?? r.hwmKiB)} MiB` : ''}`);
+    return r;
   };
 
   // The fixed cost of any lifeboat command: node starting and loading the runner's modules.
@@ -219,66 +235,55 @@ async function measure(server, work, runner) {
   for (let i = 0; i < RUNS; i++) startup.push(await run(process.execPath, [runner.bin, '--version'], { stdout: 'capture', measure: true, timeFile: timeFile() }));
   log(`runner start-up (lifeboat --version): median ${secs(median(startup.map((x) => x.seconds)))} s`);
 
-  // The guide's dump, made once; it also warms the page cache before anything is timed.
-  const sqlGz = join(work, 'bench_s20.sql.gz');
-  log('making the guide-style plain dump (pg_dump | gzip) of bench_s20, once');
-  const plainDump = await run('bash', ['-c', 'set -o pipefail; "$1" -d bench_s20 | gzip > "$2"', 'bash', bin('pg_dump'), sqlGz], { env: pgEnv });
-  const plainDumpBytes = (await stat(sqlGz)).size;
-  log(`  ${mib(plainDumpBytes)} MiB in ${secs(plainDump.seconds)} s`);
-
-  // P1: backup time, alternating so drift hits both alike.
-  const p1 = { lifeboat: [], pgDump: [] };
-  const dumpFile = join(work, 'pg_dump.dump');
-  for (let i = 1; i <= RUNS; i++) {
-    log(`P1 run ${i}/${RUNS}: lifeboat backup (scale 20)`);
-    const lb = await backup(20);
-    p1.lifeboat.push(lb);
-    log(`  ${secs(lb.seconds)} s, peak RSS ${kibToMiB(lb.timeKiB ?? lb.hwmKiB)} MiB`);
-    log(`P1 run ${i}/${RUNS}: pg_dump -Fc (scale 20)`);
-    const pd = await pgDump(20, dumpFile);
-    p1.pgDump.push(pd);
-    log(`  ${secs(pd.seconds)} s`);
+  // Backup: lifeboat backup vs pg_dump -Fc -f, alternating, on every data set.
+  for (const set of sets) {
+    set.backup = { lifeboat: [], pgDump: [] };
+    for (let i = 1; i <= RUNS; i++) {
+      log(`backup ${set.label}, run ${i}/${RUNS}`);
+      // Alternate which goes first, so drift (caches, other work) hits both alike.
+      const pair = [async () => set.backup.lifeboat.push(note('lifeboat backup', await backup(set))), async () => set.backup.pgDump.push(note('pg_dump -Fc', await pgDump(set)))];
+      for (const step of i % 2 ? pair : pair.reverse()) await step();
+    }
   }
-  await rm(dumpFile, { force: true });
 
-  // P2: restore into a fresh database each time.
+  // Restore: lifeboat restore --jobs 2 vs pg_restore --jobs 2 of the local pg_dump file (the floor) vs the guide's gunzip | psql.
   const dropRestore = () => psql('postgres', 'DROP DATABASE IF EXISTS bench_restore');
-  const p2 = { lifeboat: [], psql: [] };
-  for (let i = 1; i <= RUNS; i++) {
+  for (const set of sets.filter((s) => s.civicq || RESTORE_SCALES.includes(s.scale))) {
+    const sqlGz = join(work, `${set.key}.sql.gz`);
+    log(`making the guide-style plain dump (pg_dump | gzip) of ${set.db}, once`);
+    const plain = await run('bash', ['-c', 'set -o pipefail; "$1" -d "$2" | gzip > "$3"', 'bash', bin('pg_dump'), set.db, sqlGz], { env: pgEnv });
+    set.plainDump = { bytes: (await stat(sqlGz)).size, seconds: plain.seconds };
+    set.restore = { lifeboat: [], pgRestore: [], psql: [] };
+    const variants = [
+      async () => {
+        await dropRestore();
+        set.restore.lifeboat.push(note('lifeboat restore --jobs 2', withTimeline(await lifeboat(set, ['restore', 'database', '--to', 'env:BENCH_RESTORE_URL', '--jobs', '2']))));
+      },
+      async () => {
+        await dropRestore();
+        await psql('postgres', 'CREATE DATABASE bench_restore');
+        set.restore.pgRestore.push(note('pg_restore --jobs 2', await run(bin('pg_restore'), ['--exit-on-error', '--jobs=2', '-d', 'bench_restore', dumpFile(set)], { env: pgEnv, timeFile: timeFile() })));
+      },
+      async () => {
+        await dropRestore();
+        await psql('postgres', 'CREATE DATABASE bench_restore');
+        // ON_ERROR_STOP only turns a broken restore into a failed run; psql does the same work.
+        const ps = await run('bash', ['-c', 'set -o pipefail; gunzip < "$1" | "$2" -X -q -v ON_ERROR_STOP=1 -d bench_restore', 'bash', sqlGz, bin('psql')], { env: pgEnv, timeFile: timeFile() });
+        set.restore.psql.push(note('gunzip | psql', ps));
+      },
+    ];
+    for (let i = 1; i <= RUNS; i++) {
+      log(`restore ${set.label}, run ${i}/${RUNS}`);
+      // Rotate the order each run.
+      for (let k = 0; k < variants.length; k++) await variants[(k + i) % variants.length]();
+    }
     await dropRestore();
-    log(`P2 run ${i}/${RUNS}: lifeboat restore --jobs 2`);
-    const lb = await lifeboat(20, ['restore', 'database', '--to', 'env:BENCH_RESTORE_URL', '--jobs', '2']);
-    p2.lifeboat.push({ ...lb, timeline: timeline(lb.stdout, lb.seconds) });
-    log(`  ${secs(lb.seconds)} s, peak RSS ${kibToMiB(lb.timeKiB ?? lb.hwmKiB)} MiB`);
-    await dropRestore();
-    await psql('postgres', 'CREATE DATABASE bench_restore');
-    log(`P2 run ${i}/${RUNS}: gunzip < dump.sql.gz | psql -q`);
-    // ON_ERROR_STOP only turns a broken restore into a failed run; psql does the same work.
-    const ps = await run('bash', ['-c', 'set -o pipefail; gunzip < "$1" | "$2" -X -q -v ON_ERROR_STOP=1 -d bench_restore', 'bash', sqlGz, bin('psql')], {
-      env: pgEnv,
-      timeFile: timeFile(),
-    });
-    p2.psql.push(ps);
-    log(`  ${secs(ps.seconds)} s`);
   }
-  await dropRestore();
-
-  // P3: the same backup on twice the data; one run of each is enough for memory.
-  log('P3: lifeboat backup (scale 40)');
-  const big = await backup(40);
-  log(`  ${secs(big.seconds)} s, peak RSS ${kibToMiB(big.timeKiB ?? big.hwmKiB)} MiB`);
-  log('P3: pg_dump -Fc (scale 40), for reference');
-  const bigDump = await pgDump(40, join(work, 'pg_dump-s40.dump'));
-  log(`  ${secs(bigDump.seconds)} s`);
 
   return {
-    machine: { ...machineInfo, loadBefore, loadAfter: loadavg(), runner: runner.version },
-    sizes,
+    machine: { ...machineInfo, loadBefore, loadAfter: loadavg(), loads, runner: runner.version },
+    sets,
     startup,
-    plainDump: { bytes: plainDumpBytes, seconds: plainDump.seconds },
-    p1,
-    p2,
-    p3: { big, bigDump },
     usedTime: existsSync(TIME),
   };
 }
@@ -288,40 +293,96 @@ function report(r) {
   const peak = (x) => x.timeKiB ?? x.hwmKiB;
   const med = (xs, f = (x) => x.seconds) => median(xs.map(f));
   const medianRun = (runs) => runs.find((x) => x.seconds === med(runs));
-  const list = (xs) => xs.map((x) => secs(x.seconds)).join(', ');
+  const spread = (xs) => `${secs(Math.min(...xs.map((x) => x.seconds)))}–${secs(Math.max(...xs.map((x) => x.seconds)))}`;
   const cpu = (xs) => (xs.every((x) => x.cpuSeconds !== undefined) ? secs(med(xs, (x) => x.cpuSeconds)) : 'n/a');
-
-  const p1 = { lifeboat: med(r.p1.lifeboat), pgDump: med(r.p1.pgDump), run: medianRun(r.p1.lifeboat) };
-  p1.ratio = p1.lifeboat / p1.pgDump;
-  const p2 = { lifeboat: med(r.p2.lifeboat), psql: med(r.p2.psql), run: medianRun(r.p2.lifeboat) };
-  p2.speedup = p2.psql / p2.lifeboat;
-  const rss = {
-    s20: Math.max(...r.p1.lifeboat.map(peak)),
-    s40: peak(r.p3.big),
-    hwm20: Math.max(...r.p1.lifeboat.map((x) => x.hwmKiB)),
-    hwm40: r.p3.big.hwmKiB,
-    restore: Math.max(...r.p2.lifeboat.map(peak)),
-    hwmRestore: Math.max(...r.p2.lifeboat.map((x) => x.hwmKiB)),
-  };
-  rss.growth = rss.s40 / rss.s20 - 1;
-  rss.ok = rss.s20 / 1024 <= GOAL.rssMiB && rss.s40 / 1024 <= GOAL.rssMiB;
-  rss.flat = rss.growth <= GOAL.rssGrowth;
+  const row = (name, xs) => `| ${name} | ${xs.map((x) => secs(x.seconds)).join(', ')} | ${secs(med(xs))} | ${spread(xs)} | ${cpu(xs)} |`;
   const startup = med(r.startup);
   const startupRss = Math.max(...r.startup.map(peak));
+  const pgbench = r.sets.filter((s) => !s.civicq);
+  const [small, big] = [pgbench[0], pgbench.at(-1)];
+  const restored = r.sets.filter((s) => s.restore);
+  const rssOf = (set) => Math.max(...set.backup.lifeboat.map(peak));
+  const hwmOf = (set) => Math.max(...set.backup.lifeboat.map((x) => x.hwmKiB));
+  const growth = rssOf(big) / rssOf(small) - 1;
+  const dataGrowth = big.bytes / small.bytes;
   const rssHow = r.usedTime
     ? '`/usr/bin/time -f %M` around the node process (the larger of node and any child it waited for — pg_dump, pg_restore — never their sum), and node’s own `VmHWM` polled from `/proc` every 25 ms'
     : 'node’s own `VmHWM`, polled from `/proc` every 25 ms (/usr/bin/time is not installed)';
+  const loads = r.machine.loads.map(Number);
+
+  const summary = [];
+  for (const set of pgbench) {
+    const ratio = med(set.backup.lifeboat) / med(set.backup.pgDump);
+    const goal = set === big ? ` | ≤ ${GOAL.backupRatio.toFixed(2)}× | ${yes(ratio <= GOAL.backupRatio)}` : ' | — (start-up dominated) | ';
+    summary.push(`| \`lifeboat backup\` / \`pg_dump -Fc -f file\`, ${set.label} | ${ratio.toFixed(2)}×${goal} |`);
+  }
+  for (const set of restored) {
+    const floor = med(set.restore.lifeboat) / med(set.restore.pgRestore);
+    const guide = med(set.restore.psql) / med(set.restore.lifeboat);
+    const want = set.civicq ? GOAL.restoreSpeedup : 1;
+    summary.push(`| \`lifeboat restore --jobs 2\` / \`pg_restore --jobs 2\` of a local file (the floor), ${set.label} | ${floor.toFixed(2)}× | ≤ ${GOAL.floorRatio.toFixed(2)}× | ${yes(floor <= GOAL.floorRatio)} |`);
+    summary.push(`| guide restore (\`gunzip \\| psql\`) / \`lifeboat restore --jobs 2\`, ${set.label} | ${guide.toFixed(2)}× | ≥ ${want.toFixed(2)}× | ${yes(guide >= want)} |`);
+  }
+  summary.push(
+    `| peak RSS during backup, ${small.label} → ${big.label} (${dataGrowth.toFixed(1)}× the data) | ${kibToMiB(rssOf(small))} → ${kibToMiB(rssOf(big))} MiB (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %) | ≤ ${GOAL.rssMiB} MiB and ≤ +${GOAL.rssGrowth * 100} % | ${yes(rssOf(big) / 1024 <= GOAL.rssMiB && growth <= GOAL.rssGrowth)} |`,
+  );
+
+  const sections = [];
+  for (const set of r.sets) {
+    const b = set.backup;
+    sections.push(`### Backup — ${set.label}
+
+\`lifeboat backup database\` (one fs destination, custom format, verified tables ${set.tables.map((t) => `\`${t}\``).join(', ')}) vs \`pg_dump -Fc -f <file>\` alone.
+Stored: Lifeboat ${mib(b.lifeboat[0].dumpBytes)} MiB, \`pg_dump -Fc\` ${mib(b.pgDump[0].dumpBytes)} MiB. Peak RSS of lifeboat: ${kibToMiB(rssOf(set))} MiB (node VmHWM ${kibToMiB(hwmOf(set))} MiB).
+
+| | runs (s) | median (s) | min–max (s) | median client CPU (s) |
+|---|---|---|---|---|
+${row('lifeboat backup', b.lifeboat)}
+${row('pg_dump -Fc', b.pgDump)}
+
+Ratio of the medians: **${(med(b.lifeboat) / med(b.pgDump)).toFixed(2)}×**. Where the median Lifeboat run's time went (seconds from each event to the next, from \`--log-format json\`):
+
+| event | message | s |
+|---|---|---|
+${timelineRows(medianRun(b.lifeboat).timeline)}
+`);
+    if (!set.restore) continue;
+    const x = set.restore;
+    sections.push(`### Restore — ${set.label}
+
+Into a database dropped before every run: \`lifeboat restore database --to env:BENCH_RESTORE_URL --jobs 2\` (proves the copy — reads it whole, size and
+sha256 — into a spool, creates a staging database, \`pg_restore --jobs=2\`, compares row counts, renames it into place) vs
+\`pg_restore --jobs=2 -d <fresh db> <local pg_dump -Fc file>\` (the floor: the same tool with nothing proven or counted) vs the guide's
+\`gunzip < dump.sql.gz | psql -q -v ON_ERROR_STOP=1 -d <fresh db>\` (the \`.sql.gz\`, ${mib(set.plainDump.bytes)} MiB, made once). For the two
+baselines the empty database is created beforehand, untimed.
+
+| | runs (s) | median (s) | min–max (s) | median client CPU (s) |
+|---|---|---|---|---|
+${row('lifeboat restore --jobs 2', x.lifeboat)}
+${row('pg_restore --jobs 2 (floor)', x.pgRestore)}
+${row('gunzip \\| psql (guide)', x.psql)}
+
+Lifeboat / floor: **${(med(x.lifeboat) / med(x.pgRestore)).toFixed(2)}×**; guide / Lifeboat: **${(med(x.psql) / med(x.lifeboat)).toFixed(2)}×** (above 1: Lifeboat is faster).
+Where the median Lifeboat restore's time went:
+
+| event | message | s |
+|---|---|---|
+${timelineRows(medianRun(x.lifeboat).timeline)}
+`);
+  }
 
   return `# Benchmarks
 
 ## How to run
 
 \`\`\`sh
-pnpm bench:pg      # builds, then runs bench/pg.mjs; a few minutes on 2 cores
+pnpm bench:pg      # builds, then runs bench/pg.mjs; 10–20 minutes on 2 cores at the default sizes
 pnpm bench:redis   # builds, then runs bench/redis.mjs; results in docs/benchmarks-redis.md
 pnpm bench:fanout  # one read, one vs two destinations; results in docs/benchmarks-fanout.md
 \`\`\`
 
+Smaller and quicker: \`BENCH_PG_SCALES=10,40 BENCH_PG_RUNS=3 BENCH_CIVICQ=0.3 node bench/pg.mjs\`
+(\`BENCH_PG_RESTORE_SCALES\` picks the pgbench scales restored; \`BENCH_CIVICQ=0\` leaves the CivicQ-like schema out).
 It needs the PostgreSQL server binaries (\`tooling/bootstrap.sh\`), starts its own throwaway
 server, and overwrites this file with the newest figures. What it measures: \`bench/README.md\`.
 
@@ -331,148 +392,40 @@ server, and overwrites this file with the newest figures. What it measures: \`be
 - Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memory} RAM
 - Node ${m.node}, PostgreSQL ${m.postgres} (throwaway server: fsync, synchronous_commit and full_page_writes off)
 - Disk: ${m.disk}
-- Load average (1/5/15 min) at the start ${m.loadBefore}, at the end ${m.loadAfter}: anything else running competes for the ${m.nproc} CPUs.
+- **Load average** (1/5/15 min) at the start ${m.loadBefore}, at the end ${m.loadAfter}; the 1-minute figure after each timed run ranged
+  ${Math.min(...loads).toFixed(2)}–${Math.max(...loads).toFixed(2)} (median ${median(loads).toFixed(2)}). Anything above ${m.nproc} means other work
+  (on this shared machine: other engineers' builds and tests) competed for the ${m.nproc} CPUs: expect spread, and read the ratios
+  (alternating runs, medians) rather than the seconds.
   The benchmark and its children ran at niceness ${r.niceness}${r.niceness < 0 ? ', ahead of ordinary background work' : ''}
 - Lifeboat ${m.runner}, copied from the build at the start so that every run uses the same one; its start-up alone
   (\`lifeboat --version\`) takes ${secs(startup)} s (median of ${RUNS}) and peaks at ${kibToMiB(startupRss)} MiB RSS
-- Data: \`pgbench -i -q\` then \`VACUUM ANALYZE\`
-  - scale 20: ${mib(r.sizes[20].db)} MiB (\`pg_database_size\`), loaded in ${secs(r.sizes[20].loadSeconds)} s
-  - scale 40: ${mib(r.sizes[40].db)} MiB, loaded in ${secs(r.sizes[40].loadSeconds)} s
-- Dumps of scale 20: Lifeboat's custom archive ${mib(r.p1.lifeboat[0].dumpBytes)} MiB, \`pg_dump -Fc\` ${mib(r.p1.pgDump[0].dumpBytes)} MiB,
-  plain SQL gzipped ${mib(r.plainDump.bytes)} MiB (made once, in ${secs(r.plainDump.seconds)} s)
-- Dumps of scale 40: Lifeboat ${mib(r.p3.big.dumpBytes)} MiB, \`pg_dump -Fc\` ${mib(r.p3.bigDump.dumpBytes)} MiB
+- Data (\`pg_database_size\`):
+${r.sets.map((s) => `  - ${s.label}: ${mib(s.bytes)} MiB, ${s.relations} tables and indexes, ${s.foreignKeys} foreign keys, loaded in ${secs(s.loadSeconds)} s`).join('\n')}
 
-Each pair ran ${RUNS} times, alternating; times are wall clock from spawn to exit, and the medians are
-compared. "Client CPU" is user + system time of the command and the children it waited for
-(\`/usr/bin/time\`): for Lifeboat that includes pg_dump or pg_restore. The server's own work is in
-neither column.
+Each comparison ran ${RUNS} times, alternating (the order rotated every run); times are wall clock from spawn to exit, and the
+medians are compared. "Client CPU" is user + system time of the command and the children it waited for
+(\`/usr/bin/time\`): for Lifeboat that includes pg_dump or pg_restore. The server's own work is in neither column.
 
-### P1 — backup time, scale 20
+## Summary
 
-\`lifeboat backup database\` (one fs destination, custom format) vs \`pg_dump -Fc -f <file>\` alone.
-
-| | runs (s) | median (s) | median client CPU (s) |
+| measure | this run | goal | met? |
 |---|---|---|---|
-| lifeboat backup | ${list(r.p1.lifeboat)} | ${secs(p1.lifeboat)} | ${cpu(r.p1.lifeboat)} |
-| pg_dump -Fc | ${list(r.p1.pgDump)} | ${secs(p1.pgDump)} | ${cpu(r.p1.pgDump)} |
+${summary.join('\n')}
 
-| ratio lifeboat / pg_dump | goal | met? |
-|---|---|---|
-| ${p1.ratio.toFixed(2)}× | ≤ ${GOAL.backupRatio.toFixed(2)}× | ${yes(p1.ratio <= GOAL.backupRatio)} |
+Peak memory measured with ${rssHow}.
 
-Lifeboat does more than pg_dump: it opens a repeatable-read snapshot and counts the rows of the
-verified tables (\`pgbench_accounts\`, \`pgbench_branches\`) in it, hashes the stream (sha256),
-fsyncs the file and checks its size in the destination, then reads the whole dump back, checks
-its sha256 and lists it with \`pg_restore --list\`, and writes a manifest. Where the median run's
-time went (seconds from each event to the next, from \`--log-format json\`):
-
-| event | message | s |
-|---|---|---|
-${timelineRows(p1.run.timeline)}
-
-### P2 — restore time, scale 20
-
-\`lifeboat restore database --to env:BENCH_RESTORE_URL --jobs 2\` (creates the database, copies
-and verifies the archive, \`pg_restore --jobs=2\`, compares row counts) vs the guide's way,
-\`gunzip < dump.sql.gz | psql -q -d <fresh db>\` (with \`-v ON_ERROR_STOP=1\` so a failure shows; its database created beforehand, untimed; the
-\`.sql.gz\` made once). The target database is dropped before every run.
-
-| | runs (s) | median (s) | median client CPU (s) |
-|---|---|---|---|
-| lifeboat restore --jobs 2 | ${list(r.p2.lifeboat)} | ${secs(p2.lifeboat)} | ${cpu(r.p2.lifeboat)} |
-| gunzip \\| psql | ${list(r.p2.psql)} | ${secs(p2.psql)} | ${cpu(r.p2.psql)} |
-
-| speed-up (psql time / lifeboat time) | goal | met? |
-|---|---|---|
-| ${p2.speedup.toFixed(2)}× | ≥ ${GOAL.restoreSpeedup.toFixed(2)}× | ${yes(p2.speedup >= GOAL.restoreSpeedup)} |
-
-Where the median Lifeboat restore's time went:
-
-| event | message | s |
-|---|---|---|
-${timelineRows(p2.run.timeline)}
-
-### P3 — peak memory of the lifeboat process
-
-Measured with ${rssHow}. For the backup at scale 20 the largest of the ${RUNS} P1 runs is shown;
-scale 40 is one run.
-
-| run | peak RSS (MiB) | node VmHWM (MiB) | goal | met? |
-|---|---|---|---|---|
-| backup, scale 20 | ${kibToMiB(rss.s20)} | ${kibToMiB(rss.hwm20)} | ≤ ${GOAL.rssMiB} MiB | ${yes(rss.s20 / 1024 <= GOAL.rssMiB)} |
-| backup, scale 40 | ${kibToMiB(rss.s40)} | ${kibToMiB(rss.hwm40)} | ≤ ${GOAL.rssMiB} MiB | ${yes(rss.s40 / 1024 <= GOAL.rssMiB)} |
-| growth 20 → 40 | ${(rss.growth * 100).toFixed(1)} % | ${((rss.hwm40 / rss.hwm20 - 1) * 100).toFixed(1)} % | flat (≤ ${GOAL.rssGrowth * 100} %) | ${yes(rss.flat)} |
-| restore --jobs 2, scale 20 | ${kibToMiB(rss.restore)} | ${kibToMiB(rss.hwmRestore)} | (reported only) | |
-
-The scale-40 backup took ${secs(r.p3.big.seconds)} s against ${secs(r.p3.bigDump.seconds)} s for \`pg_dump -Fc\` alone
-(${(r.p3.big.seconds / r.p3.bigDump.seconds).toFixed(2)}×, one run each):
-
-| event | message | s |
-|---|---|---|
-${timelineRows(r.p3.big.timeline)}
-
-## Interpretation
-
-${interpretation({ r, p1, p2, rss, startup, startupRss })}
+${sections.join('\n')}
 `;
-}
-
-function interpretation({ r, p1, p2, rss, startup, startupRss }) {
-  const t1 = p1.run.timeline;
-  const connect = stepSeconds(t1, /^connecting to/);
-  const dump = stepSeconds(t1, /^pg_dump /);
-  const readBack = stepSeconds(t1, /^checking /);
-  const t2 = p2.run.timeline;
-  const pgRestore = stepSeconds(t2, /^pg_restore /);
-  const restoreExtra = p2.lifeboat - pgRestore;
-  const lines = [];
-
-  const connect40 = stepSeconds(r.p3.big.timeline, /^connecting to/);
-  const dump40 = stepSeconds(r.p3.big.timeline, /^pg_dump /);
-  const pgDumpExtra = (step, bare) => `${secs(step - bare)} s (${(((step - bare) / bare) * 100).toFixed(0)} %)`;
-  lines.push(
-    `- **Backup (P1): ${p1.ratio.toFixed(2)}× a bare \`pg_dump -Fc\` (goal ≤ ${GOAL.backupRatio.toFixed(2)}×, ${p1.ratio <= GOAL.backupRatio ? 'met' : 'not met'}).** ` +
-      `Where the median run's ${secs(p1.lifeboat)} s went: ${secs(t1.outside)} s outside the run (node start-up and module loading; \`lifeboat --version\` alone takes ${secs(startup)} s), ` +
-      `${secs(connect)} s from connecting to starting pg_dump (connection, exported snapshot, database facts, \`pg_dump --version\`), ` +
-      `the pg_dump step itself ${secs(dump)} s against ${secs(p1.pgDump)} s for pg_dump alone, and ${secs(readBack)} s to read the dump back and list it. ` +
-      `The pg_dump step is longer than a bare pg_dump by ${pgDumpExtra(dump, p1.pgDump)}: the exact \`count(*)\` of the verified tables runs in the same snapshot alongside it ` +
-      `(both read \`pgbench_accounts\` at once, on a ${r.machine.nproc}-CPU machine that also runs pg_dump's own compression), and the dump goes through a pipe into node, ` +
-      `which hashes, writes and fsyncs it. That excess grows with the table ` +
-      `(scale 40: ${pgDumpExtra(dump40, r.p3.bigDump.seconds)}), while the connect step stays flat (${secs(connect40)} s); ` +
-      `the start-up is a fixed cost that weighs heavily next to a dump this fast (pgbench data compresses to a few MiB).`,
-  );
-  const floor = p2.psql / GOAL.restoreSpeedup;
-  lines.push(
-    `- **Restore (P2): ${p2.speedup.toFixed(2)}× the speed of \`gunzip | psql\` (goal ≥ ${GOAL.restoreSpeedup.toFixed(2)}×, ${p2.speedup >= GOAL.restoreSpeedup ? 'met' : 'not met'}).** ` +
-      `pg_restore itself took ${secs(pgRestore)} s of Lifeboat's ${secs(p2.lifeboat)} s (${(p2.psql / pgRestore).toFixed(2)}× psql's time on its own); the other ${secs(restoreExtra)} s are start-up, creating the database, ` +
-      `copying and verifying the archive, and the exact row counts afterwards. pgbench's data is one big table: its COPY and then its primary key ` +
-      `are a chain that \`--jobs 2\` cannot run side by side (only the three small tables overlap), so parallel restore gains little over psql here. ` +
-      (pgRestore > floor
-        ? `The goal needs the whole restore within ${secs(floor)} s; \`pg_restore --jobs=2\` alone took ${secs(pgRestore)} s, so no saving on Lifeboat's side can meet it on this data.`
-        : `The goal needs the whole restore within ${secs(floor)} s.`),
-  );
-  lines.push(
-    `- **Memory (P3): ${kibToMiB(rss.s20)} MiB at scale 20, ${kibToMiB(rss.s40)} MiB at scale 40 (${rss.growth >= 0 ? '+' : ''}${(rss.growth * 100).toFixed(1)} %); ` +
-      `${rss.ok ? `under the ${GOAL.rssMiB} MiB ceiling` : `over the ${GOAL.rssMiB} MiB ceiling`} and ${rss.flat ? 'flat' : 'not flat'}.** ` +
-      (Math.abs(rss.s40 - rss.hwm40) < 2048 && Math.abs(rss.s20 - rss.hwm20) < 2048
-        ? `Peak RSS and node's own VmHWM agree, so the figure is node's (pg_dump and pg_restore stay far smaller). `
-        : `Peak RSS and node's own VmHWM differ, so a child (pg_dump, pg_restore) outgrew node at some point. `) +
-      `Node with the runner's modules loaded already peaks at ${kibToMiB(startupRss)} MiB (\`lifeboat --version\`); ` +
-      `the backup adds ${kibToMiB(rss.s20 - startupRss)} MiB at scale 20 and ${kibToMiB(rss.s40 - startupRss)} MiB at scale 40 while the dump streams through bounded buffers.`,
-  );
-  lines.push(
-    `- **Caveats:** one machine, ${RUNS} runs each, a throwaway server with durability off, and pgbench data, which compresses about ` +
-      `${(r.sizes[20].db / r.p1.pgDump[0].dumpBytes).toFixed(0)}:1 and has one dominant table, so every run here lasts seconds and fixed costs weigh more ` +
-      `than they would on a real database. The load average shows whether other work shared the CPUs; when it is above 1, expect run-to-run spread.`,
-  );
-  return lines.join('\n');
 }
 
 const started = Date.now();
 try {
   const results = await main();
   await mkdir(dirname(REPORT), { recursive: true });
-  await writeFile(REPORT, report(results));
+  const previous = existsSync(REPORT) ? readFileSync(REPORT, 'utf8') : '';
+  // The closing notes (before/after figures, what limits each goal) are written by hand below the generated part and kept.
+  const notes = previous.indexOf(NOTES);
+  await writeFile(REPORT, report(results) + (notes >= 0 ? `\n${previous.slice(notes)}` : ''));
   log(`wrote ${REPORT} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
 } catch (err) {
   log(`failed: ${err instanceof Error ? err.message : String(err)}`);

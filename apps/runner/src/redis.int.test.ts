@@ -27,7 +27,7 @@ describe('Redis backup and restore through the runner', () => {
       const before = await fingerprint(source);
       expect(before.size).toBe(seeded.total);
 
-      await ws.writePlan(redisPlan({ destinations: { local: repo } }));
+      await ws.writePlan(redisPlan({ destinations: { local: repo }, fields: { compress: true } }));
       const env = { REDIS_URL: redisUrl(redis, redis.password) };
       const backup = await lifeboat(['--plan', ws.plan, 'backup', 'cache'], { env, lockDir: ws.lockDir });
       expect(backup.stderr).toBe('');
@@ -264,7 +264,7 @@ describe('Redis backup and restore through the runner', () => {
     expect((await lifeboat(['--plan', ws.plan, 'backup'], { env, lockDir: ws.lockDir })).exitCode).toBe(0);
     const deep = await lifeboat(['--plan', ws.plan, 'verify', '--deep', '--json'], { env, lockDir: ws.lockDir });
     expect(deep.exitCode).toBe(0);
-    expect(JSON.parse(deep.stdout)[0].structure).toMatch(/^dump\.rdb\.gz: RDB version \d+, CRC64 ok, 501 keys$/);
+    expect(JSON.parse(deep.stdout)[0].structure).toMatch(/^dump\.rdb: RDB version \d+, CRC64 ok, 501 keys$/);
     const drill = await lifeboat(['--plan', ws.plan, 'drill', '--json'], { env, lockDir: ws.lockDir });
     expect(drill.exitCode).toBe(0);
     const [result] = JSON.parse(drill.stdout);

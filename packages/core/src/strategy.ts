@@ -18,6 +18,8 @@ export interface ArtifactOptions {
   format: string;
   /** gzip the stream in the pipeline (for content that is not compressed already). */
   compress: boolean;
+  /** gzip level when compressing, 1 (fastest) to 9; default 6, gzip's own. */
+  compressLevel?: number;
   /** Expected content size, when known, for progress totals. */
   expectedBytes?: number;
 }

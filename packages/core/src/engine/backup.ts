@@ -145,6 +145,7 @@ async function backupComponent(ctx: EngineContext, component: string): Promise<C
           live.map((r) => ({ name: r.name, adapter: r.adapter, key: r.artifactKey(component, backupId, name), stallTimeoutMs: r.stallTimeoutMs })),
           {
             compress: opts.compress,
+            ...(opts.compressLevel === undefined ? {} : { compressLevel: opts.compressLevel }),
             encryptTo: recipients,
             tolerateFailures: entry.require === 'any',
             signal,

@@ -55,6 +55,21 @@ describe('fanout', () => {
     expect(gunzipSync(stored).equals(input)).toBe(true);
   });
 
+  it('gzips at the level asked for (default 6)', async () => {
+    // Text whose size differs between levels: short repeats that level 1's matcher finds less of.
+    const input = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `row ${i} ${(i * 7919) % 1000} ${i % 13}\n`).join(''));
+    const stored = async (compressLevel?: number) => {
+      const a = new MemoryStorage('a');
+      await fanout(Readable.from([input]), [{ name: 'a', adapter: a, key: 'k.gz' }], { compress: true, ...(compressLevel ? { compressLevel } : {}) });
+      const bytes = a.objects.get('k.gz')!;
+      expect(gunzipSync(bytes).equals(input)).toBe(true);
+      return bytes.length;
+    };
+    const [fast, standard] = [await stored(1), await stored()];
+    expect(standard).toBe(await stored(6));
+    expect(fast).toBeGreaterThan(standard);
+  });
+
   it('a source that dies midway fails with its own error and leaves nothing anywhere', async () => {
     const a = new MemoryStorage('a');
     const b = new MemoryStorage('b');

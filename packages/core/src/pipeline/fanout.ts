@@ -18,6 +18,8 @@ export interface FanoutTarget {
 
 export interface FanoutOptions {
   compress: boolean;
+  /** gzip level, 1–9 (default 6). */
+  compressLevel?: number;
   /** age recipients: encrypt (after compressing) so only holders of an identity can read it. */
   encryptTo?: string[];
   signal?: AbortSignal;
@@ -229,7 +231,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
   });
 
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [body];
-  if (opts.compress) stages.push(new ParallelGzip({ level: 6 }));
+  if (opts.compress) stages.push(new ParallelGzip({ level: opts.compressLevel ?? 6 }));
   if (opts.encryptTo && opts.encryptTo.length > 0) stages.push(await encryptStream(opts.encryptTo));
   stages.push(hasher, sink);
 

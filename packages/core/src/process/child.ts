@@ -9,13 +9,15 @@ export interface ChildOptions {
   signal?: AbortSignal;
   /** How to name the program in messages (defaults to the command's basename). */
   label?: string;
+  /** Told each complete line the child writes to stderr (pg_restore --verbose says which item finished). */
+  onStderrLine?: (line: string) => void;
 }
 
 /** The last lines a child wrote to stderr, for error sentences. */
 class StderrTail {
   private text = '';
-  push(chunk: Buffer): void {
-    this.text = (this.text + chunk.toString('utf8')).slice(-4096);
+  push(chunk: Buffer | string): void {
+    this.text = (this.text + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))).slice(-4096);
   }
   /** The line that says what went wrong: the last one that reads like an error, else the last one. */
   lastLine(): string {
@@ -44,7 +46,20 @@ function start(command: string, args: string[], opts: ChildOptions, stdin: 'pipe
     stdio: [stdin, 'pipe', 'pipe'],
   });
   const tail = new StderrTail();
-  child.stderr!.on('data', (c: Buffer) => tail.push(c));
+  child.stderr!.on('data', (c: Buffer | string) => tail.push(c));
+  if (opts.onStderrLine) {
+    const onLine = opts.onStderrLine;
+    let partial = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line);
+    });
+    child.stderr!.once('end', () => {
+      if (partial) onLine(partial);
+    });
+  }
   if (opts.signal) {
     const kill = () => child.kill('SIGTERM');
     if (opts.signal.aborted) kill();

@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
+import { LifeboatError, UsageError, describeError, isSecretRef, runCommand, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
 import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
 import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
-import { exactCounts, userRelationCount } from './facts.js';
+import { userRelationCount } from './facts.js';
+import { RestoreCounts, finishedDataItem, tableDataItems } from './restore-counts.js';
 import { toolPath } from './tools.js';
 import { streamInto } from './stream-into.js';
 import { pointRequestOf } from './point-request.js';
@@ -38,9 +39,7 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
     const { exists, relations } = await inspectTarget(admin, target);
     refuseUnconfirmed(request, target, relations);
     if (exists && relations === 0) {
-      await restoreInto(ctx, target, format);
-      ctx.step('comparing row counts with the backup');
-      return { target: target.display, checks: await compareCounts(target, facts.tables ?? {}) };
+      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}) };
     }
     if (exists) await refuseSessions(admin, target);
 
@@ -50,9 +49,7 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
     await admin.query(`CREATE DATABASE ${quoteIdent(staging.database)} TEMPLATE template0${enc}`);
     let swapped = false;
     try {
-      await restoreInto(ctx, staging, format);
-      ctx.step('comparing row counts with the backup');
-      const checks = await compareCounts(staging, facts.tables ?? {});
+      const checks = await restoreInto(ctx, staging, format, facts.tables ?? {});
       if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
       await swapInto(ctx, admin, staging, target, exists);
       swapped = true;
@@ -69,34 +66,69 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
   }
 }
 
-/** pg_restore (--jobs N from the verified local file) or a single-transaction stream into `into`. */
-async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, format: 'custom' | 'plain'): Promise<void> {
+/**
+ * pg_restore (--jobs N from the verified local file) or a single-transaction
+ * stream into `into`, then the row counts of the verified tables compared
+ * with the backup's. With --jobs, a table is counted as soon as pg_restore has
+ * committed its data, while it goes on with indexes and constraints.
+ */
+async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, format: 'custom' | 'plain', expected: Record<string, number>): Promise<RestoreCheck[]> {
   const { config, request } = ctx;
   const env = { ...ctx.env, ...into.childEnv };
   const jobs = (request.options as PostgresRestoreOptions).jobs ?? config.jobs;
   const name = ARTIFACT[format];
+  // Counting is read-only: at least two connections even after a single-transaction restore.
+  const counts = new RestoreCounts(into, expected, Math.max(2, jobs));
+  const started = Date.now();
   if (format === 'custom' && jobs > 1) {
     // Parallel pg_restore needs a seekable file: the verified content, on local disk.
     const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
     try {
       const file = join(dir, name);
       await ctx.download(name, file);
+      const pgRestore = toolPath('pg_restore', config.binDir);
+      // Which dump id is which table's data, to count each one once pg_restore says it is in.
+      const toc = runCommand(pgRestore, ['--list', file], { env, signal: ctx.signal }).then(({ stdout }) => tableDataItems(stdout));
+      toc.catch(() => {}); // only an optimisation: without it every table is counted at the end
       ctx.step(`pg_restore --jobs=${jobs} into ${into.display}`);
-      const restore = spawnSink(toolPath('pg_restore', config.binDir), ['--exit-on-error', '--no-password', `--jobs=${jobs}`, `--dbname=${into.database}`, file], { env, signal: ctx.signal });
+      const restore = spawnSink(pgRestore, ['--exit-on-error', '--no-password', '--verbose', `--jobs=${jobs}`, `--dbname=${into.database}`, file], {
+        env,
+        signal: ctx.signal,
+        onStderrLine: (line) => {
+          const id = finishedDataItem(line);
+          if (id === undefined) return;
+          void toc.then((items) => {
+            const item = items.get(id);
+            if (item) counts.dataLoaded(item.schema, item.table);
+          }, () => undefined);
+        },
+      });
       restore.stdin.end();
-      await restore.done;
+      await restore.done.finally(() => counts.idle());
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-    return;
+  } else {
+    const [tool, args] =
+      format === 'custom'
+        ? (['pg_restore', ['--exit-on-error', '--no-password', '--single-transaction', `--dbname=${into.database}`]] as const)
+        : (['psql', ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--dbname=${into.database}`]] as const);
+    ctx.step(`${tool} (single transaction) into ${into.display}`);
+    await streamInto(await ctx.open(name), spawnSink(toolPath(tool, config.binDir), [...args], { env, signal: ctx.signal }));
   }
-  const [tool, args] =
-    format === 'custom'
-      ? (['pg_restore', ['--exit-on-error', '--no-password', '--single-transaction', `--dbname=${into.database}`]] as const)
-      : (['psql', ['--no-psqlrc', '--quiet', '--no-password', '--single-transaction', '--set=ON_ERROR_STOP=1', `--dbname=${into.database}`]] as const);
-  ctx.step(`${tool} (single transaction) into ${into.display}`);
-  await streamInto(await ctx.open(name), spawnSink(toolPath(tool, config.binDir), [...args], { env, signal: ctx.signal }));
+  const restored = Date.now();
+  const tables = Object.keys(expected).length;
+  if (tables === 0) return [];
+  ctx.step(`comparing row counts of ${tables} table(s) with the backup`);
+  const checks = await counts.counted();
+  ctx.step(
+    `row counts: ${counts.early} of ${tables} table(s) counted while pg_restore was still running; ` +
+      `restore ${seconds(restored - started)}, counts after it ${seconds(Date.now() - restored)}`,
+  );
+  return checks;
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /**
  * Puts the restored staging database under the target's name: the old one is
@@ -213,16 +245,4 @@ export async function preflightPostgres(ctx: RestoreContext<PostgresConfig>): Pr
 export async function reviewPostgres(ctx: RestoreContext<PostgresConfig>): Promise<void> {
   const tables = tableRequest(ctx.request);
   if (tables) await reviewTables(ctx, tables);
-}
-
-async function compareCounts(target: PgTarget, expected: Record<string, number>): Promise<RestoreCheck[]> {
-  const tables = Object.keys(expected);
-  if (tables.length === 0) return [];
-  const client = await connect(target);
-  try {
-    const actual = await exactCounts(client, tables, target.database);
-    return tables.map((table) => ({ name: `rows in ${table}`, expected: expected[table]!, actual: actual[table]!, ok: expected[table] === actual[table] }));
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }

@@ -8,8 +8,10 @@ import { redisFacts, serverFacts, type ServerFacts } from './facts.js';
 import { RdbCheck } from './rdb-check.js';
 import { fetchReplicaRdb } from './replica-sync.js';
 
-/** The stored artifact: the RDB as Redis wrote it, gzip'd unless the plan says `compress: false`. */
+/** The stored artifact: the RDB as Redis wrote it, gzip'd when the plan says `compress: true` (or a level). */
 export const ARTIFACT = { compressed: 'dump.rdb.gz', plain: 'dump.rdb' } as const;
+/** `compress: true`: gzip's fastest level; the RDB's strings are LZF-compressed already, so higher levels save little more. */
+const FAST_GZIP = 1;
 export const ARTIFACT_FORMAT = 'Redis RDB (redis-check-rdb, or dump.rdb for redis-server)';
 
 /**
@@ -54,7 +56,8 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   const name = config.compress ? ARTIFACT.compressed : ARTIFACT.plain;
   const stored = await ctx.storeArtifact(name, check, {
     format: ARTIFACT_FORMAT,
-    compress: config.compress,
+    compress: config.compress !== false,
+    ...(config.compress === false ? {} : { compressLevel: config.compress === true ? FAST_GZIP : config.compress }),
     ...(source.bytes === undefined ? {} : { expectedBytes: source.bytes }),
   });
   const result = check.result;

@@ -2,8 +2,14 @@ import { describe, expect, test } from 'vitest';
 import { checkModeFields, redisConfig } from './config.js';
 
 describe('redis plan fields', () => {
-  test('defaults: replica mode, 10 s to connect, 10 minutes for the snapshot, gzip', () => {
-    expect(redisConfig.parse({ url: 'env:REDIS_URL' })).toEqual({ url: 'env:REDIS_URL', mode: 'replica', connectTimeout: 10, bgsaveTimeout: 600, compress: true });
+  test('defaults: replica mode, 10 s to connect, 10 minutes for the snapshot, stored as the RDB is (no gzip)', () => {
+    expect(redisConfig.parse({ url: 'env:REDIS_URL' })).toEqual({ url: 'env:REDIS_URL', mode: 'replica', connectTimeout: 10, bgsaveTimeout: 600, compress: false });
+  });
+
+  test('compress: true (gzip level 1), false, or a gzip level 1–9', () => {
+    expect(redisConfig.parse({ url: 'x', compress: 6 }).compress).toBe(6);
+    expect(redisConfig.parse({ url: 'x', compress: false }).compress).toBe(false);
+    for (const bad of [0, 10, 2.5, 'fast']) expect(redisConfig.safeParse({ url: 'x', compress: bad }).success).toBe(false);
   });
 
   test('durations as elsewhere in the plan, or seconds', () => {

@@ -48,8 +48,14 @@ export const redisConfig = z.object({
   exec: z.string().min(1).optional(),
   /** bgsave (and replica, whose server also saves first): how long the server may take to write its snapshot. */
   bgsaveTimeout: seconds(600),
-  /** gzip the RDB in the pipeline (stored as dump.rdb.gz). RDB strings are LZF-compressed already; gzip still saves a lot on most data. */
-  compress: z.boolean().default(true),
+  /**
+   * gzip the RDB in the pipeline (stored as dump.rdb.gz): true is gzip level
+   * 1, a number 1–9 that level. Off by default: the RDB's strings are
+   * LZF-compressed already, and gzip's CPU on a 2-core host is what keeps a
+   * backup from the pace of `redis-cli --rdb` (docs/benchmarks-redis.md); on
+   * the benchmark's data level 1 stores 55 % of the RDB, level 6 54 %.
+   */
+  compress: z.union([z.boolean(), z.number().int().min(1).max(9)]).default(false),
 });
 
 export type RedisConfig = z.infer<typeof redisConfig>;

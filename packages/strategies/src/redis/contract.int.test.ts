@@ -32,7 +32,8 @@ async function cacheSource(): Promise<ContractSource> {
   const source = client(server, server.password);
   const env = { CONTRACT_SOURCE_URL: secretUrl(server, server.password) };
   return {
-    config: { url: 'env:CONTRACT_SOURCE_URL' },
+    // gzip'd (not the default), so the contract's stock-tool check runs gunzip too.
+    config: { url: 'env:CONTRACT_SOURCE_URL', compress: true },
     env,
     secrets: [server.password],
     // Enough for an RDB well past the 64 KiB after which the dying source cuts the connection.
