@@ -241,8 +241,10 @@ describe('lifeboat systemd install / uninstall with a fake systemctl', () => {
 
 
 describe('schedule: continuous as systemd units', () => {
+  const ws = eachWorkspace();
+
   it('a pitr.async component gets a pusher service kept up by Restart= as the spool owner, enabled by install; base backups on pitr.baseBackups', async () => {
-    const run = await lifeboat(['--plan', planPath(PLANS[2]!), 'systemd', 'generate'], {});
+    const run = await lifeboat(['--plan', planPath(PLANS[2]!), 'systemd', 'generate'], { lockDir: ws.lockDir });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain(`ExecStart=/usr/local/bin/lifeboat --plan ${planPath(PLANS[2]!)} wal pusher database --forever\n`);
     const pusher = run.stdout.split('### ').find((unit) => unit.startsWith('/etc/systemd/system/lifeboat-wal-pusher-database.service\n'))!;

@@ -29,6 +29,8 @@ export interface ContinuousDaemon {
   writable: string[];
   /** The OS user it must run as to share files with the source (the spool's owner); absent: whoever runs lifeboat. */
   user?: string;
+  /** That user's numeric id where a runtime needs a number (a Kubernetes pod's runAsUser): its id in the source's official image. */
+  uid?: number;
 }
 
 /**

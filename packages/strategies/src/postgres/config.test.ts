@@ -96,7 +96,7 @@ describe('schedule: continuous on a postgres component', () => {
     const parsed = parsePlan(continuous('    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, async: { spool: /var/spool/lifeboat } }\n'), 'lifeboat.yaml', registry);
     expect(postgresStrategy.continuous!(parsed.components['database'] as never)).toMatchObject({
       backups: '0 2 * * 0',
-      daemon: { name: 'wal-pusher', args: ['wal', 'pusher', 'database', '--forever'], writable: ['/var/spool/lifeboat/database'], user: 'postgres' },
+      daemon: { name: 'wal-pusher', args: ['wal', 'pusher', 'database', '--forever'], writable: ['/var/spool/lifeboat/database'], user: 'postgres', uid: 999 },
     });
   });
 

@@ -4,6 +4,8 @@ import type { PostgresConfig } from './config.js';
 
 /** The OS user a pusher service runs as: the owner of the spool that archive_command (the server's user) writes. */
 export const SPOOL_USER = 'postgres';
+/** Its uid in the official postgres image (a pod's runAsUser needs a number). */
+export const SPOOL_UID = 999;
 
 /**
  * `schedule: continuous` on a postgres component is its WAL archiving
@@ -30,6 +32,7 @@ export const postgresContinuous: ContinuousHook<PostgresConfig> = (component) =>
         args: ['wal', 'pusher', name, '--forever'],
         writable: [join(pitr.async.spool, name)],
         user: SPOOL_USER,
+        uid: SPOOL_UID,
       },
     }),
   };
