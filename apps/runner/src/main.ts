@@ -390,6 +390,20 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
     .option('--unit-dir <dir>', 'where the units were installed', DEFAULT_UNIT_DIR)
     .addHelpText('after', '\nExamples:\n  $ sudo lifeboat systemd uninstall --dry-run\n  $ sudo lifeboat systemd uninstall')
     .action(lazy(() => import('./commands/systemd.js'), 'systemdUninstallCommand'));
+  // The fleet on Kubernetes (issue 15): the same schedules as CronJobs.
+  program
+    .command('kubernetes')
+    .description("the plan's schedules as Kubernetes objects: CronJobs, a Deployment per continuous daemon, the plan as a ConfigMap, and the runner image's Dockerfile")
+    .command('generate')
+    .description('print the objects as one YAML stream (or write them and the Dockerfile to a folder); nothing is applied')
+    .option('--image <image>', 'the runner image the pods run (build it from the Dockerfile)', `lifeboat:${VERSION}`)
+    .option('--namespace <ns>', 'metadata.namespace of every object (default: none, kubectl chooses)')
+    .option('--out <dir>', 'write one file per object and the Dockerfile to this folder instead of printing')
+    .addHelpText(
+      'after',
+      `\nSecrets are referenced, never copied: the variables the plan's env: references name come from the Secret lifeboat-env (one key each),\nthe files its file: references name from lifeboat-files (one key per file name), AWS credentials from lifeboat-aws (optional) or the\nservice account lifeboat. fs destinations need a PersistentVolumeClaim lifeboat-<destination>. on-change schedules are refused.\n\nExamples:\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml kubernetes generate --image registry.example/lifeboat:0.1.0 | kubectl apply -n backups -f -\n  $ lifeboat kubernetes generate --namespace backups --out ./k8s && docker build --build-arg LIFEBOAT_TARBALL=lifeboat-0.1.0-abc.tar.gz -t lifeboat:0.1.0 ./k8s`,
+    )
+    .action(lazy(() => import('./commands/kubernetes.js'), 'kubernetesGenerateCommand'));
   program
     .command('notify')
     .description("send the plan's alert that a lifeboat systemd unit failed (OnFailure= of every generated unit runs this)")

@@ -1,10 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEphemeralRedis } from '@lifeboat/ephemeral';
+import { awkwardSqlFile, databaseFingerprint, differences, fingerprint, seedEveryType, startPostgres, startRedis } from '@lifeboat/testkit';
+import { redisClient } from './test/redis-servers.js';
+import { redisUrl } from './test/redis-plan.js';
 
 const APP = path.resolve(fileURLToPath(import.meta.url), '../..');
 const REPO = path.resolve(APP, '../..');
@@ -17,8 +22,8 @@ const REPO = path.resolve(APP, '../..');
 describe('the packaged release (pnpm package), outside the source tree', () => {
   let dir: string;
   let launcher: string;
-  const run = (args: string[], cwd: string) =>
-    spawnSync(launcher, args, { cwd, encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LIFEBOAT_LOCK_DIR: path.join(dir, 'locks') } });
+  const run = (args: string[], cwd: string, env: Record<string, string> = {}) =>
+    spawnSync(launcher, args, { cwd, encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LIFEBOAT_LOCK_DIR: path.join(dir, 'locks'), ...env } });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-release-'));
@@ -78,4 +83,62 @@ components:
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(execFileSync('cat', [path.join(server, 'restored', path.join(server, 'etc/app.conf').slice(1))], { encoding: 'utf8' })).toBe('secret = 1\n');
   });
+
+  it('a live PostgreSQL and a live Redis are backed up and restored equal from the bundle (pg_dump, pg_restore, the RDB over replication)', async () => {
+    const postgres = await startPostgres();
+    const redis = await startRedis();
+    const target = await startEphemeralRedis({ path: '/usr/local/bin:/usr/bin:/bin' });
+    try {
+      const source = await postgres.createDatabase();
+      const restored = await postgres.createDatabase();
+      const urlOf = (db: string) => `postgres://${encodeURIComponent(postgres.user)}:${encodeURIComponent(postgres.password)}@${postgres.host}:${postgres.port}/${db}`;
+      const client = new pg.Client({ connectionString: urlOf(source.name) });
+      await client.connect();
+      await client.query(await readFile(awkwardSqlFile, 'utf8'));
+      await client.end();
+      const cache = redisClient(redis);
+      const seeded = await seedEveryType(cache, 2_000);
+      const redisBefore = await fingerprint(cache);
+      cache.disconnect();
+
+      const server = path.join(dir, 'live');
+      await mkdir(server);
+      await writeFile(
+        path.join(server, 'lifeboat.yaml'),
+        `version: 1
+name: live
+destinations: { local: { type: fs, path: ./backups } }
+components:
+  database: { type: postgres, url: env:DATABASE_URL, schedule: "0 2 * * *", rpo: 24h, rto: 1h, destinations: [local], verify: { tables: [awkward] } }
+  cache: { type: redis, url: env:REDIS_URL, schedule: "0 3 * * *", rpo: 24h, rto: 1h, destinations: [local] }
+`,
+      );
+      // Secrets only through the environment, as on a server; the bundle finds pg_dump and redis tooling on PATH.
+      const env = { DATABASE_URL: urlOf(source.name), REDIS_URL: redisUrl(redis, redis.password), RESTORE_URL: urlOf(restored.name) };
+      const backup = run(['backup'], server, env);
+      expect(backup.status, backup.stdout + backup.stderr).toBe(0);
+      expect(backup.stdout + backup.stderr).not.toContain(postgres.password);
+      const list = run(['list', '--json'], server, env);
+      expect(list.status, list.stderr).toBe(0);
+      expect((JSON.parse(list.stdout) as Array<{ component: string }>).map((e) => e.component).sort()).toEqual(['cache', 'database']);
+
+      const pgRestore = run(['restore', 'database', '--to', 'env:RESTORE_URL'], server, env);
+      expect(pgRestore.status, pgRestore.stdout + pgRestore.stderr).toBe(0);
+      expect(await databaseFingerprint(urlOf(restored.name))).toEqual(await databaseFingerprint(urlOf(source.name)));
+
+      const redisRestore = run(['restore', 'cache', '--to', target.url], server, env);
+      expect(redisRestore.status, redisRestore.stdout + redisRestore.stderr).toBe(0);
+      const loaded = redisClient(target);
+      try {
+        expect(differences(redisBefore, await fingerprint(loaded))).toEqual([]);
+        expect(redisBefore.size).toBe(seeded.total);
+      } finally {
+        loaded.disconnect();
+      }
+    } finally {
+      await target.stop();
+      await redis.stop();
+      await postgres.stop();
+    }
+  }, 180_000);
 });

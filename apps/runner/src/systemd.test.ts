@@ -4,9 +4,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eachWorkspace, lifeboat } from './test/harness.js';
+import { activators } from './systemd/install.js';
 
 const REPO = path.resolve(fileURLToPath(import.meta.url), '../../../..');
 const EXAMPLES = path.join(REPO, 'examples');
+/** The plans with golden units: the two examples, and one with schedule: continuous components. */
+const PLANS = ['examples/civicq.yaml', 'examples/demo.yaml', 'apps/runner/src/test/plans/continuous.yaml'];
+const planPath = (plan: string) => path.join(REPO, plan);
+/** The golden folder of a plan: its name without .yaml. */
+const goldenOf = (plan: string) => path.basename(plan, '.yaml');
 
 /** The generated files, by name; absolute paths of this checkout read as /srv/lifeboat so the goldens hold anywhere. */
 async function generated(dir: string): Promise<Map<string, string>> {
@@ -26,24 +32,24 @@ function systemdVerify(dir: string, names: string[]): { status: number | null; o
 describe('lifeboat systemd generate', () => {
   const ws = eachWorkspace();
 
-  it.each(['civicq', 'demo'])('examples/%s.yaml: the units equal the golden files', async (example) => {
+  it.each(PLANS)('%s: the units equal the golden files', async (example) => {
     const out = path.join(ws.dir, 'units');
-    const run = await lifeboat(['--plan', path.join(EXAMPLES, `${example}.yaml`), 'systemd', 'generate', '--out', out], { lockDir: ws.lockDir });
+    const run = await lifeboat(['--plan', planPath(example), 'systemd', 'generate', '--out', out], { lockDir: ws.lockDir });
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
     const files = await generated(out);
     expect([...files.keys()]).toMatchSnapshot();
-    for (const [name, text] of files) await expect(text).toMatchFileSnapshot(`./systemd/golden/${example}/${name}`);
+    for (const [name, text] of files) await expect(text).toMatchFileSnapshot(`./systemd/golden/${goldenOf(example)}/${name}`);
   });
 
-  it.each(['civicq', 'demo'])('examples/%s.yaml: every unit passes systemd-analyze verify', async (example) => {
+  it.each(PLANS)('%s: every unit passes systemd-analyze verify', async (example) => {
     const out = path.join(ws.dir, 'units');
     // verify checks that ExecStart's program exists and is executable.
     const exec = path.join(ws.dir, 'bin', 'lifeboat');
     await mkdir(path.dirname(exec), { recursive: true });
     await writeFile(exec, '#!/bin/sh\nexit 0\n');
     await chmod(exec, 0o755);
-    const run = await lifeboat(['--plan', path.join(EXAMPLES, `${example}.yaml`), 'systemd', 'generate', '--out', out, '--exec', exec], { lockDir: ws.lockDir });
+    const run = await lifeboat(['--plan', planPath(example), 'systemd', 'generate', '--out', out, '--exec', exec], { lockDir: ws.lockDir });
     expect(run.exitCode).toBe(0);
     const names = await readdir(out);
     await cp(path.join(out, 'lifeboat-notify@.service'), path.join(out, 'lifeboat-notify@lifeboat-backup-database.service.service'));
@@ -233,3 +239,23 @@ describe('lifeboat systemd install / uninstall with a fake systemctl', () => {
   });
 });
 
+
+describe('schedule: continuous as systemd units', () => {
+  const ws = eachWorkspace();
+
+  it('a pitr.async component gets a pusher service kept up by Restart= as the spool owner, enabled by install; base backups on pitr.baseBackups', async () => {
+    const run = await lifeboat(['--plan', planPath(PLANS[2]!), 'systemd', 'generate'], { lockDir: ws.lockDir });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`ExecStart=/usr/local/bin/lifeboat --plan ${planPath(PLANS[2]!)} wal pusher database --forever\n`);
+    const pusher = run.stdout.split('### ').find((unit) => unit.startsWith('/etc/systemd/system/lifeboat-wal-pusher-database.service\n'))!;
+    for (const line of ['Type=exec', 'User=postgres', 'Restart=on-failure', 'RestartSec=10s', 'ProtectSystem=strict', 'WantedBy=multi-user.target']) expect(pusher).toContain(`\n${line}\n`);
+    expect(run.stdout).toContain('ReadWritePaths=-/var/spool/lifeboat/database\n');
+    expect(run.stdout).toContain('Description=Lifeboat: back up database at "0 2 * * 0" (Europe/Berlin) (plan fleet)');
+    // Synchronous archiving: no daemon, a note that archive_command does it.
+    expect(run.stdout).not.toContain('lifeboat-wal-pusher-analytics');
+    expect(run.stdout).toContain("# schedule: continuous: PostgreSQL's archive_command runs lifeboat wal push analytics %p for every WAL segment\n");
+    const names = [...run.stdout.matchAll(/^### \/etc\/systemd\/system\/(\S+)$/gm)].map((m) => m[1]!);
+    expect(activators(names)).toContain('lifeboat-wal-pusher-database.service');
+    expect(activators(names).filter((n) => n.endsWith('.service'))).toEqual(['lifeboat-wal-pusher-database.service']);
+  });
+});

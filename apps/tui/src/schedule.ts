@@ -25,6 +25,7 @@ export function loadCron(): Promise<CronClass | undefined> {
 /** When the component runs next, as people read it: `in 5h 3m`, else the schedule itself. */
 export function nextRunText(schedule: Schedule, now: Date, Cron: CronClass | undefined): string {
   if (schedule.kind === 'on-change') return 'on change';
+  if (schedule.kind === 'continuous') return 'continuous';
   if (!Cron) return schedule.expression;
   try {
     const next = new Cron(schedule.expression, { mode: '5-part', paused: true }).nextRun(now);

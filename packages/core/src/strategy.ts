@@ -9,6 +9,7 @@ import type { KindArchive } from './archive.js';
 import type { CatalogEntry } from './engine/catalog.js';
 import type { EngineContext } from './engine/context.js';
 import type { DoctorCheck, DoctorContext } from './doctor.js';
+import type { ContinuousHook } from './continuous.js';
 
 /** Facts about the source recorded in the manifest (JSON, never secrets). */
 export type SourceFacts = Record<string, unknown>;
@@ -250,6 +251,14 @@ export interface Strategy<Config = unknown> {
    * watched as written (globs), which only the safety timer covers.
    */
   watchedPaths?(config: ComponentPlan & Config, planDir: string): WatchedPaths;
+  /**
+   * For `schedule: continuous`: what keeps the component backed up all the
+   * time (postgres with pitr: WAL archiving, and a pusher service with
+   * pitr.async), or why this component cannot be (the plan is refused with
+   * that sentence). Without it the kind refuses `continuous`. Called by the
+   * plan loader and by the unit and manifest generators.
+   */
+  continuous?: ContinuousHook<Config>;
   /**
    * `lifeboat doctor`: does the source answer, with the right credentials and
    * tool versions, as a backup will need it? Checks only, changes nothing;

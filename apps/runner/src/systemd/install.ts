@@ -89,9 +89,12 @@ export function writeAtomically(file: string, text: string): void {
   renameSync(temp, file);
 }
 
-/** Units a timer or path unit starts: the ones to enable and start. */
+/** What install enables and starts: timers, path units and the long-running services of `schedule: continuous`. */
 export function activators(names: string[]): string[] {
-  return names.filter((n) => n.endsWith('.timer') || n.endsWith('.path'));
+  const started = new Set(names.filter((n) => n.endsWith('.timer') || n.endsWith('.path')).map((n) => n.replace(/\.(timer|path)$/, '.service')));
+  // A service nothing starts (no timer or path of its name, not a template) is a long-running one (schedule: continuous).
+  const daemons = names.filter((n) => n.endsWith('.service') && !n.includes('@') && !started.has(n));
+  return names.filter((n) => n.endsWith('.timer') || n.endsWith('.path') || daemons.includes(n));
 }
 
 /** Checks, before anything is written, that no file about to be written belongs to someone else. */

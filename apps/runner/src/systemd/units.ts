@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { cronToOnCalendar, OnCalendarError, resolveSchedules, UsageError, type Plan, type Schedules, type Strategy } from '@lifeboat/core';
+import { continuousPlanOf, cronToOnCalendar, isContinuousRefusal, type ContinuousHook, OnCalendarError, resolveSchedules, UsageError, type ContinuousDaemon, type Plan, type Schedules, type Strategy } from '@lifeboat/core';
 
 /** One generated file, named as systemd will know it. */
 export interface UnitFile {
@@ -50,9 +50,8 @@ export function systemdUnits(plan: Plan, strategies: readonly Strategy<never>[],
     const schedule = component.schedule as { kind: string; expression?: string };
     const unit = `lifeboat-backup-${name}`;
     const notes: string[] = [];
-    if (typeof component['pitr'] === 'object' && component['pitr'] !== null) {
-      notes.push(`# PostgreSQL's archive_command (lifeboat wal push ${name} %p) archives the WAL continuously;`, '# no unit does that. This service takes the scheduled base backup and dump.');
-    }
+    const alongside = schedule.kind === 'continuous' ? undefined : continuousAlongside(component, strategies);
+    if (alongside) notes.push(`# Continuously, beside this schedule: ${alongside.how};`, '# no unit does that. This service takes the scheduled backups.');
     if (schedule.kind === 'cron') {
       const lines = calendar(schedule.expression!, `components.${name}.schedule`);
       files.push(service(unit, `back up ${name}`, `backup ${name}`, { notes, backup: true }));
@@ -67,8 +66,17 @@ export function systemdUnits(plan: Plan, strategies: readonly Strategy<never>[],
       files.push(service(unit, `back up ${name} (on change)`, `backup ${name}`, { notes, backup: true }));
       files.push(pathUnit(unit, name, watched.paths, watched.unwatched));
       files.push(timer(unit, `back up ${name} even when no change was noticed, at "${schedules.onChangeSafety}" (${schedules.timeZone})`, lines, schedules.randomizedDelay / 1000, true));
+    } else if (schedule.kind === 'continuous') {
+      const continuous = continuousPlanOf(component, strategies);
+      const how = [`# schedule: continuous: ${continuous.how}`, ...(continuous.setup ? [`# (set up and checked with: lifeboat --plan ${plan.file} ${continuous.setup.join(' ')}).`] : [])];
+      if (continuous.backups) {
+        const lines = calendar(continuous.backups, `components.${name} (its continuous schedule's backups)`);
+        files.push(service(unit, `back up ${name}`, `backup ${name}`, { notes: [...how, '# This service takes the scheduled backups beside it.'], backup: true }));
+        files.push(timer(unit, `back up ${name} at "${continuous.backups}" (${schedules.timeZone})`, lines, schedules.randomizedDelay / 1000, true));
+      }
+      if (continuous.daemon) files.push(daemon(`lifeboat-${continuous.daemon.name}-${name}`, continuous.daemon, how));
     } else {
-      refusals.push(`${plan.file}: components.${name}.schedule is ${schedule.kind}, which lifeboat systemd cannot run yet; use a cron expression or on-change`);
+      refusals.push(`${plan.file}: components.${name}.schedule is ${schedule.kind}, which lifeboat systemd cannot run; use a cron expression or on-change`);
     }
   }
 
@@ -122,6 +130,36 @@ export function systemdUnits(plan: Plan, strategies: readonly Strategy<never>[],
       'RuntimeDirectoryPreserve=yes',
       ...(extra.backup ? ['Nice=10', 'IOSchedulingClass=idle', 'CPUSchedulingPolicy=batch'] : []),
       ...hardening(rw),
+    ];
+    return { name: `${unit}.service`, text: lines.join('\n') + '\n' };
+  }
+
+  /** A long-running process for `schedule: continuous`, kept up by Restart=; enabled like a timer (install's `activators`). */
+  function daemon(unit: string, d: ContinuousDaemon, notes: string[]): UnitFile {
+    const lines = [
+      ...header(),
+      ...notes,
+      '[Unit]',
+      `Description=Lifeboat: ${d.description} (plan ${plan.name})`,
+      'Wants=network-online.target',
+      'After=network-online.target',
+      'OnFailure=lifeboat-notify@%n.service',
+      '# Restarts are spaced so that StartLimitBurst is never reached: a destination down for long keeps being retried.',
+      'StartLimitIntervalSec=0',
+      '',
+      '[Service]',
+      'Type=exec',
+      `ExecStart=${lifeboat} ${d.args.map(quoteArg).join(' ')}`,
+      `EnvironmentFile=-${opts.envFile}`,
+      ...(d.user ? [`# The owner of the files it shares with the source; systemctl edit to change it.`, `User=${d.user}`] : []),
+      '# 75 (another process holds its lock) is a failure here: Restart= tries again until this service holds it.',
+      'Restart=on-failure',
+      'RestartSec=10s',
+      // No RuntimeDirectory=: systemd would hand /run/lifeboat, shared with the root units, to User=.
+      ...hardening([...writable, ...d.writable]),
+      '',
+      '[Install]',
+      'WantedBy=multi-user.target',
     ];
     return { name: `${unit}.service`, text: lines.join('\n') + '\n' };
   }
@@ -184,6 +222,12 @@ export function systemdUnits(plan: Plan, strategies: readonly Strategy<never>[],
   function header(): string[] {
     return [`# Generated by lifeboat systemd generate from ${plan.file} (plan ${plan.name}).`, '# Regenerate rather than edit; override with systemctl edit.'];
   }
+}
+
+/** What the kind keeps doing all the time even on a cron schedule (a pitr: component's WAL archiving), if anything. */
+function continuousAlongside(component: Plan['components'][string], strategies: readonly Strategy<never>[]) {
+  const answer = (strategies.find((s) => s.kind === component.type)?.continuous as ContinuousHook | undefined)?.(component);
+  return answer && !isContinuousRefusal(answer) ? answer : undefined;
 }
 
 interface ServiceExtra {

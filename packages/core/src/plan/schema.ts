@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseDuration } from '../duration.js';
 import { addProblem, closest, planErrorMap, problem, withPrefix, type ProblemDetail } from './problems.js';
 import type { LegalHold, LifecyclePolicy } from './types.js';
+import { isContinuousRefusal, type ContinuousHook, type ContinuousPlan, type ContinuousRefusal } from '../continuous.js';
 import { holdsPassword, secretRef } from './secret.js';
 import type { DestinationCommon } from '../storage.js';
 import { transitionClasses, type LifecycleCapability, type StorageCapabilities } from '../storage-capabilities.js';
@@ -16,7 +17,8 @@ import type { ComponentPlan, DestinationPlan, DrillPlan, EncryptionPlan, Hooks, 
 
 /** The strategy kinds and storage types a plan may use; the apps hand it in. */
 export interface PlanRegistry {
-  strategies: Array<{ kind: string; config: z.ZodObject<z.ZodRawShape> }>;
+  /** `continuous`: the kind's hook for `schedule: continuous` (`Strategy.continuous`); without it the kind refuses that schedule. */
+  strategies: Array<{ kind: string; config: z.ZodObject<z.ZodRawShape>; continuous?: ContinuousHook<never> }>;
   storage: Array<{ type: string; config: z.ZodObject<z.ZodRawShape>; defaultMedium: string; capabilities?: StorageCapabilities }>;
 }
 
@@ -60,20 +62,9 @@ function duration(opts: { zero: boolean }) {
   });
 }
 
-/**
- * `continuous` (e.g. WAL streaming) is refused until a strategy implements it:
- * accepted, it would be a component that is never backed up.
- */
-const schedule = (kind: string | undefined) => z.unknown().transform((value, ctx): Schedule => {
-  if (value === 'on-change') return { kind: value };
-  if (value === 'continuous') {
-    addProblem(ctx, {
-      wrong: `'continuous' is not supported yet${kind ? ` for type ${kind}` : ''}`,
-      advice: 'use a cron expression or on-change',
-      show: 'nothing',
-    });
-    return z.NEVER;
-  }
+/** `continuous` is taken here and checked against the kind's hook once the whole component is read (`continuousProblem`). */
+const schedule = () => z.unknown().transform((value, ctx): Schedule => {
+  if (value === 'on-change' || value === 'continuous') return { kind: value };
   if (typeof value !== 'string') {
     addProblem(ctx, { expected: SCHEDULE_EXPECTED });
     return z.NEVER;
@@ -395,7 +386,7 @@ function listed(names: readonly string[]): string {
 }
 
 /** Common component fields; the strategy's own are merged in by `validatePlan`. */
-function commonComponentShape(ctx: ComponentContext, kind: string | undefined) {
+function commonComponentShape(ctx: ComponentContext) {
   const top = ctx.destinations;
   const defined = top ? `the destinations defined at the top: ${listed(top)}` : 'destinations defined at the top';
   const destinationName = z
@@ -412,7 +403,7 @@ function commonComponentShape(ctx: ComponentContext, kind: string | undefined) {
 
   return {
     type: z.string(),
-    schedule: schedule(kind),
+    schedule: schedule(),
     rpo: duration({ zero: true }),
     rto: duration({ zero: false }),
     destinations: z
@@ -552,11 +543,15 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   for (const [componentName, value] of entries(document['components']) ?? []) {
     const ctx: ComponentContext = { destinations: destinationNames, own: ownDestinations(value) };
     const entry = parseEntry(value, ['components', componentName], strategies, (chosen) => {
-      const { type, ...common } = commonComponentShape(ctx, chosen?.kind);
+      const { type, ...common } = commonComponentShape(ctx);
       return chosen ? z.strictObject({ type, ...common, ...chosen.config.shape }) : z.looseObject(common);
     });
     // The merged shape's inferred type is loose: strategy shapes are only known at run time.
-    if (entry) components[componentName] = { name: componentName, ...(entry as Omit<ComponentPlan, 'name'> & Record<string, unknown>) };
+    if (!entry) continue;
+    const component: ComponentEntry = { name: componentName, ...(entry as Omit<ComponentPlan, 'name'> & Record<string, unknown>) };
+    const continuous = continuousProblem(component, strategies.known.get(component.type));
+    if (continuous) issues.push(continuous);
+    else components[componentName] = component;
   }
 
   const componentNames = entries(document['components'])?.map(([n]) => n);
@@ -581,6 +576,21 @@ export function validatePlan(document: Record<string, unknown>, registry: PlanRe
   return {
     plan: { version, name: top.value.name, destinations, ...(rule ? { rule321: rule } : {}), ...(crypt ? { encryption: crypt } : {}), ...(timers ? { schedules: timers } : {}), notify: channels, runbooks: books, components, legalHolds: holds.value, lifecycle: rules, storageCapabilities },
   };
+}
+
+/**
+ * A component with `schedule: continuous` whose kind cannot keep it backed up
+ * all the time: accepted, it would be a component nothing ever backs up.
+ */
+function continuousProblem(component: ComponentEntry, kind: PlanRegistry['strategies'][number] | undefined): Issue | undefined {
+  if (component.schedule.kind !== 'continuous') return undefined;
+  const path = ['components', component.name, 'schedule'];
+  const answer = (kind?.continuous as ((c: ComponentEntry) => ContinuousPlan | ContinuousRefusal) | undefined)?.(component);
+  if (answer === undefined) {
+    return problem(path, { wrong: `'continuous' is not something type ${component.type} can do`, advice: 'use a cron expression or on-change', show: 'nothing' });
+  }
+  if (isContinuousRefusal(answer)) return problem(path, { wrong: `'continuous' ${answer.refused}`, advice: answer.advice ?? 'use a cron expression or on-change', show: 'nothing' });
+  return undefined;
 }
 
 /** The entry's registered type, or undefined after reporting that it has none. */
@@ -705,7 +715,7 @@ export function planCron() {
       addProblem(ctx, { expected: 'a 5-field cron expression such as "0 2 * * 0" (minute hour day-of-month month day-of-week)' });
       return z.NEVER;
     }
-    const parsed = schedule(undefined).safeParse(value);
+    const parsed = schedule().safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [] } as Parameters<typeof ctx.addIssue>[0]);
       return z.NEVER;

@@ -6,7 +6,9 @@ export type DurationMs = number;
 
 export type Schedule =
   | { kind: 'cron'; expression: string }
-  | { kind: 'on-change' };
+  | { kind: 'on-change' }
+  /** Kept backed up all the time by what the kind runs (`Strategy.continuous`: PostgreSQL's WAL archiving). */
+  | { kind: 'continuous' };
 
 export interface RetentionPolicy {
   within?: DurationMs;

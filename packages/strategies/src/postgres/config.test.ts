@@ -77,3 +77,32 @@ describe('postgres pitr.async (spool and background pusher)', () => {
     expect(problems(asyncPlan('yes'))[0]).toContain('components.database.pitr.async: got "yes"; expected a mapping such as { spool: /var/spool/lifeboat, maxSize: 4GiB }');
   });
 });
+
+describe('schedule: continuous on a postgres component', () => {
+  const continuous = (pitr: string) => plan(pitr).replace('schedule: "0 2 * * *"', 'schedule: continuous');
+
+  it('is its WAL archiving: accepted with pitr:, base backups on pitr.baseBackups, and no daemon without pitr.async', () => {
+    const parsed = parsePlan(continuous('    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m }\n'), 'lifeboat.yaml', registry);
+    const database = parsed.components['database']!;
+    expect(database.schedule).toEqual({ kind: 'continuous' });
+    expect(postgresStrategy.continuous!(database as never)).toEqual({
+      how: "PostgreSQL's archive_command runs lifeboat wal push database %p for every WAL segment",
+      setup: ['wal', 'setup', 'database'],
+      backups: '0 2 * * 0',
+    });
+  });
+
+  it('with pitr.async adds the pusher as a long-running service that runs as the spool owner and writes the spool', () => {
+    const parsed = parsePlan(continuous('    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, async: { spool: /var/spool/lifeboat } }\n'), 'lifeboat.yaml', registry);
+    expect(postgresStrategy.continuous!(parsed.components['database'] as never)).toMatchObject({
+      backups: '0 2 * * 0',
+      daemon: { name: 'wal-pusher', args: ['wal', 'pusher', 'database', '--forever'], writable: ['/var/spool/lifeboat/database'], user: 'postgres', uid: 999 },
+    });
+  });
+
+  it('is refused without pitr:, with one sentence that says what to add', () => {
+    expect(problems(continuous(''))).toEqual([
+      'lifeboat.yaml: components.database.schedule: \'continuous\' for type postgres is its WAL archiving, and this component has no pitr:; add pitr: { baseBackups: "0 2 * * 0", walRpo: 5m } (see docs/pitr.md), or use a cron expression',
+    ]);
+  });
+});

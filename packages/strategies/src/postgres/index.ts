@@ -9,6 +9,7 @@ import { preparePostgresDrill } from './drill.js';
 import { postgresRestoreSurface } from './restore-surface.js';
 import { walArchive } from './wal/archive.js';
 import { doctorPostgres } from './doctor.js';
+import { postgresContinuous } from './continuous.js';
 import { asksForPoint, chooseBaseBackup, choosePointBackup, pointRestoreArtifacts } from './point-restore.js';
 
 /**
@@ -57,6 +58,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   prepareDrill: preparePostgresDrill,
   archive: walArchive,
   doctor: doctorPostgres,
+  continuous: postgresContinuous,
 };
 export type { PostgresConfig };
 export { pgTarget } from './connection.js';
