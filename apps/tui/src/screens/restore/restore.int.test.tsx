@@ -69,7 +69,7 @@ describe('restore wizard', () => {
     repo.env.RESTORE_URL = repo.urlOf(target.name);
     const [latest] = (await readCatalog(repo.plan, repo.registry, { component: 'database' })).slice(-1);
 
-    app = renderApp(repo.services);
+    app = renderApp(repo.services, { rows: 30 }); // room for the whole run log: both hooks and the row-count timing line
     await app.see('mirror ✓ answers');
     app.press('r');
     await app.see(`› ${latest!.id}`);
