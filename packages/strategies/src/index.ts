@@ -2,12 +2,14 @@ import type { Strategy } from '@lifeboat/core';
 import { filesStrategy } from './files/index.js';
 import { postgresStrategy } from './postgres/index.js';
 import { redisStrategy } from './redis/index.js';
+import { s3BucketStrategy } from './s3-bucket/index.js';
 
-export { filesStrategy, postgresStrategy, redisStrategy };
+export { filesStrategy, postgresStrategy, redisStrategy, s3BucketStrategy };
+export type { S3BucketConfig } from './s3-bucket/index.js';
 export type { PostgresConfig } from './postgres/index.js';
 export { BASE_BACKUP_WATCH } from './postgres/index.js';
 
 /** Every strategy this build ships, for the apps' registry. */
-export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy] as Strategy<never>[];
+export const strategies: Strategy<never>[] = [postgresStrategy, redisStrategy, filesStrategy, s3BucketStrategy] as Strategy<never>[];
 export { walGet, walPush, walVerify, walSetup, walSetupCheck, WalRefusal, readWalFile, walSpool, spoolWalFile, walSpoolBacklog, runningPusher, runWalPusher, PUSHER_LOG } from './postgres/wal/index.js';
 export type { WalGetResult, WalPushResult, WalVerifyReport, WalSetup, WalSetupCheck, WalSpool, WalSpoolBacklog, WalStatusFields, WalPusherResult } from './postgres/wal/index.js';

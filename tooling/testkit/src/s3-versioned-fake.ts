@@ -70,6 +70,12 @@ export interface S3VersionedFake {
   setReplicationStatus(bucket: string, key: string, versionId: string, status: FakeReplicationStatus): void;
   /** The next `count` requests (optionally only of `operation`, e.g. `CopyObject`) answer 503 SlowDown. */
   throttle(count: number, operation?: string): void;
+  /**
+   * After `after` more requests of `operation` succeed, the next `count` fail
+   * with `status`/`code` (default 403 AccessDenied, which the SDK does not
+   * retry): an interruption in the middle of a run.
+   */
+  failAfter(operation: string, after: number, count?: number, error?: { status: number; code: string }): void;
   /** The next `count` ListObjectVersions pages are empty but truncated (AWS may return fewer keys than asked). */
   emptyPages(count: number): void;
   /** Requests served, by operation name (for tests that count round trips). */
@@ -113,6 +119,7 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
   const requests = new Map<string, number>();
   let throttles: { count: number; operation?: string } = { count: 0 };
   let empties = 0;
+  let failing: { operation: string; after: number; count: number; status: number; code: string } | undefined;
   let lastStamp = 0;
   let counter = 0;
 
@@ -208,6 +215,9 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
     },
     throttle(count, operation) {
       throttles = { count, ...(operation ? { operation } : {}) };
+    },
+    failAfter(operation, after, count = Infinity, error = { status: 403, code: 'AccessDenied' }) {
+      failing = { operation, after, count, ...error };
     },
     emptyPages(count) {
       empties = count;
@@ -351,6 +361,13 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
     if (throttles.count > 0 && (throttles.operation === undefined || throttles.operation === operation)) {
       throttles.count--;
       throw new S3Failure(503, 'SlowDown', 'Please reduce your request rate.');
+    }
+    if (failing && failing.operation === operation) {
+      if (failing.after > 0) failing.after--;
+      else if (failing.count > 0) {
+        failing.count--;
+        throw new S3Failure(failing.status, failing.code, `the fake was told to fail this ${operation}`);
+      }
     }
     const send = (status: number, headers: Record<string, string>, payload?: Buffer | string) => {
       res.writeHead(status, { 'x-amz-request-id': 'FAKE', ...headers, ...(typeof payload === 'string' ? { 'content-type': 'application/xml' } : {}) });

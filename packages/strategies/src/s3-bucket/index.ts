@@ -1,0 +1,21 @@
+import type { Strategy } from '@lifeboat/core';
+import { backupMedia } from './backup.js';
+import { s3BucketConfig, type S3BucketConfig } from './config.js';
+import { preflightMedia, restoreMedia } from './restore.js';
+import { s3BucketRestoreSurface } from './restore-surface.js';
+
+export const s3BucketStrategy: Strategy<S3BucketConfig> = {
+  kind: 's3-bucket',
+  summary: 'a versioned S3 bucket (media) that is its own backup: hourly checkpoints of its versions, restores as of a time',
+  config: s3BucketConfig,
+  backup: backupMedia,
+  restore: restoreMedia,
+  preflight: preflightMedia,
+  restoreSurface: s3BucketRestoreSurface,
+  // The restore reads the live bucket's versions; the checkpoint records what "as of" meant, and is not read.
+  restoreArtifacts: () => [],
+  // A copy into another bucket or prefix replaces nothing the services use.
+  runsHooks: (request) => request.options.toBucket === undefined && request.target === undefined,
+};
+export type { S3BucketConfig };
+export { versionAsOf } from './as-of.js';
