@@ -25,6 +25,20 @@ export interface MediaFacts extends SourceFacts {
   allBytes: number;
   /** The newest LastModified seen, if any. */
   newest?: string;
+  /** The newest live versions (up to 20): where status samples replication. */
+  newestVersions: { key: string; versionId: string; lastModified: string }[];
+}
+
+/** How many of the newest versions a checkpoint names for status to sample. */
+export const SAMPLED = 20;
+
+/** Keeps the `SAMPLED` newest of what it is shown, in constant memory. */
+function keepNewest(kept: MediaFacts['newestVersions'], v: VersionEntry): void {
+  if (kept.length === SAMPLED && v.lastModified <= kept[kept.length - 1]!.lastModified) return;
+  let i = kept.findIndex((k) => k.lastModified < v.lastModified);
+  if (i < 0) i = kept.length;
+  kept.splice(i, 0, { key: v.key, versionId: v.versionId, lastModified: v.lastModified });
+  if (kept.length > SAMPLED) kept.pop();
 }
 
 const BATCH = 64 * 1024;
@@ -46,7 +60,7 @@ export async function backupMedia(ctx: BackupContext<S3BucketConfig>): Promise<M
         `s3://${config.bucket} has versioning ${versioning === 'off' ? 'off' : 'suspended'}, so it keeps no earlier versions to restore from; turn it on (lifeboat s3 apply, or aws s3api put-bucket-versioning --bucket ${config.bucket} --versioning-configuration Status=Enabled) and back up again`,
       );
     }
-    const facts: MediaFacts = { bucket: config.bucket, prefix: config.prefix ?? '', versioning, checkpointAt: new Date().toISOString(), versions: 0, deleteMarkers: 0, liveKeys: 0, liveBytes: 0, allBytes: 0 };
+    const facts: MediaFacts = { bucket: config.bucket, prefix: config.prefix ?? '', versioning, checkpointAt: new Date().toISOString(), versions: 0, deleteMarkers: 0, liveKeys: 0, liveBytes: 0, allBytes: 0, newestVersions: [] };
     ctx.step(`listing every version of s3://${config.bucket}/${config.prefix ?? ''} (checkpoint at ${facts.checkpointAt})`);
     const count = (v: VersionEntry) => {
       facts.versions++;
@@ -56,6 +70,7 @@ export async function backupMedia(ctx: BackupContext<S3BucketConfig>): Promise<M
         if (v.isLatest) {
           facts.liveKeys++;
           facts.liveBytes += v.size;
+          keepNewest(facts.newestVersions, v);
         }
       }
       if (facts.newest === undefined || v.lastModified > facts.newest) facts.newest = v.lastModified;

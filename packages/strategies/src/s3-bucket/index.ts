@@ -1,5 +1,7 @@
 import type { Strategy } from '@lifeboat/core';
+import { mediaArchive } from './archive.js';
 import { backupMedia } from './backup.js';
+import { doctorMedia } from './doctor.js';
 import { s3BucketConfig, type S3BucketConfig } from './config.js';
 import { preflightMedia, restoreMedia } from './restore.js';
 import { s3BucketRestoreSurface } from './restore-surface.js';
@@ -12,6 +14,8 @@ export const s3BucketStrategy: Strategy<S3BucketConfig> = {
   restore: restoreMedia,
   preflight: preflightMedia,
   restoreSurface: s3BucketRestoreSurface,
+  archive: mediaArchive,
+  doctor: doctorMedia,
   // The restore reads the live bucket's versions; the checkpoint records what "as of" meant, and is not read.
   restoreArtifacts: () => [],
   // A copy into another bucket or prefix replaces nothing the services use.

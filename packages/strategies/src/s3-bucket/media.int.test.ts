@@ -91,6 +91,9 @@ describe('checkpoint (backup)', () => {
     const [entry] = await readCatalog(await planFor(), ws.registry, { component: COMPONENT });
     const all = fake.versions(bucket);
     expect(entry!.manifest.facts).toMatchObject({ bucket, versions: all.length, deleteMarkers: all.filter((v) => v.deleteMarker).length, versioning: 'Enabled' });
+    const newest = (entry!.manifest.facts.newestVersions as { lastModified: string }[]).map((v) => v.lastModified);
+    expect(newest).toHaveLength(20);
+    expect(newest).toEqual([...all.filter((v) => !v.deleteMarker && all.find((x) => x.key === v.key) === v)].map((v) => v.lastModified.toISOString()).sort().reverse().slice(0, 20));
     const file = (await ws.backupFiles()).find((f) => f.endsWith('inventory.jsonl.gz'))!;
     const lines = [];
     for await (const v of readInventory(createReadStream(join(ws.repo, file)).pipe(createGunzip()))) lines.push(`${v.key}@${v.versionId}:${v.deleteMarker}`);
