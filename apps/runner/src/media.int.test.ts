@@ -1,20 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
+import { useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eachWorkspace, lifeboat } from './test/harness.js';
 
 // `type: s3-bucket` through the CLI, against the S3 versioning FAKE (tooling/testkit): no cloud.
+const theFake = useS3VersionedFake({ beforeAll, afterAll });
 let fake: S3VersionedFake;
-const saved = { ...process.env };
-beforeAll(async () => {
-  fake = await startS3VersionedFake();
-  process.env.AWS_ACCESS_KEY_ID = fake.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = fake.credentials.secretAccessKey;
-});
-afterAll(async () => {
-  process.env = saved;
-  await fake.stop();
+beforeAll(() => {
+  fake = theFake();
 });
 
 const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000);

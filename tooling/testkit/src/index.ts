@@ -9,4 +9,4 @@ export { cuttingProxy } from './cutting-proxy.js';
 export { describeTree, isRoot, makeConfigTree, settleTimes, writeBigFile } from './file-tree.js';
 export { awkwardSqlFile, databaseFingerprint } from './postgres-data.js';
 export { differences, fingerprint, seedEveryType, type RedisClient, type Seeded } from './redis-data.js';
-export { startS3VersionedFake, decodeAwsChunked, FAKE_REGION, type S3VersionedFake, type FakeVersion, type SeedVersion, type FakeStorageClass, type FakeReplicationStatus } from './s3-versioned-fake.js';
+export { startS3VersionedFake, useS3VersionedFake, decodeAwsChunked, FAKE_REGION, type S3VersionedFake, type FakeVersion, type SeedVersion, type FakeStorageClass, type FakeReplicationStatus } from './s3-versioned-fake.js';

@@ -3,29 +3,21 @@ import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, LifeboatError, readCatalog, runBackup, runRestore, type Plan, type RestoreRequest, type RestoreOutcome } from '@lifeboat/core';
-import { startS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
+import { useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { COMPONENT, ContractWorkspace } from '../contract/workspace.js';
 import { readInventory } from './backup.js';
 import { s3BucketStrategy } from './index.js';
 import type { Strategy } from '@lifeboat/core';
 
+const theFake = useS3VersionedFake({ beforeAll, afterAll });
 let fake: S3VersionedFake;
+beforeAll(() => {
+  fake = theFake();
+});
 let ws: ContractWorkspace;
 let n = 0;
 let bucket: string;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  fake = await startS3VersionedFake();
-  // The SDK's default chain reads these; the fake checks no signature.
-  process.env.AWS_ACCESS_KEY_ID = fake.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = fake.credentials.secretAccessKey;
-});
-afterAll(async () => {
-  process.env = saved;
-  await fake.stop();
-});
 beforeEach(async () => {
   ws = await ContractWorkspace.create(s3BucketStrategy as Strategy<never>);
   bucket = `media-${++n}`;

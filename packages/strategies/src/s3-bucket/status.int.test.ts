@@ -1,25 +1,19 @@
 import { PutBucketLifecycleConfigurationCommand, PutBucketReplicationCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
-import { startS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
+import { useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
 import type { ComponentPlan, EngineContext, Manifest } from '@lifeboat/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mediaArchive } from './archive.js';
 import type { S3BucketConfig } from './config.js';
 import { doctorMedia } from './doctor.js';
 
+const theFake = useS3VersionedFake({ beforeAll, afterAll });
 let fake: S3VersionedFake;
 let s3: S3Client;
-const saved = { ...process.env };
-beforeAll(async () => {
-  fake = await startS3VersionedFake();
-  process.env.AWS_ACCESS_KEY_ID = fake.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = fake.credentials.secretAccessKey;
+beforeAll(() => {
+  fake = theFake();
   s3 = new S3Client({ endpoint: fake.endpoint, region: fake.region, credentials: fake.credentials, forcePathStyle: true });
 });
-afterAll(async () => {
-  process.env = saved;
-  s3.destroy();
-  await fake.stop();
-});
+afterAll(() => s3.destroy());
 
 let n = 0;
 const HOUR = 3_600_000;
