@@ -1,6 +1,7 @@
 import type { Strategy } from '@lifeboat/core';
 import { mediaArchive } from './archive.js';
-import { backupMedia } from './backup.js';
+import { INVENTORY, backupMedia } from './backup.js';
+import { prepareMediaDrill } from './drill.js';
 import { doctorMedia } from './doctor.js';
 import { s3BucketConfig, type S3BucketConfig } from './config.js';
 import { preflightMedia, restoreMedia } from './restore.js';
@@ -16,8 +17,9 @@ export const s3BucketStrategy: Strategy<S3BucketConfig> = {
   restoreSurface: s3BucketRestoreSurface,
   archive: mediaArchive,
   doctor: doctorMedia,
-  // The restore reads the live bucket's versions; the checkpoint records what "as of" meant, and is not read.
-  restoreArtifacts: () => [],
+  // The restore reads the live bucket's versions; the checkpoint is read only to compare with it (drills).
+  restoreArtifacts: (_, request) => (request.options.compareCheckpoint === true ? [INVENTORY] : []),
+  prepareDrill: prepareMediaDrill,
   // A copy into another bucket or prefix replaces nothing the services use.
   runsHooks: (request) => request.options.toBucket === undefined && request.target === undefined,
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ExitCode, LifeboatError, readCatalog, runBackup, runRestore, type Plan, type RestoreRequest, type RestoreOutcome } from '@lifeboat/core';
 import { useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { runDrill } from '@lifeboat/verify';
 import { COMPONENT, ContractWorkspace } from '../contract/workspace.js';
 import { readInventory } from './backup.js';
 import { s3BucketStrategy } from './index.js';
@@ -205,6 +206,34 @@ describe('restore as of a time', () => {
       const err = await refusal(restore(plan, options));
       expect([err.exitCode, err.message]).toEqual([ExitCode.usage, expect.stringContaining(sentence)]);
     }
+    expect(fake.versions(bucket)).toEqual(source);
+  });
+});
+
+describe('drill', () => {
+  test('restores as of the checkpoint into a scratch prefix, compares with the checkpoint, records the RTO and deletes the scratch versions', async () => {
+    const { before } = history();
+    const plan = await planFor();
+    await backUp(plan);
+    fake.seed(bucket, 'uploads/after-checkpoint.jpg', { body: 'later' });
+    const source = fake.versions(bucket);
+    const scratchSeen: Record<string, string>[] = [];
+    const { exitCode, results } = await runDrill(
+      ws.engine(plan, { XDG_STATE_HOME: join(ws.dir, 'state') }, (event) => {
+        if (event.type === 'restored') scratchSeen.push(live(bucket, (event.target.split(`s3://${bucket}/`)[1] ?? '')));
+      }),
+      [COMPONENT],
+    );
+    expect(results[0]!.error).toBeUndefined();
+    expect(exitCode).toBe(ExitCode.ok);
+    // The latest state at the checkpoint: everything in `before` and the changes made before the checkpoint.
+    expect(scratchSeen[0]).toEqual({ ...before, 'uploads/a.jpg': 'a2 overwritten', 'uploads/new.jpg': 'new', 'uploads/b.jpg': undefined });
+    expect(results[0]!.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['actions done and verified', true],
+      ['keys copied, as the checkpoint lists them', true],
+      ['bytes copied, as the checkpoint lists them', true],
+    ]);
+    expect(results[0]!.rtoActualMs).toBeGreaterThanOrEqual(0);
     expect(fake.versions(bucket)).toEqual(source);
   });
 });

@@ -16,6 +16,8 @@ export interface MediaRequest {
   dryRun: boolean;
   planFile?: string;
   jobs: number;
+  /** Compare the plan with the checkpoint's inventory as of the same time. */
+  compareCheckpoint: boolean;
 }
 
 export const DEFAULT_JOBS = 16;
@@ -66,5 +68,5 @@ export function mediaRequest(component: string, config: S3BucketConfig, request:
     throw new UsageError(`${modes[0]} writes into the live bucket s3://${config.bucket} (new versions and delete markers; earlier versions stay) and needs --yes; review it first with --dry-run`);
   }
   if (o.planFile !== undefined && !dryRun) throw new UsageError('--plan-file goes with --dry-run (it is where the reviewable plan is written)');
-  return { time, asOf: new Date(time).toISOString(), target, prefix, dryRun, ...(o.planFile !== undefined ? { planFile: o.planFile } : {}), jobs: o.jobs ?? DEFAULT_JOBS };
+  return { time, asOf: new Date(time).toISOString(), target, prefix, dryRun, ...(o.planFile !== undefined ? { planFile: o.planFile } : {}), jobs: o.jobs ?? DEFAULT_JOBS, compareCheckpoint: o.compareCheckpoint === true };
 }

@@ -10,6 +10,7 @@ export const MEDIA_OPTIONS = [
   { name: 'undelete', type: 'boolean', description: 'only remove the delete markers made after --as-of (overwrites stay); needs --yes' },
   { name: 'dryRun', type: 'boolean', description: 'write the plan as JSON lines and print counts and bytes; change nothing' },
   { name: 'planFile', type: 'path', valueName: 'file', description: 'with --dry-run: where the plan goes (default: a new file in the temp folder)' },
+  { name: 'compareCheckpoint', type: 'boolean', description: 'also check that what is copied is what the checkpoint (the backup) lists as live at --as-of (drills do)' },
   { name: 'jobs', type: 'count', valueName: 'n', description: 'copies in flight at once (default 16); throttling (SlowDown) is backed off' },
 ] as const;
 
@@ -46,7 +47,7 @@ export const s3BucketRestoreSurface: RestoreSurface<S3BucketConfig> = {
       },
     ];
   },
-  drill: () => ({ place: 'a scratch prefix of the bucket', fresh: 'made' }),
+  drill: () => ({ place: 'a scratch prefix lifeboat-drill/… of the bucket, as of the checkpoint', fresh: 'made' }),
   checks: () => 'compare each copy\u2019s size and ETag with the version it copies',
   describe({ config, chosen, live }) {
     if (chosen.kind === 'inPlace') {

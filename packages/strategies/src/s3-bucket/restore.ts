@@ -9,6 +9,7 @@ import { applyActions, RestoreJournal } from './apply.js';
 import { mediaS3, versioningOf, type MediaS3 } from './client.js';
 import type { S3BucketConfig } from './config.js';
 import { byKey, listVersions } from './inventory.js';
+import { INVENTORY, readInventory } from './backup.js';
 import { mediaRequest, type MediaRequest } from './request.js';
 
 /** Archived versions named in the report (all are in the plan file). */
@@ -61,6 +62,26 @@ function summary(counts: PlanTally, request: MediaRequest): string[] {
   return lines;
 }
 
+/**
+ * What the checkpoint (the backup restored from) says a restore as of the
+ * same time copies: the same keys and bytes as the live listing planned.
+ * Meaningful for a time at or before the checkpoint (drills use its time).
+ */
+async function compareWithCheckpoint(ctx: RestoreContext<S3BucketConfig>, request: MediaRequest, live: PlanTally) {
+  const fromCheckpoint = emptyTally();
+  const entries = async function* () {
+    for await (const v of readInventory(await ctx.open(INVENTORY))) if (v.key.startsWith(request.prefix)) yield v;
+  };
+  for await (const history of byKey(entries())) {
+    fromCheckpoint.keys++;
+    for (const a of actionsFor(history, request.time, request.target, ctx.config.bucket)) tally(fromCheckpoint, a);
+  }
+  return [
+    { name: 'keys copied, as the checkpoint lists them', expected: fromCheckpoint.copy, actual: live.copy, ok: fromCheckpoint.copy === live.copy },
+    { name: 'bytes copied, as the checkpoint lists them', expected: fromCheckpoint.copyBytes, actual: live.copyBytes, ok: fromCheckpoint.copyBytes === live.copyBytes },
+  ];
+}
+
 /** Where an interrupted run of this same restore left its journal. */
 function journalPath(ctx: RestoreContext<S3BucketConfig>, request: MediaRequest): string {
   const state = ctx.env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
@@ -111,6 +132,7 @@ export async function restoreMedia(ctx: RestoreContext<S3BucketConfig>): Promise
       },
     });
     await journal.remove();
+    const compared = request.compareCheckpoint ? await compareWithCheckpoint(ctx, request, counts) : [];
     for (const a of archived) if (a.action === 'archived') ctx.warn(`${a.key} (version ${a.versionId}) is in ${a.storageClass}: ${a.thaw}`);
     const planned = counts.copy + counts.delete + counts.undelete;
     const lines = [
@@ -119,7 +141,7 @@ export async function restoreMedia(ctx: RestoreContext<S3BucketConfig>): Promise
     ];
     return {
       target,
-      checks: [{ name: 'actions done and verified', expected: planned, actual: result.done + result.skipped, ok: planned === result.done + result.skipped }],
+      checks: [{ name: 'actions done and verified', expected: planned, actual: result.done + result.skipped, ok: planned === result.done + result.skipped }, ...compared],
       report: { lines, data: { dryRun: false, asOf: request.asOf, target, ...counts, done: result.done, copiedBytes: result.bytes, resumed: result.skipped, multipart: result.multipart, archivedVersions: archived } },
     };
   } finally {
