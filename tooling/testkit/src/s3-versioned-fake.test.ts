@@ -217,4 +217,14 @@ describe('copies, archive classes, replication, throttling', () => {
     retrying.destroy();
     expect(await text(Bucket, 't')).toBe('t');
   });
+
+  test('failAfter: after N requests of an operation succeed, the next fail (403 AccessDenied, not retried)', async () => {
+    const Bucket = await freshBucket('Enabled');
+    fake.failAfter('PutObject', 1, 1);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'one', Body: '1' }));
+    const err = await errorOf(s3.send(new PutObjectCommand({ Bucket, Key: 'two', Body: '2' })));
+    expect([err.name, err.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'three', Body: '3' }));
+    expect(fake.versions(Bucket).map((v) => v.key)).toEqual(['one', 'three']);
+  });
 });

@@ -29,12 +29,8 @@ export function compareKeys(a: string, b: string): number {
  * empty page does not end the listing.
  */
 export async function* listVersions(s3: MediaS3, opts: { bucket: string; prefix?: string; signal?: AbortSignal; pageSize?: number }): AsyncGenerator<VersionEntry> {
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  let empty = 0;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    const page: ListObjectVersionsCommandOutput = await s3.client.send(
+  const fetchPage = (keyMarker: string | undefined, versionIdMarker: string | undefined): Promise<ListObjectVersionsCommandOutput> =>
+    s3.client.send(
       new s3.sdk.ListObjectVersionsCommand({
         Bucket: opts.bucket,
         ...(opts.prefix ? { Prefix: opts.prefix } : {}),
@@ -44,14 +40,28 @@ export async function* listVersions(s3: MediaS3, opts: { bucket: string; prefix?
       }),
       opts.signal ? { abortSignal: opts.signal } : {},
     );
-    const entries = pageEntries(page);
-    yield* entries;
-    if (!page.IsTruncated) return;
-    empty = entries.length === 0 ? empty + 1 : 0;
-    if (empty > MAX_EMPTY_PAGES) throw new Error(`listing the versions of s3://${opts.bucket} made no progress after ${MAX_EMPTY_PAGES} empty pages (S3 kept answering IsTruncated with nothing in it)`);
-    if (page.NextKeyMarker === undefined && entries.length > 0) throw new Error(`listing the versions of s3://${opts.bucket}: a truncated page without NextKeyMarker`);
-    keyMarker = page.NextKeyMarker ?? keyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
+  let empty = 0;
+  let keyMarker: string | undefined;
+  let next: Promise<ListObjectVersionsCommandOutput> | undefined = fetchPage(undefined, undefined);
+  try {
+    while (next) {
+      opts.signal?.throwIfAborted();
+      const page: ListObjectVersionsCommandOutput = await next;
+      next = undefined;
+      const entries = pageEntries(page);
+      if (page.IsTruncated) {
+        empty = entries.length === 0 ? empty + 1 : 0;
+        if (empty > MAX_EMPTY_PAGES) throw new Error(`listing the versions of s3://${opts.bucket} made no progress after ${MAX_EMPTY_PAGES} empty pages (S3 kept answering IsTruncated with nothing in it)`);
+        if (page.NextKeyMarker === undefined && entries.length > 0) throw new Error(`listing the versions of s3://${opts.bucket}: a truncated page without NextKeyMarker`);
+        keyMarker = page.NextKeyMarker ?? keyMarker;
+        // The next page is asked for while this one is used: the round trip overlaps the work.
+        next = fetchPage(keyMarker, page.NextVersionIdMarker);
+      }
+      yield* entries;
+    }
+  } finally {
+    // A consumer that stops early leaves no request unobserved.
+    next?.catch(() => undefined);
   }
 }
 
