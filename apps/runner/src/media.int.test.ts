@@ -85,4 +85,13 @@ components:
     const help = await cli('restore', '--help');
     for (const flag of ['--as-of', '--to-bucket', '--to-prefix', '--undelete', '--dry-run', '--plan-file', '--prefix']) expect(help.stdout).toContain(flag);
   });
+
+  test('status --json reports the bucket versions as found (versioning on) under the media component', async () => {
+    await setUp();
+    const status = await cli('status', '--json');
+    expect(status.stdout, status.stderr).not.toBe('');
+    const parsed = JSON.parse(status.stdout) as { components?: unknown[] } | unknown[];
+    const media = (Array.isArray(parsed) ? parsed : (parsed.components ?? [])).find((c) => (c as { component: string }).component === 'media') as { archive?: { name: string; fields: Record<string, unknown> } };
+    expect(media.archive).toMatchObject({ name: 'bucket versions', fields: { versioning: 'Enabled' } });
+  });
 });
