@@ -1,12 +1,12 @@
 // Media buckets (issue 14): as-of restore planning over a bucket of 250,000 /
-// 500,000 / 1,000,000 versions on the S3 versioning FAKE (tooling/testkit) on
+// 500,000 / 1,000,000 versions on the S3 versioning FAKE (@lifeboat/ephemeral) on
 // loopback — versions listed and planned per second, and the planner's peak
 // RSS, which must stay flat as the versions double (goal: ≥ 50,000 versions/s,
 // ≤ 200 MiB) — then 10,000 copies applied with 32 in flight vs 1.
 // The fake runs in its own process (its memory holds the whole bucket; it is
 // not what is measured); the planner runs in another, and reports its VmHWM.
 // Writes docs/benchmarks-media.md.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -20,13 +20,8 @@ const COPIES = Number(process.env.BENCH_MEDIA_COPIES ?? 10_000);
 const VERSIONS_PER_KEY = 4;
 const [mode, arg] = process.argv.slice(2);
 
-/** The fake is TypeScript without a build of its own: compiled once into a temp folder. */
-async function compiledFake() {
-  const out = await mkdtemp(join(tmpdir(), 'lifeboat-bench-media-'));
-  execFileSync(join(REPO, 'node_modules/.bin/tsc'), [join(REPO, 'tooling/testkit/src/s3-versioned-fake.ts'), '--outDir', out, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'], { cwd: join(REPO, 'tooling/testkit'), stdio: 'inherit' });
-  await writeFile(join(out, 'package.json'), '{"type":"module"}');
-  return { dir: out, file: join(out, 's3-versioned-fake.js') };
-}
+/** The fake, as built in @lifeboat/ephemeral (the demo runs it too). */
+const FAKE = join(REPO, 'packages/ephemeral/dist/s3-versioned-fake.js');
 
 /** Child: the fake with `versions` versions of `versions / 4` keys in bucket `media`, simulated sizes; prints its endpoint. */
 async function runFake(fakeFile, versions) {
@@ -106,13 +101,12 @@ function child(args, keepOpen) {
 if (mode === '--fake') await runFake(arg, Number(process.argv[4]));
 else if (mode === '--plan' || mode === '--apply') await runPlanner(mode.slice(2), arg);
 else {
-  const fake = await compiledFake();
   const rows = [];
   let applied;
-  try {
+  {
     for (const versions of SCALES) {
       log(`seeding the fake with ${versions} versions`);
-      const server = await child(['--fake', fake.file, String(versions)], true);
+      const server = await child(['--fake', FAKE, String(versions)], true);
       const env = server.value;
       process.env.AWS_ACCESS_KEY_ID = env.credentials.accessKeyId;
       process.env.AWS_SECRET_ACCESS_KEY = env.credentials.secretAccessKey;
@@ -126,15 +120,13 @@ else {
       }
       server.proc.stdin.end();
     }
-  } finally {
-    await rm(fake.dir, { recursive: true, force: true });
   }
   const rate = (r) => Math.round(r.versions / r.seconds);
   const report = `# Benchmark: media buckets (as-of restore planning)
 
 Measured by \`pnpm bench:media\` (bench/media.mjs) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} CPU cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, load average ${loadavg()} at the end, Node ${process.version}.
 
-The bucket is the **S3 versioning fake** (\`tooling/testkit/src/s3-versioned-fake.ts\`) on loopback, in
+The bucket is the **S3 versioning fake** (\`packages/ephemeral/src/s3-versioned-fake.ts\`) on loopback, in
 its own process, holding ${VERSIONS_PER_KEY} versions per key (every eleventh a delete marker). The
 planner is the real code (\`listVersions\` → \`byKey\` → \`actionsFor\`, the real \`@aws-sdk/client-s3\`)
 in another process: it lists every version through ListObjectVersions pages of 1,000 and chooses each
