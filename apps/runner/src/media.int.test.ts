@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { mediaPlan } from './commands/demo-media.js';
 import { eachWorkspace, lifeboat } from './test/harness.js';
 
 // `type: s3-bucket` through the CLI, against the S3 versioning FAKE (tooling/testkit): no cloud.
@@ -26,22 +27,7 @@ describe('lifeboat restore of an s3-bucket component (media) on the fake', () =>
     const asOf = ago(20).toISOString();
     fake.seed(bucket, 'uploads/a.jpg', { body: 'a2', lastModified: ago(10) });
     fake.seed(bucket, 'uploads/b.jpg', { deleteMarker: true, lastModified: ago(9) });
-    await ws.writePlan(`version: 1
-name: test
-destinations:
-  local: { type: fs, path: ${JSON.stringify(join(ws.dir, 'repo'))} }
-components:
-  media:
-    type: s3-bucket
-    bucket: ${bucket}
-    region: ${fake.region}
-    endpoint: ${fake.endpoint}
-    versionRetention: 90d
-    schedule: "0 * * * *"
-    rpo: 1h
-    rto: 1h
-    destinations: [local]
-`);
+    await ws.writePlan(mediaPlan({ name: 'test', repo: join(ws.dir, 'repo'), bucket, fake }));
     const backup = await cli('backup', 'media');
     expect(backup, backup.stderr).toMatchObject({ exitCode: 0 });
     return { bucket, asOf };

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -98,6 +99,8 @@ export interface ApplyOptions {
  */
 export async function applyActions(s3: MediaS3, actions: AsyncIterable<MediaAction>, opts: ApplyOptions): Promise<ApplyResult> {
   const result: ApplyResult = { done: 0, bytes: 0, skipped: 0, multipart: 0 };
+  // Every request in flight listens to the signal (and the listing's next page): more than Node's default 10.
+  setMaxListeners(Math.max(10, opts.jobs * 2 + 4), opts.signal);
   const iterator = actions[Symbol.asyncIterator]();
   let failed: unknown;
   const worker = async () => {
