@@ -350,6 +350,33 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
     );
   };
 
+  /** ListObjectsV2: the current objects (a delete marker on top hides a key), StartAfter / ContinuationToken (the last key) paging. */
+  const listCurrent = (b: FakeBucket, q: URLSearchParams): string => {
+    const prefix = q.get('prefix') ?? '';
+    const after = q.get('continuation-token') ?? q.get('start-after') ?? '';
+    const maxKeys = Math.min(Math.max(Number(q.get('max-keys') ?? 1000) || 1000, 0), 1000);
+    const contents: string[] = [];
+    let last: string | undefined;
+    let truncated = false;
+    for (const key of sortedKeys(b)) {
+      if (!key.startsWith(prefix) || (after !== '' && compareKeys(key, after) <= 0)) continue;
+      const latest = b.objects.get(key)![0]!;
+      if (latest.deleteMarker) continue;
+      if (contents.length === maxKeys) {
+        truncated = true;
+        break;
+      }
+      contents.push(`<Contents><Key>${xmlEscape(key)}</Key><LastModified>${latest.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(latest.etag)}</ETag><Size>${latest.size}</Size><StorageClass>${latest.storageClass}</StorageClass></Contents>`);
+      last = key;
+    }
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(b.name)}</Name><Prefix>${xmlEscape(prefix)}</Prefix>` +
+      `<KeyCount>${contents.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
+      (truncated && last ? `<NextContinuationToken>${xmlEscape(last)}</NextContinuationToken>` : '') +
+      `${contents.join('')}</ListBucketResult>`
+    );
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
@@ -396,6 +423,8 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
         return xml(`<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${b.versioning ? `<Status>${b.versioning}</Status>` : ''}</VersioningConfiguration>`);
       case 'ListObjectVersions':
         return xml(listVersions(b, q));
+      case 'ListObjectsV2':
+        return xml(listCurrent(b, q));
       case 'DeleteObjects': {
         const text = body.toString();
         const results: string[] = [];

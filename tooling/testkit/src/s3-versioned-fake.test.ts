@@ -8,6 +8,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
@@ -129,6 +130,18 @@ describe('ListObjectVersions', () => {
     // KeyMarker alone starts after every version of that key.
     const after = await s3.send(new ListObjectVersionsCommand({ Bucket, KeyMarker: 'p/1' }));
     expect(after.Versions!.map((v) => v.Key)).toEqual(['p/2', 'p/2', 'q/other']);
+  });
+
+  test('ListObjectsV2 lists the current objects only: a key whose latest is a delete marker is absent', async () => {
+    const Bucket = await freshBucket('Enabled');
+    fake.seed(Bucket, 'a', { body: '1' });
+    fake.seed(Bucket, 'b', { body: '1' });
+    fake.seed(Bucket, 'b', { deleteMarker: true });
+    fake.seed(Bucket, 'c', { body: '1' });
+    const first = await s3.send(new ListObjectsV2Command({ Bucket, MaxKeys: 1 }));
+    expect([first.Contents?.map((c) => c.Key), first.IsTruncated]).toEqual([['a'], true]);
+    const rest = await s3.send(new ListObjectsV2Command({ Bucket, ContinuationToken: first.NextContinuationToken }));
+    expect([rest.Contents?.map((c) => c.Key), rest.IsTruncated]).toEqual([['c'], false]);
   });
 
   test('emptyPages: a truncated page with no entries, whose markers continue where it was', async () => {

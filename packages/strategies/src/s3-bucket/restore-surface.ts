@@ -4,7 +4,7 @@ import type { S3BucketConfig } from './config.js';
 export const MEDIA_OPTIONS = [
   { name: 'asOf', type: 'string', valueName: 'time', description: 'each key as it was at this time (with a zone: 2026-02-14T12:00:00Z): its newest version then; a delete marker then means absent' },
   { name: 'prefix', type: 'string', valueName: 'prefix', description: 'only the keys under this prefix (default: the plan\u2019s prefix)' },
-  { name: 'toBucket', type: 'string', valueName: 'bucket', description: 'copy the versions as of --as-of into this bucket (keys absent then are skipped, nothing is deleted)' },
+  { name: 'toBucket', type: 'string', valueName: 'bucket', description: 'copy the versions as of --as-of into this bucket (keys absent then are skipped, nothing is deleted; a prefix already holding objects needs --yes)' },
   { name: 'toPrefix', type: 'string', valueName: 'prefix', description: 'with --to-bucket: put each key under this prefix' },
   { name: 'inPlace', type: 'boolean', description: 'over the live keys: each becomes its version as of --as-of (a new version), or gets a delete marker if absent then; needs --yes' },
   { name: 'undelete', type: 'boolean', description: 'only remove the delete markers made after --as-of (overwrites stay); needs --yes' },

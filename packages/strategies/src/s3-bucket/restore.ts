@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -25,10 +25,18 @@ export async function preflightMedia(ctx: RestoreContext<S3BucketConfig>): Promi
       throw new UsageError(`s3://${ctx.config.bucket} has versioning off, so it keeps no earlier versions to restore as of ${request.asOf}; nothing was changed`);
     }
     if (request.target.kind === 'toBucket') {
-      const bucket = request.target.bucket;
+      const { bucket, toPrefix } = request.target;
       await s3.client.send(new s3.sdk.HeadBucketCommand({ Bucket: bucket })).catch((err: unknown) => {
         throw new UsageError(`--to-bucket ${bucket} cannot be reached (${(err as Error).name}); expected an existing bucket these credentials may write to`);
       });
+      // A target that already holds objects (and is not this restore's own, interrupted) needs --yes: copies would land over them.
+      if (!ctx.request.yes && !request.dryRun && !existsSync(journalPath(ctx, request))) {
+        const held = await s3.client.send(new s3.sdk.ListObjectsV2Command({ Bucket: bucket, ...(toPrefix ? { Prefix: toPrefix } : {}), MaxKeys: 1 }));
+        const first = held.Contents?.[0]?.Key;
+        if (first !== undefined) {
+          throw new UsageError(`s3://${bucket}/${toPrefix} already holds objects (e.g. ${first}); the restore would write over those it shares with the bucket as of ${request.asOf} (objects it does not share are left alone): add --yes, or choose an empty --to-prefix; nothing was changed`);
+        }
+      }
     }
   } finally {
     s3.client.destroy();
