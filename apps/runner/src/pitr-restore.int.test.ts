@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chown, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPostgresOnDataDir, type EphemeralPostgres, type PostgresOnDataDir } from '@lifeboat/ephemeral';
 import pg from 'pg';
-import { lifeboat, postgresPlan } from './test/harness.js';
+import { lifeboat, postgresPlan, serverReadableKey } from './test/harness.js';
 import { BUILT_CLI, PITR, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
 /**
@@ -44,11 +44,7 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
   beforeAll(async () => {
     dir = await sharedDir();
     lockDir = join(dir, 'locks');
-    keyFile = join(dir, 'age.key');
-    recipient = (await lifeboat(['keys', 'generate', '--out', keyFile], { lockDir })).stdout.trim();
-    // restore_command runs as the server's OS user: it reads the plan and the identity.
-    const owner = serverOwner();
-    if (owner) await chown(keyFile, owner.uid, owner.gid);
+    ({ keyFile, recipient } = await serverReadableKey(dir, lockDir));
     plan = join(dir, 'lifeboat.yaml');
     await writeFile(plan, planText(archive()), { mode: 0o644 });
     server = await startArchivingPostgres(plan);

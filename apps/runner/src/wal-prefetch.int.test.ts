@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chown, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EphemeralPostgres } from '@lifeboat/ephemeral';
-import { lifeboat, postgresPlan } from './test/harness.js';
-import { BUILT_CLI, archivedEntry, archiverDone, closeSegment, exists, query, serverOwner, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
+import { lifeboat, postgresPlan, serverReadableKey } from './test/harness.js';
+import { BUILT_CLI, archivedEntry, archiverDone, closeSegment, exists, query, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
 /**
  * `wal get` (restore_command) with prefetch, through the built CLI as
@@ -64,10 +64,7 @@ describe('wal get prefetch: the next segments fetched ahead, verified, handed ov
   beforeAll(async () => {
     dir = await sharedDir();
     lockDir = join(dir, 'locks');
-    keyFile = join(dir, 'age.key');
-    recipient = (await lifeboat(['keys', 'generate', '--out', keyFile], { lockDir })).stdout.trim();
-    const owner = serverOwner();
-    if (owner) await chown(keyFile, owner.uid, owner.gid);
+    ({ keyFile, recipient } = await serverReadableKey(dir, lockDir));
     plan = join(dir, 'lifeboat.yaml');
     await writeFile(plan, planText('    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, prefetch: 4 }\n'), { mode: 0o644 });
     server = await startArchivingPostgres(plan);

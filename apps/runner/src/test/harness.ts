@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach } from 'vitest';
 import { environmentOf, type SystemPaths } from '../environment.js';
 import { main } from '../main.js';
-import { BUILT_CLI } from './wal-server.js';
+import { BUILT_CLI, serverOwner } from './wal-server.js';
 
 /**
  * Runs the CLI in-process, as a user would type it, and captures what it
@@ -47,6 +47,19 @@ export async function lifeboat(
     opts.signal ?? new AbortController().signal,
   );
   return { exitCode, stdout, stderr };
+}
+
+/**
+ * An age identity made with `lifeboat keys generate` in `dir`, owned by the
+ * PostgreSQL server's OS user: restore_command (`wal get`) runs as that user
+ * and reads it. Resolves the file and its recipient.
+ */
+export async function serverReadableKey(dir: string, lockDir: string): Promise<{ keyFile: string; recipient: string }> {
+  const keyFile = join(dir, 'age.key');
+  const recipient = (await lifeboat(['keys', 'generate', '--out', keyFile], { lockDir })).stdout.trim();
+  const owner = serverOwner();
+  if (owner) await chown(keyFile, owner.uid, owner.gid);
+  return { keyFile, recipient };
 }
 
 export interface Workspace {
