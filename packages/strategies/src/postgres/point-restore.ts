@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,6 @@ import {
   describeError,
   formatDuration,
   runCommand,
-  spawnSink,
   type BackupChoice,
   type CatalogEntry,
   type EngineContext,
@@ -19,7 +19,7 @@ import {
 } from '@lifeboat/core';
 import { findPostgresBinDir, postgresServerOwner, startPostgresOnDataDir, type PostgresOnDataDir } from '@lifeboat/ephemeral';
 import pg from 'pg';
-import { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT, type BaseBackupFacts } from './base-backup.js';
+import { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT, walFileOf, type BaseBackupFacts } from './base-backup.js';
 import type { PostgresConfig } from './config.js';
 import { pgTarget, quoteIdent } from './connection.js';
 import { exactCounts, existingTables } from './facts.js';
@@ -29,7 +29,7 @@ import { planRecovery, type ArchiveView } from './recovery-plan.js';
 import { describeTarget, recoverySettings, recoveryTargetOf, type PointOptions, type RecoveryTarget } from './recovery-target.js';
 import { listRecoveryArchive } from './wal/verify.js';
 import { walComponent } from './wal/wal-component.js';
-import { endPrefetch } from './wal/prefetch-folder.js';
+import { endPrefetch, prefetchFolderOf, prefetchRestoreCommand, previousSegment, recordPosition } from './wal/prefetch-folder.js';
 import type { WalEntry } from './wal/archive-layout.js';
 
 /** Left in a data directory whose restore failed after it was laid out: PostgreSQL must not be started on what is there. */
@@ -320,12 +320,14 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
   await chmod(dataDir, 0o700);
 
   ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
-  const tar = spawnSink('tar', ['-xf', '-', '-C', dataDir, '--no-same-owner'], { env: ctx.env, signal: ctx.signal });
-  await streamInto(await ctx.open(BASE_BACKUP_ARTIFACT), tar);
-  if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
-
   const scratch = await mkdtemp(join(tmpdir(), 'lifeboat-manifest-'));
   try {
+    // The proven copy's file itself (a hard link to the spool where it can be): tar reads it without a pass through node.
+    const base = join(scratch, 'base.tar');
+    await ctx.download(BASE_BACKUP_ARTIFACT, base);
+    await runCommand('tar', ['-xf', base, '-C', dataDir, '--no-same-owner'], { env: ctx.env, signal: ctx.signal });
+    await rm(base, { force: true });
+    if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
     const manifest = join(scratch, 'backup_manifest');
     await ctx.download(BACKUP_MANIFEST_ARTIFACT, manifest);
     await runCommand(join(binDir, 'pg_verifybackup'), ['-n', '-q', '-m', manifest, dataDir], { env: ctx.env });
@@ -336,7 +338,12 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
 
   const self = ctx.selfCommand!.map(shellQuote).join(' ');
   const settings = {
-    restore_command: `${self} --plan ${shellQuote(ctx.planFile)} wal get ${shellQuote(ctx.component)} %f %p`,
+    // A prefetched segment is handed over by the shell, node starts only for the rest (prefetch-folder.ts).
+    restore_command: prefetchRestoreCommand({
+      fullCommand: `${self} --plan ${shellQuote(ctx.planFile)} wal get ${shellQuote(ctx.component)} %f %p`,
+      component: ctx.component,
+      systemIdentifier: facts.systemIdentifier,
+    }),
     ...recoverySettings(target),
   };
   const auto = join(dataDir, 'postgresql.auto.conf');
@@ -354,6 +361,7 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
   // restore_command's own lines (its stderr reaches the server's): how many segments came prefetched.
   const fetched = { segments: 0, prefetched: 0 };
   const env = Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  await prefetchFromStart(ctx, dataDir, owner, env);
   ctx.step(`starting PostgreSQL ${facts.serverVersion.split(' ')[0]} on ${dataDir} to replay WAL to ${describeTarget(target)} (restore_command: lifeboat wal get)`);
   const server = await startPostgresOnDataDir({
     binDir,
@@ -521,6 +529,39 @@ async function finishDataDir(dataDir: string, newTimeline: number | undefined, o
       await writeFile(join(status, `${history}.ready`), '');
       if (owner) await chown(join(status, `${history}.ready`), owner.uid, owner.gid);
     }
+  }
+}
+
+/**
+ * Starts the WAL prefetcher (`wal prefetch`, as the server's OS user, which
+ * takes files out of its folder) at the base backup's first segment before
+ * PostgreSQL starts, so the first segments recovery asks for are ready
+ * rather than fetched one by one while it waits. Never fails the restore:
+ * without it the first `wal get` starts one.
+ */
+async function prefetchFromStart(ctx: RestoreContext<PostgresConfig>, dataDir: string, owner: Owner | undefined, env: Record<string, string>): Promise<void> {
+  const facts = ctx.manifest.facts.baseBackup as BaseBackupFacts;
+  if (!ctx.config.pitr?.prefetch || !ctx.selfCommand) return;
+  try {
+    const timelineHex = facts.timeline.toString(16).toUpperCase().padStart(8, '0');
+    const folder = await prefetchFolderOf(ctx.component, dataDir, timelineHex);
+    const before = previousSegment(walFileOf(facts.timeline, facts.startLsn, facts.walSegmentBytes), facts.walSegmentBytes);
+    if (!folder || !before) return;
+    await recordPosition(folder, { file: before, segmentBytes: facts.walSegmentBytes });
+    if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, folder.root], { env: ctx.env });
+    const [command, ...prefix] = ctx.selfCommand;
+    const child = spawn(command!, [...prefix, '--plan', ctx.planFile, 'wal', 'prefetch', ctx.component, '--data-dir', dataDir, '--timeline', timelineHex], {
+      cwd: dataDir,
+      env,
+      ...(owner && process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {}),
+      // Its own session, as when `wal get` starts it; it stops with the server (endPrefetch, or on its own).
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.on('error', (err) => ctx.warn(`cannot start the WAL prefetcher: ${err.message}`));
+    child.unref();
+  } catch (err) {
+    ctx.warn(`cannot prefetch the first WAL segments: ${describeError(err)}; recovery fetches them one by one`);
   }
 }
 

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { nextSegments, prefetchFolderFor, prefetchedName, readPosition, recordPosition, takePrefetched, windowToFetch, type PrefetchFolder } from './prefetch-folder.js';
+import { ABSENT_FRESH_SECONDS, absentName, dropPassed, nextSegments, prefetchFolderFor, prefetchRestoreCommand, prefetchedName, previousSegment, rereadName, readPosition, recordPosition, takePrefetched, windowToFetch, type PrefetchFolder } from './prefetch-folder.js';
 import { parseWalFileName } from './wal-file.js';
 
 const MiB = 1024 * 1024;
@@ -23,6 +24,16 @@ describe('nextSegments: the window after a segment, as PostgreSQL names segments
     expect(nextSegments('00000002.history', 16 * MiB, 4)).toEqual([]);
     expect(nextSegments('000000010000000000000001', 3 * MiB, 4)).toEqual([]);
     expect(nextSegments('000000010000000000000001', 16 * MiB, 0)).toEqual([]);
+  });
+});
+
+describe('previousSegment', () => {
+  test('counts down within a log file and back over a log boundary; nothing before the first segment or for a name it cannot count', () => {
+    expect(previousSegment('00000001000000000000000A', 16 * MiB)).toBe('000000010000000000000009');
+    expect(previousSegment('000000010000000100000000', 16 * MiB)).toBe('0000000100000000000000FF');
+    expect(previousSegment('000000020000000B00000000', 1024 * MiB)).toBe('000000020000000A00000003');
+    expect(previousSegment('000000010000000000000000', 16 * MiB)).toBeUndefined();
+    expect(previousSegment('00000002.history', 16 * MiB)).toBeUndefined();
   });
 });
 
@@ -133,5 +144,122 @@ describe('the prefetch folder', () => {
     expect(await readdir(folder.root)).toEqual([`database.${sysid}.00000001`]);
     expect((await stat(folder.root)).mode & 0o777).toBe(0o700);
     expect((await stat(folder.dir)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('prefetchRestoreCommand: the shell path hands a prefetched segment over without node', () => {
+  const SYSID = '7400000000000000001';
+  const SEGMENT = '000000010000000000000007';
+  let dataDir: string;
+  let fullCalls: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'lifeboat-shell-get-'));
+    await mkdir(join(dataDir, 'pg_wal'), { recursive: true });
+    fullCalls = join(dataDir, 'full-calls');
+    // Stands for `lifeboat wal get`: records what it was asked and fails, so a test sees whether the shell path fell through.
+    await writeFile(join(dataDir, 'full.sh'), `#!/bin/sh\necho "$1 $2" >> ${fullCalls}\nexit 7\n`, { mode: 0o755 });
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  const command = (component = 'database', systemIdentifier = SYSID) => prefetchRestoreCommand({ fullCommand: `${join(dataDir, 'full.sh')} %f %p`, component, systemIdentifier });
+  /** What PostgreSQL does with restore_command: %f, %p and %% replaced, run by /bin/sh in the data directory. */
+  const restore = (file: string, line = command()) => {
+    const substituted = line.replace(/%[fp%]/g, (m) => (m === '%f' ? file : m === '%p' ? 'pg_wal/RECOVERYXLOG' : '%'));
+    return spawnSync('/bin/sh', ['-c', substituted], { cwd: dataDir, encoding: 'utf8' });
+  };
+  const prefetched = async (file: string, body: Buffer, key = `database.${SYSID}.${file.slice(0, 8)}`, named = body) => {
+    const dir = join(dataDir, 'pg_wal', '.lifeboat-prefetch', key);
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, prefetchedName(file, createHash('sha256').update(named).digest('hex')));
+    await writeFile(path, body);
+    return path;
+  };
+  const calls = () => readFile(fullCalls, 'utf8').catch(() => '');
+  const body = Buffer.from('a WAL segment\n'.repeat(5000));
+
+  test('a verified file in this cluster\'s folder: renamed into %p, exit 0, the line point-restore counts; node never runs', async () => {
+    const path = await prefetched(SEGMENT, body);
+    const run = restore(SEGMENT);
+    expect(run.status).toBe(0);
+    expect(await readFile(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).toEqual(body);
+    expect(run.stderr).toBe(`lifeboat: wal get ${SEGMENT}: ${body.length} bytes from the prefetch folder, sha256 checked\n`);
+    expect(await calls()).toBe('');
+    await expect(stat(path)).rejects.toThrow();
+    expect((await readdir(join(dataDir, 'pg_wal'))).sort()).toEqual(['.lifeboat-prefetch', 'RECOVERYXLOG']);
+  });
+
+  test('a copy whose bytes are not the sha256 in its name: deleted, never handed over, fetched the full way', async () => {
+    const damaged = Buffer.from(body);
+    damaged[100] = damaged[100]! ^ 1;
+    const path = await prefetched(SEGMENT, damaged, undefined, body);
+    const run = restore(SEGMENT);
+    expect(run.status).toBe(7);
+    expect(run.stderr).toContain(`the prefetched copy of ${SEGMENT} did not match its sha256 and was deleted`);
+    expect(await calls()).toBe(`${SEGMENT} pg_wal/RECOVERYXLOG\n`);
+    await expect(stat(path)).rejects.toThrow();
+    await expect(stat(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).rejects.toThrow();
+    expect(await readdir(join(dataDir, 'pg_wal'))).toEqual(['.lifeboat-prefetch']);
+  });
+
+  test('not prefetched, another cluster\'s or timeline\'s folder, a history file: the full way, nothing taken', async () => {
+    const otherCluster = await prefetched(SEGMENT, body, `database.7400000000000000002.00000001`);
+    const otherTimeline = await prefetched('000000020000000000000007', body, `database.${SYSID}.00000001`);
+    const otherComponent = await prefetched(SEGMENT, body, `other.${SYSID}.00000001`);
+    for (const file of [SEGMENT, '000000020000000000000007', '00000002.history']) expect(restore(file).status).toBe(7);
+    expect(await calls()).toBe([SEGMENT, '000000020000000000000007', '00000002.history'].map((f) => `${f} pg_wal/RECOVERYXLOG\n`).join(''));
+    for (const path of [otherCluster, otherTimeline, otherComponent]) expect((await stat(path)).isFile()).toBe(true);
+  });
+
+  test('"not found" without node for 00000001.history, and for a segment or the next timeline\'s history the prefetcher found in no destination moments ago; an old marker is not trusted', async () => {
+    const folder = join(dataDir, 'pg_wal', '.lifeboat-prefetch', `database.${SYSID}.00000001`);
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, absentName(SEGMENT)), '');
+    const history = restore('00000001.history');
+    expect(history.status).toBe(1);
+    expect(history.stderr).toContain('not in the archive of database (timeline 1 has no history file)');
+    const end = restore(SEGMENT);
+    expect(end.status).toBe(1);
+    expect(end.stderr).toContain(`wal get ${SEGMENT}: not in the archive of database`);
+    expect(await calls()).toBe('');
+    // The next timeline's history: its marker is in the folder of the timeline before it.
+    await writeFile(join(folder, absentName('00000002.history')), '');
+    expect(restore('00000002.history').status).toBe(1);
+    expect(await calls()).toBe('');
+    const old = new Date(Date.now() - (ABSENT_FRESH_SECONDS + 5) * 1000);
+    await utimes(join(folder, absentName(SEGMENT)), old, old);
+    await utimes(join(folder, absentName('00000002.history')), old, old);
+    expect(restore(SEGMENT).status).toBe(7);
+    expect(restore('00000002.history').status).toBe(7);
+    expect(await calls()).toBe(`${SEGMENT} pg_wal/RECOVERYXLOG\n00000002.history pg_wal/RECOVERYXLOG\n`);
+  });
+
+  test('a second name of a segment (the prefetcher\'s copy for recovery\'s second read of the last one) is handed over the same way', async () => {
+    const sha = createHash('sha256').update(body).digest('hex');
+    const first = await prefetched(SEGMENT, body);
+    await link(first, join(dirname(first), rereadName(SEGMENT, sha)));
+    expect(restore(SEGMENT).status).toBe(0);
+    await rm(join(dataDir, 'pg_wal', 'RECOVERYXLOG'));
+    expect(restore(SEGMENT).status).toBe(0);
+    expect(await readFile(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).toEqual(body);
+    expect(await calls()).toBe('');
+    expect(restore(SEGMENT).status).toBe(7);
+  });
+
+  test('dropPassed deletes ready files up to the position and second names before it (the position\'s stays for the second read)', async () => {
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const files = ['000000010000000000000006', SEGMENT, '000000010000000000000008'];
+    for (const f of files) {
+      const path = await prefetched(f, body);
+      await link(path, join(dirname(path), rereadName(f, sha(body))));
+    }
+    const dir = join(dataDir, 'pg_wal', '.lifeboat-prefetch', `database.${SYSID}.00000001`);
+    await dropPassed({ component: 'database', dataDir, root: dirname(dir), dir, systemIdentifier: SYSID, timelineHex: '00000001' }, SEGMENT);
+    expect((await readdir(dir)).sort()).toEqual([prefetchedName(files[2]!, sha(body)), rereadName(SEGMENT, sha(body)), rereadName(files[2]!, sha(body))].sort());
+  });
+
+  test('a component or system identifier that cannot be a folder name: just the full command', () => {
+    expect(command('Bad Name')).toBe(`${join(dataDir, 'full.sh')} %f %p`);
+    expect(command('database', '12; rm -rf /')).toBe(`${join(dataDir, 'full.sh')} %f %p`);
   });
 });

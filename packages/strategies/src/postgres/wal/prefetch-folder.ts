@@ -16,6 +16,8 @@ import { readControlSystemIdentifier, type WalFileName } from './wal-file.js';
  *   <data dir>/pg_wal/.lifeboat-prefetch/                                0700, the server's OS user
  *     <component>.<systemIdentifier>.<timeline>/                          one archive, one timeline
  *       000000010000000000000007.<sha256 of the plaintext>                verified, ready to hand over
+ *       000000010000000000000007.reread.<sha256>                          a second name (hard link) for recovery's second read
+ *       absent.000000010000000000000009                                  the prefetcher found no destination holding it (its mtime: when)
  *       position.json     the last file recovery asked for (the window starts after it)
  *       prefetcher.lock   the running prefetcher (its pid)
  *       prefetcher.log    its problems (the folder goes when it stops)
@@ -50,6 +52,7 @@ export interface PrefetchPosition {
 
 const COMPONENT = /^[a-z0-9][a-z0-9_-]*$/;
 const PREFETCHED = /^([0-9A-F]{24})\.([0-9a-f]{64})$/;
+const REREAD = /^([0-9A-F]{24})\.reread\.([0-9a-f]{64})$/;
 
 /**
  * The prefetch folder for a segment restore_command is to write to
@@ -93,6 +96,29 @@ export function nextSegments(file: string, segmentBytes: number, count: number):
 
 const hex8 = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
 
+/** The segment before `file` on its timeline; undefined before the first one or for a name or size it cannot count. */
+export function previousSegment(file: string, segmentBytes: number): string | undefined {
+  const m = /^([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})$/.exec(file);
+  if (!m || !(segmentBytes > 0) || 0x100000000 % segmentBytes !== 0) return undefined;
+  const perLog = 0x100000000 / segmentBytes;
+  let log = parseInt(m[2]!, 16);
+  let seg = parseInt(m[3]!, 16) - 1;
+  if (seg < 0) {
+    if (log === 0) return undefined;
+    log--;
+    seg = perLog - 1;
+  }
+  return `${m[1]}${hex8(log)}${hex8(seg)}`;
+}
+
+/** The marker the prefetcher leaves for a segment no destination had: restore_command answers "not found" from it while it is fresh. */
+export function absentName(file: string): string {
+  return `absent.${file}`;
+}
+
+/** How long an absent marker answers for the destinations (restore_command's shell path; the prefetcher looks again sooner). */
+export const ABSENT_FRESH_SECONDS = 10;
+
 /**
  * What the prefetcher should start fetching now: the window after the
  * position, minus what is ready, in flight, or at/after the archive's end
@@ -114,6 +140,16 @@ export async function readyFiles(folder: PrefetchFolder): Promise<Map<string, st
 
 export function prefetchedName(file: string, sha256: string): string {
   return `${file}.${sha256}`;
+}
+
+/**
+ * A second name (hard link) of a prefetched file: when recovery ends it reads
+ * the last segment once more (to start its new timeline), and the shell path
+ * of restore_command finds it under this name. Deleted once recovery has
+ * gone past the file.
+ */
+export function rereadName(file: string, sha256: string): string {
+  return `${file}.reread.${sha256}`;
 }
 
 export type Taken = { outcome: 'taken'; bytes: number; segmentBytes?: number } | { outcome: 'damaged'; problem: string } | { outcome: 'absent' };
@@ -155,6 +191,67 @@ export async function takePrefetched(folder: PrefetchFolder, file: string, desti
     await rm(claimed, { force: true });
     throw err;
   }
+}
+
+/**
+ * restore_command for a recovery Lifeboat runs itself: a shell line that
+ * hands a prefetched segment over without starting node, and runs
+ * `fullCommand` (`lifeboat … wal get <component> %f %p`) for anything else.
+ * Recovery runs restore_command once per segment, one at a time, so a node
+ * start-up per segment was most of a restore's replay time; `cp` is the pace
+ * to keep.
+ *
+ * The shell path keeps the lean path's rules: it claims the file by renaming
+ * it out of the folder (so nothing can change it after), hands it over only
+ * when `sha256sum` of what it claimed is the sha256 in the file's name (its
+ * entry's, verified by the prefetcher), and deletes a copy that does not
+ * match and fetches it the full way. Only a 24-character segment name in the
+ * folder of this cluster (`systemIdentifier`) and of the segment's own
+ * timeline qualifies; history files, a miss and a damaged copy go to
+ * `fullCommand`, which also starts the prefetcher. The prefetcher sees what
+ * this path took by the files that left its folder (it records no position).
+ *
+ * It answers "not found" (exit 1, as `wal get` does) itself only where that
+ * is known: `00000001.history` (timeline 1 has none), and a segment or the
+ * next timeline's history file that the prefetcher found in no destination
+ * (nor in the host's WAL spool) at most ABSENT_FRESH_SECONDS ago (its absent
+ * marker) — the end of the archive, which recovery asks for twice before it
+ * ends, and the history file it probes before it picks a timeline. An older
+ * marker is not trusted: the full path looks.
+ *
+ * `%f` and `%p` are PostgreSQL's; every other `%` is doubled. The folder is
+ * relative to the data directory, where PostgreSQL runs restore_command.
+ */
+export function prefetchRestoreCommand(opts: { fullCommand: string; component: string; systemIdentifier: string }): string {
+  if (!COMPONENT.test(opts.component) || !/^[0-9]+$/.test(opts.systemIdentifier)) return opts.fullCommand;
+  const k = `pg_wal/${PREFETCH_DIR}/${opts.component}.${opts.systemIdentifier}`;
+  const fresh = (file: string) => `[ -n "$(find "$d" -maxdepth 1 -name "${absentName(file)}" -newermt '${ABSENT_FRESH_SECONDS} seconds ago' 2>/dev/null)" ]`;
+  const notFound = (why: string) => `echo "lifeboat: wal get $f: not in the archive of ${opts.component} (${why})" >&2; exit 1`;
+  const script =
+    `f=%f; c=%p.prefetched; ` +
+    'case $f in ' +
+    // Timeline 1 never has a history file (PostgreSQL asks for it when it ends recovery on timeline 2).
+    `00000001.history) ${notFound('timeline 1 has no history file')};; ` +
+    // Timeline N's history: PostgreSQL asks whether it exists before it picks a timeline; the prefetcher of timeline N-1 looks.
+    `????????.history) d=${k}.$(printf %08X $((0x\${f%.history} - 1))); ${fresh('$f')} && { ${notFound(`no destination had it ${ABSENT_FRESH_SECONDS} s ago or less`)}; }; exec ${opts.fullCommand};; ` +
+    `????????????????????????) d=${k}.\${f%????????????????};; ` +
+    `*) exec ${opts.fullCommand};; ` +
+    'esac; ' +
+    // The file's own name first, then its second name (a hard link, for recovery's second read of the last segment).
+    'for r in "$d/$f".[0-9a-f]* "$d/$f".reread.*; do ' +
+    'mv "$r" "$c" 2>/dev/null || continue; ' +
+    'if [ "$(sha256sum <"$c" | cut -c1-64)" = "${r##*.}" ] && mv "$c" %p; then echo "lifeboat: wal get $f: $(stat -c %s %p) bytes from the prefetch folder, sha256 checked" >&2; exit 0; fi; ' +
+    'rm -f "$c"; echo "lifeboat: warning: the prefetched copy of $f did not match its sha256 and was deleted" >&2; ' +
+    'done; ' +
+    // The end of the archive: the prefetcher found no destination holding it moments ago.
+    `${fresh('$f')} && { ${notFound(`no destination had it ${ABSENT_FRESH_SECONDS} s ago or less`)}; }; ` +
+    `exec ${opts.fullCommand}`;
+  // Double every % that is not %f or %p (those PostgreSQL substitutes), leaving fullCommand's own escaping alone.
+  // (fullCommand appears inside the script too: it is split out and kept as it is.)
+  return script
+    .split(opts.fullCommand)
+    .map((part) => part.replace(/%(?![fp])/g, '%%'))
+    .join(opts.fullCommand);
 }
 
 /** How long `wal get` waits for a file the prefetcher is writing, rather than fetching it a second time. */
@@ -208,10 +305,12 @@ export async function recordPosition(folder: PrefetchFolder, position: PrefetchP
   }
 }
 
-/** Deletes ready files at or before `file`: recovery has gone past them. */
+/** Deletes ready files at or before `file` (recovery has gone past them), and second names before it. */
 export async function dropPassed(folder: PrefetchFolder, file: string): Promise<void> {
-  for (const [segment, name] of await readyFiles(folder)) {
-    if (segment <= file) await rm(join(folder.dir, name), { force: true });
+  for (const name of await readdir(folder.dir).catch(() => [] as string[])) {
+    const ready = PREFETCHED.exec(name)?.[1];
+    const reread = REREAD.exec(name)?.[1];
+    if ((ready !== undefined && ready <= file) || (reread !== undefined && reread < file)) await rm(join(folder.dir, name), { force: true });
   }
 }
 

@@ -1,23 +1,28 @@
 import { createWriteStream } from 'node:fs';
-import { appendFile, open, rename, rm, rmdir } from 'node:fs/promises';
+import { appendFile, link, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { LockHeldError, acquireLock, describeError, type EngineContext, type HostLock } from '@lifeboat/core';
 import { entryContent, findEntry } from './get.js';
 import {
+  ABSENT_FRESH_SECONDS,
   PREFETCHER_LOG,
+  absentName,
   folderExists,
   nextSegments,
   prefetchFolderOf,
   prefetchedName,
+  rereadName,
   readPosition,
   readyFiles,
   dropPassed,
   serverRunning,
   windowToFetch,
   type PrefetchFolder,
+  type PrefetchPosition,
 } from './prefetch-folder.js';
-import { pitrEntry, walComponent } from './wal-component.js';
+import { listSpooled } from './spool.js';
+import { pitrEntry, walComponent, walSpool } from './wal-component.js';
 
 export interface WalPrefetcherOptions {
   /** Exit when recovery has not moved the window for this long. */
@@ -30,9 +35,13 @@ export interface WalPrefetcherOptions {
   parallel?: number;
   /** Tests: called when a verified file lands in the folder. */
   onReady?: (file: string) => void;
+  /** How long it waits for the server to appear (a restore starts the prefetcher before PostgreSQL). */
+  serverStartMs?: number;
+  /** How often it looks again for the archive's end while recovery waits there (its absent marker stays fresh). */
+  endRecheckMs?: number;
 }
 
-export const PREFETCHER_DEFAULTS = { idleExitMs: 60_000, fetchDeadlineMs: 120_000, pollMs: 100, parallel: 4 } as const;
+export const PREFETCHER_DEFAULTS = { idleExitMs: 60_000, fetchDeadlineMs: 120_000, pollMs: 100, parallel: 4, serverStartMs: 60_000, endRecheckMs: (ABSENT_FRESH_SECONDS * 1000) / 2 } as const;
 
 export interface WalPrefetcherResult {
   fetched: number;
@@ -64,9 +73,12 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
     if (err instanceof LockHeldError) return { fetched: 0, stopped: 'another-prefetcher' };
     throw err;
   }
-  const { idleExitMs, fetchDeadlineMs, pollMs } = { ...PREFETCHER_DEFAULTS, ...opts };
+  const { idleExitMs, fetchDeadlineMs, pollMs, serverStartMs, endRecheckMs } = { ...PREFETCHER_DEFAULTS, ...opts };
+  const startedAt = Date.now();
+  let serverSeen = false;
   const parallel = Math.min(count, opts.parallel ?? PREFETCHER_DEFAULTS.parallel);
   const { repositories } = walComponent(ctx, component);
+  const spool = walSpool(ctx, component);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
@@ -78,7 +90,34 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
   let movedAt = Date.now();
   // Past the archive's end, or failed: not asked again until recovery moves.
   let end: string | undefined;
+  let endSeenAt = 0;
   const failed = new Set<string>();
+  // Files it put in the folder: one that has left it was taken by restore_command's shell path, which records no position.
+  const placed = new Set<string>();
+
+  // restore_command answers "not found" from the marker while it is fresh (prefetch-folder.ts) — never for a file the host's spool (pitr.async) still holds.
+  const markAbsent = async (file: string) => {
+    const spooled = spool ? await listSpooled(spool).then((files) => files.some((f) => f.name === file), () => true) : false;
+    if (spooled) await rm(join(folder.dir, absentName(file)), { force: true });
+    else await writeFile(join(folder.dir, absentName(file)), '', { mode: 0o600 }).catch(() => undefined);
+  };
+  // PostgreSQL asks whether the next timeline's history exists before it picks a timeline (at its start, and when it ends recovery).
+  const nextTimelineHex = (parseInt(folder.timelineHex, 16) + 1).toString(16).toUpperCase().padStart(8, '0');
+  const nextHistory = `${nextTimelineHex}.history`;
+  let historySeenAt = 0;
+  const lookForNextHistory = async () => {
+    historySeenAt = Date.now();
+    let absent = 0;
+    for (const repository of repositories) {
+      try {
+        if (!(await findEntry(repository, component, nextHistory, nextTimelineHex))) absent++;
+      } catch (err) {
+        await log(`${nextHistory} in ${repository.description}: ${describeError(err)}`);
+      }
+    }
+    if (absent === repositories.length) await markAbsent(nextHistory);
+    else await rm(join(folder.dir, absentName(nextHistory)), { force: true });
+  };
 
   const fetchOne = async (file: string) => {
     const signal = AbortSignal.any([stop.signal, AbortSignal.timeout(fetchDeadlineMs)]);
@@ -95,6 +134,7 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
         }
         await fetchInto(ctx, folder, repository, component, entry, signal);
         fetched++;
+        placed.add(file);
         opts.onReady?.(file);
         return;
       } catch (err) {
@@ -104,6 +144,8 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
     }
     if (absent === repositories.length) {
       if (end === undefined || file < end) end = file;
+      endSeenAt = Date.now();
+      await markAbsent(file);
     } else failed.add(file);
   };
 
@@ -114,11 +156,12 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
         stopped = 'folder-removed';
         break;
       }
-      if (!(await serverRunning(dataDir))) {
+      if (await serverRunning(dataDir)) serverSeen = true;
+      else if (serverSeen || Date.now() - startedAt > serverStartMs) {
         stopped = 'server-stopped';
         break;
       }
-      const now = await readPosition(folder);
+      const now = takenPosition(await readPosition(folder), placed, await readyFiles(folder));
       if (now && now.file !== position) {
         position = now.file;
         movedAt = Date.now();
@@ -126,6 +169,9 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
         failed.clear();
         await dropPassed(folder, position);
       }
+      // Recovery waiting at the end of the archive: look again, so the absent marker stays fresh (or the file is fetched once it is there).
+      if (end !== undefined && Date.now() - endSeenAt > endRecheckMs) end = undefined;
+      if (Date.now() - historySeenAt > endRecheckMs) await lookForNextHistory();
       if (inFlight.size === 0 && Date.now() - movedAt > idleExitMs) {
         stopped = 'idle';
         break;
@@ -156,17 +202,39 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
   return { fetched, stopped };
 }
 
-/** One verified file into the folder: written to a dot-file, fsync'd, renamed to `<file>.<sha256>` only after both hashes matched. */
+/**
+ * One verified file into the folder: written to a dot-file, renamed to
+ * `<file>.<sha256>` only after both hashes matched. Not fsync'd: whoever takes
+ * it (the shell path of restore_command, the lean `wal get`) hashes it again
+ * before handing it over, and the folder does not outlive the recovery.
+ */
 async function fetchInto(ctx: EngineContext, folder: PrefetchFolder, repository: Parameters<typeof entryContent>[1], component: string, entry: Parameters<typeof entryContent>[3], signal: AbortSignal): Promise<void> {
   const content = await entryContent(ctx, repository, component, entry);
   const tmp = join(folder.dir, `.${entry.file}.${process.pid}.tmp`);
   try {
     await pipeline(content, createWriteStream(tmp, { mode: 0o600 }), { signal });
-    const handle = await open(tmp, 'r');
-    await handle.sync().finally(() => handle.close());
     await rename(tmp, join(folder.dir, prefetchedName(entry.file, entry.sha256)));
+    // When recovery ends it reads the last segment again: a second name (prefetch-folder.ts), deleted once recovery has passed it.
+    await link(join(folder.dir, prefetchedName(entry.file, entry.sha256)), join(folder.dir, rereadName(entry.file, entry.sha256))).catch(() => undefined);
+    await rm(join(folder.dir, absentName(entry.file)), { force: true });
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
 }
+
+/**
+ * Recovery's position: the last file a `wal get` recorded, or a later one it
+ * took from the folder by the shell path (a file this prefetcher placed that
+ * has left the folder). `placed` loses the files that left.
+ */
+export function takenPosition(recorded: PrefetchPosition | undefined, placed: Set<string>, ready: ReadonlyMap<string, string>): PrefetchPosition | undefined {
+  let taken: string | undefined;
+  for (const file of placed) {
+    if (ready.has(file)) continue;
+    placed.delete(file);
+    if (taken === undefined || file > taken) taken = file;
+  }
+  return recorded && taken !== undefined && taken > recorded.file ? { ...recorded, file: taken } : recorded;
+}
+
