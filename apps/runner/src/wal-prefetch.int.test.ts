@@ -4,6 +4,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EphemeralPostgres } from '@lifeboat/ephemeral';
+import { absentName, prefetchRestoreCommand } from '@lifeboat/strategies/wal-spool';
 import { lifeboat, postgresPlan, serverReadableKey } from './test/harness.js';
 import { BUILT_CLI, archivedEntry, archiverDone, closeSegment, exists, query, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
@@ -131,6 +132,65 @@ describe('wal get prefetch: the next segments fetched ahead, verified, handed ov
     // The server stops (postmaster.pid gone): the prefetcher stops too, and deletes its folder.
     await rm(join(data, 'postmaster.pid'));
     await until('the prefetch folder is deleted', async () => ((await readdir(prefetchRoot(data)).catch(() => [])).length === 0 ? true : undefined), 30_000);
+  }, 180_000);
+
+  test('the restore\'s shell restore_command: prefetched segments and their second name without node; "not found" from the prefetcher\'s fresh markers at the archive\'s end and for the next timeline\'s history — never for a segment the host\'s WAL spool holds', async () => {
+    const [beforeLast, last] = segments.slice(-2) as [string, string];
+    const beyond = `${last.slice(0, 16)}${(parseInt(last.slice(16), 16) + 1).toString(16).toUpperCase().padStart(8, '0')}`;
+    const shell = async (planFile: string, data: string, file: string) => {
+      const key = (await readdir(prefetchRoot(data)))[0]!;
+      const line = prefetchRestoreCommand({ fullCommand: `${process.execPath} ${BUILT_CLI} --plan ${planFile} wal get database %f %p`, component: 'database', systemIdentifier: key.split('.')[1]! });
+      // As PostgreSQL runs it: %f, %p and %% replaced, /bin/sh in the data directory.
+      const command = line.replace(/%[fp%]/g, (m) => (m === '%f' ? file : m === '%p' ? 'pg_wal/RECOVERYXLOG' : '%'));
+      return new Promise<{ exitCode: number; stderr: string }>((resolve) => {
+        execFile('/bin/sh', ['-c', command], { cwd: data, env: { PATH: process.env.PATH, LIFEBOAT_LOCK_DIR: lockDir } }, (err, _o, stderr) =>
+          resolve({ exitCode: err ? Number((err as { code?: number }).code ?? 1) : 0, stderr }),
+        );
+      });
+    };
+    const folderHas = async (data: string, name: string) => {
+      for (const key of await readdir(prefetchRoot(data)).catch(() => [] as string[])) if (await exists(join(prefetchRoot(data), key, name))) return true;
+      return false;
+    };
+
+    const data = await dataDir('data-end');
+    expect((await walGet(plan, beforeLast, data)).exitCode).toBe(0);
+    await until('the end of the archive and the next history marked absent', async () => ((await folderHas(data, absentName(beyond))) && (await folderHas(data, absentName('00000002.history'))) && (await prefetched(data)).length === 1 ? true : undefined), 60_000);
+    const recovered = join(data, 'pg_wal', 'RECOVERYXLOG');
+    for (let read = 0; read < 2; read++) {
+      const got = await shell(plan, data, last);
+      expect(got.exitCode, got.stderr).toBe(0);
+      expect(got.stderr).toBe(`lifeboat: wal get ${last}: 16777216 bytes from the prefetch folder, sha256 checked\n`);
+      expect(await shaOf(recovered)).toBe(await entrySha(last));
+      await rm(recovered);
+    }
+    for (const [file, why] of [[beyond, 'no destination had it'], ['00000002.history', 'no destination had it'], ['00000001.history', 'timeline 1 has no history file']] as const) {
+      const got = await shell(plan, data, file);
+      expect(got.exitCode, got.stderr).toBe(1);
+      expect(got.stderr).toContain(`wal get ${file}: not in the archive of database (${why}`);
+    }
+    const sysid = (await readdir(prefetchRoot(data)))[0]!.split('.')[1]!;
+    await rm(join(data, 'postmaster.pid'));
+
+    // pitr.async: the segment after the archive's end is still in this host's spool — not "not found": wal get hands it over from there.
+    const spool = join(dir, 'end-spool');
+    const spooledPlan = join(dir, 'spooled.yaml');
+    await writeFile(spooledPlan, planText(`    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, prefetch: 4, async: { spool: ${spool} } }\n`), { mode: 0o644 });
+    const spooledData = await dataDir('data-spooled');
+    // Only its name matters to the prefetcher (listSpooled); wal get would check it against its recorded sha256.
+    await mkdir(join(spool, 'database', sysid), { recursive: true });
+    await writeFile(join(spool, 'database', sysid, beyond), 'spooled, not yet delivered');
+    expect((await walGet(spooledPlan, beforeLast, spooledData)).exitCode).toBe(0);
+    const log = async () => {
+      for (const key of await readdir(prefetchRoot(spooledData)).catch(() => [] as string[])) {
+        const text = await readFile(join(prefetchRoot(spooledData), key, 'prefetcher.log'), 'utf8').catch(() => '');
+        if (text.includes(`${beyond}: in no destination, and in this host's WAL spool: no absent marker`)) return true;
+      }
+      return undefined;
+    };
+    await until('the prefetcher saw the spooled segment', log, 60_000);
+    expect(await folderHas(spooledData, absentName(beyond))).toBe(false);
+    await rm(join(spooledData, 'postmaster.pid'));
   }, 180_000);
 
   test('pitr.prefetch: 0 fetches one file per call and makes no prefetch folder', async () => {

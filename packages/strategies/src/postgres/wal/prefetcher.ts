@@ -98,7 +98,10 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
   // restore_command answers "not found" from the marker while it is fresh (prefetch-folder.ts) — never for a file the host's spool (pitr.async) still holds.
   const markAbsent = async (file: string) => {
     const spooled = spool ? await listSpooled(spool).then((files) => files.some((f) => f.name === file), () => true) : false;
-    if (spooled) await rm(join(folder.dir, absentName(file)), { force: true });
+    if (spooled) {
+      await rm(join(folder.dir, absentName(file)), { force: true });
+      await log(`${file}: in no destination, and in this host's WAL spool: no absent marker (wal get takes it from the spool)`);
+    }
     else await writeFile(join(folder.dir, absentName(file)), '', { mode: 0o600 }).catch(() => undefined);
   };
   // PostgreSQL asks whether the next timeline's history exists before it picks a timeline (at its start, and when it ends recovery).
