@@ -63,5 +63,11 @@ describe('ListObjectVersions pages read without the SDK deserializer (S3 version
       ],
     });
     expect(parseVersionsPage('<Error><Code>SlowDown</Code></Error>')).toBeUndefined();
+    // A time without milliseconds, an ETag with an entity inside its quotes, an empty StorageClass element.
+    const odd = parseVersionsPage(
+      '<ListVersionsResult><IsTruncated>false</IsTruncated><Version><Key>k</Key><VersionId>v</VersionId><IsLatest>true</IsLatest><LastModified>2026-01-01T00:00:00Z</LastModified>' +
+        '<ETag>&quot;a&amp;b&quot;</ETag><Size>0</Size><StorageClass/></Version></ListVersionsResult>',
+    );
+    expect(odd).toEqual({ isTruncated: false, entries: [{ key: 'k', versionId: 'v', deleteMarker: false, isLatest: true, lastModified: '2026-01-01T00:00:00.000Z', size: 0, etag: '"a&b"', storageClass: '' }] });
   });
 });

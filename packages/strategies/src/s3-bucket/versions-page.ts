@@ -12,18 +12,50 @@ export interface VersionsPage {
 
 const ENTITY = /&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-fA-F]+));/g;
 const NAMED: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
-const decode = (text: string) =>
-  text.includes('&') ? text.replace(ENTITY, (_, name: string, dec?: string, hex?: string) => (dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : NAMED[name]!)) : text;
+function decode(text: string): string {
+  if (!text.includes('&')) return text;
+  // Every ETag is `&quot;…&quot;`: the common case without the regular expression.
+  if (text.startsWith('&quot;') && text.endsWith('&quot;') && text.indexOf('&', 6) === text.length - 6) return `"${text.slice(6, -6)}"`;
+  return text.replace(ENTITY, (_, name: string, dec?: string, hex?: string) => (dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16)) : NAMED[name]!));
+}
+
+/** An element's tags, made once (a page asks for seven fields of a thousand entries). */
+interface Tag {
+  name: string;
+  open: string;
+  close: string;
+  empty: string;
+}
+const tag = (name: string): Tag => ({ name, open: `<${name}>`, close: `</${name}>`, empty: `<${name}/>` });
+const TAGS = {
+  key: tag('Key'),
+  versionId: tag('VersionId'),
+  isLatest: tag('IsLatest'),
+  lastModified: tag('LastModified'),
+  etag: tag('ETag'),
+  size: tag('Size'),
+  storageClass: tag('StorageClass'),
+  isTruncated: tag('IsTruncated'),
+  nextKeyMarker: tag('NextKeyMarker'),
+  nextVersionIdMarker: tag('NextVersionIdMarker'),
+};
 
 /** The text of the first `<name>…</name>` in xml[from, to), decoded; undefined when absent (or `<name/>`: empty). */
-function child(xml: string, name: string, from: number, to: number): string | undefined {
-  const open = xml.indexOf(`<${name}>`, from);
-  if (open < 0 || open >= to) return xml.indexOf(`<${name}/>`, from) >= 0 && xml.indexOf(`<${name}/>`, from) < to ? '' : undefined;
-  const start = open + name.length + 2;
-  const end = xml.indexOf(`</${name}>`, start);
-  if (end < 0 || end > to) throw new Error(`a ListObjectVersions page with an unclosed <${name}>`);
+function child(xml: string, t: Tag, from: number, to: number): string | undefined {
+  const open = xml.indexOf(t.open, from);
+  if (open < 0 || open >= to) {
+    const empty = xml.indexOf(t.empty, from);
+    return empty >= 0 && empty < to ? '' : undefined;
+  }
+  const start = open + t.open.length;
+  const end = xml.indexOf(t.close, start);
+  if (end < 0 || end > to) throw new Error(`a ListObjectVersions page with an unclosed ${t.open}`);
   return decode(xml.slice(start, end));
 }
+
+/** S3 writes times as `2026-01-01T00:00:00.000Z`, already what a checkpoint records; anything else is read as a date. */
+const isoTime = (text: string | undefined) =>
+  text !== undefined && text.length === 24 && text[10] === 'T' && text[19] === '.' && text[23] === 'Z' ? text : new Date(text ?? 0).toISOString();
 
 /**
  * Reads a ListVersionsResult document: `<Version>` and `<DeleteMarker>`
@@ -49,25 +81,24 @@ export function parseVersionsPage(xml: string): VersionsPage | undefined {
     const close = deleteMarker ? '</DeleteMarker>' : '</Version>';
     const end = xml.indexOf(close, start);
     if (end < 0) throw new Error(`a ListObjectVersions page with an unclosed ${deleteMarker ? '<DeleteMarker>' : '<Version>'}`);
-    const field = (name: string) => child(xml, name, start, end);
-    const modified = field('LastModified');
+    const field = (t: Tag) => child(xml, t, start, end);
     entries.push({
-      key: field('Key') ?? '',
-      versionId: field('VersionId') ?? 'null',
+      key: field(TAGS.key) ?? '',
+      versionId: field(TAGS.versionId) ?? 'null',
       deleteMarker,
-      isLatest: field('IsLatest') === 'true',
-      lastModified: new Date(modified ?? 0).toISOString(),
-      size: deleteMarker ? 0 : Number(field('Size') ?? 0),
-      etag: deleteMarker ? '' : (field('ETag') ?? ''),
-      storageClass: deleteMarker ? '' : (field('StorageClass') ?? 'STANDARD'),
+      isLatest: field(TAGS.isLatest) === 'true',
+      lastModified: isoTime(field(TAGS.lastModified)),
+      size: deleteMarker ? 0 : Number(field(TAGS.size) ?? 0),
+      etag: deleteMarker ? '' : (field(TAGS.etag) ?? ''),
+      storageClass: deleteMarker ? '' : (field(TAGS.storageClass) ?? 'STANDARD'),
     });
     at = end + close.length;
   }
   // These appear once, outside the entries (whose text is escaped, so no key can hold them).
-  const top = (name: string) => child(xml, name, 0, xml.length);
-  const nextKeyMarker = top('NextKeyMarker');
-  const nextVersionIdMarker = top('NextVersionIdMarker');
-  return { entries, isTruncated: top('IsTruncated') === 'true', ...(nextKeyMarker !== undefined ? { nextKeyMarker } : {}), ...(nextVersionIdMarker ? { nextVersionIdMarker } : {}) };
+  const top = (t: Tag) => child(xml, t, 0, xml.length);
+  const nextKeyMarker = top(TAGS.nextKeyMarker);
+  const nextVersionIdMarker = top(TAGS.nextVersionIdMarker);
+  return { entries, isTruncated: top(TAGS.isTruncated) === 'true', ...(nextKeyMarker !== undefined ? { nextKeyMarker } : {}), ...(nextVersionIdMarker ? { nextVersionIdMarker } : {}) };
 }
 
 const EMPTY_RESULT = '<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></ListVersionsResult>';
