@@ -1,7 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { RestoreRequest } from '@lifeboat/core';
 import { Box, Text } from 'ink';
-import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, previewRestore, readCatalog, restoreSurfaceOf } from '@lifeboat/core';
+import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, previewRestore, readCatalog, restoreSurfaceOf, type RestoreRequest } from '@lifeboat/core';
 import { drill, restore, type OperationsContext } from '@lifeboat/operations';
 import { cell, windowStart } from '../../format.js';
 import type { TuiServices } from '../../services.js';

@@ -21,6 +21,7 @@ afterEach(async () => {
   await repo?.cleanup();
   app = repo = undefined;
   fake.faults.pendingPolls = 1;
+  fake.faults.denied = [];
 });
 
 /** Instances launched from the repo's images (not the source instance). */
@@ -102,6 +103,17 @@ describe('the server-failure runbook launches from the system image (EC2 fake)',
     await shown.see(/› · {2}1 Launch the server from its image/);
     expect(launchedFrom(r.instanceId)).toEqual([]);
     expect(runInstances().slice(before).map((q) => q.params['DryRun'])).toEqual(['true']);
+  });
+
+  test("a dry run EC2 refuses stops the step at the review: EC2's sentence, enter does not launch", async () => {
+    const r = (repo = await ec2Repo(fake));
+    fake.faults.denied = ['RunInstances'];
+    const shown = await launchReview(r);
+    await shown.seeWrapped('✗ refused, nothing was touched:');
+    await shown.see(/UnauthorizedOperation/);
+    shown.press(KEY.enter);
+    await shown.seeWrapped('this restore would be refused (above)');
+    expect(launchedFrom(r.instanceId)).toEqual([]);
   });
 
   test('cancelled while the instance is pending: the launched instance is terminated, the step fails', async () => {
