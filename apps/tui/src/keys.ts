@@ -106,7 +106,7 @@ export const KEY_TABLE: readonly KeyGroup[] = [
   {
     scope: 'live',
     title: 'Live run',
-    bindings: [{ command: 'cancel', chords: [{ input: 'c' }], label: 'c', help: 'cancel the run (asks first)', hint: 'c cancel' }],
+    bindings: [{ command: 'cancel', chords: [{ input: 'c' }, esc], label: 'c esc', help: 'cancel the run (asks first)', hint: 'c cancel' }],
   },
   {
     scope: 'review',

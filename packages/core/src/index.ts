@@ -45,3 +45,4 @@ export * from './retention/pins.js';
 export * from './engine/pin.js';
 export * from './retention/plan-check.js';
 export * from './engine/proven-copy.js';
+export * from './utf8-order.js';

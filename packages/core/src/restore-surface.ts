@@ -105,6 +105,19 @@ export interface RestoreTargetChoice {
    * refusal, and restores exactly that backup.
    */
   choosesBackup?: boolean;
+  /**
+   * A dry run the wizard runs before its review can be confirmed: the same
+   * restore with these options added (`{ dryRun: true }`), as the CLI's
+   * `--dry-run` would. The review shows what it reported; a refusal stops
+   * the wizard there, before anything happens.
+   */
+  rehearsal?: {
+    options: Record<string, unknown>;
+    /** Said while it runs: `RunInstances with DryRun: proving the permissions, nothing is launched…`. */
+    checking: string;
+    /** The verb of the review's enter once it passed: `launch`. */
+    go: string;
+  };
 }
 
 /** Where the plan's drill target puts a backup of this kind, for the wizard. */

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { RestoreCheck, StoredArtifact } from './events.js';
-import type { ComponentPlan } from './plan/types.js';
+import type { ComponentPlan, RunbookStep } from './plan/types.js';
 import type { Manifest } from './repository/manifest.js';
 import type { SecretResolver } from './plan/secret.js';
 import type { RestoreSurface } from './restore-surface.js';
@@ -177,6 +177,15 @@ export interface RestoredTarget {
  * own plan fields; the plan loader merges them with the common component fields
  * and rejects unknown keys.
  */
+/** A step a kind adds to one of the shipped runbooks (`Strategy.runbookSteps`). */
+export interface RunbookContribution {
+  /** The shipped runbook's id. */
+  runbook: string;
+  step: RunbookStep;
+  /** `start`: before the runbook's first step (e.g. the new server comes first); `end`: after its last. */
+  at: 'start' | 'end';
+}
+
 export interface Strategy<Config = unknown> {
   kind: string;
   /** One line for `--help` and docs. */
@@ -226,6 +235,14 @@ export interface Strategy<Config = unknown> {
    * takes `--to` and `--clean` only (`restoreSurfaceOf`).
    */
   restoreSurface?: RestoreSurface<Config>;
+  /**
+   * Steps the kind adds to a shipped runbook (by its id, e.g. `server-failure`)
+   * for each component of this kind in the plan — so a scenario offers what
+   * only some plans have (a launch from a system image) without naming a kind
+   * a plan may lack. The step names the component by its name. A runbook the
+   * plan replaced is the plan's own and gets none.
+   */
+  runbookSteps?(component: string, config: ComponentPlan & Config): RunbookContribution[];
   /** What a backup holds, without restoring it (`restore --list`). */
   contents?(ctx: RestoreContext<Config>): Promise<ContentEntry[]>;
   /**

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { loadPlan, type Runbook } from '@lifeboat/core';
+import { loadPlan, type Runbook, type RunbookContribution } from '@lifeboat/core';
 import { registry } from '../test/repo.js';
 import { DEFAULT_RUNBOOKS } from './defaults.js';
 import { runbooksFor } from './merge.js';
@@ -65,5 +65,28 @@ describe('runbooksFor', () => {
 
   test('without plan runbooks, the shipped ones', () => {
     expect(runbooksFor({ runbooks: [] }).map((e) => e.runbook)).toEqual(DEFAULT_RUNBOOKS);
+  });
+
+  // A kind that adds a step to the server-failure scenario for each of its components, as ec2 does.
+  const launch = (name: string): RunbookContribution => ({ runbook: 'server-failure', at: 'start', step: { title: `Launch ${name}`, action: { type: 'restore', component: name, target: 'launch' } } });
+  const registry = { strategy: (kind: string) => ({ runbookSteps: kind === 'ec2' ? (name: string) => [launch(name)] : undefined }) } as never;
+  const components = (types: Record<string, string>) => Object.fromEntries(Object.entries(types).map(([name, type]) => [name, { name, type }])) as never;
+
+  test("a shipped runbook gets the steps the plan's kinds add, per component, and only those", () => {
+    const merged = runbooksFor({ runbooks: [], components: components({ web: 'ec2', db: 'postgres', worker: 'ec2' }) }, DEFAULT_RUNBOOKS, registry);
+    const failure = merged.find((e) => e.runbook.id === 'server-failure')!;
+    expect(failure.source).toBe('shipped');
+    expect(failure.runbook.steps.map((s) => s.title).slice(0, 3)).toEqual(['Launch web', 'Launch worker', 'Provision a new server']);
+    expect(failure.runbook.steps).toHaveLength(DEFAULT_RUNBOOKS[1]!.steps.length + 2);
+    // The other scenarios, and the shipped data itself, are unchanged.
+    expect(merged.filter((e) => e.runbook.id !== 'server-failure').map((e) => e.runbook)).toEqual(DEFAULT_RUNBOOKS.filter((r) => r.id !== 'server-failure'));
+    expect(DEFAULT_RUNBOOKS[1]!.steps[0]!.title).toBe('Provision a new server');
+  });
+
+  test('a plan without such a kind, or one that replaced the runbook, gets none', () => {
+    expect(runbooksFor({ runbooks: [], components: components({ db: 'postgres' }) }, DEFAULT_RUNBOOKS, registry).map((e) => e.runbook)).toEqual(DEFAULT_RUNBOOKS);
+    const ours: Runbook = { id: 'server-failure', title: 'Ours', detection: [], steps: [{ title: 'Call the provider' }] };
+    const merged = runbooksFor({ runbooks: [ours], components: components({ web: 'ec2' }) }, DEFAULT_RUNBOOKS, registry);
+    expect(merged[1]).toEqual({ runbook: ours, source: 'plan' });
   });
 });

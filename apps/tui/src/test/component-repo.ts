@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Ec2Fake } from '@lifeboat/testkit';
 import { backUp, planIn, TWO_FOLDERS } from './repo.js';
 
 /** Hooks as the plan writes them (JSON is YAML). */
@@ -54,4 +55,18 @@ export async function filesRepo(hooks: Hooks = {}): Promise<ComponentRepo & { ap
 /** A `cache` redis component whose url is env:REDIS_URL (given in `env`), backed up over replication. */
 export function redisRepo(env: { REDIS_URL: string }, hooks: Hooks = {}): Promise<ComponentRepo> {
   return componentRepo('cache', '    type: redis\n    url: env:REDIS_URL', hooks, env);
+}
+
+/** A `system` ec2 component over an instance in the EC2 fake, imaged once (waits run against the fake's transitions). */
+export async function ec2Repo(fake: Pick<Ec2Fake, 'addInstance' | 'endpoint' | 'credentials'>): Promise<ComponentRepo & { instanceId: string }> {
+  const instanceId = fake.addInstance({
+    instanceType: 'm5.large',
+    subnetId: 'subnet-0tui',
+    securityGroupIds: ['sg-0web'],
+    keyName: 'ops',
+    volumes: [{ device: '/dev/xvda', sizeGiB: 30 }],
+  });
+  const fields = `    type: ec2\n    instanceId: ${instanceId}\n    region: us-west-2\n    endpoint: ${fake.endpoint}\n    imageTimeout: 20s\n    launchTimeout: 20s`;
+  const repo = await componentRepo('system', fields, {}, { AWS_ACCESS_KEY_ID: fake.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: fake.credentials.secretAccessKey });
+  return { ...repo, instanceId };
 }

@@ -24,6 +24,18 @@ export const ec2Strategy: Strategy<Ec2Config> = {
   restore: async (ctx) => (await runtime()).launchEc2(ctx),
   preflight: async (ctx) => (await runtime()).preflightEc2(ctx),
   restoreSurface: ec2RestoreSurface,
+  // A plan with a system image recovers a lost server by launching it: the scenario's first step.
+  runbookSteps: (component) => [
+    {
+      runbook: 'server-failure',
+      at: 'start',
+      step: {
+        title: 'Launch the server from its image',
+        detail: `A new instance from ${component}'s latest image, with the recorded instance type, subnet and security groups. RunInstances with DryRun runs first and shows what would be launched; enter launches; the wait for running and both status checks has the plan's launchTimeout as deadline; c cancels (an instance already launched is terminated). The old instance is not touched. CLI: lifeboat restore ${component} --launch [--dry-run].`,
+        action: { type: 'restore', component, target: 'launch' },
+      },
+    },
+  ],
   // A launch starts a new instance beside production: the plan's beforeRestore/afterRestore hooks do not run.
   runsHooks: () => false,
   archive: ec2Archive,

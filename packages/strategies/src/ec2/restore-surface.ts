@@ -33,6 +33,8 @@ export const ec2RestoreSurface: RestoreSurface<Ec2Config> = {
       set: { options: { launch: true } },
       beside: true,
       headline: () => 'launch a new instance from the backup\u2019s image',
+      // What would be launched, proven by EC2 itself, before the person says launch.
+      rehearsal: { options: { dryRun: true }, checking: 'RunInstances with DryRun: proving the permissions and the settings; nothing is launched\u2026', go: 'launch' },
     },
     {
       kind: 'launchDryRun',

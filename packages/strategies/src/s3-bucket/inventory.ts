@@ -1,5 +1,7 @@
 import type { ListObjectVersionsCommandOutput } from '@aws-sdk/client-s3';
+import { compareUtf8 } from '@lifeboat/core';
 import type { MediaS3 } from './client.js';
+import { readVersionsPage, type VersionsPage } from './versions-page.js';
 
 /** One version (or delete marker) of a key: a line of the checkpoint, and what the as-of choice reads. */
 export interface VersionEntry {
@@ -18,9 +20,7 @@ export interface VersionEntry {
 const MAX_EMPTY_PAGES = 1000;
 
 /** S3's key order: by UTF-8 bytes. */
-export function compareKeys(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
+export const compareKeys = compareUtf8;
 
 /**
  * Every version and delete marker under `prefix`, keys in S3's order and each
@@ -29,33 +29,41 @@ export function compareKeys(a: string, b: string): number {
  * empty page does not end the listing.
  */
 export async function* listVersions(s3: MediaS3, opts: { bucket: string; prefix?: string; signal?: AbortSignal; pageSize?: number }): AsyncGenerator<VersionEntry> {
-  const fetchPage = (keyMarker: string | undefined, versionIdMarker: string | undefined): Promise<ListObjectVersionsCommandOutput> =>
-    s3.client.send(
-      new s3.sdk.ListObjectVersionsCommand({
-        Bucket: opts.bucket,
-        ...(opts.prefix ? { Prefix: opts.prefix } : {}),
-        ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
-        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
-        ...(opts.pageSize ? { MaxKeys: opts.pageSize } : {}),
-      }),
-      opts.signal ? { abortSignal: opts.signal } : {},
+  const fetchPage = async (keyMarker: string | undefined, versionIdMarker: string | undefined): Promise<VersionsPage> => {
+    const command = new s3.sdk.ListObjectVersionsCommand({
+      Bucket: opts.bucket,
+      ...(opts.prefix ? { Prefix: opts.prefix } : {}),
+      ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+      ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+      ...(opts.pageSize ? { MaxKeys: opts.pageSize } : {}),
+    });
+    const reader = readVersionsPage(command);
+    const page: ListObjectVersionsCommandOutput = await s3.client.send(command, opts.signal ? { abortSignal: opts.signal } : {});
+    return (
+      reader.page() ?? {
+        entries: pageEntries(page),
+        isTruncated: page.IsTruncated === true,
+        ...(page.NextKeyMarker !== undefined ? { nextKeyMarker: page.NextKeyMarker } : {}),
+        ...(page.NextVersionIdMarker ? { nextVersionIdMarker: page.NextVersionIdMarker } : {}),
+      }
     );
+  };
   let empty = 0;
   let keyMarker: string | undefined;
-  let next: Promise<ListObjectVersionsCommandOutput> | undefined = fetchPage(undefined, undefined);
+  let next: Promise<VersionsPage> | undefined = fetchPage(undefined, undefined);
   try {
     while (next) {
       opts.signal?.throwIfAborted();
-      const page: ListObjectVersionsCommandOutput = await next;
+      const page: VersionsPage = await next;
       next = undefined;
-      const entries = pageEntries(page);
-      if (page.IsTruncated) {
+      const entries = page.entries;
+      if (page.isTruncated) {
         empty = entries.length === 0 ? empty + 1 : 0;
         if (empty > MAX_EMPTY_PAGES) throw new Error(`listing the versions of s3://${opts.bucket} made no progress after ${MAX_EMPTY_PAGES} empty pages (S3 kept answering IsTruncated with nothing in it)`);
-        if (page.NextKeyMarker === undefined && entries.length > 0) throw new Error(`listing the versions of s3://${opts.bucket}: a truncated page without NextKeyMarker`);
-        keyMarker = page.NextKeyMarker ?? keyMarker;
+        if (page.nextKeyMarker === undefined && entries.length > 0) throw new Error(`listing the versions of s3://${opts.bucket}: a truncated page without NextKeyMarker`);
+        keyMarker = page.nextKeyMarker ?? keyMarker;
         // The next page is asked for while this one is used: the round trip overlaps the work.
-        next = fetchPage(keyMarker, page.NextVersionIdMarker);
+        next = fetchPage(keyMarker, page.nextVersionIdMarker);
       }
       yield* entries;
     }

@@ -1,5 +1,5 @@
 import type { CatalogEntry } from '@lifeboat/core';
-import { choosesBackup, cleanApplies, confirmedAction, isProduction, needsConfirmation, readField, type Chosen, type Targets } from './targets.js';
+import { choosesBackup, cleanApplies, confirmedAction, isProduction, needsConfirmation, readField, rehearsalOf, type Chosen, type Targets } from './targets.js';
 
 export type WizardStep = 'backup' | 'target' | 'typing' | 'review' | 'confirm' | 'running' | 'done';
 
@@ -126,9 +126,13 @@ export function restoreReducer(targets: Targets) {
     return ask({ ...s, step: 'review', target, clean: target.kind === 'production' });
   }
 
-  /** A choice whose backup the strategy chooses asks the engine again whenever the request changes (the target, clean). */
+  /**
+   * A choice whose backup the strategy chooses asks the engine again whenever
+   * the request changes (the target, clean); a choice with a rehearsal runs
+   * its dry run before the review can be confirmed.
+   */
   function ask(s: RestoreState): RestoreState {
-    if (!s.target || !choosesBackup(targets, s.target)) return s;
+    if (!s.target || (!choosesBackup(targets, s.target) && !rehearsalOf(targets, s.target))) return s;
     return { ...s, asked: s.asked + 1, preview: { seq: s.asked + 1, status: 'checking' } };
   }
 
@@ -161,7 +165,7 @@ export function restoreReducer(targets: Targets) {
         return s.field + 1 < fields.length ? { ...s, field: s.field + 1, target } : chosen(s, target);
       }
       case 'review':
-        if (s.preview?.status === 'checking') return { ...s, problem: 'still checking the backups and the WAL archive' };
+        if (s.preview?.status === 'checking') return { ...s, problem: s.target && rehearsalOf(targets, s.target) ? 'the dry run has not answered yet' : 'still checking the backups and the WAL archive' };
         if (s.preview?.status === 'refused') return { ...s, problem: 'this restore would be refused (above); esc to change the point or the target' };
         return s.target && needsConfirmation(targets, s.target, s.clean) ? { ...s, step: 'confirm', confirmText: '' } : { ...s, step: 'running' };
       case 'confirm':

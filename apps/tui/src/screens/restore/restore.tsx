@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, previewRestore, readCatalog, restoreSurfaceOf } from '@lifeboat/core';
+import { DEFAULT_RESTORE_SURFACE, describeError, formatBytes, formatDuration, manifestBytes, previewRestore, readCatalog, restoreSurfaceOf, type RestoreRequest } from '@lifeboat/core';
 import { drill, restore, type OperationsContext } from '@lifeboat/operations';
 import { cell, windowStart } from '../../format.js';
 import type { TuiServices } from '../../services.js';
@@ -11,7 +11,7 @@ import type { RunState } from '../live/run-state.js';
 import { useRun } from '../live/use-run.js';
 import { chosenBackup, initialRestore, restoreReducer, restoredBackup, type RestoreState } from './restore-state.js';
 import { restorePlan } from './restore-plan.js';
-import { cleanApplies, confirmPrompt, headline, needsConfirmation, restoreRequest, restoreTargets, type Chosen, type Component, type Targets } from './targets.js';
+import { cleanApplies, confirmPrompt, headline, needsConfirmation, rehearsalOf, restoreRequest, restoreTargets, type Chosen, type Component, type Targets } from './targets.js';
 import { useRestoreKeys } from './use-restore-keys.js';
 import { Frame } from '../../frame.js';
 import { Sentence } from '../../sentence.js';
@@ -90,6 +90,18 @@ export function RestoreWizard({ services, component, backupId, targetKind, width
   useEffect(() => {
     if (asking === undefined || !state.target) return;
     const request = restoreRequest(targets, state.target, state.clean);
+    const rehearsal = rehearsalOf(targets, state.target);
+    if (rehearsal) {
+      // The CLI's --dry-run of this very restore (a launch's RunInstances DryRun); esc or unmount stops it.
+      const backup = chosenBackup(latest());
+      if (!backup) return;
+      const abort = new AbortController();
+      rehearse(services, component, backup.id, { ...request, options: { ...request.options, ...rehearsal.options } }, abort.signal).then(
+        (lines) => dispatch({ type: 'previewed', seq: asking, backup, lines }),
+        (err: unknown) => dispatch({ type: 'refused', seq: asking, error: describeError(err) }),
+      );
+      return () => abort.abort();
+    }
     previewRestore(services.engine(() => undefined), { component }, request).then(
       ({ backupId, steps }) => {
         const backup = latest().entries?.find((e) => e.id === backupId);
@@ -209,17 +221,19 @@ function FieldInput({ backup, name, text, hint }: { backup: string | undefined; 
 
 function Review({ component, targets, state, width }: { component: string; targets: Targets; state: RestoreState; width: number }) {
   const theme = useTheme();
-  const backup = restoredBackup(state);
   const target = state.target!;
   const preview = state.preview;
-  const lines = backup ? restorePlan(targets, { component, backup, target, clean: state.clean, ...(preview?.status === 'ok' ? { chosenBy: preview.lines } : {}) }) : [];
+  const rehearsal = rehearsalOf(targets, target);
+  // A dry run does not choose the backup: what will happen is shown while it runs.
+  const backup = rehearsal ? chosenBackup(state) : restoredBackup(state);
+  const lines = backup ? restorePlan(targets, { component, backup, target, clean: state.clean, ...(preview?.status === 'ok' && !rehearsal ? { chosenBy: preview.lines } : {}) }) : [];
   const confirm = needsConfirmation(targets, target, state.clean);
   return (
     <Box flexDirection="column" width={width}>
       <Text bold color={confirm ? theme.bad : theme.accent} wrap="truncate">
         {headline(targets, target)}
       </Text>
-      {preview?.status === 'checking' && <Text color={theme.muted}>choosing the backup and checking that the archive reaches the point…</Text>}
+      {preview?.status === 'checking' && <Text color={theme.muted}>{rehearsal ? rehearsal.checking : 'choosing the backup and checking that the archive reaches the point…'}</Text>}
       {preview?.status === 'refused' && <Sentence mark="✗" text={`refused, nothing was touched: ${preview.error}`} color={theme.bad} width={width} />}
       {lines.map((line, i) => (
         <Box key={i} width={width}>
@@ -233,11 +247,22 @@ function Review({ component, targets, state, width }: { component: string; targe
           </Box>
         </Box>
       ))}
+      {rehearsal && preview?.status === 'ok' && (
+        <Box flexDirection="column" width={width}>
+          <Text bold>dry run answered:</Text>
+          {preview.lines.map((line, i) => (
+            <Text key={i} wrap="wrap">
+              {'  '}
+              {line}
+            </Text>
+          ))}
+        </Box>
+      )}
       <Text> </Text>
       {state.step === 'review' && preview?.status === 'refused' && <Text>esc: back, to change the point or the target</Text>}
       {state.step === 'review' && preview?.status !== 'checking' && preview?.status !== 'refused' && (
         <Text>
-          {confirm ? 'enter: go on to confirm' : 'enter: start the restore'}
+          {confirm ? 'enter: go on to confirm' : rehearsal ? `enter: ${rehearsal.go}` : 'enter: start the restore'}
           {cleanApplies(targets, target.kind) ? ' · c: toggle clean' : ''} · esc: back
         </Text>
       )}
@@ -264,6 +289,16 @@ async function restoreInto(
   const outcome = await restore(ctx, { component, backupId }, restoreRequest(targets, target, clean));
   if (outcome.report) onReport(outcome.report.lines);
   return { exitCode: 0 };
+}
+
+/** The restore with its rehearsal's options (a dry run): what it reported, or the steps it said; it throws what the CLI would print. */
+async function rehearse(services: TuiServices, component: string, backupId: string, request: RestoreRequest, signal: AbortSignal): Promise<string[]> {
+  const steps: string[] = [];
+  const ctx = services.engine((event) => {
+    if (event.type === 'step' && event.component === component) steps.push(event.message);
+  }, signal);
+  const outcome = await restore(ctx, { component, backupId }, request);
+  return outcome.report?.lines ?? steps;
 }
 
 /** How many rows lines take once wrapped to `width`. */

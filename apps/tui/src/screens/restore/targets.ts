@@ -57,6 +57,11 @@ export function choosesBackup(targets: Targets, target: Chosen): boolean {
   return target.kind !== 'drill' && choiceOf(targets, target.kind).choosesBackup === true;
 }
 
+/** The dry run the wizard runs before this target's review can be confirmed (`RestoreTargetChoice.rehearsal`). */
+export function rehearsalOf(targets: Targets, target: Chosen): RestoreTargetChoice['rehearsal'] {
+  return target.kind === 'drill' ? undefined : choiceOf(targets, target.kind).rehearsal;
+}
+
 /** The component's own target (its url) as typed: production, whatever choice it was typed into. */
 export function isProduction(targets: Targets, value: string): boolean {
   const own = targets.surface.production?.(targets.component);

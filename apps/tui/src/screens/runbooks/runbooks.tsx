@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { describeError, formatDuration } from '@lifeboat/core';
 import { runbookStep } from '@lifeboat/operations';
 import { clip, windowStart } from '../../format.js';
+import { DEFAULT_RUNBOOKS } from '../../runbooks/defaults.js';
 import { runbooksFor } from '../../runbooks/merge.js';
 import type { TuiServices } from '../../services.js';
 import { useLatestReducer } from '../../use-latest-reducer.js';
@@ -30,7 +31,7 @@ interface Props {
 /** The guide's disaster scenarios as timed checklists; a finished one goes into the journal with its RTO actual. */
 export function Runbooks({ services, component, width, height, back }: Props) {
   const theme = useTheme();
-  const entries = useMemo(() => runbooksFor(services.plan), [services.plan]);
+  const entries = useMemo(() => runbooksFor(services.plan, DEFAULT_RUNBOOKS, services.registry), [services.plan, services.registry]);
   const [state, dispatch, latest] = useLatestReducer(runbooksReducer, () => initialRunbooks);
   const run = useRun(services);
   const session = state.session;
