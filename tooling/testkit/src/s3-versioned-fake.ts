@@ -29,3 +29,13 @@ export function useS3VersionedFake(hooks: { beforeAll(fn: () => Promise<void>): 
     return fake;
   };
 }
+
+/**
+ * The real `@aws-sdk/client-s3` and a client on the fake, for test files in
+ * packages that do not depend on the SDK themselves (the apps): to set up a
+ * bucket's settings and read them back as S3 answers them. Destroy the client.
+ */
+export async function fakeS3Sdk(fake: Pick<S3VersionedFake, 'endpoint' | 'region' | 'credentials'>): Promise<{ sdk: typeof import('@aws-sdk/client-s3'); client: import('@aws-sdk/client-s3').S3Client }> {
+  const sdk = await import('@aws-sdk/client-s3');
+  return { sdk, client: new sdk.S3Client({ endpoint: fake.endpoint, region: fake.region, credentials: fake.credentials, forcePathStyle: true }) };
+}
