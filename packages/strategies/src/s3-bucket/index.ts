@@ -6,6 +6,7 @@ import { doctorMedia } from './doctor.js';
 import { s3BucketConfig, type S3BucketConfig } from './config.js';
 import { preflightMedia, restoreMedia } from './restore.js';
 import { s3BucketRestoreSurface } from './restore-surface.js';
+import { mediaRequirements } from './state.js';
 
 export const s3BucketStrategy: Strategy<S3BucketConfig> = {
   kind: 's3-bucket',
@@ -17,6 +18,7 @@ export const s3BucketStrategy: Strategy<S3BucketConfig> = {
   restoreSurface: s3BucketRestoreSurface,
   archive: mediaArchive,
   doctor: doctorMedia,
+  buckets: ({ component, config }) => mediaRequirements(component, config),
   // The restore reads the live bucket's versions; the checkpoint is read only to compare with it (drills).
   restoreArtifacts: (_, request) => (request.options.compareCheckpoint === true ? [INVENTORY] : []),
   prepareDrill: prepareMediaDrill,
