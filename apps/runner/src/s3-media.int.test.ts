@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { fakeS3Sdk, useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
+import { s3SdkFor, useS3VersionedFake, type S3VersionedFake } from '@lifeboat/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { eachWorkspace, lifeboat } from './test/harness.js';
 
 // `lifeboat s3 check` / `s3 apply` on the buckets a media component (type: s3-bucket) relies on, against the S3 versioning FAKE (tooling/testkit).
 const theFake = useS3VersionedFake({ beforeAll, afterAll });
 let fake: S3VersionedFake;
-let s3: Awaited<ReturnType<typeof fakeS3Sdk>>['client'];
-let sdk: Awaited<ReturnType<typeof fakeS3Sdk>>['sdk'];
+let s3: Awaited<ReturnType<typeof s3SdkFor>>['client'];
+let sdk: Awaited<ReturnType<typeof s3SdkFor>>['sdk'];
 beforeAll(async () => {
   fake = theFake();
-  ({ sdk, client: s3 } = await fakeS3Sdk(fake));
+  ({ sdk, client: s3 } = await s3SdkFor(fake));
 });
 afterAll(() => s3.destroy());
 
