@@ -47,11 +47,12 @@ describe('bucketShortfalls (what s3 check reports, s3 apply fixes, and doctor/st
     expect(settings({ ...media, replication: noRole }, otherRole)).toEqual([['replication', 'change']]);
   });
 
-  test('object lock: at least as strong (COMPLIANCE ≥ GOVERNANCE) and as long is fine; weaker or shorter is a change', () => {
+  test('object lock: at least as strong (COMPLIANCE ≥ GOVERNANCE) and as long is fine; weaker or shorter is a change; off is a problem (turning it on is for good)', () => {
     const req = { ...media, objectLock: { mode: 'GOVERNANCE' as const, days: 30 } };
     expect(settings(req, { ...fine, objectLock: { enabled: true, mode: 'COMPLIANCE', days: 60 } })).toEqual([]);
     expect(settings(req, { ...fine, objectLock: { enabled: true, mode: 'GOVERNANCE', days: 7 } })).toEqual([['objectLock', 'change']]);
-    expect(settings(req, { ...fine, objectLock: { enabled: false } })).toEqual([['objectLock', 'change']]);
+    expect(settings(req, { ...fine, objectLock: { enabled: true } })).toEqual([['objectLock', 'change']]);
+    expect(settings(req, { ...fine, objectLock: { enabled: false } })).toEqual([['objectLock', 'problem']]);
   });
 
   test('observeBucket reads S3 answers as the SDK returns them, and only what the requirement covers', () => {

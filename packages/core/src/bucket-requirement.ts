@@ -169,11 +169,19 @@ export function bucketShortfalls(req: BucketRequirement, seen: ObservedBucket): 
   if (lock !== undefined) {
     const have = seen.objectLock;
     const strongEnough = have?.enabled === true && (STRENGTH[have.mode ?? ''] ?? 0) >= STRENGTH[lock.mode]! && (have.days ?? 0) >= lock.days;
-    if (!strongEnough) {
+    if (have?.enabled !== true) {
+      // Turning object lock on cannot be undone: a decision for the bucket's owner, not a side effect of apply.
       found.push({
         setting: 'objectLock',
         level: 'warning',
-        problem: `object lock default retention is ${have?.enabled === true && have.mode !== undefined ? `${have.mode} for ${have.days ?? 0} days` : 'off'}, weaker than the ${lock.mode} for ${lock.days} days the plan asks`,
+        problem: `object lock is off, but the plan asks for a default retention of ${lock.mode} for ${lock.days} days`,
+        remedy: `turning it on is for good: aws s3api put-object-lock-configuration --bucket ${req.bucket} --object-lock-configuration '{"ObjectLockEnabled":"Enabled"}' (versioning on), then lifeboat s3 apply sets the retention`,
+      });
+    } else if (!strongEnough) {
+      found.push({
+        setting: 'objectLock',
+        level: 'warning',
+        problem: `object lock default retention is ${have.mode !== undefined ? `${have.mode} for ${have.days ?? 0} days` : 'none'}, weaker than the ${lock.mode} for ${lock.days} days the plan asks`,
         change: `set object lock default retention to ${lock.mode} for ${lock.days} days`,
       });
     }
