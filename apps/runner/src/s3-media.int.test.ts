@@ -128,6 +128,6 @@ ${replication ? `    replication: { bucket: ${bucket}-replica, region: ${fake.re
     await planFor(`media-names-${++n}`, false);
     const wrong = await cli('s3', 'check', 'checkpoints');
     expect(wrong.exitCode).toBe(2);
-    expect(wrong.stderr).toContain("destination 'checkpoints' is type fs, not s3");
+    expect(wrong.stderr).toBe("lifeboat: destination 'checkpoints' is type fs, not s3; name components that rely on a bucket (media)\n");
   });
 });

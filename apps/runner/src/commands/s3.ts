@@ -41,7 +41,7 @@ export async function s3CheckCommand(ctx: CommandContext, names: string[], opts:
 /** `lifeboat s3 policy [destination…]`: the IAM policy JSON on stdout (ready for aws iam put-role-policy), notes on stderr. */
 export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Promise<number> {
   const plan = await ctx.loadPlan();
-  const { iamPolicy } = await loadS3Sdk();
+  const { iamPolicy, requirementStatements } = await loadS3Sdk();
   // The kinds' own needs (ec2: CreateImage…), for the whole plan only: naming destinations narrows it to them.
   const kinds =
     names.length > 0
@@ -54,6 +54,8 @@ export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Pro
     policy.Statement.push(...own.statements);
     notes.push(...own.notes);
   }
+  // What s3 apply/check need for the buckets components rely on (media buckets), apart like the destinations' apply statement.
+  if (names.length === 0) policy.Statement.push(...requirementStatements(chosen(ctx, plan, []).requirements));
   for (const note of notes) ctx.io.stderr.write(`lifeboat: note: ${note}\n`);
   ctx.io.stdout.write(JSON.stringify(policy, null, 2) + '\n');
   return ExitCode.ok;
@@ -92,7 +94,7 @@ function chosen(ctx: CommandContext, plan: Plan, names: string[]): { destination
     return { ...(hasS3 ? { destinations: [] } : {}), requirements: withBuckets.flatMap(requirementsOf) };
   }
   const s3Names = Object.values(plan.destinations).filter((d) => d.type === 's3').map((d) => d.name);
-  const choices = `name s3 destinations${s3Names.length > 0 ? ` (${s3Names.join(', ')})` : ''} or components that rely on a bucket${withBuckets.length > 0 ? ` (${withBuckets.join(', ')})` : ''}`;
+  const choices = `name ${[...(s3Names.length > 0 ? [`s3 destinations (${s3Names.join(', ')})`] : []), ...(withBuckets.length > 0 ? [`components that rely on a bucket (${withBuckets.join(', ')})`] : [])].join(' or ') || 's3 destinations'}`;
   const components = names.filter((name) => plan.components[name] !== undefined && plan.destinations[name] === undefined);
   for (const name of names) {
     const destination = plan.destinations[name];

@@ -12,4 +12,4 @@ export { diffBucket } from './bucket-diff.js';
 export { applyBucketDiff, reconcileBucket } from './bucket-apply.js';
 export { reconcileRequirement } from './bucket-requirement-apply.js';
 export { bucketClient, planBuckets } from './s3-buckets.js';
-export { APPLY_SID, iamPolicy } from './iam-policy.js';
+export { APPLY_SID, iamPolicy, requirementStatements } from './iam-policy.js';
