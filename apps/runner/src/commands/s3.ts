@@ -55,7 +55,10 @@ export async function s3PolicyCommand(ctx: CommandContext, names: string[]): Pro
     notes.push(...own.notes);
   }
   // What s3 apply/check need for the buckets components rely on (media buckets), apart like the destinations' apply statement.
-  if (names.length === 0) policy.Statement.push(...requirementStatements(chosen(ctx, plan, []).requirements));
+  if (names.length === 0) {
+    const requirements = Object.entries(plan.components).flatMap(([component, config]) => ctx.registry.strategy(config.type).buckets?.({ component, config }) ?? []);
+    policy.Statement.push(...requirementStatements(requirements));
+  }
   for (const note of notes) ctx.io.stderr.write(`lifeboat: note: ${note}\n`);
   ctx.io.stdout.write(JSON.stringify(policy, null, 2) + '\n');
   return ExitCode.ok;
