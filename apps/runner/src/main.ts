@@ -264,16 +264,17 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
   // S3 buckets as code (issue 3): apply and check the plan's bucket settings, and print the IAM policy it needs.
   const s3 = program.command('s3').description("the plan's s3 buckets: versioning, lifecycle, replication, public access, encryption, object lock");
   s3.command('apply')
-    .description("make each s3 destination's bucket match the plan (idempotent; rules that are not Lifeboat's are kept)")
-    .argument('[destinations...]', 's3 destinations of the plan (default: all)')
+    .description("make each s3 destination's bucket, and each bucket a component relies on (a media bucket and its replica), match the plan (idempotent; rules that are not Lifeboat's are kept, retentions never shortened)")
+    .argument('[names...]', 's3 destinations or components (type: s3-bucket) of the plan (default: all)')
     .option('--dry-run', 'print what would change; change nothing')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  $ lifeboat s3 apply --dry-run\n  $ lifeboat s3 apply s3')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat s3 apply --dry-run\n  $ lifeboat s3 apply s3\n  $ lifeboat s3 apply media --dry-run')
     .action(lazy(() => import('./commands/s3.js'), 's3ApplyCommand'));
   s3.command('check')
-    .description("compare each s3 destination's bucket with the plan (exit 3 on drift)")
-    .argument('[destinations...]', 's3 destinations of the plan (default: all)')
+    .description("compare each s3 destination's bucket, and each bucket a component relies on, with the plan (exit 3 on drift)")
+    .argument('[names...]', 's3 destinations or components (type: s3-bucket) of the plan (default: all)')
     .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExamples:\n  $ lifeboat s3 check\n  $ lifeboat s3 check media --json')
     .action(lazy(() => import('./commands/s3.js'), 's3CheckCommand'));
   s3.command('policy')
     .description('print the least IAM policy the plan needs (backups, restores, and apart: s3 apply)')

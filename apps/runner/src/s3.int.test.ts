@@ -62,7 +62,7 @@ lifecycle:
 describe('lifeboat s3 policy', () => {
   test("prints the least policy for examples/civicq.yaml: backups, thawing archived artifacts, and s3 apply's statement apart", async () => {
     const { exitCode, stdout, stderr } = await lifeboat(['--plan', civicqExample, 's3', 'policy'], { lockDir: ws.lockDir });
-    expect(stderr).toBe('');
+    expect(stderr).toBe('lifeboat: note: restore media --to-bucket B needs s3:ListBucket and s3:PutObject on B as well; the policy covers only s3://civicq-media\n');
     expect(exitCode).toBe(0);
     const policy = JSON.parse(stdout) as { Version: string; Statement: Array<{ Sid: string; Action: string[]; Resource: string[] }> };
     expect(policy.Version).toBe('2012-10-17');
@@ -72,6 +72,10 @@ describe('lifeboat s3 policy', () => {
       'LifeboatThawArchivedBackups',
       'OnlyForLifeboatS3ApplyAndCheck',
       'OnlyForLifeboatS3ApplyAndCheckPassReplicationRole',
+      // The media component's (type: s3-bucket, docs/media.md#permissions).
+      'LifeboatMediaListVersionsAndSettingsmedia',
+      'LifeboatMediaReadAndRestoreVersionsmedia',
+      'LifeboatMediaReadReplicaVersioningmedia',
       // The system component's (type: ec2, docs/ec2.md#permissions).
       'LifeboatEc2Describesystem',
       'LifeboatEc2CreateImagesystem',
@@ -80,6 +84,9 @@ describe('lifeboat s3 policy', () => {
       'LifeboatEc2LaunchForRestoreAndDrillsystem',
       'LifeboatEc2TerminateDrillInstancessystem',
       'LifeboatEc2CopyImagesystem',
+      // s3 apply/check for the media bucket and its replica, apart like the destinations'.
+      'OnlyForLifeboatS3ApplyAndCheckComponentBuckets',
+      'OnlyForLifeboatS3ApplyAndCheckComponentBucketsPassReplicationRole',
     ]);
     const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
     expect(bySid.LifeboatReadWriteBackups).toMatchObject({
@@ -90,6 +97,20 @@ describe('lifeboat s3 policy', () => {
     expect(bySid.OnlyForLifeboatS3ApplyAndCheck?.Resource).toEqual(['arn:aws:s3:::civicq-backups']);
     expect(bySid.OnlyForLifeboatS3ApplyAndCheck?.Action).toContain('s3:PutLifecycleConfiguration');
     expect(bySid.OnlyForLifeboatS3ApplyAndCheck?.Action).toContain('s3:PutReplicationConfiguration');
+    expect(bySid.LifeboatMediaReadAndRestoreVersionsmedia?.Resource).toEqual(['arn:aws:s3:::civicq-media/*']);
+    expect(bySid.OnlyForLifeboatS3ApplyAndCheckComponentBuckets).toMatchObject({
+      Action: [
+        's3:GetBucketPublicAccessBlock',
+        's3:GetBucketVersioning',
+        's3:GetEncryptionConfiguration',
+        's3:GetLifecycleConfiguration',
+        's3:GetReplicationConfiguration',
+        's3:PutBucketPublicAccessBlock',
+        's3:PutBucketVersioning',
+        's3:PutReplicationConfiguration',
+      ],
+      Resource: ['arn:aws:s3:::civicq-media-backup', 'arn:aws:s3:::civicq-media'],
+    });
     // The replication to the second region needs its role handed to S3, and only that role.
     expect(bySid.OnlyForLifeboatS3ApplyAndCheckPassReplicationRole).toMatchObject({
       Action: ['iam:PassRole'],
@@ -153,7 +174,7 @@ describe('lifeboat s3 apply and check against s3rver', () => {
     await ws.writePlan(plan());
     const { exitCode, stderr } = await cli('s3', 'check', 'nope');
     expect(exitCode).toBe(2);
-    expect(stderr).toBe(`lifeboat: ${ws.plan} has no destination 'nope'; its s3 destinations are s3\n`);
+    expect(stderr).toBe(`lifeboat: ${ws.plan} has no destination or component 'nope'; name s3 destinations (s3)\n`);
   });
 });
 

@@ -4,6 +4,7 @@ export * from './describe-event.js';
 export * from './storage.js';
 export * from './storage-capabilities.js';
 export * from './strategy.js';
+export * from './bucket-requirement.js';
 export * from './continuous.js';
 export * from './archive.js';
 export * from './rpo.js';

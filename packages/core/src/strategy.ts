@@ -10,6 +10,7 @@ import type { CatalogEntry } from './engine/catalog.js';
 import type { EngineContext } from './engine/context.js';
 import type { DoctorCheck, DoctorContext } from './doctor.js';
 import type { ContinuousHook } from './continuous.js';
+import type { BucketRequirement } from './bucket-requirement.js';
 
 /** Facts about the source recorded in the manifest (JSON, never secrets). */
 export type SourceFacts = Record<string, unknown>;
@@ -288,6 +289,13 @@ export interface Strategy<Config = unknown> {
    * privilege by action; `notes` say what a statement cannot narrow.
    */
   iamStatements?(input: { planName: string; component: string; config: ComponentPlan & Config }): { statements: IamStatement[]; notes: string[] };
+  /**
+   * `lifeboat s3 check` / `s3 apply`: the buckets a component of this kind
+   * relies on outside the destinations (a media bucket, its replica) and what
+   * must stay true of them, in the order apply makes them true (a replica's
+   * versioning before the rule that replicates into it). Pure, no S3 calls.
+   */
+  buckets?(input: { component: string; config: ComponentPlan & Config }): BucketRequirement[];
 }
 
 /** One statement of an IAM policy document. */

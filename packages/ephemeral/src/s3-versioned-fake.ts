@@ -78,6 +78,13 @@ export interface S3VersionedFake {
    * retry): an interruption in the middle of a run.
    */
   failAfter(operation: string, after: number, count?: number, error?: { status: number; code: string }): void;
+  /**
+   * Fault injection: the next CopyObject whose destination key matches (a
+   * substring, or a RegExp) stores other bytes of the same size, and so another
+   * ETag, than its source — a copy gone wrong,
+   * which a restore that verifies its copies must catch. Once per call.
+   */
+  corruptNextCopy(keyPattern: string | RegExp): void;
   /** The next `count` ListObjectVersions pages are empty but truncated (AWS may return fewer keys than asked). */
   emptyPages(count: number): void;
   /** Requests served, by operation name (for tests that count round trips). */
@@ -141,6 +148,7 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
   const requests = new Map<string, number>();
   let throttles: { count: number; operation?: string } = { count: 0 };
   let empties = 0;
+  const corruptions: Array<string | RegExp> = [];
   let failing: { operation: string; after: number; count: number; status: number; code: string } | undefined;
   let lastStamp = 0;
   let counter = 0;
@@ -245,6 +253,9 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
     },
     emptyPages(count) {
       empties = count;
+    },
+    corruptNextCopy(keyPattern) {
+      corruptions.push(keyPattern);
     },
     stop: async () => {},
   };
@@ -461,6 +472,14 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
       const name = config[2]!;
       if (config[1] === 'Put') {
         if (name === 'BucketReplication' && b.versioning !== 'Enabled') throw new S3Failure(400, 'InvalidRequest', 'Versioning must be \u2018Enabled\u2019 on the bucket to apply a replication configuration');
+        if (name === 'BucketReplication') {
+          for (const m of body.toString().matchAll(/<Destination>[\s\S]*?<Bucket>arn:[^:]*:s3:::([^<]+)<\/Bucket>/g)) {
+            const target = buckets.get(xmlUnescape(m[1]!));
+            if (!target) throw new S3Failure(400, 'InvalidRequest', 'Destination bucket must exist.');
+            if (target.versioning !== 'Enabled') throw new S3Failure(400, 'InvalidRequest', 'Destination bucket must have versioning enabled.');
+          }
+        }
+        if (name === 'ObjectLockConfiguration' && b.versioning !== 'Enabled') throw new S3Failure(409, 'InvalidBucketState', 'Versioning must be \u2018Enabled\u2019 on the bucket to apply a Object Lock configuration');
         b.configs.set(name, body.toString());
         return send(200, {});
       }
@@ -519,12 +538,17 @@ export async function startS3VersionedFake(): Promise<S3VersionedFake> {
         const source = copySource(String(req.headers['x-amz-copy-source']));
         if (source.size > fake.copyLimit)
           throw new S3Failure(400, 'InvalidRequest', `The specified copy source is larger than the maximum allowable size for a copy source: ${fake.copyLimit}`);
+        const corrupt = corruptions.findIndex((p) => (typeof p === 'string' ? key.includes(p) : p.test(key)));
+        if (corrupt >= 0) corruptions.splice(corrupt, 1);
+        // A corrupted copy: the same size, its first byte flipped, so only the ETag tells.
+        const bytes = corrupt >= 0 && source.body ? Buffer.from(source.body) : source.body;
+        if (corrupt >= 0 && bytes && bytes.length > 0) bytes[0] = bytes[0]! ^ 0xff;
         const v = addVersion(b, {
           key,
           deleteMarker: false,
-          ...(source.body ? { body: source.body } : {}),
+          ...(bytes ? { body: bytes } : {}),
           size: source.size,
-          etag: source.etag,
+          etag: corrupt < 0 ? source.etag : `"${md5(bytes && bytes.length > 0 ? bytes : Buffer.from(`corrupted ${key}`))}"`,
           lastModified: now(),
           storageClass: (req.headers['x-amz-storage-class'] as FakeStorageClass | undefined) ?? 'STANDARD',
           ...(source.contentType ? { contentType: source.contentType } : {}),

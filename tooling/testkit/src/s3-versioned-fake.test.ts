@@ -5,6 +5,8 @@ import {
   DeleteObjectCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
@@ -12,6 +14,8 @@ import {
   PutBucketLifecycleConfigurationCommand,
   PutBucketReplicationCommand,
   PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  PutPublicAccessBlockCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -196,12 +200,20 @@ describe('copies, archive classes, replication, throttling', () => {
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'cold' }))).StorageClass).toBe('DEEP_ARCHIVE');
   });
 
-  test('with a replication rule new objects are PENDING (x-amz-replication-status), which needs versioning on', async () => {
+  test('with a replication rule new objects are PENDING (x-amz-replication-status), which needs versioning on, and a destination that exists with versioning on', async () => {
     const Bucket = await freshBucket();
-    const ReplicationConfiguration = { Role: 'arn:aws:iam::123456789012:role/r', Rules: [{ Status: 'Enabled' as const, Priority: 1, Filter: {}, DeleteMarkerReplication: { Status: 'Disabled' as const }, Destination: { Bucket: 'arn:aws:s3:::replica' } }] };
-    const refused = await errorOf(s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration })));
-    expect(refused.name).toBe('InvalidRequest');
+    const replica = `${Bucket}-replica`;
+    const ReplicationConfiguration = { Role: 'arn:aws:iam::123456789012:role/r', Rules: [{ Status: 'Enabled' as const, Priority: 1, Filter: {}, DeleteMarkerReplication: { Status: 'Disabled' as const }, Destination: { Bucket: `arn:aws:s3:::${replica}` } }] };
+    const put = async () => {
+      const err = await errorOf(s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration })));
+      return `${err.name}: ${err.message}`;
+    };
+    expect(await put()).toMatch(/^InvalidRequest: Versioning must be/);
     await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    expect(await put()).toBe('InvalidRequest: Destination bucket must exist.');
+    fake.createBucket(replica);
+    expect(await put()).toBe('InvalidRequest: Destination bucket must have versioning enabled.');
+    await s3.send(new PutBucketVersioningCommand({ Bucket: replica, VersioningConfiguration: { Status: 'Enabled' } }));
     await s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration }));
     const { VersionId } = await s3.send(new PutObjectCommand({ Bucket, Key: 'new', Body: 'n' }));
     expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'new' }))).ReplicationStatus).toBe('PENDING');
@@ -217,6 +229,42 @@ describe('copies, archive classes, replication, throttling', () => {
     );
     const rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }))).Rules!;
     expect(rules[0]!.NoncurrentVersionExpiration!.NoncurrentDays).toBe(30);
+  });
+
+  test('public access block round-trips; none set is NoSuchPublicAccessBlockConfiguration', async () => {
+    const Bucket = await freshBucket();
+    expect((await errorOf(s3.send(new GetPublicAccessBlockCommand({ Bucket })))).name).toBe('NoSuchPublicAccessBlockConfiguration');
+    const all = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+    await s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: all }));
+    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration).toEqual(all);
+  });
+
+  test('object lock configuration needs versioning on (409 InvalidBucketState), then round-trips; none set is ObjectLockConfigurationNotFoundError', async () => {
+    const Bucket = await freshBucket();
+    expect((await errorOf(s3.send(new GetObjectLockConfigurationCommand({ Bucket })))).name).toBe('ObjectLockConfigurationNotFoundError');
+    const ObjectLockConfiguration = { ObjectLockEnabled: 'Enabled' as const, Rule: { DefaultRetention: { Mode: 'GOVERNANCE' as const, Days: 30 } } };
+    const refused = await errorOf(s3.send(new PutObjectLockConfigurationCommand({ Bucket, ObjectLockConfiguration })));
+    expect([refused.name, refused.$metadata.httpStatusCode]).toEqual(['InvalidBucketState', 409]);
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    await s3.send(new PutObjectLockConfigurationCommand({ Bucket, ObjectLockConfiguration }));
+    expect((await s3.send(new GetObjectLockConfigurationCommand({ Bucket }))).ObjectLockConfiguration).toEqual(ObjectLockConfiguration);
+  });
+
+  test('corruptNextCopy: the next CopyObject to a matching key stores other bytes of the same size (another ETag), once', async () => {
+    const Bucket = await freshBucket('Enabled');
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket, Key: 'a.jpg', Body: 'photo' }))).VersionId!;
+    const source = await s3.send(new HeadObjectCommand({ Bucket, Key: 'a.jpg', VersionId: v1 }));
+    fake.corruptNextCopy('b.jpg');
+    const copy = async (Key: string) => {
+      await s3.send(new CopyObjectCommand({ Bucket, Key, CopySource: `${Bucket}/a.jpg?versionId=${v1}` }));
+      const head = await s3.send(new HeadObjectCommand({ Bucket, Key }));
+      return { etag: head.ETag, size: head.ContentLength, same: (await text(Bucket, Key)) === 'photo' };
+    };
+    expect(await copy('other.jpg')).toEqual({ etag: source.ETag, size: 5, same: true });
+    const bad = await copy('b.jpg');
+    expect(bad).toMatchObject({ size: 5, same: false });
+    expect(bad.etag).not.toBe(source.ETag);
+    expect(await copy('b.jpg')).toEqual({ etag: source.ETag, size: 5, same: true });
   });
 
   test('throttle: the next requests answer 503 SlowDown, which the SDK retries', async () => {

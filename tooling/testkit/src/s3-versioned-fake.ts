@@ -29,3 +29,20 @@ export function useS3VersionedFake(hooks: { beforeAll(fn: () => Promise<void>): 
     return fake;
   };
 }
+
+/**
+ * The real `@aws-sdk/client-s3` and a client on `target` — the fake (its
+ * endpoint, path style, its credentials), or real AWS (a region only:
+ * credentials from the default chain) — for test files in packages that do
+ * not depend on the SDK themselves (the apps): to set up buckets and read
+ * them back as S3 answers. Destroy the client.
+ */
+export async function s3SdkFor(target: { region: string; endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string } }): Promise<{ sdk: typeof import('@aws-sdk/client-s3'); client: import('@aws-sdk/client-s3').S3Client }> {
+  const sdk = await import('@aws-sdk/client-s3');
+  const client = new sdk.S3Client({
+    region: target.region,
+    ...(target.endpoint !== undefined ? { endpoint: target.endpoint, forcePathStyle: true } : {}),
+    ...(target.credentials !== undefined ? { credentials: target.credentials } : {}),
+  });
+  return { sdk, client };
+}

@@ -215,7 +215,7 @@ describe('s3 apply (mocked S3: s3rver lacks versioning/lifecycle/replication)', 
 
   it('removes the lifecycle configuration when no rule is left in it', async () => {
     const { client, writes } = fakeBucket();
-    await applyBucketDiff(client, { bucket: 'civicq-backups', changes: [], problems: [], notes: [], blocked: false, put: { lifecycle: { rules: [] }, replication: null } });
+    await applyBucketDiff(client, { bucket: 'civicq-backups', put: { lifecycle: { rules: [] }, replication: null } });
     expect(writes()).toEqual(['DeleteBucketLifecycle', 'DeleteBucketReplication']);
   });
 });

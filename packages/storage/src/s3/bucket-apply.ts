@@ -40,7 +40,7 @@ export async function reconcileBucket(client: S3Client, desired: DesiredBucket, 
  * (S3 refuses replication and object lock on a bucket without versioning).
  * Returns the settings it changed; a failure says which were already set.
  */
-export async function applyBucketDiff(client: S3Client, diff: BucketDiff): Promise<BucketSetting[]> {
+export async function applyBucketDiff(client: S3Client, diff: Pick<BucketDiff, 'bucket' | 'put'>): Promise<BucketSetting[]> {
   const Bucket = diff.bucket;
   const done: BucketSetting[] = [];
   for (const setting of BUCKET_SETTINGS) {

@@ -6,7 +6,7 @@
  * versions or switch versioning off. `lifeboat s3 apply` needs the bucket
  * settings; that statement is apart, for whoever runs apply.
  */
-import type { IamStatement, Plan } from '@lifeboat/core';
+import type { BucketRequirement, IamStatement, Plan } from '@lifeboat/core';
 import { keyPrefix, type BucketDestination, type DesiredBucket } from './bucket-plan.js';
 import { planBuckets, s3Destinations } from './s3-buckets.js';
 import { isArchiveClass } from './s3-lifecycle.js';
@@ -82,25 +82,18 @@ export function iamPolicy(plan: Plan, names: string[] = []): { policy: IamPolicy
     });
   }
 
-  statements.push({ Sid: APPLY_SID, Effect: 'Allow', Action: applyActions(buckets), Resource: buckets.map((b) => bucketArnOf(b.bucket, b.connection.region)) });
+  statements.push({ Sid: APPLY_SID, Effect: 'Allow', Action: applyActions(buckets, { destinations: true }), Resource: buckets.map((b) => bucketArnOf(b.bucket, b.connection.region)) });
   const roles = [...new Set(buckets.flatMap((b) => (b.replication ? [b.replication.roleArn] : [])))];
-  if (roles.length > 0) {
-    statements.push({
-      Sid: `${APPLY_SID}PassReplicationRole`,
-      Effect: 'Allow',
-      Action: ['iam:PassRole'],
-      Resource: roles,
-      Condition: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } },
-    });
-  }
+  if (roles.length > 0) statements.push(passRole(`${APPLY_SID}PassReplicationRole`, roles));
   return { policy: { Version: '2012-10-17', Statement: statements }, notes };
 }
 
 /** What readBucketState and applyBucketDiff call, as IAM actions (S3's API names differ from them). */
-function applyActions(buckets: DesiredBucket[]): string[] {
-  const actions = new Set(['s3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:PutEncryptionConfiguration']);
-  actions.add('s3:GetLifecycleConfiguration').add('s3:PutLifecycleConfiguration'); // DeleteBucketLifecycle is s3:PutLifecycleConfiguration too
-  actions.add('s3:GetReplicationConfiguration'); // read to find rules the plan no longer has
+function applyActions(buckets: Array<{ versioning: boolean; blockPublicAccess: boolean; objectLock?: unknown; replication?: unknown }>, opts: { destinations: boolean }): string[] {
+  const actions = new Set(['s3:GetBucketVersioning', 's3:GetEncryptionConfiguration', 's3:GetLifecycleConfiguration']);
+  // Apply writes encryption and lifecycle only for destinations' buckets.
+  if (opts.destinations) actions.add('s3:PutEncryptionConfiguration').add('s3:PutLifecycleConfiguration'); // DeleteBucketLifecycle is s3:PutLifecycleConfiguration too
+  actions.add('s3:GetReplicationConfiguration'); // read to find rules the plan no longer has, or the role in use
   for (const b of buckets) {
     if (b.versioning) actions.add('s3:PutBucketVersioning');
     if (b.blockPublicAccess) actions.add('s3:GetBucketPublicAccessBlock').add('s3:PutBucketPublicAccessBlock');
@@ -108,6 +101,26 @@ function applyActions(buckets: DesiredBucket[]): string[] {
     if (b.replication) actions.add('s3:PutReplicationConfiguration');
   }
   return [...actions].sort();
+}
+
+/**
+ * The statements `s3 apply`/`s3 check` need for the buckets components rely
+ * on (a media bucket, its replica), apart like the destinations' apply
+ * statement. Apply never writes their encryption or lifecycle.
+ */
+export function requirementStatements(requirements: BucketRequirement[]): IamStatement[] {
+  if (requirements.length === 0) return [];
+  const sid = `${APPLY_SID}ComponentBuckets`;
+  const statements: IamStatement[] = [
+    { Sid: sid, Effect: 'Allow', Action: applyActions(requirements, { destinations: false }), Resource: [...new Set(requirements.map((r) => bucketArnOf(r.bucket, r.region)))] },
+  ];
+  const roles = [...new Set(requirements.flatMap((r) => (r.replication?.roleArn !== undefined ? [r.replication.roleArn] : [])))];
+  if (roles.length > 0) statements.push(passRole(`${sid}PassReplicationRole`, roles));
+  return statements;
+}
+
+function passRole(Sid: string, roles: string[]): IamStatement {
+  return { Sid, Effect: 'Allow', Action: ['iam:PassRole'], Resource: roles, Condition: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } } };
 }
 
 function bucketArn(d: BucketDestination): string {

@@ -10,5 +10,6 @@ export { ArchivedCopyError, THAW_DAYS } from './archived-object.js';
 export { readBucketState } from './bucket-state.js';
 export { diffBucket } from './bucket-diff.js';
 export { applyBucketDiff, reconcileBucket } from './bucket-apply.js';
+export { reconcileRequirement } from './bucket-requirement-apply.js';
 export { bucketClient, planBuckets } from './s3-buckets.js';
-export { APPLY_SID, iamPolicy } from './iam-policy.js';
+export { APPLY_SID, iamPolicy, requirementStatements } from './iam-policy.js';

@@ -1,11 +1,7 @@
 import type { ComponentPlan, IamStatement } from '@lifeboat/core';
 import { regionsOf, type Ec2Config } from './config.js';
+import { awsPartition as partition } from '../aws-partition.js';
 import { TAG } from './tags.js';
-
-/** AWS partitions by region: China and GovCloud have their own ARNs. */
-function partition(region: string): string {
-  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-}
 
 /**
  * What an ec2 component needs, by action. Describe* calls take no resource

@@ -2,7 +2,7 @@ import { formatDuration, type ArchiveProblem, type KindArchive } from '@lifeboat
 import { mediaS3 } from './client.js';
 import type { S3BucketConfig } from './config.js';
 import type { MediaFacts } from './backup.js';
-import { mediaFindings, readMediaState } from './state.js';
+import { mediaFindings, mediaState, readMedia } from './state.js';
 
 const NAME = 'bucket versions';
 
@@ -38,8 +38,9 @@ export const mediaArchive: KindArchive<S3BucketConfig> = {
   async status({ component, config, backups, now }) {
     const s3 = await mediaS3(config);
     try {
-      const state = await readMediaState(s3, config);
-      const findings = mediaFindings(component, config, state);
+      const readings = await readMedia(s3, component, config);
+      const state = mediaState(config, readings);
+      const findings = mediaFindings(config, readings);
       const problems: ArchiveProblem[] = findings
         .filter((f) => f.level !== 'ok')
         .map((f) => ({ health: f.level === 'critical' ? 'critical' : 'warning', severity: f.level === 'critical' ? 'sev2' : 'sev3', reason: `${f.check}: ${f.detail}` }));

@@ -6,6 +6,8 @@ import { doctorMedia } from './doctor.js';
 import { s3BucketConfig, type S3BucketConfig } from './config.js';
 import { preflightMedia, restoreMedia } from './restore.js';
 import { s3BucketRestoreSurface } from './restore-surface.js';
+import { mediaRequirements } from './state.js';
+import { mediaIamStatements } from './iam.js';
 
 export const s3BucketStrategy: Strategy<S3BucketConfig> = {
   kind: 's3-bucket',
@@ -17,6 +19,8 @@ export const s3BucketStrategy: Strategy<S3BucketConfig> = {
   restoreSurface: s3BucketRestoreSurface,
   archive: mediaArchive,
   doctor: doctorMedia,
+  buckets: ({ component, config }) => mediaRequirements(component, config),
+  iamStatements: mediaIamStatements,
   // The restore reads the live bucket's versions; the checkpoint is read only to compare with it (drills).
   restoreArtifacts: (_, request) => (request.options.compareCheckpoint === true ? [INVENTORY] : []),
   prepareDrill: prepareMediaDrill,

@@ -39,9 +39,9 @@ describe('media bucket settings (doctor) and replication health (status)', () =>
   test('a well-protected bucket is ok; a lifecycle rule expiring noncurrent versions before versionRetention is critical', async () => {
     const { bucket, replica } = await protectedBucket();
     const config = configFor(bucket, { replication: { bucket: replica, region: fake.region } });
-    expect(await doctor(config)).toEqual([expect.objectContaining({ level: 'ok' })]);
+    expect(await doctor(config)).toEqual([expect.objectContaining({ level: 'ok', check: `media replica s3://${replica}` }), expect.objectContaining({ level: 'ok', check: `media bucket s3://${bucket}` })]);
     await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [{ ID: 'nc', Status: 'Enabled', Filter: {}, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] } }));
-    expect(await doctor(config)).toEqual([expect.objectContaining({ level: 'critical', detail: expect.stringContaining('after 30 days, before the versionRetention of media (90d)') })]);
+    expect((await doctor(config)).filter((f) => f.level !== 'ok')).toEqual([expect.objectContaining({ level: 'critical', detail: expect.stringContaining('"nc" expires noncurrent versions after 30 days, before the 90 days the versionRetention of media (90d) keeps them') })]);
   });
 
   test('versioning off, replication missing and an unversioned replica are critical', async () => {
@@ -49,10 +49,10 @@ describe('media bucket settings (doctor) and replication health (status)', () =>
     fake.createBucket(bucket);
     fake.createBucket(`${bucket}-replica`);
     const found = await doctor(configFor(bucket, { replication: { bucket: `${bucket}-replica`, region: fake.region } }));
-    expect(found.filter((f) => f.level === 'critical').map((f) => f.detail.split(':')[0])).toEqual([
-      'versioning is off',
-      `no enabled replication rule, but the plan replicates it to s3`,
-      `the replica s3`,
+    expect(found.filter((f) => f.level === 'critical').map((f) => [f.check, f.detail.split(/[:;]/)[0]])).toEqual([
+      [`media replica s3://${bucket}-replica`, 'versioning is off'],
+      [`media bucket s3://${bucket}`, 'versioning is off'],
+      [`media bucket s3://${bucket}`, `no enabled replication rule copies the bucket to s3`],
     ]);
   });
 
