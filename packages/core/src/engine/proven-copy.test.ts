@@ -110,6 +110,7 @@ describe.runIf(process.platform === 'linux')('restore: an artifact stored as its
   it('a stored file replaced after it was proven does not reach the restore (it reads the inode that was hashed), and the change fails it', async () => {
     const { ctx, seen } = setup(false, async (_ctx, local, store) => {
       const [file] = store.files.values();
+      expect(file, 'the stored file was opened in place').toBeDefined();
       const before = await contentOf(local.path);
       // What a careless tool does: a new file, renamed over the old name.
       await writeFile(`${file}.new`, Buffer.alloc(2_000_000, 1));
@@ -125,6 +126,7 @@ describe.runIf(process.platform === 'linux')('restore: an artifact stored as its
   it('a stored file written in place after it was proven fails the restore before its result is used', async () => {
     const { ctx } = setup(false, async (_ctx, _local, store) => {
       const [file] = store.files.values();
+      expect(file, 'the stored file was opened in place').toBeDefined();
       // Even the same byte written back: the bytes read may not be the ones hashed.
       const handle = await open(file!, 'r+');
       const byte = Buffer.alloc(1);
