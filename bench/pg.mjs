@@ -351,7 +351,8 @@ ${timelineRows(medianRun(b.lifeboat).timeline)}
     sections.push(`### Restore — ${set.label}
 
 Into a database dropped before every run: \`lifeboat restore database --to env:BENCH_RESTORE_URL --jobs 2\` (proves the copy — reads it whole, size and
-sha256 — into a spool, creates a staging database, \`pg_restore --jobs=2\`, compares row counts, renames it into place) vs
+sha256, through the one descriptor pg_restore then reads: the fs copy is not spooled —, creates a staging database, \`pg_restore --jobs=2\`,
+checks the file was not changed since, compares row counts, renames it into place) vs
 \`pg_restore --jobs=2 -d <fresh db> <local pg_dump -Fc file>\` (the floor: the same tool with nothing proven or counted) vs the guide's
 \`gunzip < dump.sql.gz | psql -q -v ON_ERROR_STOP=1 -d <fresh db>\` (the \`.sql.gz\`, ${mib(set.plainDump.bytes)} MiB, made once). For the two
 baselines the empty database is created beforehand, untimed.

@@ -136,6 +136,27 @@ describe('fault matrix: restores prove the backup before they change anything', 
     expect(await query(url, `SELECT datname FROM pg_database WHERE datname LIKE '${db.name}\\_%'`)).toEqual([]);
   });
 
+  test('issue 16: the fs copy pg_restore --jobs reads in place is written to after it was proven → exit 1, production as it was', async ({ pg: server, db }) => {
+    const { url, env } = await prodBackedUp(server, db);
+    // No spool copy: pg_restore reads the stored file of 'a' through the descriptor that was hashed.
+    // A writer that gets at that file between the proof and the swap (here the beforeRestore hook,
+    // writing one byte back as it was) must fail the restore, never let unproven bytes through.
+    const stored = `${join(ws.dir, 'a')}/*/*/*/*/database.dump`;
+    await ws.writePlan(
+      postgresPlan({
+        destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') },
+        tables: ['t'],
+        extra: `    hooks:\n      beforeRestore: ["for f in ${stored}; do dd if=$f of=$f bs=1 count=1 skip=1000 seek=1000 conv=notrunc status=none; done"]\n`,
+      }),
+    );
+    const run = await restoreOverProd(env, ['--jobs', '2']);
+    expect(run.exitCode, run.stdout).toBe(1);
+    expect(run.stdout).toMatch(/database\.dump in destination 'a' .* was written to, replaced or removed after it was verified/);
+    expect(run.stdout).not.toMatch(INTERNALS);
+    expect((await query<{ n: string }>(url, 'SELECT count(*)::text AS n FROM t'))[0]!.n).toBe('20000');
+    expect(await query(url, `SELECT datname FROM pg_database WHERE datname LIKE '${db.name}\\_%'`)).toEqual([]);
+  });
+
   test('fault 11.1: row counts that do not match leave production as it was, and afterRestore does not run', async ({ pg: server, db }) => {
     const { url, env } = await prodBackedUp(server, db);
     for (const dest of ['a', 'b']) {
@@ -282,13 +303,24 @@ describe('fault matrix: a spool without room stops the restore before anything c
 
   // Mounting a 2 MB tmpfs needs root; CI runs as root.
   test.skipIf(!isRoot)('fault 11.1: a spool smaller than the stored backup: refused before reading, production untouched, no hook ran', async ({ pg: server, db }) => {
-    const { url, env } = await backedUp(server, db, "md5(g::text) || md5((g * 3)::text)", 'custom');
+    // Lifeboat gzips a plain dump, so its content must go through the spool (3 MiB and more stored).
+    const { url, env } = await backedUp(server, db, "md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text)", 'plain');
     const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:PROD_URL', '--clean', '--yes', '--spool-dir', spool], { env, lockDir: ws.lockDir });
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/has .* free, and backup .* needs at least .*nothing was changed — pass --spool-dir/);
     expect(run.stdout).not.toMatch(/reading and verifying/);
     expect((await query<{ n: string }>(url, 'SELECT count(*)::text AS n FROM t'))[0]!.n).toBe('60000');
     expect(existsSync(join(ws.dir, HOOK_MARK))).toBe(false);
+    expect(await readdir(spool)).toEqual([]);
+  });
+
+  test.skipIf(!isRoot)('issue 16: a custom dump on an fs destination needs no spool room: pg_restore --jobs reads the stored file, proven in place', async ({ pg: server, db }) => {
+    const { url, env } = await backedUp(server, db, "md5(g::text) || md5((g * 3)::text)", 'custom');
+    await query(url, 'DELETE FROM t WHERE id > 10');
+    const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:PROD_URL', '--clean', '--yes', '--jobs', '2', '--spool-dir', spool], { env, lockDir: ws.lockDir });
+    expect(run.exitCode, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/"name":"rows in t","expected":60000,"actual":60000,"ok":true/);
+    expect((await query<{ n: string }>(url, 'SELECT count(*)::text AS n FROM t'))[0]!.n).toBe('60000');
     expect(await readdir(spool)).toEqual([]);
   });
 

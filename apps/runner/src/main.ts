@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitCode, LifeboatError, UsageError, describeError, identityOf, loadPlan, locatePlan, parseDuration, type Plan, type RunListener } from '@lifeboat/core';
+import { ExitCode, LifeboatError, UsageError, describeError, exposeCollector, identityOf, loadPlan, locatePlan, parseDuration, type Plan, type RunListener } from '@lifeboat/core';
 import { createAlerter, operationsContext, type Alerter, type OperationsContext } from '@lifeboat/operations';
 import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
@@ -52,6 +52,8 @@ Exit codes: 0 ok · 1 failed · 2 bad usage or plan · 3 unhealthy · 75 another
 
 export async function main(argv: string[], environment: Environment, rawIo: Io, signal: AbortSignal): Promise<number> {
   const io: Io = environment.journal.stderr ? { ...rawIo, stderr: prioritized(rawIo.stderr, stderrPriority) } : rawIo;
+  // Backups and restores stream through node: collect dead chunks every few MiB so memory stays flat (pipeline/garbage.ts).
+  exposeCollector();
   const registry = createRegistry();
   let exitCode: number = ExitCode.ok;
   const program = new Command('lifeboat')

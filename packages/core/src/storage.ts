@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { StorageCapabilities } from './storage-capabilities.js';
@@ -75,6 +76,13 @@ export interface StorageAdapter {
    * an unmounted disk) and the free space, where the store knows it.
    */
   health?(): Promise<StorageHealth>;
+  /**
+   * A store on this host's own filesystem: the stored object opened read-only
+   * as a regular file. A restore hashes it through this handle and hands the
+   * same open file to pg_restore, instead of copying it to a spool first.
+   * Rejects like `get` (NotFoundError when missing).
+   */
+  openFile?(key: string): Promise<FileHandle>;
 }
 
 export interface StorageHealth {

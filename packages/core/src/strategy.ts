@@ -112,6 +112,16 @@ export interface ContentEntry {
   linkTarget?: string;
 }
 
+/** A verified artifact on local disk (`RestoreContext.localFile`). */
+export interface LocalFile {
+  /** A path any process of this user can open while the restore runs. */
+  path: string;
+  /** Rejects (CopyUnusableError) when the file changed after it was verified. */
+  unchanged(): Promise<void>;
+  /** Removes what `localFile` made for this call (nothing when it handed out the proven copy). */
+  release(): Promise<void>;
+}
+
 export interface RestoreContext<Config> extends StrategyContext<Config> {
   manifest: Manifest;
   request: RestoreRequest;
@@ -123,6 +133,14 @@ export interface RestoreContext<Config> extends StrategyContext<Config> {
   open(name: string): Promise<Readable>;
   /** Writes an artifact's content to `path` (mode 0600), fully verified before it resolves. */
   download(name: string, path: string): Promise<void>;
+  /**
+   * An artifact's verified content as a local file that a child process can
+   * open and seek by name (pg_restore --jobs), without a copy where the
+   * restore's proven copy already is one: the spool file, or the stored file
+   * of a local destination, held open since it was hashed. Call `unchanged`
+   * once the tool has read it and before making its result visible.
+   */
+  localFile(name: string): Promise<LocalFile>;
   /** The plan file, for a server the restore starts that calls Lifeboat back (PostgreSQL's restore_command). */
   planFile: string;
   /** How to run this Lifeboat (argv prefix, e.g. [node, bin.js]); absent when the app cannot say. */

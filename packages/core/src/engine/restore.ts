@@ -1,5 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, copyFile, link } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
@@ -105,16 +107,33 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
     planFile: ctx.plan.file,
     ...(ctx.selfCommand ? { selfCommand: ctx.selfCommand } : {}),
     open,
-    download: async (name, path) => {
-      if (proven) {
-        // The spool is already verified content: a hard link when on the same filesystem, else a copy.
-        await link(proven.path(name), path).catch(() => copyFile(proven.path(name), path));
-        await chmod(path, 0o600);
-        return;
+    download,
+    localFile: async (name) => {
+      // The proven copy is verified content on this disk already (a spool file, or the stored file held open).
+      if (proven) return { path: proven.path(name), unchanged: () => proven.unchanged(name), release: async () => {} };
+      const dir = await mkdtemp(join(ctx.spoolDir ?? tmpdir(), 'lifeboat-restore-'));
+      try {
+        const path = join(dir, name);
+        await download(name, path);
+        return { path, unchanged: async () => {}, release: () => rm(dir, { recursive: true, force: true }) };
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
       }
-      await pipeline(await open(name), createWriteStream(path, { mode: 0o600 }));
     },
   };
+
+  async function download(name: string, path: string): Promise<void> {
+    if (proven) {
+      // The spool is already verified content: a hard link when on the same filesystem, else a copy.
+      await link(proven.path(name), path).catch(() => copyFile(proven.path(name), path));
+      await chmod(path, 0o600);
+      // A stored file read in place: what was copied is what was hashed.
+      await proven.unchanged(name);
+      return;
+    }
+    await pipeline(await open(name), createWriteStream(path, { mode: 0o600 }));
+  }
 }
 
 /** Proves a copy of `chosen` usable (engine/proven-copy.ts), reporting as the run's component; only `artifacts` when given. */

@@ -5,6 +5,7 @@ import { formatDuration } from '../duration.js';
 import { LifeboatError, describeError } from '../errors.js';
 import { DEFAULT_STALL_TIMEOUT_MS, type StorageAdapter } from '../storage.js';
 import { encryptStream } from './age.js';
+import { garbageEvery } from './garbage.js';
 import { ParallelGzip } from './parallel-gzip.js';
 
 export interface FanoutTarget {
@@ -180,6 +181,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
   });
 
   const hash = createHash('sha256');
+  const collect = garbageEvery();
   let bytes = 0;
   let lastProgress = 0;
   const every = opts.progressEveryMs ?? 500;
@@ -187,6 +189,7 @@ export async function fanout(body: Readable, targets: FanoutTarget[], opts: Fano
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
+      collect(chunk.length);
       const now = Date.now();
       if (opts.onProgress && now - lastProgress >= every) {
         lastProgress = now;

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { CopyUnusableError, LifeboatError, UsageError } from '../errors.js';
 import type { StoredArtifact } from '../events.js';
 import { decryptStream } from './age.js';
+import { garbageEvery } from './garbage.js';
 
 export interface ContentOptions {
   /** age identities, resolved only when an artifact is encrypted. */
@@ -23,11 +24,13 @@ export interface ContentOptions {
  */
 export async function verifiedContent(stored: Readable, artifact: StoredArtifact, where: string, opts: ContentOptions = {}): Promise<Readable> {
   const hash = createHash('sha256');
+  const collect = garbageEvery();
   let bytes = 0;
   const checker = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       bytes += chunk.length;
+      collect(chunk.length);
       opts.onBytes?.(bytes);
       cb(null, chunk);
     },

@@ -77,6 +77,12 @@ export class FsStorage implements StorageAdapter {
     const file = this.#file(key);
     if (range !== undefined) assertValidRange(range, `fs:${file}`);
     // Open now so a missing key rejects here rather than later on the stream.
+    const handle = await this.openFile(key);
+    return handle.createReadStream({ start: range?.start, end: range?.end });
+  }
+
+  async openFile(key: string): Promise<FileHandle> {
+    const file = this.#file(key);
     let handle: FileHandle;
     try {
       handle = await open(file, 'r');
@@ -91,7 +97,7 @@ export class FsStorage implements StorageAdapter {
       await handle.close().catch(() => undefined);
       throw fsFailure('read', `fs:${file}`, err);
     }
-    return handle.createReadStream({ start: range?.start, end: range?.end });
+    return handle;
   }
 
   /** A missing root folder is an unmounted or removed disk until someone says otherwise; statfs gives the space left to us. */

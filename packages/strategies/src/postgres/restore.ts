@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LifeboatError, UsageError, describeError, isSecretRef, runCommand, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
@@ -81,11 +78,10 @@ async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, 
   const counts = new RestoreCounts(into, expected, Math.max(2, jobs));
   const started = Date.now();
   if (format === 'custom' && jobs > 1) {
-    // Parallel pg_restore needs a seekable file: the verified content, on local disk.
-    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-'));
+    // Parallel pg_restore needs a seekable file its workers reopen by name: the verified content, on local disk.
+    const local = await ctx.localFile(name);
     try {
-      const file = join(dir, name);
-      await ctx.download(name, file);
+      const file = local.path;
       const pgRestore = toolPath('pg_restore', config.binDir);
       // Which dump id is which table's data, to count each one once pg_restore says it is in.
       const toc = runCommand(pgRestore, ['--list', file], { env, signal: ctx.signal }).then(({ stdout }) => tableDataItems(stdout));
@@ -105,8 +101,10 @@ async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, 
       });
       restore.stdin.end();
       await restore.done.finally(() => counts.idle());
+      // What pg_restore read is what was verified (the stored file, read in place, was not written to meanwhile).
+      await local.unchanged();
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await local.release();
     }
   } else {
     const [tool, args] =

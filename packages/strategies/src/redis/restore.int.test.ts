@@ -45,6 +45,7 @@ describe('--to-dir, then the server that loads the folder is checked', () => {
       request: { target: server, clean: false, yes: true, options: { toDir: dir } },
       open: async () => createReadStream(rdb),
       download: async () => {},
+      localFile: async () => ({ path: rdb, unchanged: async () => {}, release: async () => {} }),
     };
   }
 
