@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DeregisterImageCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { startEc2Fake, type Ec2Fake } from '@lifeboat/testkit';
@@ -69,6 +71,46 @@ ${system}`);
     const orphans = await cli('ec2', 'orphans');
     expect(orphans.exitCode).toBe(0);
     expect(orphans.stdout).toMatch(/^1 snapshot \(40 GiB\) tagged by Lifeboat belong to no image; they restore nothing:\n {2}snap-\w+ {2}us-east-1 {2}system {2}40 GiB {2}backup \S+\n {6}aws ec2 delete-snapshot --region us-east-1 --snapshot-id snap-\w+\n$/);
+  });
+
+  test('the plan\'s health check after restore --launch: a URL answered 2xx passes (addresses filled in); a command that keeps failing fails the restore (exit 1) and leaves the instance running; a drill runs its own', async () => {
+    const seen: string[] = [];
+    const http = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      res.statusCode = seen.length < 2 ? 503 : 200;
+      res.end();
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (http.address() as AddressInfo).port;
+      const instanceId = server();
+      await planWith(`    instanceId: ${instanceId}\n    healthCheck: "http://127.0.0.1:${port}/health?ip={privateIp}&id={instanceId}&token=s3cret"\n    healthTimeout: 30s\n`);
+      expect((await cli('backup', 'system')).exitCode).toBe(0);
+      const passed = await cli('--log-format', 'human', 'restore', 'system', '--launch');
+      expect(passed.exitCode, passed.stdout + passed.stderr).toBe(0);
+      // Booting: the first answer is 503, the second 200.
+      expect(seen).toHaveLength(2);
+      expect(seen[1]).toMatch(/^\/health\?ip=10\.0\.0\.1&id=i-\w+&token=s3cret$/);
+      expect(passed.stdout).toContain(`health check of i-`);
+      expect(passed.stdout).not.toContain('s3cret');
+
+      await planWith(`    instanceId: ${instanceId}\n    healthCheck: 'test "$LIFEBOAT_PRIVATE_IP" = 10.9.9.9'\n    healthTimeout: 1s\n`);
+      const before = fake.instances().length;
+      const failed = await cli('restore', 'system', '--launch');
+      expect(failed.exitCode, failed.stdout + failed.stderr).toBe(1);
+      expect(failed.stdout + failed.stderr).toMatch(/health check/);
+      expect(failed.stdout + failed.stderr).toMatch(/was left running \(aws ec2 terminate-instances --region us-west-2 --instance-ids i-\w+\)/);
+      expect(fake.instances().slice(before).map((i) => i.state)).toEqual(['running']);
+
+      // A drill launches as a restore does: the same check, with the instance's address, then the instance is terminated.
+      await planWith(`    instanceId: ${instanceId}\n    healthCheck: 'test "$LIFEBOAT_PRIVATE_IP" = 10.0.0.1 && test -n "$LIFEBOAT_INSTANCE_ID"'\n    drill: { launch: true }\n`);
+      const drill = await cli('--log-format', 'human', 'drill', 'system');
+      expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
+      expect(drill.stdout).toMatch(/health check of i-\w+/);
+      expect(fake.instances().at(-1)!.state).not.toBe('running');
+    } finally {
+      http.close();
+    }
   });
 
   test('prune --dry-run says which image would go with its snapshots, and which stays because an instance runs from it', async () => {

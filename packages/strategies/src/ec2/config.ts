@@ -39,9 +39,19 @@ export const ec2Config = z.object({
   /** How long a launched instance may take to pass its status checks (restore --launch, drills). */
   launchTimeout: planDuration({ zero: false }).default(30 * 60_000),
   /**
+   * After `restore --launch` and a drill's launch: an http(s) URL that must
+   * answer 2xx, or a shell command that must exit 0; `{instanceId}`,
+   * `{privateIp}`, `{publicIp}` are filled in (ec2/health.ts).
+   */
+  healthCheck: z.string({ error: 'an http(s) URL or a shell command' }).min(1).optional(),
+  /** How long the health check may keep failing (tried every 5 s) before the launch counts as failed. */
+  healthTimeout: planDuration({ zero: false }).default(10 * 60_000),
+  /**
    * `drill: { launch: true, subnet?, instanceType?, healthCheck? }` (or
    * `target: launch`): a drill launches an instance from the newest image,
-   * waits for its status checks, runs the health check, and terminates it.
+   * waits for its status checks, runs `healthCheck` (with the instance's
+   * addresses) and then the drill's own `healthCheck` (on this host, as for
+   * every kind), and terminates it.
    */
   drill: z
     .strictObject(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeInstanceStatusCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
+import { DescribeInstanceStatusCommand, DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { LifeboatError, UsageError, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import { ec2Client, ec2Code, ec2Failure } from './client.js';
 import type { Ec2Config } from './config.js';
@@ -7,6 +7,7 @@ import { pause, pollDelayMs } from './image-wait.js';
 import type { Ec2RestoreOptions } from './restore-surface.js';
 import { SYSTEM_IMAGE_ARTIFACT, systemImageOf, systemImageSchema, type SystemImage } from './system-image.js';
 import { TAG } from './tags.js';
+import { runHealthCheck } from './health.js';
 
 /** A tag on instances a drill launches, so that its cleanup finds them; the drill hands its token in this variable. */
 export const DRILL_TAG = 'lifeboat:drill';
@@ -86,6 +87,18 @@ export async function launchEc2(ctx: RestoreContext<Ec2Config>): Promise<Restore
       throw new LifeboatError(`${err instanceof Error ? err.message : String(err)}; ${instanceId} was terminated`, undefined, { cause: err });
     }
     const placed = launched.Instances?.[0];
+    // A drill launches as a restore does, so it runs this check too (drill.healthCheck is the drill's own, run by the drill after).
+    const healthCheck = ctx.config.healthCheck;
+    if (healthCheck) {
+      const described = await client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }), { abortSignal: ctx.signal });
+      const now = described.Reservations?.[0]?.Instances?.[0];
+      const instance = { instanceId, ...((now?.PrivateIpAddress ?? placed?.PrivateIpAddress) && { privateIp: now?.PrivateIpAddress ?? placed?.PrivateIpAddress }), ...(now?.PublicIpAddress && { publicIp: now.PublicIpAddress }) };
+      ctx.step(`health check of ${instanceId} (the plan's healthCheck; up to ${Math.round(ctx.config.healthTimeout / 1000)} s)`);
+      const health = await runHealthCheck(healthCheck, instance, { timeoutMs: ctx.config.healthTimeout, signal: ctx.signal, env: ctx.env, step: ctx.step });
+      // A failed check fails the restore; the instance is left running to be looked at (a drill's cleanup terminates its own).
+      if (!health.ok) health.actual += `; ${instanceId} in ${region} was left running (aws ec2 terminate-instances --region ${region} --instance-ids ${instanceId})`;
+      checks.push(health);
+    }
     return {
       target: `${instanceId} in ${region}`,
       checks,
