@@ -48,3 +48,4 @@ export * from './engine/pin.js';
 export * from './retention/plan-check.js';
 export * from './engine/proven-copy.js';
 export * from './utf8-order.js';
+export * from './health-check.js';

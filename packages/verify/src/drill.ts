@@ -9,12 +9,12 @@ import {
   restoreContext,
   selectBackup,
   readingMark,
+  runHealthCheck,
   type EngineContext,
   type ProvenCopy,
   type RestoreCheck,
   type RunComponentRecord,
 } from '@lifeboat/core';
-import { runHealthCheck } from './health-check.js';
 
 export interface DrillResult {
   component: string;

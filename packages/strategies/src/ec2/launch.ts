@@ -7,7 +7,7 @@ import { pause, pollDelayMs } from './image-wait.js';
 import type { Ec2RestoreOptions } from './restore-surface.js';
 import { SYSTEM_IMAGE_ARTIFACT, systemImageOf, systemImageSchema, type SystemImage } from './system-image.js';
 import { TAG } from './tags.js';
-import { runHealthCheck } from './health.js';
+import { launchHealthCheck } from './health.js';
 
 /** A tag on instances a drill launches, so that its cleanup finds them; the drill hands its token in this variable. */
 export const DRILL_TAG = 'lifeboat:drill';
@@ -94,7 +94,7 @@ export async function launchEc2(ctx: RestoreContext<Ec2Config>): Promise<Restore
       const now = described.Reservations?.[0]?.Instances?.[0];
       const instance = { instanceId, ...((now?.PrivateIpAddress ?? placed?.PrivateIpAddress) && { privateIp: now?.PrivateIpAddress ?? placed?.PrivateIpAddress }), ...(now?.PublicIpAddress && { publicIp: now.PublicIpAddress }) };
       ctx.step(`health check of ${instanceId} (the plan's healthCheck; up to ${Math.round(ctx.config.healthTimeout / 1000)} s)`);
-      const health = await runHealthCheck(healthCheck, instance, { timeoutMs: ctx.config.healthTimeout, signal: ctx.signal, env: ctx.env, step: ctx.step });
+      const health = await launchHealthCheck(healthCheck, instance, { timeoutMs: ctx.config.healthTimeout, signal: ctx.signal, env: ctx.env, step: ctx.step });
       // A failed check fails the restore; the instance is left running to be looked at (a drill's cleanup terminates its own).
       if (!health.ok) health.actual += `; ${instanceId} in ${region} was left running (aws ec2 terminate-instances --region ${region} --instance-ids ${instanceId})`;
       checks.push(health);
