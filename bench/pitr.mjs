@@ -7,7 +7,7 @@
 // from the previous file); progress goes to stderr. Not a test: numbers depend on the machine, so nothing here asserts.
 //
 // BENCH_PITR_SECONDS (default 60), BENCH_PITR_RUNS (default 3), BENCH_PITR_SCALE (default 20) and
-// BENCH_PITR_PARTS (default "archive,restore") make a quick run possible.
+// BENCH_PITR_PARTS (default "archive,restore") make a quick run possible; BENCH_PITR_KEEP=1 keeps the work folder.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -135,9 +135,13 @@ async function main() {
     });
     return { ...(await measure(server, work, runner)), niceness };
   } finally {
-    log('stopping PostgreSQL and removing temp folders');
     await server?.stop();
-    await rm(work, { recursive: true, force: true });
+    // BENCH_PITR_KEEP=1 leaves the archives, plans and keys behind, to run `lifeboat restore` against them by hand.
+    if (process.env.BENCH_PITR_KEEP === '1') log(`stopped PostgreSQL; kept ${work}`);
+    else {
+      log('stopped PostgreSQL; removing temp folders');
+      await rm(work, { recursive: true, force: true });
+    }
   }
 }
 

@@ -314,11 +314,22 @@ interface Recovered {
  * until it has left recovery; resolves with the server still running.
  */
 async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarget, dataDir: string, tools: Tools, tcp: boolean): Promise<Recovered> {
+  try {
+    return await recoverSteps(ctx, target, dataDir, tools, tcp);
+  } catch (err) {
+    // The prefetcher starts while the base backup is checked: it stops before anything clears the folder it writes in.
+    await endPrefetch(dataDir);
+    throw err;
+  }
+}
+
+async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarget, dataDir: string, tools: Tools, tcp: boolean): Promise<Recovered> {
   const facts = ctx.manifest.facts.baseBackup as BaseBackupFacts;
   const { owner, binDir } = tools;
   if (owner) await chown(dataDir, owner.uid, owner.gid);
   await chmod(dataDir, 0o700);
 
+  const env = Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
   const scratch = await mkdtemp(join(tmpdir(), 'lifeboat-manifest-'));
   try {
@@ -328,6 +339,10 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
     await runCommand('tar', ['-xf', base, '-C', dataDir, '--no-same-owner'], { env: ctx.env, signal: ctx.signal });
     await rm(base, { force: true });
     if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
+    // The prefetcher starts fetching the first segments now, while pg_verifybackup reads the files (it ignores pg_wal,
+    // where the prefetch folder is): recovery's first ask then finds its segment ready. Whatever fails from here on,
+    // recover() stops the prefetcher before the caller clears the folder.
+    await prefetchFromStart(ctx, dataDir, owner, env);
     const manifest = join(scratch, 'backup_manifest');
     await ctx.download(BACKUP_MANIFEST_ARTIFACT, manifest);
     await runCommand(join(binDir, 'pg_verifybackup'), ['-n', '-q', '-m', manifest, dataDir], { env: ctx.env });
@@ -360,8 +375,6 @@ async function recover(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarg
   let restoredFile: string | undefined;
   // restore_command's own lines (its stderr reaches the server's): how many segments came prefetched.
   const fetched = { segments: 0, prefetched: 0 };
-  const env = Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  await prefetchFromStart(ctx, dataDir, owner, env);
   ctx.step(`starting PostgreSQL ${facts.serverVersion.split(' ')[0]} on ${dataDir} to replay WAL to ${describeTarget(target)} (restore_command: lifeboat wal get)`);
   const server = await startPostgresOnDataDir({
     binDir,
@@ -547,7 +560,7 @@ async function prefetchFromStart(ctx: RestoreContext<PostgresConfig>, dataDir: s
     const folder = await prefetchFolderOf(ctx.component, dataDir, timelineHex);
     const before = previousSegment(walFileOf(facts.timeline, facts.startLsn, facts.walSegmentBytes), facts.walSegmentBytes);
     if (!folder || !before) return;
-    await recordPosition(folder, { file: before, segmentBytes: facts.walSegmentBytes });
+    await recordPosition(folder, { file: before, segmentBytes: facts.walSegmentBytes, beforeRecovery: true });
     if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, folder.root], { env: ctx.env });
     const [command, ...prefix] = ctx.selfCommand;
     const child = spawn(command!, [...prefix, '--plan', ctx.planFile, 'wal', 'prefetch', ctx.component, '--data-dir', dataDir, '--timeline', timelineHex], {

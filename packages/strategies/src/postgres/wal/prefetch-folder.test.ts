@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -164,9 +164,9 @@ describe('prefetchRestoreCommand: the shell path hands a prefetched segment over
 
   const command = (component = 'database', systemIdentifier = SYSID) => prefetchRestoreCommand({ fullCommand: `${join(dataDir, 'full.sh')} %f %p`, component, systemIdentifier });
   /** What PostgreSQL does with restore_command: %f, %p and %% replaced, run by /bin/sh in the data directory. */
-  const restore = (file: string, line = command()) => {
+  const restore = (file: string, line = command(), env?: NodeJS.ProcessEnv) => {
     const substituted = line.replace(/%[fp%]/g, (m) => (m === '%f' ? file : m === '%p' ? 'pg_wal/RECOVERYXLOG' : '%'));
-    return spawnSync('/bin/sh', ['-c', substituted], { cwd: dataDir, encoding: 'utf8' });
+    return spawnSync('/bin/sh', ['-c', substituted], { cwd: dataDir, encoding: 'utf8', ...(env ? { env } : {}) });
   };
   const prefetched = async (file: string, body: Buffer, key = `database.${SYSID}.${file.slice(0, 8)}`, named = body) => {
     const dir = join(dataDir, 'pg_wal', '.lifeboat-prefetch', key);
@@ -200,6 +200,31 @@ describe('prefetchRestoreCommand: the shell path hands a prefetched segment over
     await expect(stat(path)).rejects.toThrow();
     await expect(stat(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).rejects.toThrow();
     expect(await readdir(join(dataDir, 'pg_wal'))).toEqual(['.lifeboat-prefetch']);
+  });
+
+  test('on a host without openssl, sha256sum checks the copy: a good one handed over, a damaged one deleted', async () => {
+    // A PATH with the tools the line uses, but no openssl.
+    const bin = join(dataDir, 'bin');
+    await mkdir(bin);
+    for (const tool of ['mv', 'rm', 'stat', 'sha256sum', 'find', 'printf', 'cut']) {
+      const found = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (found.startsWith('/')) await symlink(found, join(bin, tool));
+    }
+    const env = { PATH: bin };
+    expect(spawnSync('/bin/sh', ['-c', 'command -v openssl'], { env }).status).not.toBe(0);
+    await prefetched(SEGMENT, body);
+    const good = restore(SEGMENT, command(), env);
+    expect(good.stderr).toBe(`lifeboat: wal get ${SEGMENT}: ${body.length} bytes from the prefetch folder, sha256 checked\n`);
+    expect(good.status).toBe(0);
+    expect(await readFile(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).toEqual(body);
+    await rm(join(dataDir, 'pg_wal', 'RECOVERYXLOG'));
+    const damaged = Buffer.from(body);
+    damaged[7] = damaged[7]! ^ 1;
+    await prefetched(SEGMENT, damaged, undefined, body);
+    const bad = restore(SEGMENT, command(), env);
+    expect(bad.status).toBe(7);
+    expect(bad.stderr).toContain(`the prefetched copy of ${SEGMENT} did not match its sha256 and was deleted`);
+    await expect(stat(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).rejects.toThrow();
   });
 
   test('not prefetched, another cluster\'s or timeline\'s folder, a history file: the full way, nothing taken', async () => {

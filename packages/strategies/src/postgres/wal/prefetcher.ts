@@ -87,6 +87,7 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
   let fetched = 0;
   let stopped: WalPrefetcherResult['stopped'] = 'aborted';
   let position: string | undefined;
+  let known: PositionState = {};
   let movedAt = Date.now();
   // Past the archive's end, or failed: not asked again until recovery moves.
   let end: string | undefined;
@@ -164,7 +165,8 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
         stopped = 'server-stopped';
         break;
       }
-      const now = takenPosition(await readPosition(folder), placed, await readyFiles(folder));
+      known = nextPosition(known, await readPosition(folder), placed, await readyFiles(folder));
+      const now = known.position;
       if (now && now.file !== position) {
         position = now.file;
         movedAt = Date.now();
@@ -180,10 +182,15 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
         break;
       }
       if (now) {
-        const window = nextSegments(now.file, now.segmentBytes, count);
+        // Before recovery has asked for anything (a restore started this prefetcher ahead of PostgreSQL), only the first two:
+        // PostgreSQL fsyncs the whole data directory (pg_wal and this folder too) before it asks, and every unsynced
+        // 16 MiB here lengthens that.
+        const window = nextSegments(now.file, now.segmentBytes, now.beforeRecovery ? Math.min(count, 2) : count);
         const ready = new Set((await readyFiles(folder)).keys());
         const skip = new Set([...inFlight.keys(), ...failed]);
-        for (const file of windowToFetch(window, ready, skip, end, parallel - inFlight.size)) {
+        // Ramping up (one fetch, then one more per file placed): files come in recovery's order, so the first one asked
+        // for is not finished last among `parallel` started together.
+        for (const file of windowToFetch(window, ready, skip, end, Math.min(parallel, 1 + fetched) - inFlight.size)) {
           inFlight.set(
             file,
             fetchOne(file).finally(() => inFlight.delete(file)),
@@ -226,18 +233,31 @@ async function fetchInto(ctx: EngineContext, folder: PrefetchFolder, repository:
   }
 }
 
+/** What the prefetcher knows of recovery's position from one poll to the next. */
+export interface PositionState {
+  /** The file position.json named at the last poll. */
+  recordedFile?: string;
+  position?: PrefetchPosition;
+}
+
 /**
  * Recovery's position: the last file a `wal get` recorded, or a later one it
  * took from the folder by the shell path (a file this prefetcher placed that
- * has left the folder). `placed` loses the files that left.
+ * has left the folder; `placed` loses the files that left). A position the
+ * shell path moved stays until `wal get` records a new one — which is then
+ * where recovery is, even behind (a restarted recovery asks again from its
+ * checkpoint). Without that memory, the position fell back to the recorded
+ * file once the taken files were forgotten, and the window behind recovery
+ * was fetched again and again.
  */
-export function takenPosition(recorded: PrefetchPosition | undefined, placed: Set<string>, ready: ReadonlyMap<string, string>): PrefetchPosition | undefined {
+export function nextPosition(state: PositionState, recorded: PrefetchPosition | undefined, placed: Set<string>, ready: ReadonlyMap<string, string>): PositionState {
   let taken: string | undefined;
   for (const file of placed) {
     if (ready.has(file)) continue;
     placed.delete(file);
     if (taken === undefined || file > taken) taken = file;
   }
-  return recorded && taken !== undefined && taken > recorded.file ? { ...recorded, file: taken } : recorded;
+  if (!recorded) return {};
+  const base = recorded.file !== state.recordedFile || !state.position ? recorded : state.position;
+  return { recordedFile: recorded.file, position: taken !== undefined && taken > base.file ? { file: taken, segmentBytes: base.segmentBytes } : base };
 }
-
