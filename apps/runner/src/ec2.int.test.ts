@@ -113,6 +113,48 @@ ${system}`);
     }
   });
 
+  test('Ctrl-C while RunInstances is in flight (the fake holds its answer): the instance EC2 launched is found by its ClientToken and terminated; exit 1 with a sentence', async () => {
+    const instanceId = server();
+    await planWith(`    instanceId: ${instanceId}\n`);
+    expect((await cli('backup', 'system')).exitCode).toBe(0);
+    const [image] = fake.images().filter((i) => i.sourceInstanceId === instanceId);
+    const held = fake.hold('RunInstances');
+    const cancel = new AbortController();
+    const run = lifeboat(['--plan', ws.plan, '--log-format', 'human', 'restore', 'system', '--launch'], { lockDir: ws.lockDir, env, signal: cancel.signal });
+    const request = await held.reached;
+    cancel.abort();
+    const cancelled = await run;
+    const launched = fake.instances().filter((i) => i.imageId === image!.imageId);
+    expect(launched.map((i) => i.state)).toEqual(['terminated']);
+    const token = request.params.ClientToken!;
+    expect(launched[0]!.clientToken).toBe(token);
+    // The backup id and a nonce of this launch.
+    expect(token).toMatch(/^\d{8}T\d{6}Z-\S+-[0-9a-f]{8}$/);
+    expect(token.startsWith(JSON.parse((await cli('list', 'system', '--json')).stdout)[0].id)).toBe(true);
+    expect(cancelled.exitCode).toBe(1);
+    const out = cancelled.stdout + cancelled.stderr;
+    expect(out).toContain(`${launched[0]!.instanceId} was terminated (launched with ClientToken ${token}); the restore was cancelled while RunInstances was in flight`);
+    // The token was printed before the call: a person can find the instance even if Lifeboat is killed outright.
+    expect(out).toContain(`aws ec2 describe-instances --region us-west-2 --filters Name=client-token,Values=${token}`);
+  });
+
+  test('Ctrl-C while RunInstances is in flight and the lookup is refused: the sentence gives the aws line that finds the instance', async () => {
+    const instanceId = server();
+    await planWith(`    instanceId: ${instanceId}\n`);
+    expect((await cli('backup', 'system')).exitCode).toBe(0);
+    fake.faults.denied = ['DescribeInstances'];
+    const held = fake.hold('RunInstances');
+    const cancel = new AbortController();
+    const run = lifeboat(['--plan', ws.plan, 'restore', 'system', '--launch'], { lockDir: ws.lockDir, env, signal: cancel.signal });
+    const token = (await held.reached).params.ClientToken!;
+    cancel.abort();
+    const cancelled = await run;
+    expect(cancelled.exitCode).toBe(1);
+    expect(cancelled.stdout + cancelled.stderr).toMatch(
+      new RegExp(`an instance may be running: looking for it failed \\(finding and terminating it in us-west-2 was refused by EC2 \\(UnauthorizedOperation\\)[^\\n]*\\); find it with aws ec2 describe-instances --region us-west-2 --filters Name=client-token,Values=${token} and terminate what it lists; the restore was cancelled while RunInstances was in flight`),
+    );
+  });
+
   test('prune --dry-run says which image would go with its snapshots, and which stays because an instance runs from it', async () => {
     const instanceId = server();
     await planWith(`    instanceId: ${instanceId}\n    prune: manual\n    retention: { local: { keepLast: 1 } }\n`);

@@ -212,6 +212,48 @@ describe('EC2 fake, driven by the real @aws-sdk/client-ec2', () => {
     ).rejects.toMatchObject({ name: 'InvalidSubnetID.NotFound' });
   });
 
+  it('RunInstances is idempotent by ClientToken: the same token answers the same instance (one launched); other parameters with it are IdempotentParameterMismatch; DescribeInstances filters by client-token', async () => {
+    const { ImageId } = await createImage(fake.addInstance(), 'run-token-1');
+    fake.settle();
+    const launch = (instanceType: 't3.small' | 't3.large', token: string) =>
+      ec2.send(new RunInstancesCommand({ ImageId, InstanceType: instanceType, MinCount: 1, MaxCount: 1, ClientToken: token }));
+    const first = await launch('t3.small', 'backup-1-nonce-a');
+    const again = await launch('t3.small', 'backup-1-nonce-a');
+    const instanceId = first.Instances![0]!.InstanceId!;
+    expect(again.Instances![0]!.InstanceId).toBe(instanceId);
+    expect(first.Instances![0]!.ClientToken).toBe('backup-1-nonce-a');
+    expect(fake.instances().filter((i) => i.imageId === ImageId)).toHaveLength(1);
+    await expect(launch('t3.large', 'backup-1-nonce-a')).rejects.toMatchObject({ name: 'IdempotentParameterMismatch', $metadata: { httpStatusCode: 400 } });
+    expect(fake.instances().filter((i) => i.imageId === ImageId)).toHaveLength(1);
+    // Another token is another launch.
+    const other = await launch('t3.small', 'backup-1-nonce-b');
+    expect(other.Instances![0]!.InstanceId).not.toBe(instanceId);
+
+    const byToken = async (token: string) =>
+      (await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'client-token', Values: [token] }] }))).Reservations?.flatMap((r) => r.Instances?.map((i) => [i.InstanceId, i.ClientToken]) ?? []);
+    expect(await byToken('backup-1-nonce-a')).toEqual([[instanceId, 'backup-1-nonce-a']]);
+    expect(await byToken('never-used')).toEqual([]);
+  });
+
+  it('hold: a held RunInstances is carried out at once (found by its client-token) and answered only on release', async () => {
+    const { ImageId } = await createImage(fake.addInstance(), 'run-hold-1');
+    fake.settle();
+    const held = fake.hold('RunInstances');
+    let answered = false;
+    const launch = ec2.send(new RunInstancesCommand({ ImageId, MinCount: 1, MaxCount: 1, ClientToken: 'held-1' })).then((answer) => {
+      answered = true;
+      return answer;
+    });
+    const request = await held.reached;
+    expect(request.params.ClientToken).toBe('held-1');
+    const { Reservations } = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'client-token', Values: ['held-1'] }] }));
+    const instanceId = Reservations?.[0]?.Instances?.[0]?.InstanceId;
+    expect(instanceId).toMatch(/^i-/);
+    expect(answered).toBe(false);
+    held.release();
+    expect((await launch).Instances?.[0]?.InstanceId).toBe(instanceId);
+  });
+
   it('DescribeLaunchTemplateVersions over all templates ($Latest) filters by image-id', async () => {
     const { ImageId } = await createImage(fake.addInstance(), 'lt-1');
     const templateId = fake.addLaunchTemplate('us-west-2', 'web', ImageId!);

@@ -85,6 +85,8 @@ export interface FakeInstance {
   volumes: { device: string; volumeId: string; sizeGiB: number }[];
   tags: Map<string, string>;
   launchTime: string;
+  /** The ClientToken RunInstances was called with (DescribeInstances filter `client-token`). */
+  clientToken?: string;
 }
 
 interface FakeVolume {
@@ -123,6 +125,14 @@ export interface Ec2FakeRequest {
   params: Record<string, string>;
 }
 
+/** A request whose answer the fake holds back: EC2 has carried it out, the caller has not heard yet. */
+export interface Ec2FakeHold {
+  /** Resolves once the request has been carried out and its answer is being held. */
+  reached: Promise<Ec2FakeRequest>;
+  /** Sends the held answer (if the caller is still listening). */
+  release(): void;
+}
+
 export interface Ec2Fake {
   /** `http://127.0.0.1:PORT`: the client's `endpoint`. */
   endpoint: string;
@@ -135,6 +145,12 @@ export interface Ec2Fake {
   requests: Ec2FakeRequest[];
   addInstance(spec?: Ec2FakeInstanceSpec): string;
   addLaunchTemplate(region: string, name: string, imageId: string): string;
+  /**
+   * Holds the answer to the next request of `action` (e.g. RunInstances): it
+   * is carried out at once, as EC2 would, but answered only on release() —
+   * a request in flight when the caller gives up on it.
+   */
+  hold(action: string): Ec2FakeHold;
   /** Every pending image, snapshot and instance becomes available / completed / running with checks ok. */
   settle(): void;
   images(region?: string): FakeImage[];
@@ -165,6 +181,7 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
   const templates = new Map<string, FakeLaunchTemplate>();
   const subnets = new Map<string, string>(); // subnet → vpc
   const tokens = new Map<string, unknown>(); // `${region} ${action} ${token}` → answer
+  const holds = new Map<string, { reached: (request: Ec2FakeRequest) => void; released: Promise<void>; release: () => void }>();
 
   const id = (prefix: string) => `${prefix}-${randomBytes(9).toString('hex').slice(0, 17)}`;
   const now = () => new Date().toISOString();
@@ -196,6 +213,15 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
       launchTime: now(),
     });
     return instanceId;
+  }
+
+  function hold(action: string): Ec2FakeHold {
+    let reached!: (request: Ec2FakeRequest) => void;
+    const reachedPromise = new Promise<Ec2FakeRequest>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    holds.set(action, { reached, released, release });
+    return { reached: reachedPromise, release };
   }
 
   function addLaunchTemplate(region: string, name: string, imageId: string): string {
@@ -413,6 +439,7 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
     rootDeviceType: 'ebs',
     rootDeviceName: i.volumes[0]?.device,
     blockDeviceMapping: i.volumes.map((v) => ({ deviceName: v.device, ebs: { volumeId: v.volumeId, status: 'attached', attachTime: i.launchTime, deleteOnTermination: true } })),
+    clientToken: i.clientToken,
     tagSet: tagSet(i.tags),
   });
 
@@ -537,7 +564,7 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
       let found = ids.length > 0 ? ids.map((i) => instanceIn(region, i)) : [...instances.values()].filter((i) => i.region === region);
       found = filtered(params, found, (i) => (name) =>
         tagFields(i.tags)(name) ??
-        ({ 'instance-id': [i.instanceId], 'image-id': [i.imageId], 'instance-state-name': [i.state], 'subnet-id': [i.subnetId] } as Record<string, string[]>)[name],
+        ({ 'instance-id': [i.instanceId], 'image-id': [i.imageId], 'instance-state-name': [i.state], 'subnet-id': [i.subnetId], 'client-token': i.clientToken !== undefined ? [i.clientToken] : [] } as Record<string, string[]>)[name],
       );
       for (const instance of found) observeInstance(instance);
       return {
@@ -584,6 +611,7 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
           tags: Object.fromEntries(tagSpecs(params, 'instance')),
         });
         const instance = instances.get(instanceId)!;
+        if (params.ClientToken !== undefined) instance.clientToken = params.ClientToken;
         instance.state = 'pending';
         instance.pendingPolls = faults.pendingPolls;
         instance.statusPolls = faults.pendingPolls;
@@ -672,6 +700,14 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
       }
       if (params.DryRun === 'true') throw new Ec2Error('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.', 412);
       const body = handler(params, region);
+      const held = holds.get(action);
+      if (held) {
+        // Carried out; the answer waits (or is lost, when the caller hangs up first).
+        holds.delete(action);
+        held.reached({ action, region, params });
+        await Promise.race([held.released, new Promise((resolve) => res.once('close', resolve))]);
+        if (res.destroyed) return;
+      }
       res.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' });
       res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_FAKE_NAMESPACE}"><requestId>${requestId}</requestId>${xml(body)}</${action}Response>`);
     } catch (error) {
@@ -695,12 +731,15 @@ export async function startEc2Fake(init: Partial<Ec2FakeFaults> = {}): Promise<E
     requests,
     addInstance,
     addLaunchTemplate,
+    hold,
     settle,
     images: (region) => [...images.values()].filter((i) => region === undefined || i.region === region),
     snapshots: (region) => [...snapshots.values()].filter((s) => region === undefined || s.region === region),
     instances: (region) => [...instances.values()].filter((i) => region === undefined || i.region === region),
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        for (const held of holds.values()) held.release();
+        holds.clear();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

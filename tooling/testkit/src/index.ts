@@ -10,5 +10,5 @@ export { describeTree, isRoot, makeConfigTree, settleTimes, writeBigFile } from 
 export { awkwardSqlFile, databaseFingerprint } from './postgres-data.js';
 export { differences, fingerprint, seedEveryType, type RedisClient, type Seeded } from './redis-data.js';
 export { archivedEntry, archiverDone, closeSegment, exists, firstArchived, query, serverOwner, serverTime, sharedDir, startArchivingPostgres, until } from './wal-server.js';
-export { EC2_FAKE_NAMESPACE, startEc2Fake, type Ec2Fake, type Ec2FakeFaults, type FakeImage, type FakeInstance, type FakeSnapshot } from './ec2-fake.js';
+export { EC2_FAKE_NAMESPACE, startEc2Fake, type Ec2Fake, type Ec2FakeFaults, type Ec2FakeHold, type FakeImage, type FakeInstance, type FakeSnapshot } from './ec2-fake.js';
 export { startS3VersionedFake, useS3VersionedFake, s3SdkFor, decodeAwsChunked, FAKE_REGION, type S3VersionedFake, type FakeVersion, type SeedVersion, type FakeStorageClass, type FakeReplicationStatus } from './s3-versioned-fake.js';

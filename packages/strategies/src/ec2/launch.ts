@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DescribeInstanceStatusCommand, DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand, type EC2Client, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
 import { LifeboatError, UsageError, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import { ec2Client, ec2Code, ec2Failure } from './client.js';
@@ -8,6 +7,7 @@ import type { Ec2RestoreOptions } from './restore-surface.js';
 import { SYSTEM_IMAGE_ARTIFACT, systemImageOf, systemImageSchema, type SystemImage } from './system-image.js';
 import { TAG } from './tags.js';
 import { launchHealthCheck } from './health.js';
+import { findByTokenCommand, launchToken, mayHaveLaunched, terminateByToken } from './launch-token.js';
 
 /** A tag on instances a drill launches, so that its cleanup finds them; the drill hands its token in this variable. */
 export const DRILL_TAG = 'lifeboat:drill';
@@ -75,7 +75,21 @@ export async function launchEc2(ctx: RestoreContext<Ec2Config>): Promise<Restore
         report: { lines: [`dry run: would launch ${what}`, 'nothing was launched'], data: { dryRun: true, launch: input, backupId: record.backupId } },
       };
     }
-    const launched = await client.send(new RunInstancesCommand({ ...input, ClientToken: randomUUID() }), { abortSignal: ctx.signal });
+    // One token per launch: the SDK's retries launch one instance, and a launch whose answer never came is found by it.
+    const token = launchToken(record.backupId);
+    ctx.step(`RunInstances with ClientToken ${token} (${findByTokenCommand(region, token)} finds the instance)`);
+    let launched;
+    try {
+      launched = await client.send(new RunInstancesCommand({ ...input, ClientToken: token }), { abortSignal: ctx.signal });
+    } catch (err) {
+      if (!mayHaveLaunched(err, ctx.signal)) throw new LifeboatError(ec2Failure(`RunInstances of ${image.imageId}`, region, err), undefined, { cause: err });
+      // EC2 may have launched it and the answer was lost: find it by its token and terminate it.
+      const cleanup = await terminateByToken(client, region, token);
+      const why = ctx.signal.aborted ? 'the restore was cancelled while RunInstances was in flight' : ec2Failure(`RunInstances of ${image.imageId}`, region, err);
+      const sentence = `${cleanup}; ${why}`;
+      ctx.warn(sentence);
+      throw new LifeboatError(sentence, undefined, { cause: err });
+    }
     const instanceId = launched.Instances?.[0]?.InstanceId;
     if (!instanceId) throw new LifeboatError(`RunInstances in ${region} answered without an instance id`);
     ctx.step(`launched ${instanceId} (${what}); waiting for running and status checks`);
@@ -84,6 +98,8 @@ export async function launchEc2(ctx: RestoreContext<Ec2Config>): Promise<Restore
       checks = await waitHealthy(client, region, instanceId, ctx.config.launchTimeout, ctx.signal, ctx.step);
     } catch (err) {
       await terminate(client, instanceId).catch(() => undefined);
+      // Outcome first when cancelled (a narrow screen cuts the end).
+      if (ctx.signal.aborted) throw new LifeboatError(`${instanceId} was terminated; the restore was cancelled while it was starting`, undefined, { cause: err });
       throw new LifeboatError(`${err instanceof Error ? err.message : String(err)}; ${instanceId} was terminated`, undefined, { cause: err });
     }
     const placed = launched.Instances?.[0];
@@ -104,7 +120,7 @@ export async function launchEc2(ctx: RestoreContext<Ec2Config>): Promise<Restore
       checks,
       report: {
         lines: [`launched ${instanceId}: ${what}`, ...(placed?.PrivateIpAddress ? [`private address ${placed.PrivateIpAddress}`] : []), 'running, status checks ok'],
-        data: { instanceId, region, imageId: image.imageId, instanceType: input.InstanceType, subnetId: subnet, privateIpAddress: placed?.PrivateIpAddress, backupId: record.backupId },
+        data: { instanceId, clientToken: token, region, imageId: image.imageId, instanceType: input.InstanceType, subnetId: subnet, privateIpAddress: placed?.PrivateIpAddress, backupId: record.backupId },
       },
     };
   } finally {

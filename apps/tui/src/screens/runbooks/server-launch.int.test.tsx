@@ -131,6 +131,26 @@ describe('the server-failure runbook launches from the system image (EC2 fake)',
     shown.press('y');
     await shown.see('restore of system — cancelled', 30_000);
     expect(launchedFrom(r.instanceId).map((i) => i.state)).toEqual([expect.stringMatching(/^(shutting-down|terminated)$/)]);
+    await shown.see(`✗ ${launchedFrom(r.instanceId)[0]!.instanceId} was terminated; the restore was cancelled`);
+    shown.press(KEY.enter);
+    await shown.see(/✗ {2}1 Launch the server from its image/);
+  });
+
+  test('cancelled while RunInstances itself is in flight (the fake holds its answer): the instance is found by its ClientToken and terminated, the screen says so', async () => {
+    const r = (repo = await ec2Repo(fake));
+    const shown = await launchReview(r);
+    await shown.see('dry run answered:');
+    const held = fake.hold('RunInstances');
+    shown.press(KEY.enter);
+    const token = (await held.reached).params['ClientToken']!;
+    shown.press(KEY.esc);
+    await shown.see('y cancel it · n keep running');
+    shown.press('y');
+    await shown.see('restore of system — cancelled', 30_000);
+    const launched = launchedFrom(r.instanceId);
+    expect(launched.map((i) => [i.clientToken, i.state])).toEqual([[token, 'terminated']]);
+    // Outcome first: the 80-column screen cuts the rest of the sentence.
+    await shown.see(`✗ ${launched[0]!.instanceId} was terminated (launched with ClientToken`);
     shown.press(KEY.enter);
     await shown.see(/✗ {2}1 Launch the server from its image/);
   });
