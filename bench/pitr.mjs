@@ -332,7 +332,9 @@ async function measureRestore({ server, work, runner, psql, owner, sharedDir, ke
       const r = await run(process.execPath, [runner.bin, '--plan', plan, '--log-format', 'json', 'restore', 'database', '--to-latest', '--to-dir', target], { env: lifeboatEnv, timed: true });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const finished = /(\d+) WAL segment\(s\) fetched, (\d+) of them prefetched/.exec(r.stdout);
-      return { seconds, cpuSeconds: r.cpuSeconds, timeline: timeline(r.stdout, r.seconds), fetched: Number(finished?.[1] ?? NaN), prefetched: Number(finished?.[2] ?? NaN) };
+      // PostgreSQL's own measure of replay ("redo done … in N s" in the restore's step).
+      const redo = Number(/redo done at \S+ in ([\d.]+) s/.exec(r.stdout)?.[1] ?? NaN);
+      return { seconds, cpuSeconds: r.cpuSeconds, timeline: timeline(r.stdout, r.seconds), fetched: Number(finished?.[1] ?? NaN), prefetched: Number(finished?.[2] ?? NaN), redo };
     },
     byHand: async () => {
       await fresh();
@@ -358,15 +360,17 @@ async function measureRestore({ server, work, runner, psql, owner, sharedDir, ke
         env: { PATH: pgEnv.PATH },
         settings: { archive_mode: 'off', hot_standby: 'on' },
       });
+      let redo = NaN;
       try {
         await promoted(restored, binDir, 1_800_000);
         lap('replay');
+        redo = Number(/redo done at .* elapsed: ([\d.]+) s/.exec(restored.process.output().join('\n'))?.[1] ?? NaN);
       } finally {
         const clean = await restored.stop();
         if (!clean) throw new Error('the by-hand restored server did not stop cleanly');
       }
       lap('stop');
-      return { seconds: Number(process.hrtime.bigint() - started) / 1e9, steps: step };
+      return { seconds: Number(process.hrtime.bigint() - started) / 1e9, steps: step, redo };
     },
   };
   const runs = { lifeboat: [], byHand: [] };
@@ -543,20 +547,23 @@ function restoreInterpretation(r, { ratio, medianRun, handMed }) {
       `${medianRun.cpuSeconds !== undefined ? `; ${secs(medianRun.cpuSeconds)} s of CPU for the restore, PostgreSQL and the \`wal get\` calls (not the detached prefetcher)` : ''}. ` +
       `By hand: ${secs(handMed)} s in all, of which replay ${secs(handReplay)} s.`,
   );
+  const redoOf = (runs) => median(runs.map((v) => v.redo).filter((v) => Number.isFinite(v)));
+  const [lbRedo, handRedo] = [redoOf(r.restore.runs.lifeboat), redoOf(hand)];
   lines.push(
-    `- **Replay is where the time goes:** ${secs(replay)} s against ${secs(handReplay)} s, about ${secs((replay - handReplay) / Math.max(1, segments))} s more per segment. ` +
-      `${medianRun.prefetched} of the ${segments} segments came from the prefetch folder, so recovery seldom waited for a fetch; what it pays per segment is CPU: ` +
-      `restore_command is a shell line (sh, mv, sha256sum of the 16 MiB, mv: node starts only on a miss; \`cp\` is one small process), and the prefetcher's age decryption (in JavaScript), ` +
-      `gunzip and two sha256 per segment run on the same ${r.machine.nproc} CPUs as PostgreSQL's replay. When other work keeps those CPUs busy (load averages above), every CPU-second costs more than a wall-second, ` +
-      `which also explains the spread between runs.`,
+    `- **Replay:** ${secs(replay)} s against ${secs(handReplay)} s from starting PostgreSQL to promotion (both include PostgreSQL's fsync of the data directory before it recovers, and its end-of-recovery checkpoint); ` +
+      `PostgreSQL's own count of the redo itself ("redo done … elapsed", medians): ${secs(lbRedo)} s against ${secs(handRedo)} s, about ${secs((lbRedo - handRedo) / Math.max(1, segments))} s more per segment. ` +
+      `${medianRun.prefetched} of the ${segments} segments came from the prefetch folder. Recovery runs restore_command once per segment and waits for it: here that is a shell line (sh, mv, \`openssl dgst -sha256\` of the 16 MiB, mv, stat; ` +
+      `node starts only on a miss) where \`cp\` is one small process; and the prefetcher's work per segment (read, sha256, ChaCha20-Poly1305 through OpenSSL, gunzip, sha256 of the plaintext, write) shares the ${r.machine.nproc} CPUs with the replay. ` +
+      `When other work keeps those CPUs busy (load averages above), every CPU-second costs more than a wall-second, which also explains the spread between runs.`,
   );
   lines.push(
     `- **What the by-hand restore does not do:** decrypt, check a single checksum (the base backup read whole and against its backup_manifest, each segment against its sha256), count rows. ` +
       `Those checks grow with the size of the base backup (the proof and pg_verifybackup) and with the WAL (the per-segment hashes); they are the rules this restore keeps (fail closed, prove before touching).`,
   );
   lines.push(
-    `- **Further gains** would come from the prefetcher's CPU per segment (decryption with node's native ChaCha20-Poly1305 instead of JavaScript; one sha256 of the plaintext instead of two, ` +
-      `the handover's being the one that counts), and from proving the base backup while laying it out into an empty folder (today it is read whole into a spool first, then extracted). None is done here.`,
+    `- **Further gains** would come from proving the base backup while laying it out into an empty folder (today it is decrypted and gunzipped whole into a spool, then extracted by tar: ` +
+      `the proof step above), from the CLI's start-up, and from a WAL compression cheaper to undo than gzip (gunzip is most of the prefetcher's CPU per segment). ` +
+      `Done already: node's OpenSSL ChaCha20-Poly1305 for age (about a quarter of typage's CPU), the prefetcher fetching each segment once, in recovery's order, starting while \`pg_verifybackup\` runs, and \`openssl\` for the handover's sha256.`,
   );
   lines.push(`- **Caveats:** one machine with ${r.machine.nproc} CPUs shared with other work (load averages above); ${RUNS} run(s) each.`);
   return lines.join('\n');

@@ -442,7 +442,13 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     const stopLine = lines.find((l) => /recovery stopping/.test(l));
     const redo = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(lines.join('\n'))?.[1];
     const lastCommit = /last completed transaction was at log time (.+)$/m.exec(lines.join('\n'))?.[1];
-    const reached = [stopLine ? stopLine.replace(/^.*LOG: {2}/, '') : 'replayed to the end of the archived WAL', redo ? `redo done at ${redo}` : '', lastCommit ? `last transaction at ${lastCommit}` : '']
+    // PostgreSQL's own measure of the replay (its "redo done … elapsed: N s"), without the server's start and end-of-recovery checkpoint.
+    const redoSeconds = /redo done at .* elapsed: ([\d.]+) s/.exec(lines.join('\n'))?.[1];
+    const reached = [
+      stopLine ? stopLine.replace(/^.*LOG: {2}/, '') : 'replayed to the end of the archived WAL',
+      redo ? `redo done at ${redo}${redoSeconds ? ` in ${redoSeconds} s` : ''}` : '',
+      lastCommit ? `last transaction at ${lastCommit}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     const segments = fetched.segments > 0 ? `; ${fetched.segments} WAL segment(s) fetched, ${fetched.prefetched} of them prefetched` : '';
