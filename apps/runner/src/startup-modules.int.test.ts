@@ -52,10 +52,10 @@ afterAll(async () => {
 });
 
 /** Runs the built CLI with the hook; resolves its exit code and the URLs of the modules it loaded. */
-async function modulesOf(args: string[]): Promise<{ status: number | null; stderr: string; modules: string[] }> {
+async function modulesOf(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stderr: string; modules: string[] }> {
   const out = join(dir, `modules-${args.join('-').replace(/[^\w-]/g, '')}.txt`);
   const run = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'trace.mjs')).href, BUILT_CLI, ...args], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, MODULES_OUT: out, LIFEBOAT_LOCK_DIR: join(dir, 'locks') },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MODULES_OUT: out, LIFEBOAT_LOCK_DIR: join(dir, 'locks'), ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -83,6 +83,13 @@ describe('start-up loads only what the command uses (built CLI, module hook)', (
       expect(heavyIn(run.modules)).toEqual([]);
     });
   }
+
+  it("a backup of the redis component loads the Redis client, and no other kind's driver, tar, verify or throwaway servers", async () => {
+    // Nothing listens on port 1: the backup fails at connecting, after loading what a redis backup loads.
+    const run = await modulesOf(['--plan', join(dir, 'lifeboat.yaml'), '--log-format', 'json', 'backup', 'cache'], { REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(run.status, run.stderr).toBe(1);
+    expect(heavyIn(run.modules)).toEqual(['the Redis client (ioredis)']);
+  });
 
   it('plan check of the CivicQ plan (every kind, s3 destinations, notify channels) loads neither the TUI nor the AWS SDK', async () => {
     const run = await modulesOf(['--plan', CIVICQ, 'plan', 'check']);

@@ -9,28 +9,28 @@ import { postgresContinuous } from './continuous.js';
 import { asksForPoint, pointRestoreArtifacts } from './point-request.js';
 
 // Its backup, restore and checks (pg, ephemeral servers) load when a command first uses them.
-const runtime = () => import('./runtime.js');
+const restore = () => import('./restore.js');
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
   summary: 'PostgreSQL logical backups with pg_dump (custom or gzip\u2019d plain SQL), restored with pg_restore or psql',
   config: postgresConfig,
-  backup: deferred(runtime, 'backupPostgres'),
-  restore: deferred(runtime, 'restorePostgres'),
-  preflight: deferred(runtime, 'preflightPostgres'),
-  review: deferred(runtime, 'reviewPostgres'),
+  backup: deferred(() => import('./backup.js'), 'backupPostgres'),
+  restore: deferred(restore, 'restorePostgres'),
+  preflight: deferred(restore, 'preflightPostgres'),
+  review: deferred(restore, 'reviewPostgres'),
   // A restore to a point picks its base backup; a table-level restore (--table) a backup with a dump (--as-of).
-  chooseBackup: deferred(runtime, 'choosePostgresBackup'),
+  chooseBackup: deferred(() => import('./choose-backup.js'), 'choosePostgresBackup'),
   // A table restore from PITR (--as-of, the chosen backup a base backup) reads what a restore to a point reads.
   restoreArtifacts: (manifest, request) =>
     pointRestoreArtifacts(request) ?? (manifest.facts.baseBackup && tableRequest(request)?.asOf ? [BASE_BACKUP_ARTIFACT, BACKUP_MANIFEST_ARTIFACT] : undefined),
   // A restore to a point into a throwaway server, or a table restore beside the live tables, leaves production's services alone.
   runsHooks: (request) => !(asksForPoint(request) && request.target === 'ephemeral') && tableRequest(request) === undefined,
   restoreSurface: postgresRestoreSurface,
-  check: deferred(runtime, 'checkPostgres'),
-  prepareDrill: deferred(runtime, 'preparePostgresDrill'),
+  check: deferred(() => import('./check.js'), 'checkPostgres'),
+  prepareDrill: deferred(() => import('./drill.js'), 'preparePostgresDrill'),
   archive: walArchive,
-  doctor: deferred(runtime, 'doctorPostgres'),
+  doctor: deferred(() => import('./doctor.js'), 'doctorPostgres'),
   continuous: postgresContinuous,
 };
 export type { PostgresConfig };

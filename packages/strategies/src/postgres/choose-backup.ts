@@ -1,15 +1,7 @@
-// What a postgres component does, loaded when a command first uses it (index.ts: deferred): pg, pg_dump and
-// pg_restore handling, table and point-in-time restores.
 import { UsageError, type Strategy } from '@lifeboat/core';
 import type { PostgresConfig } from './config.js';
 import { pickTableBackup, tablePointOf, tableRequest } from './table-restore/index.js';
 import { chooseBaseBackup, choosePointBackup } from './point-restore.js';
-
-export { backupPostgres } from './backup.js';
-export { preflightPostgres, restorePostgres, reviewPostgres } from './restore.js';
-export { checkPostgres } from './check.js';
-export { preparePostgresDrill } from './drill.js';
-export { doctorPostgres } from './doctor.js';
 
 /**
  * A restore to a point: the base backup before it; a table-level restore: with --as-of on a pitr: component the
