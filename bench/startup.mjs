@@ -1,6 +1,8 @@
 // The CLI's own time around the work: start-up (process start to its first run event) and exit (last event to
 // process exit), with the CPU and the modules each command loads. Small data on purpose: what is left is the CLI.
-// Run with `node bench/startup.mjs` after `pnpm build` (BENCH_STARTUP_RUNS, default 5). Prints a markdown table.
+// Run with `pnpm bench:startup` (BENCH_STARTUP_RUNS, default 5). Prints a markdown table.
+// BENCH_STARTUP_BINS=before=/old/dist/bin.js,after=apps/runner/dist/bin.js compares CLIs (a build, a release's
+// lib/lifeboat/lifeboat.mjs), alternating their runs so that the machine's load falls on each alike.
 // Not a test: numbers depend on the machine, so nothing here asserts.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,16 +14,19 @@ import { startEphemeralPostgres, startEphemeralRedis } from '../packages/ephemer
 import { log, median, secs, loadavg } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = process.env.BENCH_STARTUP_BIN ?? join(ROOT, 'apps/runner/dist/bin.js');
+const BINS = (process.env.BENCH_STARTUP_BINS ?? `build=${join(ROOT, 'apps/runner/dist/bin.js')}`).split(',').map((pair) => {
+  const at = pair.indexOf('=');
+  return { name: pair.slice(0, at), bin: pair.slice(at + 1) };
+});
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 
 /** One CLI run: wall, CPU (user + system, from /proc via /usr/bin/time), its JSON events' first and last time. */
-function lifeboat(args, { env, dir, trace }) {
+function lifeboat(args, { env, dir, trace, bin = BINS[0].bin }) {
   const timeFile = join(dir, 'time.txt');
   const node = trace ? ['--import', pathToFileURL(join(dir, 'trace.mjs')).href] : [];
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, process.execPath, ...node, BIN, ...args], {
+    const child = spawn('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, process.execPath, ...node, bin, ...args], {
       env: { ...process.env, ...env, LIFEBOAT_LOCK_DIR: join(dir, 'locks'), ...(trace ? { TRACE_OUT: join(dir, 'modules.txt') } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -46,6 +51,7 @@ function lifeboat(args, { env, dir, trace }) {
   });
 }
 
+/** How many modules the run loaded through node's ES module loader (a bundle's chunks; the CommonJS files a package requires inside are not seen). */
 async function modulesLoaded(args, opts) {
   await rm(join(opts.dir, 'modules.txt'), { force: true });
   await lifeboat(args, { ...opts, trace: true });
@@ -102,7 +108,7 @@ components:
   );
   const env = { DATABASE_URL: `${base}/source`, REDIS_URL: redis.url, PGPASSWORD: pg.password, PATH: `${pg.binDir}:${process.env.PATH}` };
   const opts = { env, dir };
-  await lifeboat(['--plan', plan, '--log-format', 'json', 'backup', 'database'], opts);
+  for (const { bin } of BINS) await lifeboat(['--plan', plan, '--log-format', 'json', 'backup', 'database'], { ...opts, bin });
   let restores = 0;
   const commands = [
     ['--help', () => ['--help']],
@@ -114,20 +120,23 @@ components:
       return ['--plan', plan, '--log-format', 'json', 'restore', 'database', '--to', 'env:RESTORE_URL'];
     }],
   ];
-  log(`load average ${loadavg()}, ${RUNS} runs each`);
+  const loadBefore = loadavg();
+  log(`load average ${loadBefore}, ${RUNS} runs each of ${BINS.map((b) => b.name).join(', ')}, alternating`);
   const rows = [];
   for (const [name, args] of commands) {
-    const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await lifeboat(args(), opts));
-    const pick = (k) => runs.map((r) => r[k]).filter((v) => v !== undefined);
-    const cell = (k) => (pick(k).length ? `${secs(median(pick(k)))} (${secs(Math.min(...pick(k)))}–${secs(Math.max(...pick(k)))})` : '—');
-    const modules = await modulesLoaded(args(), opts);
-    rows.push(`| ${name} | ${cell('wall')} | ${cell('cpu')} | ${cell('startup')} | ${cell('exit')} | ${modules} |`);
-    log(rows.at(-1));
+    const runs = BINS.map(() => []);
+    for (let i = 0; i < RUNS; i++) for (const [b, { bin }] of BINS.entries()) runs[b].push(await lifeboat(args(), { ...opts, bin }));
+    for (const [b, { name: binName, bin }] of BINS.entries()) {
+      const pick = (k) => runs[b].map((r) => r[k]).filter((v) => v !== undefined);
+      const cell = (k) => (pick(k).length ? `${secs(median(pick(k)))} (${secs(Math.min(...pick(k)))}–${secs(Math.max(...pick(k)))})` : '—');
+      const modules = await modulesLoaded(args(), { ...opts, bin });
+      rows.push(`| ${name} | ${binName} | ${cell('wall')} | ${cell('cpu')} | ${cell('startup')} | ${cell('exit')} | ${modules} |`);
+      log(rows.at(-1));
+    }
   }
-  console.log(`load average ${loadavg()} · node ${process.version} · medians of ${RUNS} (min–max), seconds\n`);
-  console.log('| command | wall | CPU (user + sys) | start → first event | last event → exit | modules loaded |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(`load average ${loadBefore} → ${loadavg()} · node ${process.version} · medians of ${RUNS} (min–max), seconds\n`);
+  console.log('| command | CLI | wall | CPU (user + sys) | start → first event | last event → exit | modules loaded |');
+  console.log('|---|---|---|---|---|---|---|');
   console.log(rows.join('\n'));
 } finally {
   await redis.stop();
