@@ -12,6 +12,7 @@
 // Install: tar -xzf lifeboat-<version>-<commit>.tar.gz -C /usr/local
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -47,9 +48,45 @@ const withoutDevtools = {
   },
 };
 
+// A split bundle turns `await import('cjs-package')` into a chunk whose only export is `default`, so
+// `const { Redis } = await import('ioredis')` would find no Redis (node itself gives CommonJS modules their named
+// exports). Each CommonJS package that is imported dynamically goes through a small ES module that names them.
+const require = createRequire(import.meta.url);
+const namedCommonJsExports = {
+  name: 'named-commonjs-exports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.path.startsWith('node:')) return undefined;
+      const resolved = await b.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer });
+      if (resolved.errors.length > 0 || resolved.external) return undefined;
+      let loaded;
+      try {
+        // Loading it here is how its export names are known.
+        loaded = require(resolved.path);
+      } catch {
+        return undefined;
+      }
+      // An ES module (node's require gives its namespace, or refuses it) keeps its own exports.
+      if (loaded?.[Symbol.toStringTag] === 'Module') return undefined;
+      const names = Object.keys(loaded).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n));
+      return { path: resolved.path, namespace: 'named-commonjs', pluginData: { names } };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'named-commonjs' }, (args) => ({
+      contents: `import m from ${JSON.stringify(args.path)};\nexport default m;\nexport const { ${args.pluginData.names.join(', ')} } = m;\n`,
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
-  entryPoints: [path.join(app, 'src/bin.ts')],
-  outfile: path.join(stage, 'lib/lifeboat/lifeboat.mjs'),
+  entryPoints: { lifeboat: path.join(app, 'src/bin.ts') },
+  outdir: path.join(stage, 'lib/lifeboat'),
+  outExtension: { '.js': '.mjs' },
+  // Split at every import(): a command, a kind's runtime, the TUI and the AWS SDK are chunks loaded when used, so
+  // start-up parses what the command needs, not the whole 10 MB.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -59,7 +96,7 @@ await build({
   define: { LIFEBOAT_VERSION: JSON.stringify(version), LIFEBOAT_BUILD: JSON.stringify(buildText) },
   // pg's optional native binding, required lazily and only when asked for.
   external: ['pg-native'],
-  plugins: [withoutDevtools],
+  plugins: [withoutDevtools, namedCommonJsExports],
   // CommonJS dependencies call require() for Node's own modules; an ES module has none.
   banner: { js: "import { createRequire as __lifeboatRequire } from 'node:module'; const require = __lifeboatRequire(import.meta.url);" },
   legalComments: 'linked',

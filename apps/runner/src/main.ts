@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, LifeboatError, UsageError, describeError, exposeCollector, identityOf, loadPlan, locatePlan, parseDuration, type Plan, type RunListener } from '@lifeboat/core';
-import { createAlerter, operationsContext, type Alerter, type OperationsContext } from '@lifeboat/operations';
+import { createAlerter, operationsContext, type Alerter, type OperationsContext } from '@lifeboat/operations/context';
 import type { Environment } from './environment.js';
 import { humanListener } from './output/human.js';
 import { jsonLogListener } from './output/json-log.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEphemeralRedis } from '@lifeboat/ephemeral';
@@ -37,10 +37,40 @@ describe('the packaged release (pnpm package), outside the source tree', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('holds a launcher and one bundle, and no node_modules is reachable from it', async () => {
-    expect((await readdir(path.join(dir, 'usr-local/lib/lifeboat'))).sort()).toEqual(['BUILD', 'lifeboat.mjs', 'lifeboat.mjs.LEGAL.txt']);
+  it('holds a launcher and one bundle (its entry and the chunks it loads on demand), and no node_modules is reachable from it', async () => {
+    expect((await readdir(path.join(dir, 'usr-local/lib/lifeboat'))).sort()).toEqual(['BUILD', 'chunks', 'lifeboat.mjs']);
+    const chunks = await readdir(path.join(dir, 'usr-local/lib/lifeboat/chunks'));
+    expect(chunks.filter((f) => !/\.mjs(\.LEGAL\.txt)?$/.test(f))).toEqual([]);
+    expect(chunks.some((f) => f.endsWith('.LEGAL.txt'))).toBe(true);
     for (let d = path.join(dir, 'usr-local/lib/lifeboat'); d !== path.dirname(d); d = path.dirname(d)) expect(existsSync(path.join(d, 'node_modules'))).toBe(false);
     expect(path.relative(REPO, dir).startsWith('..')).toBe(true);
+  });
+
+  it('lifeboat --help and plan check load neither the TUI nor the AWS SDK: those chunks load only when used', async () => {
+    const lib = path.join(dir, 'usr-local/lib/lifeboat/chunks');
+    const heavy: Record<string, string[]> = { ink: [], '@aws-sdk': [] };
+    for (const f of (await readdir(lib)).filter((n) => n.endsWith('.mjs'))) {
+      const text = await readFile(path.join(lib, f), 'utf8');
+      if (text.includes('node_modules/.pnpm/ink@')) heavy.ink!.push(f);
+      if (text.includes('node_modules/.pnpm/@aws-sdk+client-')) heavy['@aws-sdk']!.push(f);
+    }
+    // Each is somewhere in the release, or the check below proves nothing.
+    expect(heavy.ink!.length).toBeGreaterThan(0);
+    expect(heavy['@aws-sdk']!.length).toBeGreaterThan(0);
+    const hooks = path.join(dir, 'hooks.mjs');
+    await writeFile(hooks, "import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(process.env.MODULES_OUT, url + '\\n'); return next(url, context); }\n");
+    await writeFile(path.join(dir, 'trace.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+    const server = path.join(dir, 'srv-modules');
+    await mkdir(server);
+    await copyFile(path.join(REPO, 'examples/civicq.yaml'), path.join(server, 'lifeboat.yaml'));
+    for (const args of [['--help'], ['plan', 'check']]) {
+      const out = path.join(dir, `modules-${args.join('-')}.txt`);
+      const traced = run(args, server, { NODE_OPTIONS: `--import ${pathToFileURL(path.join(dir, 'trace.mjs')).href}`, MODULES_OUT: out });
+      expect(traced.status, traced.stderr).toBe(0);
+      const loaded = (await readFile(out, 'utf8')).split('\n').filter((u) => u.includes('/chunks/')).map((u) => path.basename(u));
+      expect(loaded.length).toBeGreaterThan(0);
+      expect(loaded.filter((f) => heavy.ink!.includes(f) || heavy['@aws-sdk']!.includes(f))).toEqual([]);
+    }
   });
 
   it('lifeboat --version says the version and the git commit it was built from', () => {

@@ -1,5 +1,4 @@
 import { ExitCode, describeError, journalRun, newId, runHooks, type RunbookStep } from '@lifeboat/core';
-import { readStatus } from '@lifeboat/verify';
 import { backup } from './backup.js';
 import { drill, verify } from './checks.js';
 import type { OperationsContext } from './context.js';
@@ -31,6 +30,7 @@ export async function runbookStep(ctx: OperationsContext, step: RunbookStep, com
     case 'drill':
       return drill(ctx, components);
     case 'status': {
+      const { readStatus } = await import('@lifeboat/verify');
       const statuses = await readStatus(ctx);
       for (const s of statuses) {
         line(`${s.component}: ${s.health}${s.lastBackup ? `, last backup ${s.lastBackup.id}` : ', never backed up'}`);

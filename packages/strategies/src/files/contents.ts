@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { LifeboatError, describeError, type ContentEntry } from '@lifeboat/core';
+import { LifeboatError, describeError, type ContentEntry, type RestoreContext } from '@lifeboat/core';
 import { Parser, type ReadEntry } from 'tar';
 import { entryName } from './archive-path.js';
+import { ARTIFACT } from './archive.js';
+import type { FilesConfig } from './config.js';
 
 /** One archive entry's header, as the parser reads it (path as stored). */
 export interface ArchiveEntry {
@@ -81,4 +83,9 @@ export function contentEntry(entry: ArchiveEntry): ContentEntry {
   };
   if (entry.linkpath !== undefined && (entry.type === 'SymbolicLink' || entry.type === 'Link')) out.linkTarget = entry.linkpath;
   return out;
+}
+
+/** `restore --list`: what the backup's archive holds. */
+export async function filesContents(ctx: RestoreContext<FilesConfig>): Promise<ContentEntry[]> {
+  return (await readEntries(await ctx.open(ARTIFACT))).map(contentEntry);
 }

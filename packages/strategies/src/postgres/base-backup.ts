@@ -5,10 +5,9 @@ import type { PostgresConfig } from './config.js';
 import { connect, type PgTarget } from './connection.js';
 import { TarSniffer } from './tar-sniffer.js';
 import { toolMajor, toolPath } from './tools.js';
+import { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT, BASE_BACKUP_WATCH } from './artifact.js';
 
-/** The artifacts of a base backup: the data directory as pg_basebackup's tar, and the server's backup_manifest beside it for pg_verifybackup. */
-export const BASE_BACKUP_ARTIFACT = 'base.tar.gz';
-export const BACKUP_MANIFEST_ARTIFACT = 'backup_manifest';
+export { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT, BASE_BACKUP_WATCH };
 
 /** What a restore to a point needs to pick a base backup and the WAL after it. */
 export interface BaseBackupFacts {
@@ -113,9 +112,6 @@ export async function takeBaseBackup(ctx: BackupContext<PostgresConfig>, target:
   }
   return facts;
 }
-
-/** After how long a silent pg_basebackup is looked into (pg_stat_archiver), and how long it may stay silent at most. */
-export const BASE_BACKUP_WATCH = { askAfterMs: 60_000, idleDeadlineMs: 10 * 60_000 };
 
 /**
  * With `-X none`, pg_basebackup waits after the last data file until the

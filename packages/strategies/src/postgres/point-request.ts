@@ -1,4 +1,5 @@
 import { UsageError, flagOf, type Owner, type RestoreRequest } from '@lifeboat/core';
+import { BACKUP_MANIFEST_ARTIFACT, BASE_BACKUP_ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
 import { recoveryTargetOf, type PointOptions, type RecoveryTarget } from './recovery-target.js';
 import type { PostgresRestoreOptions } from './restore-surface.js';
@@ -52,3 +53,16 @@ export function pointRequestOf(component: string, planFile: string, config: Pick
   throw new UsageError(`say where to restore ${component} to the point: --to-dir DATADIR (a new or empty folder) or --to ephemeral`);
 }
 
+/** Only the base backup and its backup_manifest: the dump beside them is not read. */
+export function pointRestoreArtifacts(request: RestoreRequest): string[] | undefined {
+  return asksForPoint(request) ? [BASE_BACKUP_ARTIFACT, BACKUP_MANIFEST_ARTIFACT] : undefined;
+}
+
+/** The request names a point (valid or not: a bad one is refused with its sentence elsewhere). */
+export function asksForPoint(request: RestoreRequest): boolean {
+  try {
+    return recoveryTargetOf(request.options as PointOptions) !== undefined;
+  } catch {
+    return true;
+  }
+}

@@ -26,7 +26,7 @@ import { exactCounts, existingTables } from './facts.js';
 import { streamInto } from './stream-into.js';
 import { pointRequestOf, type PointRequest } from './point-request.js';
 import { planRecovery, type ArchiveView } from './recovery-plan.js';
-import { describeTarget, recoverySettings, recoveryTargetOf, type PointOptions, type RecoveryTarget } from './recovery-target.js';
+import { describeTarget, recoverySettings, type RecoveryTarget } from './recovery-target.js';
 import { listRecoveryArchive } from './wal/verify.js';
 import { walComponent } from './wal/wal-component.js';
 import { endPrefetch, prefetchFolderOf, prefetchRestoreCommand, previousSegment, recordPosition } from './wal/prefetch-folder.js';
@@ -96,20 +96,6 @@ export async function recoveryPlanFor(ctx: EngineContext, component: string, cat
     return baseBackup ? [{ id: e.id, baseBackup }] : [];
   });
   return planRecovery({ archive: { component, systemIdentifier: readable[0]!.systemIdentifier!, files, histories }, backups, target, ...(backupId ? { backupId } : {}) });
-}
-
-/** Only the base backup and its backup_manifest: the dump beside them is not read. */
-export function pointRestoreArtifacts(request: RestoreContext<PostgresConfig>['request']): string[] | undefined {
-  return asksForPoint(request) ? [BASE_BACKUP_ARTIFACT, BACKUP_MANIFEST_ARTIFACT] : undefined;
-}
-
-/** The request names a point (valid or not: a bad one is refused with its sentence elsewhere). */
-export function asksForPoint(request: RestoreContext<PostgresConfig>['request']): boolean {
-  try {
-    return recoveryTargetOf(request.options as PointOptions) !== undefined;
-  } catch {
-    return true;
-  }
 }
 
 interface Tools {

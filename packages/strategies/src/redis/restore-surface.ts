@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { Manifest, RestoreDescribeInput, RestoreDescription, RestoreOptionValues, RestoreSurface } from '@lifeboat/core';
 import type { RedisConfig } from './config.js';
-import { EPHEMERAL } from './restore.js';
+
+/** The --to of a restore into a throwaway redis-server (and a drill's target). */
+export const EPHEMERAL = 'ephemeral';
 
 const OPTIONS = [
   { name: 'toDir', type: 'path', valueName: 'dir', description: 'the data folder to write dump.rdb into, between the plan\u2019s beforeRestore/afterRestore hooks' },

@@ -50,8 +50,9 @@ import { compareKeyCounts, parseInfo, type RedisFacts } from './facts.js';
 import { checkTargetDir, placeDump, type PlacedDump } from './dump-file.js';
 import { infoOnceLoaded } from './live-server.js';
 import { checkLoadRoute, checkLoadTarget, loadOverReplication } from './replication-load.js';
+import { EPHEMERAL } from './restore-surface.js';
 
-export const EPHEMERAL = 'ephemeral';
+export { EPHEMERAL };
 
 /** Loading is bounded by the dataset, not by us; this only catches a server that hangs. */
 const EPHEMERAL_LOAD_TIMEOUT_MS = 30 * 60 * 1000;

@@ -4,8 +4,9 @@ import { LifeboatError, ReadBackUnavailableError, formatBytes, type BackupContex
 import { mediaS3, versioningOf } from './client.js';
 import type { S3BucketConfig } from './config.js';
 import { listVersions, type VersionEntry } from './inventory.js';
+import { INVENTORY } from './names.js';
 
-export const INVENTORY = 'inventory.jsonl.gz';
+export { INVENTORY };
 export const INVENTORY_FORMAT = 'JSON lines, one S3 object version or delete marker each (gunzip | jq)';
 
 /** What a media checkpoint records in its manifest. */

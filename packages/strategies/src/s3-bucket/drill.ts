@@ -3,9 +3,9 @@ import { mediaS3, type MediaS3 } from './client.js';
 import type { S3BucketConfig } from './config.js';
 import { listVersions } from './inventory.js';
 import type { MediaFacts } from './backup.js';
+import { DRILL_PREFIX } from './names.js';
 
-/** Scratch copies of drills go under this prefix of the bucket itself. */
-export const DRILL_PREFIX = 'lifeboat-drill/';
+export { DRILL_PREFIX };
 
 /**
  * A drill restores the bucket as of the drilled checkpoint into a scratch

@@ -1,7 +1,7 @@
 import type { ComponentPlan, IamStatement } from '@lifeboat/core';
 import { awsPartition } from '../aws-partition.js';
 import type { S3BucketConfig } from './config.js';
-import { DRILL_PREFIX } from './drill.js';
+import { DRILL_PREFIX } from './names.js';
 
 /**
  * What a media component needs at run time, by action (`lifeboat s3 policy`):
