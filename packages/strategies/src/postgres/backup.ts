@@ -1,4 +1,4 @@
-import { ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext, type SourceFacts } from '@lifeboat/core';
+import { LifeboatError, ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext, type SourceFacts } from '@lifeboat/core';
 import { pipeline, type Readable } from 'node:stream';
 import { ARTIFACT } from './artifact.js';
 import { takeBaseBackup } from './base-backup.js';
@@ -87,6 +87,9 @@ async function dumpPostgres(ctx: BackupContext<PostgresConfig>, target: PgTarget
     const countStarted = Date.now();
     Object.assign(counts, await exactCounts(client, onServer, facts.database));
     const countSeconds = (Date.now() - countStarted) / 1000;
+    // Fail closed: every verified table has an exact count, from one path or the other.
+    const missing = config.verify.tables.filter((table) => !Number.isSafeInteger(counts[table]));
+    if (missing.length) throw new LifeboatError(`no exact row count of ${missing.join(', ')} in the dump's snapshot; the backup is not committed`);
     facts.tables = Object.fromEntries(config.verify.tables.map((table) => [table, counts[table]!]));
     // Step timings (bench/pg.mjs reads them).
     const streamed = config.verify.tables.length - onServer.length;

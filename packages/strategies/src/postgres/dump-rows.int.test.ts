@@ -5,7 +5,8 @@ import pg from 'pg';
 import { readCatalog, runBackup, type Strategy } from '@lifeboat/core';
 import { describe, expect, test, type TestDatabase, type TestPostgres } from '@lifeboat/testkit';
 import { COMPONENT, ContractWorkspace } from '../contract/workspace.js';
-import { DumpRowCounter } from './dump-rows.js';
+import { deflateSync } from 'node:zlib';
+import { DumpRowCounter, parseHead } from './dump-rows.js';
 import { streamCountable } from './facts.js';
 import { postgresStrategy } from './index.js';
 
@@ -120,6 +121,35 @@ describe('row counts from the dump stream (real pg_dump)', () => {
     const other = new DumpRowCounter(new Set([oid]));
     await other.feed(Buffer.from('-- PostgreSQL database dump\n'));
     expect(await other.result()).toEqual({ counts: new Map(), reason: 'the stream is not a pg_dump custom archive' });
+  });
+
+  test('a block counts only if its COPY text ends with a whole row and pg_dump\'s end-of-data line', async ({ pg: server, db }) => {
+    const oid = await withClient(server, db, async (client) => {
+      await client.query('CREATE TABLE t (v text); INSERT INTO t VALUES (1)');
+      return (await client.query<{ oid: string }>(`SELECT 't'::regclass::oid::text AS oid`)).rows[0]!.oid;
+    });
+    // The real archive's header and table of contents, then a data block for t written here.
+    const real = await dumpOf(db);
+    const head = parseHead(real);
+    const dumpId = [...head.dataOids].find(([, o]) => o === oid)![0];
+    const int = (n: number) => {
+      const b = Buffer.alloc(1 + head.intSize);
+      for (let i = 0; i < head.intSize; i++) b[1 + i] = Math.floor(n / 2 ** (8 * i)) & 0xff;
+      return b;
+    };
+    const archive = (text: string) => {
+      const data = deflateSync(Buffer.from(text));
+      return Buffer.concat([real.subarray(0, head.end), Buffer.from([1]), int(dumpId), int(data.length), data, int(0)]);
+    };
+    const count = async (text: string) => {
+      const counter = new DumpRowCounter(new Set([oid]));
+      await counter.feed(archive(text));
+      return counter.result();
+    };
+    expect((await count('a\nb\n\\.\n\n\n')).counts.get(oid)).toBe(2);
+    expect((await count('\\.\n\n\n')).counts.get(oid)).toBe(0);
+    expect(await count('a\nb\n')).toEqual({ counts: new Map(), reason: `the data of table oid ${oid} does not end with pg_dump's end-of-data line` });
+    expect((await count('a\nb\\.\n\n\n')).reason).toMatch(/end-of-data/);
   });
 
   test('only plain tables without child tables are counted from the stream', async ({ pg: server, db }) => {
