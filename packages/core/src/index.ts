@@ -21,7 +21,7 @@ export * from './repository/ids.js';
 export * from './repository/manifest.js';
 export * from './repository/repository.js';
 export * from './pipeline/fanout.js';
-export { exposeCollector } from './pipeline/garbage.js';
+export { exposeCollector, garbageEvery } from './pipeline/garbage.js';
 export * from './engine/lock.js';
 export * from './engine/repository-lock.js';
 export * from './engine/backup.js';

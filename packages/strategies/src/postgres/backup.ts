@@ -1,10 +1,12 @@
-import { ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext, type SourceFacts } from '@lifeboat/core';
+import { LifeboatError, ReadBackUnavailableError, formatBytes, spawnSource, type BackupContext, type SourceFacts } from '@lifeboat/core';
+import { pipeline, type Readable } from 'node:stream';
 import { ARTIFACT } from './artifact.js';
 import { takeBaseBackup } from './base-backup.js';
 import { checkCustom, checkPlain } from './check.js';
 import type { PostgresConfig } from './config.js';
 import { connect, connectionError, pgTarget, type PgTarget } from './connection.js';
-import { assertTablesExist, collectFacts, exactCounts } from './facts.js';
+import { DumpRowCounter } from './dump-rows.js';
+import { assertTablesExist, collectFacts, exactCounts, streamCountable } from './facts.js';
 import { checkDumpVersion, serverMajor, toolMajor, toolPath } from './tools.js';
 
 /**
@@ -39,6 +41,10 @@ async function dumpPostgres(ctx: BackupContext<PostgresConfig>, target: PgTarget
     const args = [`--format=${config.format}`, `--snapshot=${snapshot}`, '--no-password'];
     for (const schema of config.schemas) args.push(`--schema=${schema}`);
     for (const table of config.excludeTables) args.push(`--exclude-table=${table}`);
+    // Row counts from the dump stream itself (custom format): the COPY text of each
+    // verified table is counted as it passes to storage, on libuv's zlib threads,
+    // instead of a count(*) on the server competing with pg_dump for the CPUs.
+    const streamable = config.format === 'custom' ? await streamCountable(client, config.verify.tables) : new Map<string, string>();
     ctx.step(`pg_dump ${dumpMajor} of ${target.display} (${config.format} format, database ${formatBytes(facts.databaseBytes)})`);
 
     // A dropped connection kills the snapshot's transaction; pg_dump then fails too.
@@ -48,25 +54,48 @@ async function dumpPostgres(ctx: BackupContext<PostgresConfig>, target: PgTarget
     });
     const dump = spawnSource(toolPath('pg_dump', config.binDir), args, { env, signal: ctx.signal });
     const name = ARTIFACT[config.format];
-    // The exact counts run in the snapshot's own transaction while pg_dump reads
-    // the same snapshot on its connection: same figures, no added wall time.
+    const counter = streamable.size ? new DumpRowCounter(new Set(streamable.values())) : undefined;
+    let body: Readable = dump;
+    if (counter) {
+      // pipeline: pg_dump's failure fails the stored stream, and a store that stops early stops pg_dump.
+      body = pipeline(dump, counter.observe(), () => undefined);
+    }
     const dumpStarted = Date.now();
-    let countSeconds = 0;
-    const counting = exactCounts(client, config.verify.tables, facts.database).finally(() => (countSeconds = (Date.now() - dumpStarted) / 1000));
-    const storing = ctx.storeArtifact(name, dump, {
-      format: config.format === 'custom' ? 'pg_dump custom archive (pg_restore)' : 'pg_dump plain SQL (psql)',
-      compress: config.format === 'plain',
-      expectedBytes: undefined,
-    });
-    // Both settle before anything is thrown: a failure must not leave the other writing.
-    const [counted, stored] = await Promise.allSettled([counting, storing]);
-    if (stored.status === 'rejected') throw stored.reason;
-    if (counted.status === 'rejected') throw counted.reason;
-    const artifact = stored.value;
-    facts.tables = counted.value;
-    // Step timings (bench/pg.mjs reads them): the counts share the CPUs with pg_dump.
+    const artifact = await ctx
+      .storeArtifact(name, body, {
+        format: config.format === 'custom' ? 'pg_dump custom archive (pg_restore)' : 'pg_dump plain SQL (psql)',
+        compress: config.format === 'plain',
+        expectedBytes: undefined,
+      })
+      .catch((err: unknown) => {
+        counter?.abandon('the dump was not stored');
+        throw err;
+      });
+    const dumpSeconds = (Date.now() - dumpStarted) / 1000;
+    if (lost) throw lost;
+    // Whatever the stream did not count (another archive version, a table with
+    // child tables, an excluded one) is counted on the server, still in the
+    // dump's snapshot, now that pg_dump no longer needs the CPUs.
+    const fromStream = counter ? await counter.result() : { counts: new Map<string, number>() };
+    const counts: Record<string, number> = {};
+    const onServer: string[] = [];
+    for (const table of config.verify.tables) {
+      const n = fromStream.counts.get(streamable.get(table) ?? '');
+      if (n === undefined) onServer.push(table);
+      else counts[table] = n;
+    }
+    const countStarted = Date.now();
+    Object.assign(counts, await exactCounts(client, onServer, facts.database));
+    const countSeconds = (Date.now() - countStarted) / 1000;
+    // Fail closed: every verified table has an exact count, from one path or the other.
+    const missing = config.verify.tables.filter((table) => !Number.isSafeInteger(counts[table]));
+    if (missing.length) throw new LifeboatError(`no exact row count of ${missing.join(', ')} in the dump's snapshot; the backup is not committed`);
+    facts.tables = Object.fromEntries(config.verify.tables.map((table) => [table, counts[table]!]));
+    // Step timings (bench/pg.mjs reads them).
+    const streamed = config.verify.tables.length - onServer.length;
+    const why = fromStream.reason ? ` (the dump stream was not read: ${fromStream.reason})` : '';
     ctx.step(
-      `row counts of ${config.verify.tables.length} table(s) in the dump's snapshot took ${countSeconds.toFixed(2)} s, alongside pg_dump, whose dump took ${((Date.now() - dumpStarted) / 1000).toFixed(2)} s to stream and store`,
+      `row counts of ${config.verify.tables.length} table(s) in the dump's snapshot: ${streamed} counted from the dump stream while pg_dump's dump took ${dumpSeconds.toFixed(2)} s to stream and store, ${onServer.length} counted on the server after it in ${countSeconds.toFixed(2)} s${why}`,
     );
     if (lost) throw lost;
     await client.query('COMMIT');

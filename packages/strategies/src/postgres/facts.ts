@@ -33,6 +33,24 @@ export async function existingTables(client: pg.Client, tables: string[]): Promi
   return found;
 }
 
+/**
+ * The tables of `tables` whose rows a dump's COPY data holds exactly as count(*)
+ * sees them: plain tables without child tables (a parent's count(*) includes its
+ * children's rows, its COPY does not). Table name → oid as text.
+ */
+export async function streamCountable(client: pg.Client, tables: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (const table of tables) {
+    const result = await client.query<{ oid: string }>(
+      `SELECT c.oid::text AS oid FROM pg_class c
+        WHERE c.oid = to_regclass($1) AND c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid)`,
+      [quoteQualified(table)],
+    );
+    if (result.rows[0]) found.set(table, result.rows[0].oid);
+  }
+  return found;
+}
+
 /** Exact counts of `tables` (checked to exist first). */
 export async function exactCounts(client: pg.Client, tables: string[], database: string): Promise<Record<string, number>> {
   await assertTablesExist(client, tables, database);
