@@ -55,8 +55,14 @@ function envFor(s: Server, database: string): Record<string, string> {
   return { PGHOST: s.host, PGPORT: String(s.port), PGUSER: s.user, PGPASSWORD: s.password, PGDATABASE: database };
 }
 
-async function onMaintenanceDb<T>(s: Server, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: 'postgres' });
+/** A client of one database of a test server (a TestDatabase, or a name), ended when `work` settles. */
+export async function withDatabaseClient<T>(
+  s: Pick<TestPostgres, 'host' | 'port' | 'user' | 'password'>,
+  database: Pick<TestDatabase, 'name'> | string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const name = typeof database === 'string' ? database : database.name;
+  const client = new pg.Client({ host: s.host, port: s.port, user: s.user, password: s.password, database: name });
   await client.connect();
   try {
     return await work(client);
@@ -73,7 +79,7 @@ function withDatabases(s: Server): TestPostgres {
     env: envFor(s, 'postgres'),
     async createDatabase(name = `test_${randomBytes(6).toString('hex')}`, opts = {}) {
       const template = opts.template ?? 'template1';
-      await onMaintenanceDb(s, (c) =>
+      await withDatabaseClient(s, 'postgres', (c) =>
         c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)} TEMPLATE ${pg.escapeIdentifier(template)}`),
       );
       return {
@@ -81,7 +87,7 @@ function withDatabases(s: Server): TestPostgres {
         url: urlFor(s, name),
         env: envFor(s, name),
         drop: () =>
-          onMaintenanceDb(s, async (c) => {
+          withDatabaseClient(s, 'postgres', async (c) => {
             await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
           }),
       };

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { readCatalog, runBackup, type Strategy } from '@lifeboat/core';
-import { describe, expect, test, type TestDatabase, type TestPostgres } from '@lifeboat/testkit';
+import { describe, expect, test, withDatabaseClient, type TestDatabase } from '@lifeboat/testkit';
 import { COMPONENT, ContractWorkspace } from '../contract/workspace.js';
 import { deflateSync } from 'node:zlib';
 import { DumpRowCounter, parseHead } from './dump-rows.js';
@@ -39,16 +38,6 @@ const FILL = `
 
 const TABLES = ['plain_t', 'empty_t', 'Ärger.Tabelle mit Leerzeichen', 'parent', 'part', 'part_1', 'child'];
 
-async function withClient<T>(server: TestPostgres, db: TestDatabase, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: db.name });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function dumpOf(db: TestDatabase): Promise<Buffer> {
   const { stdout } = await run('pg_dump', ['--format=custom', '--no-password'], { env: { ...process.env, ...db.env }, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
   return stdout;
@@ -67,7 +56,7 @@ async function countPieces(counter: DumpRowCounter, bytes: Buffer): Promise<void
 
 describe('row counts from the dump stream (real pg_dump)', () => {
   test('every plain table counted from a custom dump equals count(*) in the same data, whatever the chunking', async ({ pg: server, db }) => {
-    const truth = await withClient(server, db, async (client) => {
+    const truth = await withDatabaseClient(server, db, async (client) => {
       await client.query(FILL);
       const out: Record<string, number> = {};
       const oids: Record<string, string> = {};
@@ -96,7 +85,7 @@ describe('row counts from the dump stream (real pg_dump)', () => {
   });
 
   test('a cut or damaged stream counts nothing and says why (the caller counts on the server)', async ({ pg: server, db }) => {
-    const oid = await withClient(server, db, async (client) => {
+    const oid = await withDatabaseClient(server, db, async (client) => {
       await client.query(FILL);
       return (await client.query<{ oid: string }>(`SELECT 'plain_t'::regclass::oid::text AS oid`)).rows[0]!.oid;
     });
@@ -124,7 +113,7 @@ describe('row counts from the dump stream (real pg_dump)', () => {
   });
 
   test('a block counts only if its COPY text ends with a whole row and pg_dump\'s end-of-data line', async ({ pg: server, db }) => {
-    const oid = await withClient(server, db, async (client) => {
+    const oid = await withDatabaseClient(server, db, async (client) => {
       await client.query('CREATE TABLE t (v text); INSERT INTO t VALUES (1)');
       return (await client.query<{ oid: string }>(`SELECT 't'::regclass::oid::text AS oid`)).rows[0]!.oid;
     });
@@ -153,7 +142,7 @@ describe('row counts from the dump stream (real pg_dump)', () => {
   });
 
   test('only plain tables without child tables are counted from the stream', async ({ pg: server, db }) => {
-    const found = await withClient(server, db, async (client) => {
+    const found = await withDatabaseClient(server, db, async (client) => {
       await client.query(FILL);
       return streamCountable(client, ['plain_t', 'parent', 'part', 'part_1', 'Ärger.Tabelle mit Leerzeichen']);
     });
@@ -161,7 +150,7 @@ describe('row counts from the dump stream (real pg_dump)', () => {
   });
 
   test('a backup records count(*) of each verified table: streamed ones and a parent counted on the server', async ({ pg: server, db }) => {
-    await withClient(server, db, (client) => client.query(FILL));
+    await withDatabaseClient(server, db, (client) => client.query(FILL));
     const ws = await ContractWorkspace.create(postgresStrategy as Strategy<never>);
     try {
       const url = new URL(db.url);

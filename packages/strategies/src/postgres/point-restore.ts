@@ -477,8 +477,8 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
       },
     };
   } catch (err) {
+    // recover() stops the prefetcher after this.
     await server.stop(30_000);
-    await endPrefetch(dataDir);
     throw err;
   }
 }

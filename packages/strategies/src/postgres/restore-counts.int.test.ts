@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { runCommand, spawnSink } from '@lifeboat/core';
-import { describe, expect, test, type TestDatabase, type TestPostgres } from '@lifeboat/testkit';
+import { describe, expect, test, withDatabaseClient, type TestDatabase, type TestPostgres } from '@lifeboat/testkit';
 import { pgTarget } from './connection.js';
 import { RestoreCounts, finishedDataItem, tableDataItems } from './restore-counts.js';
 
@@ -16,15 +15,6 @@ const SCHEMA = `
   CREATE INDEX ON items (id);`;
 
 describe('row counts of a restore (real server)', () => {
-  const withClient = async <T>(server: TestPostgres, db: TestDatabase, fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: db.name });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
   const targetOf = (server: TestPostgres, db: TestDatabase) => {
     const url = new URL(db.url);
     url.password = server.password;
@@ -32,13 +22,13 @@ describe('row counts of a restore (real server)', () => {
   };
 
   test('a table is counted early only when the finished data item is that very table and it has no inheritance children', async ({ pg: server, db }) => {
-    await withClient(server, db, (c) => c.query('CREATE TABLE items (id int); CREATE SCHEMA other; CREATE TABLE other.items (id int); CREATE TABLE parent (id int); CREATE TABLE child () INHERITS (parent)'));
+    await withDatabaseClient(server, db, (c) => c.query('CREATE TABLE items (id int); CREATE SCHEMA other; CREATE TABLE other.items (id int); CREATE TABLE parent (id int); CREATE TABLE child () INHERITS (parent)'));
     const counts = new RestoreCounts(targetOf(server, db), { items: 5, parent: 4 }, 2);
     // Reported before the rows are in: same name in another schema, and a parent whose child has not been loaded.
     counts.dataLoaded('other', 'items');
     counts.dataLoaded('public', 'parent');
     await counts.idle();
-    await withClient(server, db, (c) => c.query('INSERT INTO items SELECT generate_series(1, 5); INSERT INTO parent VALUES (1); INSERT INTO child SELECT generate_series(1, 3)'));
+    await withDatabaseClient(server, db, (c) => c.query('INSERT INTO items SELECT generate_series(1, 5); INSERT INTO parent VALUES (1); INSERT INTO child SELECT generate_series(1, 3)'));
     const checks = await counts.counted();
     expect(checks).toEqual([
       { name: 'rows in items', expected: 5, actual: 5, ok: true },
@@ -48,18 +38,18 @@ describe('row counts of a restore (real server)', () => {
   });
 
   test('a table reported loaded is counted then, and a wrong count still fails the check', async ({ pg: server, db }) => {
-    await withClient(server, db, (c) => c.query('CREATE TABLE items AS SELECT generate_series(1, 5) AS id'));
+    await withDatabaseClient(server, db, (c) => c.query('CREATE TABLE items AS SELECT generate_series(1, 5) AS id'));
     const counts = new RestoreCounts(targetOf(server, db), { 'public.items': 6 }, 1);
     counts.dataLoaded('public', 'items');
     await counts.idle();
     // Rows added after it was counted (which a dump never does) show that the early count is the one compared.
-    await withClient(server, db, (c) => c.query('INSERT INTO items VALUES (6)'));
+    await withDatabaseClient(server, db, (c) => c.query('INSERT INTO items VALUES (6)'));
     expect(await counts.counted()).toEqual([{ name: 'rows in public.items', expected: 6, actual: 5, ok: false }]);
     expect(counts.early).toBe(1);
   });
 
   test('parallel pg_restore --verbose names the data items of the --list table of contents, so every verified table is counted', async ({ pg: server, db }) => {
-    await withClient(server, db, (c) => c.query(SCHEMA));
+    await withDatabaseClient(server, db, (c) => c.query(SCHEMA));
     const into = await server.createDatabase();
     const dir = await mkdtemp(join(tmpdir(), 'lifeboat-counts-'));
     try {
