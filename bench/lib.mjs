@@ -1,4 +1,5 @@
 // What the benchmarks share: progress lines, peak-memory probes, and the way figures are printed.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cp, rm, symlink } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
@@ -63,29 +64,41 @@ export function timelineRows(t) {
 }
 
 /**
- * The runner and the packages' dist folders, copied: other work in the tree may
- * rebuild them mid-run, and every timed run must use the same build. `version`
- * runs the copied bin (`lifeboat --version`) and rejects when it does not start.
+ * The CLI every timed run uses, made once at the start so that a rebuild in the
+ * tree cannot change the program halfway through the run. By default the
+ * release (`pnpm package`: the bundle a server installs, which starts faster than
+ * the tsc build); `BENCH_RUNNER=build` copies the tsc build (the runner's and the
+ * packages' dist folders) instead. `version` runs the bin (`lifeboat --version`)
+ * and rejects when it does not start. Returns the bin and what it is (`kind`).
  */
 export async function snapshotRunner(root, work, version) {
+  const kind = process.env.BENCH_RUNNER === 'build' ? 'build' : 'release';
   const snap = join(work, 'runner');
-  const dirs = ['apps/runner', ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}`)];
   for (let attempt = 1; ; attempt++) {
     await rm(snap, { recursive: true, force: true });
-    for (const dir of dirs) {
-      for (const part of ['package.json', 'dist', 'node_modules']) {
-        if (!existsSync(join(root, dir, part))) continue;
-        // node_modules holds only relative links into the root's .pnpm store and to sibling packages.
-        await cp(join(root, dir, part), join(snap, dir, part), { recursive: true, verbatimSymlinks: true, filter: (f) => !f.includes('/.vite') });
+    let bin;
+    if (kind === 'release') {
+      const r = spawnSync(process.execPath, [join(root, 'apps/runner/scripts/package.mjs'), '--out', snap], { encoding: 'utf8' });
+      const stage = readdirSync(snap, { withFileTypes: true }).find((e) => e.isDirectory() && e.name.startsWith('lifeboat-'));
+      if (r.status !== 0 || stage === undefined) throw new Error(`pnpm package failed: ${(r.stderr || r.stdout || '').trim().split('\n').at(-1)}`);
+      bin = join(snap, stage.name, 'lib/lifeboat/lifeboat.mjs');
+    } else {
+      const dirs = ['apps/runner', ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}`)];
+      for (const dir of dirs) {
+        for (const part of ['package.json', 'dist', 'node_modules']) {
+          if (!existsSync(join(root, dir, part))) continue;
+          // node_modules holds only relative links into the root's .pnpm store and to sibling packages.
+          await cp(join(root, dir, part), join(snap, dir, part), { recursive: true, verbatimSymlinks: true, filter: (f) => !f.includes('/.vite') });
+        }
       }
+      await symlink(join(root, 'node_modules'), join(snap, 'node_modules'));
+      bin = join(snap, 'apps/runner/dist/bin.js');
     }
-    await symlink(join(root, 'node_modules'), join(snap, 'node_modules'));
-    const bin = join(snap, 'apps/runner/dist/bin.js');
     try {
-      return { bin, version: await version(bin) };
+      return { bin, kind, version: await version(bin) };
     } catch (err) {
-      if (attempt === 3) throw new Error(`the built runner does not start (is a build running?): ${err.message}`);
-      log('the built runner does not start (a rebuild in progress?); copying it again in 10 s');
+      if (attempt === 3) throw new Error(`the ${kind} of the runner does not start (is a build running?): ${err.message}`);
+      log(`the ${kind} of the runner does not start (a rebuild in progress?); making it again in 10 s`);
       await new Promise((r) => setTimeout(r, 10_000));
     }
   }

@@ -149,7 +149,7 @@ async function main() {
   let server;
   try {
     const runner = await snapshotRunner(ROOT, work, (bin) => run(process.execPath, [bin, '--version'], { stdout: 'capture' }).then((v) => v.stdout.trim()));
-    log(`runner ${runner.version} copied to ${dirname(dirname(runner.bin))}`);
+    log(`runner ${runner.version} (${runner.kind}) at ${runner.bin}`);
     log('starting a throwaway PostgreSQL');
     server = await startEphemeralPostgres({ path: process.env.PATH });
     return { ...(await measure(server, work, runner)), niceness };
@@ -281,7 +281,7 @@ async function measure(server, work, runner) {
   }
 
   return {
-    machine: { ...machineInfo, loadBefore, loadAfter: loadavg(), loads, runner: runner.version },
+    machine: { ...machineInfo, loadBefore, loadAfter: loadavg(), loads, runner: runner.version, runnerKind: runner.kind },
     sets,
     startup,
     usedTime: existsSync(TIME),
@@ -398,7 +398,7 @@ server, and overwrites this file with the newest figures. What it measures: \`be
   (on this shared machine: other engineers' builds and tests) competed for the ${m.nproc} CPUs: expect spread, and read the ratios
   (alternating runs, medians) rather than the seconds.
   The benchmark and its children ran at niceness ${r.niceness}${r.niceness < 0 ? ', ahead of ordinary background work' : ''}
-- Lifeboat ${m.runner}, copied from the build at the start so that every run uses the same one; its start-up alone
+- Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}, made at the start so that every run uses the same one; its start-up alone
   (\`lifeboat --version\`) takes ${secs(startup)} s (median of ${RUNS}) and peaks at ${kibToMiB(startupRss)} MiB RSS
 - Data (\`pg_database_size\`):
 ${r.sets.map((s) => `  - ${s.label}: ${mib(s.bytes)} MiB, ${s.relations} tables and indexes, ${s.foreignKeys} foreign keys, loaded in ${secs(s.loadSeconds)} s`).join('\n')}

@@ -124,7 +124,7 @@ async function main() {
   let server;
   try {
     const runner = await snapshotRunner(ROOT, work, (bin) => run(process.execPath, [bin, '--version']).then((v) => v.stdout.trim()));
-    log(`runner ${runner.version} copied to ${dirname(dirname(runner.bin))}`);
+    log(`runner ${runner.version} (${runner.kind}) at ${runner.bin}`);
     log('starting a throwaway PostgreSQL with archive_mode = on');
     server = await startEphemeralPostgres({
       path: process.env.PATH,
@@ -182,7 +182,7 @@ async function measure(server, work, runner) {
   const archiving = PARTS.has('archive') ? await measureArchiving(shared) : undefined;
   const restore = PARTS.has('restore') ? await measureRestore(shared) : undefined;
   const cpuInfo = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return { machine: { nproc: cpus().length, cpu: cpuInfo, node: process.version, postgres: server.version, loadBefore, loadAfter: loadavg(), runner: runner.version }, dbBytes, ...archiving, restore };
+  return { machine: { nproc: cpus().length, cpu: cpuInfo, node: process.version, postgres: server.version, loadBefore, loadAfter: loadavg(), runner: runner.version, runnerKind: runner.kind }, dbBytes, ...archiving, restore };
 }
 
 async function measureArchiving({ server, work, runner, psql, sharedDir, recipient, lifeboatEnv, pgEnv, setArchiveCommand, drained }) {
@@ -429,7 +429,7 @@ It starts its own throwaway PostgreSQL and overwrites this file. What it measure
 ### Latest run
 
 - Date: ${new Date().toISOString()}
-- Machine: ${m.nproc} CPUs (${m.cpu}); Node ${m.node}; PostgreSQL ${m.postgres}; Lifeboat ${m.runner} (copied from the build at the start)
+- Machine: ${m.nproc} CPUs (${m.cpu}); Node ${m.node}; PostgreSQL ${m.postgres}; Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}, made at the start
 - Load average (1/5/15 min) at the start ${m.loadBefore}, at the end ${m.loadAfter}; the benchmark and its children ran at niceness ${r.niceness}.
   Anything else running competes for the ${m.nproc} CPUs with the server, pgbench and the archiver alike.
 - Server: fsync and full_page_writes on (PostgreSQL's defaults), synchronous_commit off (WAL as fast as the CPUs allow, not at this disk's fsync pace), \`max_wal_size = 1GB\`, 16 MiB segments;

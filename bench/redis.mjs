@@ -9,11 +9,10 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralRedis } from '../packages/ephemeral/dist/index.js';
-import { log, vmHwmKiB, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows } from './lib.mjs';
+import { log, vmHwmKiB, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks-redis.md');
-const BIN = join(ROOT, 'apps/runner/dist/bin.js');
 const TIME = '/usr/bin/time';
 const KEYS = Number(process.env.BENCH_REDIS_KEYS ?? 1_000_000);
 const HASH_EVERY = 10; // every 10th key is a hash
@@ -124,9 +123,14 @@ async function main() {
   const password = randomBytes(16).toString('hex');
   let server;
   try {
+    const runner = await snapshotRunner(ROOT, work, async (bin) => {
+      const v = await run(process.execPath, [bin, '--version'], { stdout: 'capture' });
+      return v.stdout.trim();
+    });
+    log(`runner ${runner.version} (${runner.kind}) at ${runner.bin}`);
     log('starting a throwaway Redis');
     server = await startEphemeralRedis({ password, path: process.env.PATH });
-    return await measure(server, work, password);
+    return await measure(server, work, password, runner);
   } finally {
     log('stopping Redis and removing temp folders');
     await server?.stop();
@@ -134,7 +138,7 @@ async function main() {
   }
 }
 
-async function measure(server, work, password) {
+async function measure(server, work, password, runner) {
   log(`Redis ${server.version} on 127.0.0.1:${server.port}`);
   const loadBefore = loadavg();
   // The password goes to redis-cli through REDISCLI_AUTH and to Lifeboat through the URL variable: never argv.
@@ -159,7 +163,7 @@ async function measure(server, work, password) {
   let timeFiles = 0;
   const startup = [];
   for (let i = 0; i < RUNS; i++) {
-    startup.push((await run(process.execPath, [BIN, '--version'], { env: lifeboatEnv, measure: true, timeFile: join(work, `run-${++timeFiles}.time`) })).seconds);
+    startup.push((await run(process.execPath, [runner.bin, '--version'], { env: lifeboatEnv, measure: true, timeFile: join(work, `run-${++timeFiles}.time`) })).seconds);
   }
   log(`lifeboat --version: ${secs(median(startup))} s`);
 
@@ -167,7 +171,7 @@ async function measure(server, work, password) {
   const storedBytes = {};
   const backup = async (component) => {
     log(`  lifeboat backup ${component}`);
-    const lb = await run(process.execPath, [BIN, '--plan', plan, '--log-format', 'json', 'backup', component], {
+    const lb = await run(process.execPath, [runner.bin, '--plan', plan, '--log-format', 'json', 'backup', component], {
       env: lifeboatEnv,
       stdout: 'capture',
       measure: true,
@@ -190,7 +194,7 @@ async function measure(server, work, password) {
     log(`    ${secs(cli.seconds)} s`);
   }
   const rdbBytes = (await stat(rdbFile)).size;
-  return { machine: { ...machine(server), loadBefore, loadAfter: loadavg() }, dbsize, loadSeconds: load.seconds, rdbBytes, storedBytes, startup, runs };
+  return { machine: { ...machine(server), loadBefore, loadAfter: loadavg(), runner: runner.version, runnerKind: runner.kind }, dbsize, loadSeconds: load.seconds, rdbBytes, storedBytes, startup, runs };
 }
 
 function report(r) {
@@ -227,6 +231,7 @@ Redis and overwrites this file with the newest figures (\`BENCH_REDIS_KEYS\`, \`
 - Node ${m.node}, Redis ${m.redis} (throwaway server: \`repl-diskless-sync-delay 0\`, so neither side waits the 5 s a default server waits for more replicas)
 - **Load average** (1/5/15 min) at the start ${m.loadBefore}, at the end ${m.loadAfter}: anything above ${m.nproc} means other work competed for the ${m.nproc} CPUs
   (on this shared machine: other engineers' builds and tests), which weighs on Lifeboat (several busy threads) more than on redis-cli (one)
+- Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}, made at the start so that every run uses the same one
 - Lifeboat's start-up alone (\`lifeboat --version\`): ${secs(startup)} s (median of ${r.startup.length})
 - Data: ${r.dbsize.toLocaleString('en')} keys (every ${HASH_EVERY}th a 3-field hash, the rest strings; values 20–98 bytes), loaded with \`redis-cli --pipe\` in ${secs(r.loadSeconds)} s
 - RDB (\`redis-cli --rdb\`): ${mib(r.rdbBytes)} MiB; Lifeboat's stored artifact: ${variants.map((v) => `${stored(v.bytes)} with ${v.label}`).join(', ')}
