@@ -552,8 +552,8 @@ function restoreInterpretation(r, { ratio, medianRun, handMed }) {
   lines.push(
     `- **Replay:** ${secs(replay)} s against ${secs(handReplay)} s from starting PostgreSQL to promotion (both include PostgreSQL's fsync of the data directory before it recovers, and its end-of-recovery checkpoint); ` +
       `PostgreSQL's own count of the redo itself ("redo done … elapsed", medians): ${secs(lbRedo)} s against ${secs(handRedo)} s, about ${secs((lbRedo - handRedo) / Math.max(1, segments))} s more per segment. ` +
-      `${medianRun.prefetched} of the ${segments} segments came from the prefetch folder. Recovery runs restore_command once per segment and waits for it: here that is a shell line (sh, mv, \`openssl dgst -sha256\` of the 16 MiB, mv, stat; ` +
-      `node starts only on a miss) where \`cp\` is one small process; and the prefetcher's work per segment (read, sha256, ChaCha20-Poly1305 through OpenSSL, gunzip, sha256 of the plaintext, write) shares the ${r.machine.nproc} CPUs with the replay. ` +
+      `${medianRun.prefetched} of the ${segments} segments came from the prefetch folder. Recovery runs restore_command once per segment and waits for it: here that is a shell line (sh and one mv: a segment the prefetcher wrote and checked in this boot is not hashed again; ` +
+      `node starts only on a miss) where \`cp\` is one small process that copies 16 MiB; and the prefetcher's work per segment (read, sha256, ChaCha20-Poly1305 through OpenSSL, gunzip, sha256 of the plaintext, write) shares the ${r.machine.nproc} CPUs with the replay. ` +
       `When other work keeps those CPUs busy (load averages above), every CPU-second costs more than a wall-second, which also explains the spread between runs.`,
   );
   lines.push(

@@ -377,7 +377,7 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     },
     onLine: (line) => {
       if (/LOG: {2}restored log file "([^"]+)"/.test(line)) restoredFile = /"([^"]+)"/.exec(line)![1];
-      const got = /lifeboat: wal get [0-9A-F]{24}: \d+ bytes from (.+), sha256 checked/.exec(line);
+      const got = /lifeboat: wal get [0-9A-F]{24}: (?:\d+ bytes )?from (.+?), sha256 checked/.exec(line);
       if (got) {
         fetched.segments++;
         if (got[1] === 'the prefetch folder') fetched.prefetched++;

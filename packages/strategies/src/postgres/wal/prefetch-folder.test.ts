@@ -4,7 +4,7 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, wri
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ABSENT_FRESH_SECONDS, absentName, dropPassed, nextSegments, prefetchFolderFor, prefetchRestoreCommand, prefetchedName, previousSegment, rereadName, readPosition, recordPosition, takePrefetched, windowToFetch, type PrefetchFolder } from './prefetch-folder.js';
+import { ABSENT_FRESH_SECONDS, BOOT_MARKER, absentName, claimForThisBoot, currentBootId, dropPassed, nextSegments, prefetchFolderFor, prefetchRestoreCommand, prefetchedName, previousSegment, rereadName, readPosition, recordPosition, takePrefetched, windowToFetch, type PrefetchFolder } from './prefetch-folder.js';
 import { parseWalFileName } from './wal-file.js';
 
 const MiB = 1024 * 1024;
@@ -281,6 +281,83 @@ describe('prefetchRestoreCommand: the shell path hands a prefetched segment over
     const dir = join(dataDir, 'pg_wal', '.lifeboat-prefetch', `database.${SYSID}.00000001`);
     await dropPassed({ component: 'database', dataDir, root: dirname(dir), dir, systemIdentifier: SYSID, timelineHex: '00000001' }, SEGMENT);
     expect((await readdir(dir)).sort()).toEqual([prefetchedName(files[2]!, sha(body)), rereadName(SEGMENT, sha(body)), rereadName(files[2]!, sha(body))].sort());
+  });
+
+  describe('a folder whose files were written in this boot (claimForThisBoot)', () => {
+    const dirOf = () => join(dataDir, 'pg_wal', '.lifeboat-prefetch', `database.${SYSID}.00000001`);
+    const folderOf = (): PrefetchFolder => ({ component: 'database', dataDir, root: dirname(dirOf()), dir: dirOf(), systemIdentifier: SYSID, timelineHex: '00000001' });
+    /** A PATH with only what the line needs besides hashing: no openssl, no sha256sum, no stat. */
+    const withoutHashing = async () => {
+      const bin = join(dataDir, 'bin-nohash');
+      await mkdir(bin);
+      for (const tool of ['mv', 'rm', 'find', 'printf', 'cut']) {
+        const found = spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+        if (found.startsWith('/')) await symlink(found, join(bin, tool));
+      }
+      return { PATH: bin };
+    };
+
+    test.skipIf(process.platform !== 'linux')('this boot\'s marker: the shell hands the file over by one rename, without hashing it again (no hashing tool on PATH), and says so', async () => {
+      const boot = await currentBootId();
+      expect(boot).toMatch(/^[0-9a-f-]{36}$/);
+      await mkdir(dirOf(), { recursive: true });
+      await claimForThisBoot(folderOf());
+      expect((await readFile(join(dirOf(), BOOT_MARKER), 'utf8')).trim()).toBe(boot);
+      // Written by the prefetcher after its claim.
+      await prefetched(SEGMENT, body);
+      const run = restore(SEGMENT, command(), await withoutHashing());
+      expect(run.stderr).toBe(`lifeboat: wal get ${SEGMENT}: from the prefetch folder, sha256 checked as it was fetched in this boot\n`);
+      expect(run.status).toBe(0);
+      expect(await readFile(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).toEqual(body);
+      expect(await calls()).toBe('');
+      // The line point-restore counts prefetched segments by.
+      expect(/lifeboat: wal get [0-9A-F]{24}: (?:\d+ bytes )?from (.+?), sha256 checked/.exec(run.stderr)?.[1]).toBe('the prefetch folder');
+    });
+
+    test('another boot\'s marker: every file is hashed again, a damaged one deleted and fetched the full way', async () => {
+      const damaged = Buffer.from(body);
+      damaged[100] = damaged[100]! ^ 1;
+      await prefetched(SEGMENT, damaged, undefined, body);
+      await writeFile(join(dirOf(), BOOT_MARKER), '00000000-0000-4000-8000-000000000000\n');
+      const run = restore(SEGMENT);
+      expect(run.status).toBe(7);
+      expect(run.stderr).toContain(`the prefetched copy of ${SEGMENT} did not match its sha256 and was deleted`);
+      await expect(stat(join(dataDir, 'pg_wal', 'RECOVERYXLOG'))).rejects.toThrow();
+      expect(await calls()).toBe(`${SEGMENT} pg_wal/RECOVERYXLOG\n`);
+    });
+
+    test('the prefetcher\'s claim: ready files of another boot or of no known boot are deleted before the marker says this boot; position and absent markers stay; this boot\'s stay', async () => {
+      const sha = createHash('sha256').update(body).digest('hex');
+      const fill = async () => {
+        const path = await prefetched(SEGMENT, body);
+        await link(path, join(dirOf(), rereadName(SEGMENT, sha)));
+        await writeFile(join(dirOf(), absentName('000000010000000000000009')), '');
+      };
+      const ready = async () => (await readdir(dirOf())).filter((n) => n.startsWith(SEGMENT)).sort();
+      const bootFile = join(dataDir, 'boot_id');
+      await writeFile(bootFile, '11111111-1111-4111-8111-111111111111\n');
+      // No marker: written before any boot was recorded, so not trusted.
+      await fill();
+      await recordPosition(folderOf(), { file: '000000010000000000000006', segmentBytes: 16 * MiB });
+      await claimForThisBoot(folderOf(), bootFile);
+      expect(await ready()).toEqual([]);
+      expect((await readdir(dirOf())).sort()).toEqual([BOOT_MARKER, absentName('000000010000000000000009'), 'position.json'].sort());
+      expect((await readFile(join(dirOf(), BOOT_MARKER), 'utf8')).trim()).toBe('11111111-1111-4111-8111-111111111111');
+      // The same boot: kept.
+      await fill();
+      await claimForThisBoot(folderOf(), bootFile);
+      expect(await ready()).toEqual([prefetchedName(SEGMENT, sha), rereadName(SEGMENT, sha)].sort());
+      // A reboot: deleted, the marker moves on.
+      await writeFile(bootFile, '22222222-2222-4222-8222-222222222222\n');
+      await claimForThisBoot(folderOf(), bootFile);
+      expect(await ready()).toEqual([]);
+      expect((await readFile(join(dirOf(), BOOT_MARKER), 'utf8')).trim()).toBe('22222222-2222-4222-8222-222222222222');
+      // No boot id to read: no marker at all (the shell then hashes every file), and nothing unverifiable kept.
+      await fill();
+      await claimForThisBoot(folderOf(), join(dataDir, 'no-such-boot-id'));
+      expect(await ready()).toEqual([]);
+      await expect(stat(join(dirOf(), BOOT_MARKER))).rejects.toThrow();
+    });
   });
 
   test('a component or system identifier that cannot be a folder name: just the full command', () => {

@@ -13,6 +13,7 @@ import {
   prefetchFolderOf,
   prefetchedName,
   rereadName,
+  claimForThisBoot,
   readPosition,
   readyFiles,
   dropPassed,
@@ -73,6 +74,8 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
     if (err instanceof LockHeldError) return { fetched: 0, stopped: 'another-prefetcher' };
     throw err;
   }
+  // Ready files of another boot are not trusted by the shell path: gone before this boot's marker is written.
+  await claimForThisBoot(folder);
   const { idleExitMs, fetchDeadlineMs, pollMs, serverStartMs, endRecheckMs } = { ...PREFETCHER_DEFAULTS, ...opts };
   const startedAt = Date.now();
   let serverSeen = false;
@@ -214,9 +217,10 @@ export async function runWalPrefetcher(ctx: EngineContext, component: string, da
 
 /**
  * One verified file into the folder: written to a dot-file, renamed to
- * `<file>.<sha256>` only after both hashes matched. Not fsync'd: whoever takes
- * it (the shell path of restore_command, the lean `wal get`) hashes it again
- * before handing it over, and the folder does not outlive the recovery.
+ * `<file>.<sha256>` only after both hashes matched. Not fsync'd: in this boot
+ * it reads back as written, the folder's boot-id says which boot that was
+ * (claimForThisBoot), whoever takes it in another boot hashes it again, and
+ * the folder does not outlive the recovery.
  */
 async function fetchInto(ctx: EngineContext, folder: PrefetchFolder, repository: Parameters<typeof entryContent>[1], component: string, entry: Parameters<typeof entryContent>[3], signal: AbortSignal): Promise<void> {
   const content = await entryContent(ctx, repository, component, entry);
