@@ -361,6 +361,9 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
   let restoredFile: string | undefined;
   // restore_command's own lines (its stderr reaches the server's): how many segments came prefetched.
   const fetched = { segments: 0, prefetched: 0 };
+  // The server says when it has left recovery: the poll below wakes at once instead of at its next turn.
+  let wake: () => void = () => {};
+  let ready = false;
   ctx.step(`starting PostgreSQL ${facts.serverVersion.split(' ')[0]} on ${dataDir} to replay WAL to ${describeTarget(target)} (restore_command: lifeboat wal get)`);
   const server = await startPostgresOnDataDir({
     binDir,
@@ -383,6 +386,10 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
         if (got[1] === 'the prefetch folder') fetched.prefetched++;
       }
       if (/recovery stopping|redo done|selected new timeline|last completed transaction|recovery ended before|consistent recovery state|FATAL|PANIC|archive recovery complete/.test(line)) lines.push(line);
+      if (/database system is ready to accept connections/.test(line)) {
+        ready = true;
+        wake();
+      }
     },
   });
   const { user, database } = await connectionOf(ctx);
@@ -422,7 +429,17 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
       if (Date.now() > deadline) {
         throw new LifeboatError(`recovery had not finished after ${formatDuration(limit)} (the component's rto, at least 10 minutes); it was stopped`);
       }
-      await Promise.race([new Promise((r) => setTimeout(r, 250)), server.process.exited]);
+      // Every 250 ms, or as soon as the server logs that it accepts (read-write) connections: the next poll then sees the promotion.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => {
+          timer = setTimeout(r, ready ? 25 : 250);
+          wake = r;
+        }),
+        server.process.exited,
+      ]);
+      clearTimeout(timer);
+      wake = () => {};
     }
     const newTimeline = Number(/selected new timeline ID: (\d+)/.exec(lines.join('\n'))?.[1]) || undefined;
     const stopLine = lines.find((l) => /recovery stopping/.test(l));
