@@ -6,7 +6,7 @@ import { LifeboatError } from '@lifeboat/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storageContract } from '@lifeboat/storage/contract';
 import { failingBody, stallingBody } from '../contract/bodies.js';
-import { FsStorage } from './fs-adapter.js';
+import { FsStorage, writeBatched } from './fs-adapter.js';
 import { fsStorageType } from './fs-type.js';
 
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'lifeboat-fs-'));
@@ -181,4 +181,93 @@ describe('FsStorage', () => {
       await storage.delete(['shared/new']);
     }
   }, 60_000);
+});
+
+describe('writeBatched: a body in small pieces becomes few writes, in order, one in flight', () => {
+  async function* pieces(sizes: number[]) {
+    let n = 0;
+    for (const size of sizes) yield Buffer.alloc(size, n++ % 251);
+  }
+  const sizes = Array.from({ length: 3000 }, (_, i) => [2, 40, 16384, 65536, 7][i % 5]!);
+  const expected = Buffer.concat(sizes.map((size, n) => Buffer.alloc(size, n % 251)));
+
+  it('gathers pieces into batches of at least the batch size (the last may be smaller), in order, with every byte', async () => {
+    const writes: Buffer[] = [];
+    await writeBatched(pieces(sizes), async (batch) => {
+      writes.push(Buffer.concat(batch));
+    }, 1024 * 1024);
+    expect(Buffer.concat(writes).equals(expected)).toBe(true);
+    expect(writes.length).toBeLessThanOrEqual(Math.floor(expected.length / (1024 * 1024)) + 1);
+    for (const w of writes.slice(0, -1)) expect(w.length).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(writes.length).toBeLessThan(sizes.length / 50);
+  });
+
+  it('never has two writes in flight, and the next batch is gathered while one is', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let gatheredDuringWrite = false;
+    let pulled = 0;
+    async function* counted() {
+      for await (const piece of pieces(sizes)) {
+        pulled++;
+        if (inFlight > 0) gatheredDuringWrite = true;
+        yield piece;
+      }
+    }
+    await writeBatched(counted(), async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      inFlight--;
+    }, 256 * 1024);
+    expect(pulled).toBe(sizes.length);
+    expect(most).toBe(1);
+    expect(gatheredDuringWrite).toBe(true);
+  });
+
+  it('a failed write fails the whole once the source is left, without an unhandled rejection, and waits for the write in flight', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      let settled = 0;
+      // A slow source: the failed write settles while the next batch is being gathered.
+      async function* slow() {
+        for await (const piece of pieces(sizes)) {
+          await new Promise((r) => setTimeout(r, 1));
+          yield piece;
+        }
+      }
+      const run = writeBatched(slow(), async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        settled++;
+        if (calls === 2) throw new Error('ENOSPC: no space left on device, write');
+      }, 256 * 1024);
+      await expect(run).rejects.toThrow('ENOSPC');
+      // No write is left running after the rejection (the caller then closes the file).
+      expect(settled).toBe(calls);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('a source that fails after a write started rejects with the source\'s error once that write has finished', async () => {
+    let settled = false;
+    async function* failing() {
+      yield Buffer.alloc(300 * 1024);
+      yield Buffer.alloc(10);
+      throw new Error('pg_dump exited with status 1');
+    }
+    await expect(
+      writeBatched(failing(), async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        settled = true;
+      }, 256 * 1024),
+    ).rejects.toThrow('pg_dump exited with status 1');
+    expect(settled).toBe(true);
+  });
 });

@@ -50,9 +50,7 @@ export class FsStorage implements StorageAdapter {
       // Body errors and aborts reject as they are; only our own writes become fs failures.
       await pipeline(
         body,
-        async (source: AsyncIterable<unknown>) => {
-          for await (const chunk of source) await writing(target, writeAll(out, toBytes(chunk)));
-        },
+        (source: AsyncIterable<unknown>) => writeBatched(source, (pieces) => writing(target, writeAllv(out, pieces))),
         { signal: opts.signal },
       );
       await writing(target, out.sync());
@@ -317,6 +315,65 @@ async function syncFolder(folder: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** Bytes gathered into one write: a body arrives in pieces of a few bytes to 64 KiB (a socket's reads, a parser's views). */
+export const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Writes `source` through `write` in batches of about WRITE_BATCH_BYTES, one
+ * batch in flight while the next is gathered. One write per piece cost a
+ * thread-pool round trip each (a Redis backup of 81 MiB made 6,800 writes,
+ * 2,000 of them under 256 bytes) and the body waited on every one of them.
+ * A failed write fails the whole: its error is thrown once the source is
+ * left, never while nothing awaits it.
+ */
+export async function writeBatched(source: AsyncIterable<unknown>, write: (pieces: Uint8Array[]) => Promise<void>, batchBytes = WRITE_BATCH_BYTES): Promise<void> {
+  let pieces: Uint8Array[] = [];
+  let bytes = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const batch = pieces;
+    pieces = [];
+    bytes = 0;
+    await inFlight;
+    inFlight = write(batch);
+    // Observed now (awaited later): a failure while the next batch is gathered is not an unhandled rejection.
+    inFlight.catch(() => undefined);
+  };
+  try {
+    for await (const chunk of source) {
+      const piece = toBytes(chunk);
+      if (piece.byteLength === 0) continue;
+      pieces.push(piece);
+      bytes += piece.byteLength;
+      if (bytes >= batchBytes) await flush();
+    }
+    if (bytes > 0) await flush();
+  } finally {
+    // Whatever happened, the last write has finished before the caller closes the file.
+    await inFlight.catch(() => undefined);
+  }
+  await inFlight;
+}
+
+/** Writes every byte of `pieces`, in order: writev may write fewer bytes than asked. */
+async function writeAllv(handle: FileHandle, pieces: Uint8Array[]): Promise<void> {
+  let rest = pieces;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest);
+    let skip = bytesWritten;
+    const next: Uint8Array[] = [];
+    for (const piece of rest) {
+      if (skip >= piece.byteLength) skip -= piece.byteLength;
+      else {
+        next.push(skip > 0 ? piece.subarray(skip) : piece);
+        skip = 0;
+      }
+    }
+    if (next.length > 0 && bytesWritten === 0) throw new Error('writev wrote nothing');
+    rest = next;
   }
 }
 

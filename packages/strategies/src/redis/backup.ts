@@ -26,26 +26,26 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   const target = await redisTarget(await ctx.secrets.resolve(config.url, field), field, { tls: config.tls, planDir: ctx.planDir });
 
   ctx.step(`connecting to ${target.display}`);
-  const client = await connectClient(target, config.connectTimeout);
   let server: ServerFacts;
   let snapshot: Snapshot | undefined;
-  try {
-    server = serverFacts(await call(client, target, config.connectTimeout, (c) => c.info()));
-    if (config.mode === 'bgsave') {
-      snapshot = await freshSnapshot(client, target, { ...config, signal: ctx.signal, step: ctx.step });
-    }
-  } finally {
-    client.disconnect();
-  }
-  ctx.step(`Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`);
-
   let source: { body: Readable; bytes?: number; from: string };
-  if (snapshot) {
+  if (config.mode === 'bgsave') {
+    const client = await connectClient(target, config.connectTimeout);
+    try {
+      server = serverFacts(await call(client, target, config.connectTimeout, (c) => c.info()));
+      snapshot = await freshSnapshot(client, target, { ...config, signal: ctx.signal, step: ctx.step });
+    } finally {
+      client.disconnect();
+    }
+    ctx.step(`Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`);
     source = await readSnapshot(config, { planDir: ctx.planDir, env: ctx.env, signal: ctx.signal, ...(snapshot.serverFile ? { serverFile: snapshot.serverFile } : {}) });
     ctx.step(`reading the snapshot from ${source.from}`);
   } else {
+    // One connection for the server's facts (INFO) and the snapshot (SYNC): no client library, no second handshake.
+    const { info, ...rdb } = await fetchReplicaRdb(target, { connectTimeout: config.connectTimeout, snapshotTimeout: config.bgsaveTimeout, signal: ctx.signal, info: true });
+    server = serverFacts(info ?? '');
+    ctx.step(`Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`);
     ctx.step(`fetching an RDB snapshot from ${target.display} over replication (SYNC)`);
-    const rdb = await fetchReplicaRdb(target, { connectTimeout: config.connectTimeout, snapshotTimeout: config.bgsaveTimeout, signal: ctx.signal });
     source = { ...rdb, from: target.display };
   }
 

@@ -126,6 +126,42 @@ describe('fetchReplicaRdb', () => {
     await expect(fetchReplicaRdb(wrong.target, options)).rejects.toThrow(/^Redis at 127\.0\.0\.1:\d+ rejected the password \(WRONGPASS\)$/);
   });
 
+  test('info: INFO on the same connection before SYNC (its text returned, however it is split); while the server is loading it asks again', async () => {
+    let asked = 0;
+    const bulk = (text: string) => Buffer.from(`$${Buffer.byteLength(text)}\r\n${text}\r\n`);
+    const master = await fakeMaster((command, socket) => {
+      if (command.startsWith('AUTH') || command.startsWith('REPLCONF')) socket.write('+OK\r\n');
+      if (command === 'INFO') {
+        asked++;
+        const reply = bulk(`# Server\r\nredis_version:7.0.15\r\n# Persistence\r\nloading:${asked < 3 ? 1 : 0}\r\n# Replication\r\nrole:master\r\n`);
+        for (let i = 0; i < reply.length; i += 11) socket.write(reply.subarray(i, i + 11));
+      }
+      if (command === 'SYNC') socket.write(Buffer.concat([Buffer.from(`$${RDB.length}\r\n`), RDB]));
+    });
+    close = master.close;
+    const rdb = await fetchReplicaRdb(master.target, { ...options, info: true });
+    expect(rdb.info).toContain('redis_version:7.0.15');
+    expect(rdb.info).toContain('loading:0');
+    expect((await collect(rdb.body)).equals(RDB)).toBe(true);
+    expect(master.commands).toEqual(['AUTH pw', 'INFO', 'INFO', 'INFO', 'REPLCONF capa eof', 'REPLCONF rdb-only 1', 'SYNC']);
+  });
+
+  test('info: a server still loading after bgsaveTimeout fails with a sentence; a LOADING reply to SYNC says to try again', async () => {
+    const loading = await fakeMaster((command, socket) => {
+      if (command.startsWith('AUTH')) socket.write('+OK\r\n');
+      if (command === 'INFO') socket.write('$11\r\nloading:1\r\n\r\n');
+    });
+    close = loading.close;
+    await expect(fetchReplicaRdb(loading.target, { ...options, snapshotTimeout: 0.5, info: true })).rejects.toThrow(/was still loading its dataset after 0\.5 s \(bgsaveTimeout\)/);
+    loading.close();
+
+    const refused = await fakeMaster((command, socket) => {
+      socket.write(command === 'SYNC' ? '-LOADING Redis is loading the dataset in memory\r\n' : '+OK\r\n');
+    });
+    close = refused.close;
+    await expect(fetchReplicaRdb(refused.target, options)).rejects.toThrow(/is loading its dataset and cannot send a snapshot yet .*run the backup again when it has finished/);
+  });
+
   test('a server that never answers AUTH fails after connectTimeout', async () => {
     const mute = await fakeMaster(() => {});
     close = mute.close;

@@ -39,6 +39,8 @@ export interface ReplicaRdb {
   body: Readable;
   /** The size the server announced, when it did (length form). */
   bytes?: number;
+  /** The server's INFO, asked on the same connection before SYNC (options.info). */
+  info?: string;
 }
 
 export interface ReplicaSyncOptions {
@@ -46,6 +48,8 @@ export interface ReplicaSyncOptions {
   /** How long the server may take to produce the snapshot before sending its first byte (bgsaveTimeout). */
   snapshotTimeout: number;
   signal: AbortSignal;
+  /** Ask INFO on the same connection first (one connection for the facts and the snapshot). */
+  info?: boolean;
 }
 
 /** RESP for one command: an array of bulk strings. */
@@ -84,28 +88,55 @@ class Replies {
    * time data arrives, and every 100 ms).
    */
   async line(expired: () => Error | undefined): Promise<string> {
-    for (;;) {
+    return this.until(() => {
       while (this.buffer[0] === 0x0a) {
         this.buffer = this.buffer.subarray(1);
       }
       const end = this.buffer.indexOf('\r\n');
-      if (end >= 0) {
-        const line = this.buffer.toString('latin1', 0, end);
-        this.buffer = this.buffer.subarray(end + 2);
-        return line;
-      }
+      if (end < 0) return undefined;
+      const line = this.buffer.toString('latin1', 0, end);
+      this.buffer = this.buffer.subarray(end + 2);
+      return line;
+    }, expired);
+  }
+
+  /** A bulk-string reply (`$<n>` then n bytes): its text; an error reply rejects with its message. */
+  async bulk(expired: () => Error | undefined): Promise<string> {
+    const head = await this.line(expired);
+    if (head.startsWith('-')) throw new Error(head.slice(1));
+    const size = /^\$(\d+)$/.exec(head);
+    if (!size) throw new Error(`unexpected reply ${JSON.stringify(head.slice(0, 40))}`);
+    const bytes = Number(size[1]);
+    return this.until(() => {
+      if (this.buffer.length < bytes + 2) return undefined;
+      const text = this.buffer.toString('utf8', 0, bytes);
+      this.buffer = this.buffer.subarray(bytes + 2);
+      return text;
+    }, expired);
+  }
+
+  /** What `found` takes from the buffer, once it can; the connection's end or `expired()` rejects first. */
+  private async until<T>(found: () => T | undefined, expired: () => Error | undefined): Promise<T> {
+    for (;;) {
+      const got = found();
+      if (got !== undefined) return got;
       if (this.failure !== undefined) throw this.failure;
       const late = expired();
       if (late) throw late;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 100);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
+      await this.more();
     }
+  }
+
+  /** Until data arrives, the connection ends, or 100 ms pass. */
+  private async more(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 100);
+      this.waiter = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.waiter = undefined;
   }
 
   /** Stops listening; returns the bytes received after the last reply line, and whether the connection has ended. */
@@ -139,6 +170,20 @@ export async function fetchReplicaRdb(target: RedisTarget, opts: ReplicaSyncOpti
       if (reply.startsWith('-') && !/without any password configured/i.test(reply)) throw new Error(reply.slice(1));
     }
 
+    let info: string | undefined;
+    if (opts.info) {
+      // A server still loading its dataset answers INFO but not SYNC: wait for it, as a client's ready check does.
+      const loaded = deadline(opts.snapshotTimeout, () => new LifeboatError(`${at} was still loading its dataset after ${opts.snapshotTimeout} s (bgsaveTimeout)`));
+      for (;;) {
+        socket.write(command('INFO'));
+        info = await replies.bulk(replyWithin());
+        if (!/^loading:1\r?$/m.test(info)) break;
+        const late = loaded();
+        if (late) throw late;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+
     // Servers before 7.0 do not know rdb-only ("Unrecognized REPLCONF option"); the RDB comes all the same.
     for (const option of [['capa', 'eof'], ['rdb-only', '1']] as const) {
       socket.write(command('REPLCONF', ...option));
@@ -158,6 +203,7 @@ export async function fetchReplicaRdb(target: RedisTarget, opts: ReplicaSyncOpti
     if (header.startsWith('-')) {
       const reply = header.slice(1);
       if (/^(NOAUTH|WRONGPASS)/.test(reply)) throw new Error(reply);
+      if (/^LOADING/.test(reply)) throw new LifeboatError(`${at} is loading its dataset and cannot send a snapshot yet (SYNC answered "${reply}"); run the backup again when it has finished`);
       throw refusedSync(at, reply);
     }
 
@@ -171,7 +217,7 @@ export async function fetchReplicaRdb(target: RedisTarget, opts: ReplicaSyncOpti
     body.accept(rest);
     // The connection may have closed before we read the header: no 'close' event will come for the body.
     if (ended) body.inputEnded();
-    return framing.kind === 'length' ? { body, bytes: framing.bytes } : { body };
+    return { body, ...(framing.kind === 'length' ? { bytes: framing.bytes } : {}), ...(info === undefined ? {} : { info }) };
   } catch (err) {
     opts.signal.removeEventListener('abort', onAbort);
     replies.detach();
