@@ -64,9 +64,21 @@ describe('fault matrix: restores prove the backup before they change anything', 
       expect(run.exitCode).toBe(1);
       expect(run.stdout).toMatch(/no usable copy of backup .*Nothing was changed/);
       expect(run.stdout).not.toMatch(INTERNALS);
+      // The empty staging database was created while the copies were read (issue 16), and dropped when none was usable.
+      expect(run.stdout).toMatch(new RegExp(`creating database ${db.name}_lifeboat_restore_[0-9a-f]+ to restore into`));
       await prodIntact(url, db.name);
     });
   }
+
+  test('issue 16: a beforeRestore hook that fails after the staging database was created early → it is dropped, production untouched', async ({ pg: server, db }) => {
+    const { url, env } = await prodBackedUp(server, db);
+    await ws.writePlan(postgresPlan({ destinations: { a: join(ws.dir, 'a'), b: join(ws.dir, 'b') }, tables: ['t'], extra: '    hooks:\n      beforeRestore: ["exit 3"]\n' }));
+    const run = await restoreOverProd(env, ['--jobs', '2']);
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toMatch(/beforeRestore/);
+    expect(run.stdout).toMatch(new RegExp(`creating database ${db.name}_lifeboat_restore_[0-9a-f]+ to restore into`));
+    await prodIntact(url, db.name);
+  });
 
   test('fault 11.1: the artifact deleted everywhere → exit 1, production untouched, no hook ran', async ({ pg: server, db }) => {
     const { url, env, a, b } = await prodBackedUp(server, db);

@@ -141,10 +141,18 @@ export interface RestoreContext<Config> extends StrategyContext<Config> {
    * once the tool has read it and before making its result visible.
    */
   localFile(name: string): Promise<LocalFile>;
+  /** What the strategy's `prepare` made while the copy was proven (given to `restore` only); the restore now owns it. */
+  prepared?: PreparedRestore;
   /** The plan file, for a server the restore starts that calls Lifeboat back (PostgreSQL's restore_command). */
   planFile: string;
   /** How to run this Lifeboat (argv prefix, e.g. [node, bin.js]); absent when the app cannot say. */
   selfCommand?: readonly string[];
+}
+
+/** Something `Strategy.prepare` made that nobody sees yet (postgres: an empty staging database). */
+export interface PreparedRestore {
+  /** Undoes it; the engine calls this when the restore does not start after all. */
+  discard(): Promise<void>;
 }
 
 /** What `chooseBackup` is given: the component's complete backups, oldest first (possibly none), and the request. */
@@ -241,6 +249,15 @@ export interface Strategy<Config = unknown> {
    * beforeRestore hooks stop a service — e.g. a target that needs --yes.
    */
   preflight?(ctx: RestoreContext<Config>): Promise<void>;
+  /**
+   * Work that changes nothing anyone sees, done while the copy is being
+   * proven instead of after it (postgres: creating the empty staging
+   * database). Its result reaches `restore` as `ctx.prepared`, and the
+   * restore owns it from then on. When the restore does not start (proving,
+   * review or a beforeRestore hook fails, the run is cancelled), the engine
+   * waits for it and calls `discard()`.
+   */
+  prepare?(ctx: RestoreContext<Config>): Promise<PreparedRestore | undefined>;
   /**
    * Refuses a restore whose backup content makes it unsafe or needs a
    * confirmation — after the copy is proven (`ctx.open` reads the local

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
-import type { ContentEntry, RestoreContext, RestoreOutcome, RestoreRequest, Strategy } from '../strategy.js';
+import type { ContentEntry, PreparedRestore, RestoreContext, RestoreOutcome, RestoreRequest, Strategy } from '../strategy.js';
 import { checkRestoreRequest, restoreSurfaceOf } from '../restore-surface.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { identitiesFor, secretsFor, type EngineContext } from './context.js';
@@ -219,10 +219,20 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
       reading = await readingMark(ctx, chosen, 'restore');
       // Destructive steps come last: a copy is read whole and checked (and kept
       // in a local spool) before any hook stops a service or the target is touched.
-      proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, request));
-      await strategy.review?.(restoreContext(ctx, chosen, request, proven));
-      await runHooks({ name: 'beforeRestore', commands: hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
-      const outcome = await strategy.restore(restoreContext(ctx, chosen, request, proven));
+      // Meanwhile the strategy may prepare what nobody sees yet (an empty staging database).
+      const preparing = strategy.prepare?.(restoreContext(ctx, chosen, request));
+      preparing?.catch(() => undefined); // its error is the restore's once proving is done
+      let made: PreparedRestore | undefined;
+      try {
+        proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, request));
+        made = await preparing;
+        await strategy.review?.(restoreContext(ctx, chosen, request, proven));
+        await runHooks({ name: 'beforeRestore', commands: hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
+      } catch (err) {
+        await discard(ctx, component, made ?? (await preparing?.catch(() => undefined)));
+        throw err;
+      }
+      const outcome = await strategy.restore({ ...restoreContext(ctx, chosen, request, proven), ...(made ? { prepared: made } : {}) });
       ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
       const failed = outcome.checks.filter((c) => !c.ok);
       if (failed.length > 0) {
@@ -271,6 +281,11 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
       await reading?.release();
     }
   });
+}
+
+/** Undoes what `Strategy.prepare` made for a restore that did not start; a failure to is a warning. */
+async function discard(ctx: EngineContext, component: string, prepared: PreparedRestore | undefined): Promise<void> {
+  await prepared?.discard().catch((err: unknown) => ctx.onEvent({ type: 'warning', component, message: describeError(err) }));
 }
 
 /**

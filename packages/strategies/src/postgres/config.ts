@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { planCron, planDuration } from '@lifeboat/core';
 import { z } from 'zod';
+import { DEFAULT_RESTORE_MAINTENANCE_WORK_MEM } from './restore-session.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)$/;
 const UNIT = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 } as const;
@@ -37,6 +38,24 @@ const walAsync = z.strictObject(
   { error: 'a mapping such as { spool: /var/spool/lifeboat, maxSize: 4GiB }' },
 );
 
+const MAINTENANCE_WORK_MEM = 'a size from 1MiB to 16GiB such as 256MiB (units B, KiB, MiB, GiB, TiB)';
+
+/** Settings of a logical restore (pg_restore into the staging database). */
+const restoreSettings = z.strictObject(
+  {
+    /** maintenance_work_mem of each pg_restore job's session (index builds); the server's own setting when that is larger. */
+    maintenanceWorkMem: z
+      .string({ error: MAINTENANCE_WORK_MEM })
+      .refine((text) => {
+        const bytes = parseSize(text) ?? 0;
+        return bytes >= 1024 ** 2 && bytes <= 16 * 1024 ** 3;
+      }, { error: MAINTENANCE_WORK_MEM })
+      .transform((text) => parseSize(text)!)
+      .default(DEFAULT_RESTORE_MAINTENANCE_WORK_MEM),
+  },
+  { error: 'a mapping such as { maintenanceWorkMem: 256MiB }' },
+);
+
 /** The postgres component's own plan fields (merged with the common ones by the plan loader). */
 export const postgresConfig = z.object({
   /** `env:NAME`, `file:/path`, or a literal URL without a password. */
@@ -47,6 +66,8 @@ export const postgresConfig = z.object({
   binDir: z.string().min(1).optional(),
   /** Parallel jobs for pg_restore (custom format only). */
   jobs: z.number().int().min(1).max(64).default(1),
+  /** How pg_restore's sessions are set up (see restore-session.ts). */
+  restore: restoreSettings.default({ maintenanceWorkMem: DEFAULT_RESTORE_MAINTENANCE_WORK_MEM }),
   /** pg_dump --exclude-table patterns. */
   excludeTables: z.array(z.string().min(1)).default([]),
   /** pg_dump --schema patterns; empty = every schema. */

@@ -45,9 +45,10 @@ export function withDatabase(target: PgTarget, database: string): PgTarget {
   return pgTarget(url.toString().replace(/^http:/, 'postgres:'), 'database URL');
 }
 
-/** A client with errors turned into sentences that name the server, never the password. */
-export async function connect(target: PgTarget): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 15_000, application_name: 'lifeboat' });
+/** A client with errors turned into sentences that name the server, never the password; `settings` are the session's (`-c name=value`). */
+export async function connect(target: PgTarget, settings: Record<string, string> = {}): Promise<pg.Client> {
+  const options = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
+  const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 15_000, application_name: 'lifeboat', ...(options ? { options } : {}) });
   client.on('error', () => {
     // A dropped connection surfaces as a failed query; this only keeps node from crashing.
   });

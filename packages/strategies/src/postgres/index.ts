@@ -18,6 +18,7 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   backup: deferred(() => import('./backup.js'), 'backupPostgres'),
   restore: deferred(restore, 'restorePostgres'),
   preflight: deferred(restore, 'preflightPostgres'),
+  prepare: deferred(restore, 'preparePostgres'),
   review: deferred(restore, 'reviewPostgres'),
   // A restore to a point picks its base backup; a table-level restore (--table) a backup with a dump (--as-of).
   chooseBackup: deferred(() => import('./choose-backup.js'), 'choosePostgresBackup'),

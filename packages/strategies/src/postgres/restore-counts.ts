@@ -89,7 +89,8 @@ export class RestoreCounts {
   async #count(name: string, loaded?: string): Promise<number | undefined> {
     await this.#slot();
     try {
-      const client = await connect(this.#into);
+      // While pg_restore runs, a count takes one core, not parallel workers that would slow its index builds.
+      const client = await connect(this.#into, loaded ? { max_parallel_workers_per_gather: '0' } : {});
       try {
         if (loaded) {
           const same = await client.query<{ ok: boolean }>(

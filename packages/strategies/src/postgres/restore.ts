@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { LifeboatError, UsageError, describeError, isSecretRef, runCommand, spawnSink, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
+import { LifeboatError, UsageError, describeError, isSecretRef, runCommand, spawnSink, type PreparedRestore, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
 import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
@@ -7,6 +7,7 @@ import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { userRelationCount } from './facts.js';
 import { RestoreCounts, finishedDataItem, tableDataItems } from './restore-counts.js';
+import { restoreSession } from './restore-session.js';
 import { toolPath } from './tools.js';
 import { streamInto } from './stream-into.js';
 import { pointRequestOf } from './point-request.js';
@@ -27,39 +28,84 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
   const tables = tableRequest(ctx.request);
   if (tables) return restoreTables(ctx, tables);
   const { config, request, manifest } = ctx;
-  const target = await resolveTarget(ctx);
   const facts = manifest.facts as { format?: 'custom' | 'plain'; tables?: Record<string, number>; encoding?: string };
   const format = facts.format ?? (manifest.artifacts.some((a) => a.name === ARTIFACT.plain) ? 'plain' : 'custom');
+  // Created while the copy was proven (preparePostgres); from here on this restore drops it unless it becomes the target.
+  let staging = (ctx.prepared as PreparedStaging | undefined)?.staging;
+  let swapped = false;
+  let admin: pg.Client | undefined;
+  try {
+    const target = await resolveTarget(ctx);
+    admin = await connect(withDatabase(target, 'postgres'));
+    const { exists, relations } = await inspectTarget(admin, target);
+    refuseUnconfirmed(request, target, relations);
+    // Into an existing empty database nothing commits synchronously after pg_restore: its own commits stay synchronous.
+    const session = (asyncCommit: boolean) =>
+      restoreSession(admin!, { maintenanceWorkMem: config.restore.maintenanceWorkMem, asyncCommit, inherited: ctx.env.PGOPTIONS });
+    if (exists && relations === 0) {
+      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}, (await session(false)).pgoptions) };
+    }
+    if (exists) await refuseSessions(admin, target);
+    staging ??= await createStaging(ctx, admin, target);
+    // The rename that makes it visible commits synchronously (swapInto), flushing every commit of the load before it.
+    const checks = await restoreInto(ctx, staging, format, facts.tables ?? {}, (await session(true)).pgoptions);
+    if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
+    await swapInto(ctx, admin, staging, target, exists);
+    swapped = true;
+    return { target: target.display, checks };
+  } finally {
+    if (staging && !swapped) await dropStaging(ctx, admin, staging);
+    await admin?.end().catch(() => undefined);
+  }
+}
 
+/** The staging database `preparePostgres` made. */
+interface PreparedStaging extends PreparedRestore {
+  staging: PgTarget;
+}
+
+/**
+ * While the copy is being proven: creates the empty staging database a
+ * restore into a missing or non-empty database needs (nobody sees it; the
+ * engine drops it through `discard` if the restore does not start). Point
+ * and table restores, and an existing empty target, need none.
+ */
+export async function preparePostgres(ctx: RestoreContext<PostgresConfig>): Promise<PreparedRestore | undefined> {
+  if (pointRequestOf(ctx.component, ctx.planFile, ctx.config, ctx.request) || tableRequest(ctx.request)) return undefined;
+  const target = await resolveTarget(ctx);
   const admin = await connect(withDatabase(target, 'postgres'));
   try {
     const { exists, relations } = await inspectTarget(admin, target);
-    refuseUnconfirmed(request, target, relations);
-    if (exists && relations === 0) {
-      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}) };
-    }
-    if (exists) await refuseSessions(admin, target);
-
-    const staging = withDatabase(target, stagingName(target.database, 'restore'));
-    ctx.step(`creating database ${staging.database} to restore into (${target.database} is left as it is until the restore has succeeded)`);
-    const enc = facts.encoding && /^[A-Za-z0-9_]+$/.test(facts.encoding) ? ` ENCODING '${facts.encoding}'` : '';
-    await admin.query(`CREATE DATABASE ${quoteIdent(staging.database)} TEMPLATE template0${enc}`);
-    let swapped = false;
-    try {
-      const checks = await restoreInto(ctx, staging, format, facts.tables ?? {});
-      if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
-      await swapInto(ctx, admin, staging, target, exists);
-      swapped = true;
-      return { target: target.display, checks };
-    } finally {
-      if (!swapped) {
-        await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(staging.database)}`).catch((err: unknown) =>
-          ctx.warn(`could not drop the staging database ${staging.database}: ${describeError(err)}; drop it by hand`),
-        );
-      }
-    }
+    if (exists && relations === 0) return undefined;
+    const staging = await createStaging(ctx, admin, target);
+    const prepared: PreparedStaging = { staging, discard: () => dropStaging(ctx, undefined, staging) };
+    return prepared;
   } finally {
     await admin.end().catch(() => undefined);
+  }
+}
+
+/** `CREATE DATABASE <target>_lifeboat_restore_<hex>` from template0, in the backup's encoding. */
+async function createStaging(ctx: RestoreContext<PostgresConfig>, admin: pg.Client, target: PgTarget): Promise<PgTarget> {
+  const facts = ctx.manifest.facts as { encoding?: string };
+  const staging = withDatabase(target, stagingName(target.database, 'restore'));
+  ctx.step(`creating database ${staging.database} to restore into (${target.database} is left as it is until the restore has succeeded)`);
+  const enc = facts.encoding && /^[A-Za-z0-9_]+$/.test(facts.encoding) ? ` ENCODING '${facts.encoding}'` : '';
+  await admin.query(`CREATE DATABASE ${quoteIdent(staging.database)} TEMPLATE template0${enc}`);
+  return staging;
+}
+
+/** Drops a staging database (on `admin`, or a connection of its own); a failure to is a warning that says to drop it by hand. */
+async function dropStaging(ctx: RestoreContext<PostgresConfig>, admin: pg.Client | undefined, staging: PgTarget): Promise<void> {
+  const warn = (err: unknown) => ctx.warn(`could not drop the staging database ${staging.database}: ${describeError(err)}; drop it by hand`);
+  let own: pg.Client | undefined;
+  try {
+    own = admin ? undefined : await connect(withDatabase(staging, 'postgres'));
+    await (admin ?? own)!.query(`DROP DATABASE IF EXISTS ${quoteIdent(staging.database)}`);
+  } catch (err) {
+    warn(err);
+  } finally {
+    await own?.end().catch(() => undefined);
   }
 }
 
@@ -69,9 +115,15 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
  * with the backup's. With --jobs, a table is counted as soon as pg_restore has
  * committed its data, while it goes on with indexes and constraints.
  */
-async function restoreInto(ctx: RestoreContext<PostgresConfig>, into: PgTarget, format: 'custom' | 'plain', expected: Record<string, number>): Promise<RestoreCheck[]> {
+async function restoreInto(
+  ctx: RestoreContext<PostgresConfig>,
+  into: PgTarget,
+  format: 'custom' | 'plain',
+  expected: Record<string, number>,
+  pgoptions: string,
+): Promise<RestoreCheck[]> {
   const { config, request } = ctx;
-  const env = { ...ctx.env, ...into.childEnv };
+  const env = { ...ctx.env, ...into.childEnv, ...(pgoptions ? { PGOPTIONS: pgoptions } : {}) };
   const jobs = (request.options as PostgresRestoreOptions).jobs ?? config.jobs;
   const name = ARTIFACT[format];
   // Counting is read-only: at least two connections even after a single-transaction restore.

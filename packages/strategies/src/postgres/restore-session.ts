@@ -1,0 +1,33 @@
+import type pg from 'pg';
+
+/** Default `restore.maintenanceWorkMem`: what each pg_restore job may sort an index in (PostgreSQL's default is 64 MB). */
+export const DEFAULT_RESTORE_MAINTENANCE_WORK_MEM = 256 * 1024 ** 2;
+
+/**
+ * Session settings for pg_restore's own connections (PGOPTIONS), which only
+ * ever write into a database nobody else sees yet:
+ *
+ * - `maintenance_work_mem`: index builds sort in memory instead of on disk.
+ *   Raised to `maintenanceWorkMem` per job, never lowered below what the
+ *   server already gives sessions.
+ * - `synchronous_commit=off`, only when `asyncCommit`: the restore goes into a
+ *   staging database that is made visible by a rename whose commit is
+ *   synchronous. WAL is one sequential stream, so flushing the rename's commit
+ *   record flushes every commit before it: once the rename returns, the
+ *   restored data is exactly as durable as with synchronous commits, and a
+ *   crash before it loses only the staging database (docs/decisions.md).
+ *
+ * Returns the settings and the PGOPTIONS value: the environment's own
+ * PGOPTIONS (`inherited`) comes after ours, so an operator's choice wins.
+ */
+export async function restoreSession(
+  admin: pg.Client,
+  opts: { maintenanceWorkMem: number; asyncCommit: boolean; inherited?: string | undefined },
+): Promise<{ settings: Record<string, string>; pgoptions: string }> {
+  const settings: Record<string, string> = {};
+  const server = await admin.query<{ bytes: string }>("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))::bigint AS bytes");
+  if (opts.maintenanceWorkMem > Number(server.rows[0]!.bytes)) settings.maintenance_work_mem = `${Math.floor(opts.maintenanceWorkMem / 1024)}kB`;
+  if (opts.asyncCommit) settings.synchronous_commit = 'off';
+  const ours = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
+  return { settings, pgoptions: [...ours, ...(opts.inherited ? [opts.inherited] : [])].join(' ') };
+}
