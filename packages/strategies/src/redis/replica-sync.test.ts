@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { RedisTarget } from './connection.js';
-import { fetchReplicaRdb } from './replica-sync.js';
+import { BLOCK_BYTES, fetchReplicaRdb, openReplicaLink } from './replica-sync.js';
 
 /** Answers each command the client sends with the next scripted reply: bytes to write, in pieces. */
 async function fakeMaster(script: (command: string, socket: Socket) => void) {
@@ -34,8 +34,7 @@ async function fakeMaster(script: (command: string, socket: Socket) => void) {
 const RDB = Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(5000, 0x41), Buffer.from([0xff]), Buffer.alloc(8)]);
 const MARK = 'a'.repeat(40);
 
-async function collect(body: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
+async function collect(body: NodeJS.ReadableStream, parts: Buffer[] = []): Promise<Buffer> {
   await pipeline(
     body,
     new Writable({
@@ -130,5 +129,55 @@ describe('fetchReplicaRdb', () => {
     const mute = await fakeMaster(() => {});
     close = mute.close;
     await expect(fetchReplicaRdb(mute.target, { ...options, connectTimeout: 0.3 })).rejects.toThrow(/did not answer within 0\.3 s \(connectTimeout\)/);
+  });
+
+  test('INFO on the same connection, its bulk reply split across packets; then the snapshot', async () => {
+    const info = '# Server\r\nredis_version:7.2.4\r\nrole:master\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n';
+    const master = await fakeMaster((command, socket) => {
+      if (command === 'INFO') {
+        const reply = `$${Buffer.byteLength(info)}\r\n${info}\r\n`;
+        for (let i = 0; i < reply.length; i += 7) socket.write(reply.slice(i, i + 7));
+        return;
+      }
+      if (command !== 'SYNC') return void socket.write('+OK\r\n');
+      socket.write(Buffer.concat([Buffer.from(`$${RDB.length}\r\n`), RDB]));
+    });
+    close = master.close;
+    const link = await openReplicaLink(master.target, options);
+    expect(await link.info()).toBe(info);
+    const rdb = await link.sync();
+    expect((await collect(rdb.body)).equals(RDB)).toBe(true);
+    expect(master.commands).toEqual(['AUTH pw', 'INFO', 'REPLCONF capa eof', 'REPLCONF rdb-only 1', 'SYNC']);
+  });
+
+  test('INFO refused: one sentence, and the connection is closed', async () => {
+    const master = await fakeMaster((command, socket) => {
+      socket.write(command === 'INFO' ? "-NOPERM this user has no permissions to run the 'info' command\r\n" : '+OK\r\n');
+    });
+    close = master.close;
+    const link = await openReplicaLink({ ...master.target, username: 'backup' }, options);
+    await expect(link.info()).rejects.toThrow(/^Redis at 127\.0\.0\.1:\d+ refused a command to user backup: NOPERM/);
+  });
+
+  test('a server still loading its dataset says so, not "use bgsave"', async () => {
+    const master = await fakeMaster((command, socket) => {
+      socket.write(command === 'SYNC' ? '-LOADING Redis is loading the dataset in memory\r\n' : '+OK\r\n');
+    });
+    close = master.close;
+    await expect(fetchReplicaRdb(master.target, options)).rejects.toThrow(/is still loading its dataset .*run the backup again once it has$/);
+  });
+
+  test.each(['length', 'eof'] as const)('the %s form, sent in 16 KiB pieces, is passed on in whole blocks: the same bytes in far fewer chunks', async (form) => {
+    const big = Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(2 * BLOCK_BYTES + 12345, 0x42), Buffer.from([0xff]), Buffer.alloc(8)]);
+    const master = await fakeMaster((command, socket) => {
+      if (command !== 'SYNC') return void socket.write('+OK\r\n');
+      const framed = form === 'length' ? Buffer.concat([Buffer.from(`$${big.length}\r\n`), big]) : Buffer.concat([Buffer.from(`$EOF:${MARK}\r\n`), big, Buffer.from(MARK)]);
+      for (let i = 0; i < framed.length; i += 16 * 1024) socket.write(framed.subarray(i, i + 16 * 1024));
+    });
+    close = master.close;
+    const rdb = await fetchReplicaRdb(master.target, options);
+    const parts: Buffer[] = [];
+    expect((await collect(rdb.body, parts)).equals(big)).toBe(true);
+    expect(parts.map((p) => p.length)).toEqual([BLOCK_BYTES, BLOCK_BYTES, big.length - 2 * BLOCK_BYTES]);
   });
 });
