@@ -52,9 +52,14 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   } else {
     // INFO and the snapshot over one connection: no client library to load, no second connection.
     const link = await openReplicaLink(target, { connectTimeout: config.connectTimeout, snapshotTimeout: config.bgsaveTimeout, signal: ctx.signal });
-    server = serverFacts(await link.info());
-    ctx.step(serverLine(server));
-    ctx.step(`fetching an RDB snapshot from ${target.display} over replication (SYNC)`);
+    try {
+      server = serverFacts(await link.info());
+      ctx.step(serverLine(server));
+      ctx.step(`fetching an RDB snapshot from ${target.display} over replication (SYNC)`);
+    } catch (err) {
+      link.close();
+      throw err;
+    }
     const rdb = await link.sync();
     source = { ...rdb, from: target.display };
   }
