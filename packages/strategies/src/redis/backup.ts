@@ -6,12 +6,16 @@ import { checkModeFields, type RedisConfig } from './config.js';
 import { call, connectClient, redisTarget } from './connection.js';
 import { redisFacts, serverFacts, type ServerFacts } from './facts.js';
 import { RdbCheck } from './rdb-check.js';
-import { fetchReplicaRdb } from './replica-sync.js';
+import { openReplicaLink } from './replica-sync.js';
 
 /** The stored artifact: the RDB as Redis wrote it, gzip'd when the plan says `compress: true` (or a level). */
 export const ARTIFACT = { compressed: 'dump.rdb.gz', plain: 'dump.rdb' } as const;
 /** `compress: true`: gzip's fastest level; the RDB's strings are LZF-compressed already, so higher levels save little more. */
 const FAST_GZIP = 1;
+function serverLine(server: ServerFacts): string {
+  return `Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`;
+}
+
 export const ARTIFACT_FORMAT = 'Redis RDB (redis-check-rdb, or dump.rdb for redis-server)';
 
 /**
@@ -23,29 +27,40 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   const { config, component } = ctx;
   checkModeFields(config, component);
   const field = `components.${component}.url`;
+  /** bgsave mode: when the BGSAVE was asked for (unix seconds) and the file the server says it wrote. */
+  let requestedAt: number | undefined;
+  let serverFile: string | undefined;
   const target = await redisTarget(await ctx.secrets.resolve(config.url, field), field, { tls: config.tls, planDir: ctx.planDir });
 
   ctx.step(`connecting to ${target.display}`);
   let server: ServerFacts;
-  let snapshot: Snapshot | undefined;
   let source: { body: Readable; bytes?: number; from: string };
   if (config.mode === 'bgsave') {
     const client = await connectClient(target, config.connectTimeout);
+    let snapshot: Snapshot;
     try {
       server = serverFacts(await call(client, target, config.connectTimeout, (c) => c.info()));
       snapshot = await freshSnapshot(client, target, { ...config, signal: ctx.signal, step: ctx.step });
     } finally {
       client.disconnect();
     }
-    ctx.step(`Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`);
+    ctx.step(serverLine(server));
     source = await readSnapshot(config, { planDir: ctx.planDir, env: ctx.env, signal: ctx.signal, ...(snapshot.serverFile ? { serverFile: snapshot.serverFile } : {}) });
     ctx.step(`reading the snapshot from ${source.from}`);
+    requestedAt = snapshot.requestedAt;
+    serverFile = snapshot.serverFile;
   } else {
-    // One connection for the server's facts (INFO) and the snapshot (SYNC): no client library, no second handshake.
-    const { info, ...rdb } = await fetchReplicaRdb(target, { connectTimeout: config.connectTimeout, snapshotTimeout: config.bgsaveTimeout, signal: ctx.signal, info: true });
-    server = serverFacts(info ?? '');
-    ctx.step(`Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`);
-    ctx.step(`fetching an RDB snapshot from ${target.display} over replication (SYNC)`);
+    // INFO and the snapshot over one connection: no client library to load, no second connection.
+    const link = await openReplicaLink(target, { connectTimeout: config.connectTimeout, snapshotTimeout: config.bgsaveTimeout, signal: ctx.signal });
+    try {
+      server = serverFacts(await link.info());
+      ctx.step(serverLine(server));
+      ctx.step(`fetching an RDB snapshot from ${target.display} over replication (SYNC)`);
+    } catch (err) {
+      link.close();
+      throw err;
+    }
+    const rdb = await link.sync();
     source = { ...rdb, from: target.display };
   }
 
@@ -67,10 +82,10 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   }
 
   const ctime = Number(result.scan.aux.ctime);
-  if (snapshot && Number.isFinite(ctime) && ctime < snapshot.requestedAt) {
+  if (requestedAt !== undefined && Number.isFinite(ctime) && ctime < requestedAt) {
     throw new LifeboatError(
-      `the RDB read from ${source.from} was written at ${new Date(ctime * 1000).toISOString()}, before the BGSAVE Lifeboat asked for at ${new Date(snapshot.requestedAt * 1000).toISOString()}: ` +
-        `it is not the file this server saves${snapshot.serverFile ? ` (that is ${snapshot.serverFile} on the Redis host)` : ''}; check ${config.exec !== undefined ? 'exec' : 'rdbPath'}`,
+      `the RDB read from ${source.from} was written at ${new Date(ctime * 1000).toISOString()}, before the BGSAVE Lifeboat asked for at ${new Date(requestedAt * 1000).toISOString()}: ` +
+        `it is not the file this server saves${serverFile ? ` (that is ${serverFile} on the Redis host)` : ''}; check ${config.exec !== undefined ? 'exec' : 'rdbPath'}`,
     );
   }
 

@@ -38,6 +38,20 @@ describe('crc64 (Jones, reflected, as Redis)', () => {
     expect(whole).toBe(crc64Bitwise(data));
   });
 
+  test('agrees with the bitwise definition at every alignment: whole words read from an aligned buffer, bytes otherwise', () => {
+    const buffer = new ArrayBuffer(200); // fresh, so 8-byte aligned
+    const data = new Uint8Array(buffer);
+    data.set(randomBytes(200));
+    for (let offset = 0; offset < 8; offset++) {
+      for (const length of [0, 15, 16, 17, 31, 32, 33, 100, 192 - offset]) {
+        const view = new Uint8Array(buffer, offset, length);
+        expect(crc64(view), `offset ${offset}, length ${length}`).toBe(crc64Bitwise(view));
+        const split = new Crc64().update(view.subarray(0, 5)).update(view.subarray(5)).value;
+        expect(split, `offset ${offset}, length ${length}, split after 5`).toBe(crc64Bitwise(view));
+      }
+    }
+  });
+
   test('prints 16 hex digits, leading zeros kept', () => {
     expect(crc64Hex(0x1n)).toBe('0000000000000001');
   });

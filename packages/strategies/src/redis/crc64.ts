@@ -8,6 +8,8 @@
  * orders of magnitude slower on a multi-gigabyte RDB. Sixteen tables of 256
  * entries (32 KiB) took a 1M-key RDB's CRC from 350 ms to 250 ms in a fresh
  * process, where slicing-by-8 (Redis's crcspeed) spends longer tiering up.
+ * Words are read through an Int32Array view when the input is 4-byte aligned
+ * (the backup's 256 KiB blocks are): ~145 → ~95 ms of CPU for that CRC.
  */
 
 /** The polynomial, bit-reversed (the reflected form the table is built from). */
@@ -49,6 +51,9 @@ function buildTables(): void {
 }
 buildTables();
 
+/** Whether an Int32Array reads memory little-endian, as `word` does. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Four bytes from `i`, little-endian, as an int32. */
 function word(data: Uint8Array, i: number): number {
   return data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
@@ -66,13 +71,16 @@ export class Crc64 {
     let hi = this.hi;
     let i = 0;
     const end16 = data.length - (data.length % 16);
+    // Aligned (as the blocks a backup reads are), the words come straight from an Int32Array view.
+    const words = LITTLE_ENDIAN && data.byteOffset % 4 === 0 ? new Int32Array(data.buffer, data.byteOffset, end16 >>> 2) : undefined;
     for (; i < end16; i += 16) {
       // The state folds into the first eight bytes; each of the sixteen is looked up in its own
       // table, the first in the one that carries it furthest (15 bytes), the last in table 0.
-      const a = lo ^ word(data, i);
-      const b = hi ^ word(data, i + 4);
-      const c = word(data, i + 8);
-      const d = word(data, i + 12);
+      const w = i >>> 2;
+      const a = lo ^ (words ? words[w]! : word(data, i));
+      const b = hi ^ (words ? words[w + 1]! : word(data, i + 4));
+      const c = words ? words[w + 2]! : word(data, i + 8);
+      const d = words ? words[w + 3]! : word(data, i + 12);
       const a0 = 3840 + (a & 0xff), a1 = 3584 + ((a >>> 8) & 0xff), a2 = 3328 + ((a >>> 16) & 0xff), a3 = 3072 + (a >>> 24);
       const b0 = 2816 + (b & 0xff), b1 = 2560 + ((b >>> 8) & 0xff), b2 = 2304 + ((b >>> 16) & 0xff), b3 = 2048 + (b >>> 24);
       const c0 = 1792 + (c & 0xff), c1 = 1536 + ((c >>> 8) & 0xff), c2 = 1280 + ((c >>> 16) & 0xff), c3 = 1024 + (c >>> 24);

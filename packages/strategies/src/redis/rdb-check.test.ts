@@ -191,4 +191,31 @@ describe('RdbCheck on RDB features newer than Redis 7.0', () => {
     const result = await check(file);
     expect(result.scan).toMatchObject({ state: 'complete', keys: { 0: 3 }, aux: { ctime: String(0x40302010) } });
   });
+
+  test('lists, sets and hash tables of every string encoding are counted, whatever the chunk sizes; a bad field inside one is corrupt', async () => {
+    const lzf = Buffer.concat([Buffer.from([0xc3]), rdb.len(4), rdb.len(100), Buffer.from([1, 2, 3, 4])]);
+    const long = rdb.str(Buffer.alloc(20_000, 9)); // a 5-byte length
+    const body = (badField: Buffer) => [
+      Buffer.from([0xfe]), rdb.len(0),
+      Buffer.from([4]), rdb.str('hash'), rdb.len(3), rdb.str('f1'), lzf, rdb.str('f2'), Buffer.from([0xc0, 7]), rdb.str('f3'), long,
+      Buffer.from([0xfc]), u64(Date.now() + 60_000),
+      Buffer.from([2]), rdb.str('set'), rdb.len(2), Buffer.from([0xc1, 1, 2]), badField,
+      Buffer.from([1]), rdb.str('list'), rdb.len(1), rdb.str('x'),
+      Buffer.from([4]), rdb.str('empty hash'), rdb.len(0),
+      Buffer.from([0]), rdb.str('k'), rdb.str('v'),
+    ];
+    const file = rdb.file(10, body(Buffer.from([0xc2, 1, 2, 3, 4])));
+    for (const size of [1, 3, 7, 64, 1000, 64 * 1024]) {
+      const result = await check(file, size);
+      expect(result.checksum.state).toBe('ok');
+      expect(result.scan, `chunks of ${size}`).toMatchObject({ state: 'complete', keys: { 0: 5 }, expires: { 0: 1 }, eofOffset: file.length - 9 });
+    }
+
+    // String encoding 5 does not exist: with no checksum to vouch, the structure decides.
+    const bad = withoutChecksum(rdb.file(10, body(Buffer.from([0xc5, 1, 2, 3, 4]))));
+    for (const size of [1, 64 * 1024]) await expect(check(bad, size)).rejects.toThrow(/^the test RDB is corrupt: invalid string encoding 5 at byte \d+$/);
+    // A hash that claims more fields than follow runs into the next records, and the file ends inside it.
+    const short = withoutChecksum(rdb.file(10, [Buffer.from([0xfe]), rdb.len(0), Buffer.from([4]), rdb.str('h'), rdb.len(50), rdb.str('f'), rdb.str('v')]));
+    await expect(check(short)).rejects.toThrow(/truncated|corrupt/);
+  });
 });

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { RedisTarget } from './connection.js';
-import { fetchReplicaRdb } from './replica-sync.js';
+import { BLOCK_BYTES, fetchReplicaRdb, openReplicaLink } from './replica-sync.js';
 
 /** Answers each command the client sends with the next scripted reply: bytes to write, in pieces. */
 async function fakeMaster(script: (command: string, socket: Socket) => void) {
@@ -34,8 +34,7 @@ async function fakeMaster(script: (command: string, socket: Socket) => void) {
 const RDB = Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(5000, 0x41), Buffer.from([0xff]), Buffer.alloc(8)]);
 const MARK = 'a'.repeat(40);
 
-async function collect(body: NodeJS.ReadableStream): Promise<Buffer> {
-  const parts: Buffer[] = [];
+async function collect(body: NodeJS.ReadableStream, parts: Buffer[] = []): Promise<Buffer> {
   await pipeline(
     body,
     new Writable({
@@ -126,45 +125,59 @@ describe('fetchReplicaRdb', () => {
     await expect(fetchReplicaRdb(wrong.target, options)).rejects.toThrow(/^Redis at 127\.0\.0\.1:\d+ rejected the password \(WRONGPASS\)$/);
   });
 
-  test('info: INFO on the same connection before SYNC (its text returned, however it is split); while the server is loading it asks again', async () => {
-    let asked = 0;
-    const bulk = (text: string) => Buffer.from(`$${Buffer.byteLength(text)}\r\n${text}\r\n`);
-    const master = await fakeMaster((command, socket) => {
-      if (command.startsWith('AUTH') || command.startsWith('REPLCONF')) socket.write('+OK\r\n');
-      if (command === 'INFO') {
-        asked++;
-        const reply = bulk(`# Server\r\nredis_version:7.0.15\r\n# Persistence\r\nloading:${asked < 3 ? 1 : 0}\r\n# Replication\r\nrole:master\r\n`);
-        for (let i = 0; i < reply.length; i += 11) socket.write(reply.subarray(i, i + 11));
-      }
-      if (command === 'SYNC') socket.write(Buffer.concat([Buffer.from(`$${RDB.length}\r\n`), RDB]));
-    });
-    close = master.close;
-    const rdb = await fetchReplicaRdb(master.target, { ...options, info: true });
-    expect(rdb.info).toContain('redis_version:7.0.15');
-    expect(rdb.info).toContain('loading:0');
-    expect((await collect(rdb.body)).equals(RDB)).toBe(true);
-    expect(master.commands).toEqual(['AUTH pw', 'INFO', 'INFO', 'INFO', 'REPLCONF capa eof', 'REPLCONF rdb-only 1', 'SYNC']);
-  });
-
-  test('info: a server still loading after bgsaveTimeout fails with a sentence; a LOADING reply to SYNC says to try again', async () => {
-    const loading = await fakeMaster((command, socket) => {
-      if (command.startsWith('AUTH')) socket.write('+OK\r\n');
-      if (command === 'INFO') socket.write('$11\r\nloading:1\r\n\r\n');
-    });
-    close = loading.close;
-    await expect(fetchReplicaRdb(loading.target, { ...options, snapshotTimeout: 0.5, info: true })).rejects.toThrow(/was still loading its dataset after 0\.5 s \(bgsaveTimeout\)/);
-    loading.close();
-
-    const refused = await fakeMaster((command, socket) => {
-      socket.write(command === 'SYNC' ? '-LOADING Redis is loading the dataset in memory\r\n' : '+OK\r\n');
-    });
-    close = refused.close;
-    await expect(fetchReplicaRdb(refused.target, options)).rejects.toThrow(/is loading its dataset and cannot send a snapshot yet .*run the backup again when it has finished/);
-  });
-
   test('a server that never answers AUTH fails after connectTimeout', async () => {
     const mute = await fakeMaster(() => {});
     close = mute.close;
     await expect(fetchReplicaRdb(mute.target, { ...options, connectTimeout: 0.3 })).rejects.toThrow(/did not answer within 0\.3 s \(connectTimeout\)/);
+  });
+
+  test('INFO on the same connection, its bulk reply split across packets; then the snapshot', async () => {
+    const info = '# Server\r\nredis_version:7.2.4\r\nrole:master\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n';
+    const master = await fakeMaster((command, socket) => {
+      if (command === 'INFO') {
+        const reply = `$${Buffer.byteLength(info)}\r\n${info}\r\n`;
+        for (let i = 0; i < reply.length; i += 7) socket.write(reply.slice(i, i + 7));
+        return;
+      }
+      if (command !== 'SYNC') return void socket.write('+OK\r\n');
+      socket.write(Buffer.concat([Buffer.from(`$${RDB.length}\r\n`), RDB]));
+    });
+    close = master.close;
+    const link = await openReplicaLink(master.target, options);
+    expect(await link.info()).toBe(info);
+    const rdb = await link.sync();
+    expect((await collect(rdb.body)).equals(RDB)).toBe(true);
+    expect(master.commands).toEqual(['AUTH pw', 'INFO', 'REPLCONF capa eof', 'REPLCONF rdb-only 1', 'SYNC']);
+  });
+
+  test('INFO refused: one sentence, and the connection is closed', async () => {
+    const master = await fakeMaster((command, socket) => {
+      socket.write(command === 'INFO' ? "-NOPERM this user has no permissions to run the 'info' command\r\n" : '+OK\r\n');
+    });
+    close = master.close;
+    const link = await openReplicaLink({ ...master.target, username: 'backup' }, options);
+    await expect(link.info()).rejects.toThrow(/^Redis at 127\.0\.0\.1:\d+ refused a command to user backup: NOPERM/);
+  });
+
+  test('a server still loading its dataset says so, not "use bgsave"', async () => {
+    const master = await fakeMaster((command, socket) => {
+      socket.write(command === 'SYNC' ? '-LOADING Redis is loading the dataset in memory\r\n' : '+OK\r\n');
+    });
+    close = master.close;
+    await expect(fetchReplicaRdb(master.target, options)).rejects.toThrow(/is still loading its dataset .*run the backup again once it has$/);
+  });
+
+  test.each(['length', 'eof'] as const)('the %s form, sent in 16 KiB pieces, is passed on in whole blocks: the same bytes in far fewer chunks', async (form) => {
+    const big = Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(2 * BLOCK_BYTES + 12345, 0x42), Buffer.from([0xff]), Buffer.alloc(8)]);
+    const master = await fakeMaster((command, socket) => {
+      if (command !== 'SYNC') return void socket.write('+OK\r\n');
+      const framed = form === 'length' ? Buffer.concat([Buffer.from(`$${big.length}\r\n`), big]) : Buffer.concat([Buffer.from(`$EOF:${MARK}\r\n`), big, Buffer.from(MARK)]);
+      for (let i = 0; i < framed.length; i += 16 * 1024) socket.write(framed.subarray(i, i + 16 * 1024));
+    });
+    close = master.close;
+    const rdb = await fetchReplicaRdb(master.target, options);
+    const parts: Buffer[] = [];
+    expect((await collect(rdb.body, parts)).equals(big)).toBe(true);
+    expect(parts.map((p) => p.length)).toEqual([BLOCK_BYTES, BLOCK_BYTES, big.length - 2 * BLOCK_BYTES]);
   });
 });
