@@ -495,7 +495,7 @@ function restoreSection(r) {
 ### Latest run
 
 - Date: ${new Date().toISOString()}; ${RUNS} run(s) each way, alternating${RUNS < 3 || SECONDS < 60 || SCALE < 20 ? ` — **a reduced run** (scale ${SCALE}, ${SECONDS} s of load, ${RUNS} run(s); the full one is scale 20, 60 s, 3 runs)` : ''}
-- Machine: ${m.nproc} CPUs (${m.cpu}); Node ${m.node}; PostgreSQL ${m.postgres}; Lifeboat ${m.runner}
+- Machine: ${m.nproc} CPUs (${m.cpu}); Node ${m.node}; PostgreSQL ${m.postgres}; Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}
 - Load average (1/5/15 min) before the restores ${x.loadBefore}, after ${x.loadAfter}; after each run: lifeboat ${lb.map((v) => v.load.split(' ')[0]).join(', ')}; by hand ${hand.map((v) => v.load.split(' ')[0]).join(', ')} (1 min)
 - Data: \`pgbench -i -s ${SCALE}\`, then one \`lifeboat backup database\` (base backup, gzip + age) and one \`pg_basebackup -Ft -X none\` (${(x.baseBytes / 1024 / 1024).toFixed(0)} MiB tar), then
   \`pgbench -c ${CLIENTS} -T ${SECONDS}\` (${x.tps.toFixed(0)} tps) with every segment archived twice: \`cp\` into a plain folder and \`lifeboat wal push\` (gzip + age) —
