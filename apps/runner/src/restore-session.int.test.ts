@@ -37,58 +37,52 @@ describe("pg_restore's session settings (real server)", () => {
   }
 
   const seen = async (url: string) => [...new Set((await query<{ seen: string }>(url, 'SELECT seen FROM t')).map((r) => r.seen))];
+  const restore = (env: Record<string, string>) => lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL', '--jobs', '2'], { env, lockDir: ws.lockDir });
+
+  /** `work` with a probe role (`settings`) and the URL of `database` as that role; the database and the role are dropped after. */
+  async function asProbe(server: TestPostgres, settings: string[], database: string, work: (target: string, base: string) => Promise<void>) {
+    const probe = await role(server, settings);
+    try {
+      await work(`${probe.base}/${database}`, probe.base);
+    } finally {
+      await query(`${probe.base}/postgres`, `DROP DATABASE IF EXISTS "${database}"`);
+      await probe.drop();
+    }
+  }
 
   test('into a staging database: commits asynchronously (the rename commits synchronously) and sorts indexes in 256MB', async ({ pg: server, db }) => {
     const source = await backup(server, db);
-    const probe = await role(server, []);
-    const target = `${probe.base}/${db.name}_restored`;
-    try {
-      const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL', '--jobs', '2'], { env: { TEST_DATABASE_URL: source, RESTORE_URL: target }, lockDir: ws.lockDir });
+    await asProbe(server, [], `${db.name}_restored`, async (target) => {
+      const run = await restore({ TEST_DATABASE_URL: source, RESTORE_URL: target });
       expect(run.exitCode).toBe(0);
       expect(await seen(target)).toEqual(['off 256MB']);
       // What a client of the restored database gets is the server's own setting again.
       expect((await query<{ s: string }>(target, "SELECT current_setting('synchronous_commit') AS s"))[0]!.s).toBe('on');
-    } finally {
-      await query(`${probe.base}/postgres`, `DROP DATABASE IF EXISTS "${db.name}_restored"`);
-      await probe.drop();
-    }
+    });
   });
 
   test('into an existing empty database (no rename follows): commits stay synchronous; the plan sets maintenance_work_mem', async ({ pg: server, db }) => {
     const source = await backup(server, db, '    restore: { maintenanceWorkMem: 100MiB }\n');
-    const probe = await role(server, []);
-    const target = `${probe.base}/${db.name}_empty`;
-    try {
-      await query(`${probe.base}/postgres`, `CREATE DATABASE "${db.name}_empty"`);
-      const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL', '--jobs', '2'], { env: { TEST_DATABASE_URL: source, RESTORE_URL: target }, lockDir: ws.lockDir });
+    await asProbe(server, [], `${db.name}_empty`, async (target, base) => {
+      await query(`${base}/postgres`, `CREATE DATABASE "${db.name}_empty"`);
+      const run = await restore({ TEST_DATABASE_URL: source, RESTORE_URL: target });
       expect(run.exitCode).toBe(0);
       expect(await seen(target)).toEqual(['on 100MB']);
-    } finally {
-      await query(`${probe.base}/postgres`, `DROP DATABASE IF EXISTS "${db.name}_empty"`);
-      await probe.drop();
-    }
+    });
   });
 
   test("never lowers the server's maintenance_work_mem, and the environment's PGOPTIONS wins", async ({ pg: server, db }) => {
     const source = await backup(server, db);
-    const probe = await role(server, ["maintenance_work_mem = '1GB'"]);
-    const target = `${probe.base}/${db.name}_restored`;
-    try {
+    await asProbe(server, ["maintenance_work_mem = '1GB'"], `${db.name}_restored`, async (target, base) => {
       const env = { TEST_DATABASE_URL: source, RESTORE_URL: target };
-      const run = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL', '--jobs', '2'], { env, lockDir: ws.lockDir });
+      const run = await restore(env);
       expect(run.exitCode).toBe(0);
       expect(await seen(target)).toEqual(['off 1GB']);
-      await query(`${probe.base}/postgres`, `DROP DATABASE "${db.name}_restored"`);
-      const chosen = await lifeboat(['--plan', ws.plan, 'restore', 'database', '--to', 'env:RESTORE_URL', '--jobs', '2'], {
-        env: { ...env, PGOPTIONS: '-c synchronous_commit=local' },
-        lockDir: ws.lockDir,
-      });
+      await query(`${base}/postgres`, `DROP DATABASE "${db.name}_restored"`);
+      const chosen = await restore({ ...env, PGOPTIONS: '-c synchronous_commit=local' });
       expect(chosen.exitCode).toBe(0);
       expect(await seen(target)).toEqual(['local 1GB']);
-    } finally {
-      await query(`${probe.base}/postgres`, `DROP DATABASE IF EXISTS "${db.name}_restored"`);
-      await probe.drop();
-    }
+    });
   });
 
   test('a plan value outside 1MiB–16GiB is refused with a sentence and exit 2', async ({ pg: server, db }) => {

@@ -180,7 +180,7 @@ export class FsStorage implements StorageAdapter {
     try {
       try {
         await writing(target, handle.chmod(FILE_MODE));
-        await writing(target, writeAll(handle, bytes));
+        await writing(target, writeAllv(handle, [bytes]));
         await writing(target, handle.sync());
       } finally {
         await handle.close();
@@ -320,7 +320,7 @@ async function syncFolder(folder: string): Promise<void> {
 
 /**
  * Bytes gathered into one write: a body arrives in pieces of a few bytes to
- * 64 KiB (a socket's reads, a parser's views). 256 KiB, not more: pieces held
+ * 64 KiB (a pipe's or a socket's reads, a parser's views). 256 KiB, not more: pieces held
  * for 1 MiB batches outlived the pipeline's minor collections (every 4 MiB),
  * were promoted, and peak memory grew with the data again (a pg_dump at
  * pgbench scale 80: 95 → 117 MiB; 96 MiB with 256 KiB batches).
@@ -380,14 +380,6 @@ async function writeAllv(handle: FileHandle, pieces: Uint8Array[]): Promise<void
     }
     if (next.length > 0 && bytesWritten === 0) throw new Error('writev wrote nothing');
     rest = next;
-  }
-}
-
-/** Writes every byte: a single write may write fewer bytes than asked. */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength; ) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-    offset += bytesWritten;
   }
 }
 

@@ -45,9 +45,16 @@ export function withDatabase(target: PgTarget, database: string): PgTarget {
   return pgTarget(url.toString().replace(/^http:/, 'postgres:'), 'database URL');
 }
 
-/** A client with errors turned into sentences that name the server, never the password; `settings` are the session's (`-c name=value`). */
+/** Session settings as libpq's `options` (and PGOPTIONS) take them: `-c name=value …`. */
+export function sessionOptions(settings: Record<string, string>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
+}
+
+/** A client with errors turned into sentences that name the server, never the password; `settings` are the session's. */
 export async function connect(target: PgTarget, settings: Record<string, string> = {}): Promise<pg.Client> {
-  const options = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
+  const options = sessionOptions(settings);
   const client = new pg.Client({ connectionString: target.url, connectionTimeoutMillis: 15_000, application_name: 'lifeboat', ...(options ? { options } : {}) });
   client.on('error', () => {
     // A dropped connection surfaces as a failed query; this only keeps node from crashing.

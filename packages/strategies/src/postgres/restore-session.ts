@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { sessionOptions } from './connection.js';
 
 /** Default `restore.maintenanceWorkMem`: what each pg_restore job may sort an index in (PostgreSQL's default is 64 MB). */
 export const DEFAULT_RESTORE_MAINTENANCE_WORK_MEM = 256 * 1024 ** 2;
@@ -17,17 +18,16 @@ export const DEFAULT_RESTORE_MAINTENANCE_WORK_MEM = 256 * 1024 ** 2;
  *   restored data is exactly as durable as with synchronous commits, and a
  *   crash before it loses only the staging database (docs/decisions.md).
  *
- * Returns the settings and the PGOPTIONS value: the environment's own
- * PGOPTIONS (`inherited`) comes after ours, so an operator's choice wins.
+ * Returns the PGOPTIONS value: the environment's own PGOPTIONS
+ * (`inherited`) comes after ours, so an operator's choice wins.
  */
 export async function restoreSession(
   admin: pg.Client,
   opts: { maintenanceWorkMem: number; asyncCommit: boolean; inherited?: string | undefined },
-): Promise<{ settings: Record<string, string>; pgoptions: string }> {
+): Promise<string> {
   const settings: Record<string, string> = {};
   const server = await admin.query<{ bytes: string }>("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))::bigint AS bytes");
   if (opts.maintenanceWorkMem > Number(server.rows[0]!.bytes)) settings.maintenance_work_mem = `${Math.floor(opts.maintenanceWorkMem / 1024)}kB`;
   if (opts.asyncCommit) settings.synchronous_commit = 'off';
-  const ours = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`);
-  return { settings, pgoptions: [...ours, ...(opts.inherited ? [opts.inherited] : [])].join(' ') };
+  return [sessionOptions(settings), opts.inherited ?? ''].filter(Boolean).join(' ');
 }

@@ -43,12 +43,12 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
     const session = (asyncCommit: boolean) =>
       restoreSession(admin!, { maintenanceWorkMem: config.restore.maintenanceWorkMem, asyncCommit, inherited: ctx.env.PGOPTIONS });
     if (exists && relations === 0) {
-      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}, (await session(false)).pgoptions) };
+      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}, await session(false)) };
     }
     if (exists) await refuseSessions(admin, target);
     staging ??= await createStaging(ctx, admin, target);
     // The rename that makes it visible commits synchronously (swapInto), flushing every commit of the load before it.
-    const checks = await restoreInto(ctx, staging, format, facts.tables ?? {}, (await session(true)).pgoptions);
+    const checks = await restoreInto(ctx, staging, format, facts.tables ?? {}, await session(true));
     if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
     await swapInto(ctx, admin, staging, target, exists);
     swapped = true;

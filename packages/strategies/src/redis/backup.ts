@@ -12,11 +12,12 @@ import { openReplicaLink } from './replica-sync.js';
 export const ARTIFACT = { compressed: 'dump.rdb.gz', plain: 'dump.rdb' } as const;
 /** `compress: true`: gzip's fastest level; the RDB's strings are LZF-compressed already, so higher levels save little more. */
 const FAST_GZIP = 1;
+export const ARTIFACT_FORMAT = 'Redis RDB (redis-check-rdb, or dump.rdb for redis-server)';
+
+/** The step line that names the server, from its INFO. */
 function serverLine(server: ServerFacts): string {
   return `Redis ${server.redisVersion} (${server.role}), ${formatBytes(server.usedMemoryBytes)} in memory`;
 }
-
-export const ARTIFACT_FORMAT = 'Redis RDB (redis-check-rdb, or dump.rdb for redis-server)';
 
 /**
  * One RDB snapshot of the whole server (every database), validated on the
@@ -27,17 +28,15 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   const { config, component } = ctx;
   checkModeFields(config, component);
   const field = `components.${component}.url`;
-  /** bgsave mode: when the BGSAVE was asked for (unix seconds) and the file the server says it wrote. */
-  let requestedAt: number | undefined;
-  let serverFile: string | undefined;
   const target = await redisTarget(await ctx.secrets.resolve(config.url, field), field, { tls: config.tls, planDir: ctx.planDir });
 
   ctx.step(`connecting to ${target.display}`);
   let server: ServerFacts;
   let source: { body: Readable; bytes?: number; from: string };
+  // bgsave mode: when the BGSAVE was asked for and the file the server says it wrote.
+  let snapshot: Snapshot | undefined;
   if (config.mode === 'bgsave') {
     const client = await connectClient(target, config.connectTimeout);
-    let snapshot: Snapshot;
     try {
       server = serverFacts(await call(client, target, config.connectTimeout, (c) => c.info()));
       snapshot = await freshSnapshot(client, target, { ...config, signal: ctx.signal, step: ctx.step });
@@ -47,8 +46,6 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
     ctx.step(serverLine(server));
     source = await readSnapshot(config, { planDir: ctx.planDir, env: ctx.env, signal: ctx.signal, ...(snapshot.serverFile ? { serverFile: snapshot.serverFile } : {}) });
     ctx.step(`reading the snapshot from ${source.from}`);
-    requestedAt = snapshot.requestedAt;
-    serverFile = snapshot.serverFile;
   } else {
     // INFO and the snapshot over one connection: no client library to load, no second connection.
     const link = await openReplicaLink(target, { connectTimeout: config.connectTimeout, snapshotTimeout: config.bgsaveTimeout, signal: ctx.signal });
@@ -82,10 +79,10 @@ export async function backupRedis(ctx: BackupContext<RedisConfig>): Promise<Sour
   }
 
   const ctime = Number(result.scan.aux.ctime);
-  if (requestedAt !== undefined && Number.isFinite(ctime) && ctime < requestedAt) {
+  if (snapshot && Number.isFinite(ctime) && ctime < snapshot.requestedAt) {
     throw new LifeboatError(
-      `the RDB read from ${source.from} was written at ${new Date(ctime * 1000).toISOString()}, before the BGSAVE Lifeboat asked for at ${new Date(requestedAt * 1000).toISOString()}: ` +
-        `it is not the file this server saves${serverFile ? ` (that is ${serverFile} on the Redis host)` : ''}; check ${config.exec !== undefined ? 'exec' : 'rdbPath'}`,
+      `the RDB read from ${source.from} was written at ${new Date(ctime * 1000).toISOString()}, before the BGSAVE Lifeboat asked for at ${new Date(snapshot.requestedAt * 1000).toISOString()}: ` +
+        `it is not the file this server saves${snapshot.serverFile ? ` (that is ${snapshot.serverFile} on the Redis host)` : ''}; check ${config.exec !== undefined ? 'exec' : 'rdbPath'}`,
     );
   }
 

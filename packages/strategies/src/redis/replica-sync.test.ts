@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { RedisTarget } from './connection.js';
-import { BLOCK_BYTES, fetchReplicaRdb, openReplicaLink } from './replica-sync.js';
+import { BLOCK_BYTES, openReplicaLink, type ReplicaSyncOptions } from './replica-sync.js';
 
 /** Answers each command the client sends with the next scripted reply: bytes to write, in pieces. */
 async function fakeMaster(script: (command: string, socket: Socket) => void) {
@@ -29,6 +29,11 @@ async function fakeMaster(script: (command: string, socket: Socket) => void) {
   const { port } = server.address() as AddressInfo;
   const target: RedisTarget = { host: '127.0.0.1', port, db: 0, password: 'pw', display: `redis://127.0.0.1:${port}` };
   return { target, commands, close: () => server.close() };
+}
+
+/** Connect and SYNC at once: the link's snapshot, as the backup takes it after INFO. */
+async function fetchReplicaRdb(target: RedisTarget, opts: ReplicaSyncOptions) {
+  return (await openReplicaLink(target, opts)).sync();
 }
 
 const RDB = Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(5000, 0x41), Buffer.from([0xff]), Buffer.alloc(8)]);

@@ -176,10 +176,6 @@ export interface ReplicaLink {
   close(): void;
 }
 
-export async function fetchReplicaRdb(target: RedisTarget, opts: ReplicaSyncOptions): Promise<ReplicaRdb> {
-  return (await openReplicaLink(target, opts)).sync();
-}
-
 /** Connects and authenticates (AUTH when the URL has a password). Every failure is one sentence. */
 export async function openReplicaLink(target: RedisTarget, opts: ReplicaSyncOptions): Promise<ReplicaLink> {
   const at = `Redis at ${where(target)}`;
