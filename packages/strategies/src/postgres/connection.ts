@@ -1,6 +1,7 @@
 import { UsageError } from '@lifeboat/core';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
+import { sessionOptions } from './session-options.js';
 
 /** A resolved PostgreSQL address: how to reach it, and how to name it without secrets. */
 export interface PgTarget {
@@ -43,13 +44,6 @@ export function withDatabase(target: PgTarget, database: string): PgTarget {
   const url = new URL(target.url.replace(/^postgres(ql)?:/, 'http:'));
   url.pathname = `/${encodeURIComponent(database)}`;
   return pgTarget(url.toString().replace(/^http:/, 'postgres:'), 'database URL');
-}
-
-/** Session settings as libpq's `options` (and PGOPTIONS) take them: `-c name=value …`. */
-export function sessionOptions(settings: Record<string, string>): string {
-  return Object.entries(settings)
-    .map(([name, value]) => `-c ${name}=${value}`)
-    .join(' ');
 }
 
 /** A client with errors turned into sentences that name the server, never the password; `settings` are the session's. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { sessionOptions } from './connection.js';
+import { sessionOptions } from './session-options.js';
 
 /** Default `restore.maintenanceWorkMem`: what each pg_restore job may sort an index in (PostgreSQL's default is 64 MB). */
 export const DEFAULT_RESTORE_MAINTENANCE_WORK_MEM = 256 * 1024 ** 2;
