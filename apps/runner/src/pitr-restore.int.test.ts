@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startPostgresOnDataDir, type EphemeralPostgres, type PostgresOnDataDir } from '@lifeboat/ephemeral';
@@ -112,6 +112,34 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stdout + result.stderr).toContain('recovery ended before transaction 4000000000 was reached');
     expect(await exists(target)).toBe(false);
+  }, 180_000);
+
+  test('a base backup damaged near its end: laid out into the empty folder as it was read, then undone — an absent folder stays absent, an empty one empty, no hook ran', async () => {
+    const copy = join(dir, 'archive-damaged');
+    await cp(archive(), copy, { recursive: true });
+    const damagedPlan = join(dir, 'damaged.yaml');
+    await writeFile(damagedPlan, planText(copy));
+    const stored = execFileSync('sh', ['-c', `ls ${copy}/database/*/*/*/base.tar.gz.age | head -1`]).toString().trim();
+    const bytes = await readFile(stored);
+    // In the last age chunk: everything before it is laid out before the damage shows.
+    bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0xff;
+    await writeFile(stored, bytes);
+
+    const absent = join(dir, 'damaged-absent');
+    const empty = join(dir, 'damaged-empty');
+    await mkdir(empty, { mode: 0o700 });
+    const owner = serverOwner();
+    if (owner) await chown(empty, owner.uid, owner.gid);
+    for (const target of [absent, empty]) {
+      await clearHooks();
+      const result = await run(['restore', 'database', '--to-latest', '--to-dir', target], damagedPlan);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+      expect(result.stdout).toContain('as it is read and verified');
+      expect(result.stdout + result.stderr).toMatch(/no usable copy of backup \S+ of database: base\.tar\.gz\.age in destination 'archive' .* (is damaged|does not decrypt|cannot be read back)/);
+      expect(await exists(marker('before'))).toBe(false);
+    }
+    expect(await exists(absent)).toBe(false);
+    expect(await readdir(empty)).toEqual([]);
   }, 180_000);
 
   test('a missing segment in the middle of the archive: refused before anything is touched, naming the segment', async () => {

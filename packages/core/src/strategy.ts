@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { z } from 'zod';
 import type { RestoreCheck, StoredArtifact } from './events.js';
 import type { ComponentPlan, RunbookStep } from './plan/types.js';
@@ -143,6 +143,12 @@ export interface RestoreContext<Config> extends StrategyContext<Config> {
   localFile(name: string): Promise<LocalFile>;
   /** What the strategy's `prepare` made while the copy was proven (given to `restore` only); the restore now owns it. */
   prepared?: PreparedRestore;
+  /**
+   * The strategy's `sink`, which took its artifacts' content as the copy was
+   * proven (given to `restore` only; those artifacts have no spool file, and
+   * `open`/`localFile` of them fail); the restore now owns what it wrote.
+   */
+  sink?: ContentSink;
   /** The plan file, for a server the restore starts that calls Lifeboat back (PostgreSQL's restore_command). */
   planFile: string;
   /** How to run this Lifeboat (argv prefix, e.g. [node, bin.js]); absent when the app cannot say. */
@@ -153,6 +159,22 @@ export interface RestoreContext<Config> extends StrategyContext<Config> {
 export interface PreparedRestore {
   /** Undoes it; the engine calls this when the restore does not start after all. */
   discard(): Promise<void>;
+}
+
+/**
+ * Where the verified content of some artifacts goes while the copy is proven,
+ * instead of the local spool (`Strategy.sink`): a restore to a point into an
+ * empty folder lays its base backup out as it is read. What it writes must
+ * stay unusable (nothing can start on it) until `restore` makes it so, since
+ * the proof ends only when the last byte has been read.
+ */
+export interface ContentSink {
+  /** The artifacts it takes, by the names strategies use (`.age` dropped). */
+  artifacts: readonly string[];
+  /** A writable for one reading of one artifact's content; the engine pipes the content in and ends it. */
+  open(artifact: string): Promise<Writable>;
+  /** Undoes what it wrote: the copy was unusable (the next copy is then read into a fresh `open`), or the restore did not start. */
+  reset(): Promise<void>;
 }
 
 /** What `chooseBackup` is given: the component's complete backups, oldest first (possibly none), and the request. */
@@ -258,6 +280,14 @@ export interface Strategy<Config = unknown> {
    * waits for it and calls `discard()`.
    */
   prepare?(ctx: RestoreContext<Config>): Promise<PreparedRestore | undefined>;
+  /**
+   * A sink for artifacts the restore would otherwise read from the spool,
+   * asked for after the preflight and before the copy is read: its content is
+   * written there as it is proven (one read instead of spool, then read again).
+   * Only for a target nobody uses yet (an empty folder); undefined otherwise.
+   * The engine calls `reset()` between copies and when the restore does not start.
+   */
+  sink?(ctx: RestoreContext<Config>): Promise<ContentSink | undefined>;
   /**
    * Refuses a restore whose backup content makes it unsafe or needs a
    * confirmation — after the copy is proven (`ctx.open` reads the local

@@ -11,6 +11,7 @@ import { verifiedContent } from '../pipeline/verified-read.js';
 import type { Manifest } from '../repository/manifest.js';
 import type { Repository } from '../repository/repository.js';
 import type { StoredArtifact } from '../events.js';
+import type { ContentSink } from '../strategy.js';
 import type { CatalogEntry } from './catalog.js';
 import { identitiesFor, type EngineContext } from './context.js';
 
@@ -47,6 +48,8 @@ export interface ProveOptions {
   spoolDir?: string;
   /** Only these artifacts (names without `.age`), when the restore reads no others; default: all. */
   artifacts?: readonly string[];
+  /** Takes the content of its artifacts instead of the spool (`Strategy.sink`); reset before the next copy is read. */
+  sink?: ContentSink;
   onStep(message: string): void;
   onWarning(message: string): void;
   /** The copy was read whole and checked. */
@@ -66,9 +69,10 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
   const identities = identitiesFor(ctx);
   const spoolDir = opts.spoolDir ?? tmpdir();
   const needed = (manifest: Manifest) => manifest.artifacts.filter((a) => !opts.artifacts || opts.artifacts.includes(a.name.replace(/\.age$/, '')));
+  const sunk = (artifact: StoredArtifact) => opts.sink?.artifacts.includes(artifact.name.replace(/\.age$/, '')) ?? false;
   const spooled = (copy: CatalogEntry['copies'][number]) => {
     const repository = ctx.registry.repository(ctx.plan, copy.destination);
-    return needed(copy.manifest).filter((a) => !pinnable(repository, a));
+    return needed(copy.manifest).filter((a) => !pinnable(repository, a) && !sunk(a));
   };
   await refuseTooSmall(spoolDir, chosen, spooled);
   const failures: string[] = [];
@@ -88,7 +92,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         let stored: Readable;
         let pin: Pinned | undefined;
         try {
-          if (pinnable(repository, artifact)) {
+          if (pinnable(repository, artifact) && !sunk(artifact)) {
             const handle = await repository.answered(repository.adapter.openFile!(key));
             pin = { handle, before: await handle.stat({ bigint: true }), description: `${artifact.name} in ${repository.description}` };
             pinned.set(name, pin);
@@ -126,14 +130,21 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
             opts.onProgress?.(artifact.name, bytes, artifact.bytes);
           },
         });
-        // A pinned file is only hashed: its content is already on this disk.
+        // A pinned file is only hashed: its content is already on this disk. A sink's content goes there, not to the spool.
         let spoolError: Error | undefined;
-        const out = pin ? discard() : createWriteStream(file, { mode: 0o600 }).on('error', (err) => (spoolError ??= err));
+        let sinkError: Error | undefined;
+        const out = sunk(artifact)
+          ? (await opts.sink!.open(name)).on('error', (err) => (sinkError ??= err))
+          : pin
+            ? discard()
+            : createWriteStream(file, { mode: 0o600 }).on('error', (err) => (spoolError ??= err));
         try {
           await pipeline(content, out, ...(ctx.signal ? [{ signal: ctx.signal }] : []));
         } catch (err) {
           if (ctx.signal?.aborted) throw err;
           if (stalled) err = stalled;
+          // Where the content goes failed (a full disk, a tar it refuses): every copy would meet it.
+          if (sinkError) throw sinkError instanceof LifeboatError ? sinkError : new LifeboatError(describeError(sinkError), undefined, { cause: sinkError });
           if (spoolError) {
             throw new LifeboatError(
               `cannot spool backup ${chosen.id} to ${dir}: ${describeError(spoolError)}; nothing was changed — free space there or pass --spool-dir with room for the backup (${formatBytes(total)} stored)`,
@@ -148,6 +159,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         } finally {
           clearTimeout(stall);
         }
+        if (sunk(artifact)) continue;
         if (pin) {
           await unchangedSince(pin);
           paths.set(name, `/proc/${process.pid}/fd/${pin.handle.fd}`);
@@ -159,6 +171,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         manifest: copy.manifest,
         path(name) {
           const found = paths.get(name.replace(/\.age$/, ''));
+          if (!found && opts.sink?.artifacts.includes(name.replace(/\.age$/, ''))) throw new LifeboatError(`${name} of backup ${chosen.id} went to the restore's sink as it was proven; it has no spool file`);
           if (!found) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
           return found;
         },
@@ -174,6 +187,8 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
     } catch (err) {
       await unpin();
       await rm(dir, { recursive: true, force: true });
+      // What the sink took of this copy goes, before the next copy is read or the restore stops.
+      await opts.sink?.reset();
       if (!(err instanceof CopyUnusableError)) throw err;
       failures.push(err.message);
       const next = chosen.copies[i + 1];

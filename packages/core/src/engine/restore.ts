@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { CopyUnusableError, ExitCode, LifeboatError, UsageError, describeError } from '../errors.js';
 import { verifiedContent } from '../pipeline/verified-read.js';
 import { runHooks } from '../process/hooks.js';
-import type { ContentEntry, PreparedRestore, RestoreContext, RestoreOutcome, RestoreRequest, Strategy } from '../strategy.js';
+import type { ContentEntry, ContentSink, PreparedRestore, RestoreContext, RestoreOutcome, RestoreRequest, Strategy } from '../strategy.js';
 import { checkRestoreRequest, restoreSurfaceOf } from '../restore-surface.js';
 import { readCatalog, type CatalogEntry } from './catalog.js';
 import { identitiesFor, secretsFor, type EngineContext } from './context.js';
@@ -137,11 +137,12 @@ export function restoreContext(ctx: EngineContext, chosen: CatalogEntry, request
 }
 
 /** Proves a copy of `chosen` usable (engine/proven-copy.ts), reporting as the run's component; only `artifacts` when given. */
-export function proveFor(ctx: EngineContext, chosen: CatalogEntry, artifacts?: readonly string[]): Promise<ProvenCopy> {
+export function proveFor(ctx: EngineContext, chosen: CatalogEntry, artifacts?: readonly string[], sink?: ContentSink): Promise<ProvenCopy> {
   const { component } = chosen;
   return proveCopy(ctx, chosen, {
     ...(ctx.spoolDir ? { spoolDir: ctx.spoolDir } : {}),
     ...(artifacts ? { artifacts } : {}),
+    ...(sink ? { sink } : {}),
     onStep: (message) => ctx.onEvent({ type: 'step', component, message }),
     onWarning: (message) => ctx.onEvent({ type: 'warning', component, message }),
     onVerified: (check, detail) => ctx.onEvent({ type: 'verified', component, check, detail }),
@@ -223,16 +224,20 @@ export async function runRestore(ctx: EngineContext, selection: RestoreSelection
       const preparing = strategy.prepare?.(restoreContext(ctx, chosen, request));
       preparing?.catch(() => undefined); // its error is the restore's once proving is done
       let made: PreparedRestore | undefined;
+      let sink: ContentSink | undefined;
       try {
-        proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, request));
+        // A target nobody uses yet (an empty folder) may take content as it is proven, instead of the spool.
+        sink = await strategy.sink?.(restoreContext(ctx, chosen, request));
+        proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, request), sink);
         made = await preparing;
         await strategy.review?.(restoreContext(ctx, chosen, request, proven));
         await runHooks({ name: 'beforeRestore', commands: hooks.beforeRestore, cwd: plan.dir, env: ctx.env, signal: ctx.signal, onOutput: step });
       } catch (err) {
         await discard(ctx, component, made ?? (await preparing?.catch(() => undefined)));
+        await discard(ctx, component, sink && { discard: () => sink!.reset() });
         throw err;
       }
-      const outcome = await strategy.restore({ ...restoreContext(ctx, chosen, request, proven), ...(made ? { prepared: made } : {}) });
+      const outcome = await strategy.restore({ ...restoreContext(ctx, chosen, request, proven), ...(made ? { prepared: made } : {}), ...(sink ? { sink } : {}) });
       ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
       const failed = outcome.checks.filter((c) => !c.ok);
       if (failed.length > 0) {

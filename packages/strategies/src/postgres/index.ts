@@ -10,6 +10,7 @@ import { asksForPoint, pointRestoreArtifacts } from './point-request.js';
 
 // Its backup, restore and checks (pg, ephemeral servers) load when a command first uses them.
 const restore = () => import('./restore.js');
+const pointSink = deferred(() => import('./point-restore.js'), 'pointSink');
 
 export const postgresStrategy: Strategy<PostgresConfig> = {
   kind: 'postgres',
@@ -19,6 +20,8 @@ export const postgresStrategy: Strategy<PostgresConfig> = {
   restore: deferred(restore, 'restorePostgres'),
   preflight: deferred(restore, 'preflightPostgres'),
   prepare: deferred(restore, 'preparePostgres'),
+  // A restore to a point into an empty folder lays its base backup out as it is proven (point-restore.ts); a dump restore loads nothing for it.
+  sink: (ctx) => (asksForPoint(ctx.request) ? pointSink(ctx) : Promise.resolve(undefined)),
   review: deferred(restore, 'reviewPostgres'),
   // A restore to a point picks its base backup; a table-level restore (--table) a backup with a dump (--as-of).
   chooseBackup: deferred(() => import('./choose-backup.js'), 'choosePostgresBackup'),

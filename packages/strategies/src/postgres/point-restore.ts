@@ -11,6 +11,7 @@ import {
   runCommand,
   type BackupChoice,
   type CatalogEntry,
+  type ContentSink,
   type EngineContext,
   type Owner,
   type RestoreCheck,
@@ -24,6 +25,8 @@ import type { PostgresConfig } from './config.js';
 import { pgTarget, quoteIdent } from './connection.js';
 import { exactCounts, existingTables } from './facts.js';
 import { streamInto } from './stream-into.js';
+import { BaseLayout, HELD_BACK } from './base-layout.js';
+import { pipeline } from 'node:stream/promises';
 import { pointRequestOf, type PointRequest } from './point-request.js';
 import { planRecovery, type ArchiveView } from './recovery-plan.js';
 import { describeTarget, recoverySettings, type RecoveryTarget } from './recovery-target.js';
@@ -126,7 +129,8 @@ export async function preflightPoint(ctx: RestoreContext<PostgresConfig>, point:
   if (!found) {
     const parent = await stat(dirname(dir)).catch(() => undefined);
     if (!parent?.isDirectory()) throw new UsageError(`--to-dir ${dir}: its parent folder ${dirname(dir)} does not exist`);
-  } else {
+  } else if ((ctx.sink as PointSink | undefined)?.dataDir !== dir) {
+    // (What is there now was laid out by this restore's sink, into the folder it found empty.)
     const held = await readdir(dir);
     if (held.length > 0 && !point.into.clean) {
       throw new UsageError(`--to-dir ${dir} is not empty (${held.length} entries, such as ${held.slice(0, 3).join(', ')}); pass --clean --yes to delete what it holds, or name a new folder`);
@@ -147,6 +151,67 @@ export async function preflightPoint(ctx: RestoreContext<PostgresConfig>, point:
 async function postgresUid(): Promise<string> {
   const owner = await postgresServerOwner().catch(() => undefined);
   return owner ? `${owner.uid}:${owner.gid}` : '999:999';
+}
+
+/** The layout of the base backup made while it was proven (`pointSink`): in `dataDir`, waiting for `finish()`. */
+interface PointSink extends ContentSink {
+  dataDir: string;
+  /** `--to ephemeral`: the throwaway folder that holds `dataDir`. */
+  root?: string;
+  /** Whether the folder was there before the restore (empty): a failed restore then empties it rather than removing it. */
+  existed: boolean;
+  /** The finished layout of the last reading; undefined until the base backup has been read whole. */
+  layout(): BaseLayout | undefined;
+}
+
+/**
+ * `Strategy.sink` of the postgres kind: a restore to a point into a folder
+ * that does not exist or is empty (or into a throwaway server) lays the base
+ * backup out as it is proven — one read, no spool copy, no second pass with
+ * tar. Nothing is at stake there, and no PostgreSQL can start on the folder
+ * before `finish()` (`HELD_BACK` comes last, after the proof). A folder with
+ * anything in it (`--clean`) is left alone until the proof has passed, as before.
+ */
+export async function pointSink(ctx: RestoreContext<PostgresConfig>): Promise<PointSink | undefined> {
+  const point = pointOf(ctx);
+  if (!point) return undefined;
+  // The owner the folder would get (the engine ran this preflight already; it refuses nothing new here).
+  const { owner } = await preflightPoint(ctx, point);
+  let root: string | undefined;
+  let dataDir: string;
+  let existed = false;
+  if (point.into.kind === 'ephemeral') {
+    root = await mkdtemp(join(tmpdir(), 'lifeboat-pitr-'));
+    dataDir = join(root, 'data');
+  } else {
+    dataDir = point.into.dir;
+    const found = await lstat(dataDir).catch(() => undefined);
+    if (found && (!found.isDirectory() || (await readdir(dataDir)).length > 0)) return undefined;
+    existed = found !== undefined;
+  }
+  let layout: BaseLayout | undefined;
+  const reset = async () => {
+    layout?.destroy();
+    layout = undefined;
+    if (!existed) await rm(root ?? dataDir, { recursive: true, force: true });
+    else for (const name of await readdir(dataDir).catch(() => [] as string[])) await rm(join(dataDir, name), { recursive: true, force: true });
+  };
+  return {
+    artifacts: [BASE_BACKUP_ARTIFACT],
+    dataDir,
+    ...(root ? { root } : {}),
+    existed,
+    layout: () => (layout?.writableFinished ? layout : undefined),
+    async open() {
+      await reset();
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      if (owner) await chown(dataDir, owner.uid, owner.gid);
+      ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir} as it is read and verified (the folder was empty; no PostgreSQL can start on it until the proof has passed: ${HELD_BACK} is written last)`);
+      layout = new BaseLayout(dataDir);
+      return layout;
+    },
+    reset,
+  };
 }
 
 /**
@@ -195,12 +260,14 @@ export interface RecoveredServer {
  */
 export async function startRecoveredPostgres(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarget, tools?: Tools): Promise<RecoveredServer> {
   tools ??= await preflightPoint(ctx, { target, into: { kind: 'ephemeral', keep: false } });
-  const root = await mkdtemp(join(tmpdir(), 'lifeboat-pitr-'));
+  // Laid out while it was proven (pointSink), or now.
+  const laid = (ctx.sink as PointSink | undefined)?.root !== undefined ? (ctx.sink as PointSink) : undefined;
+  const root = laid?.root ?? (await mkdtemp(join(tmpdir(), 'lifeboat-pitr-')));
   let recovered: Recovered | undefined;
   try {
     if (tools.owner) await chown(root, tools.owner.uid, tools.owner.gid);
-    const dataDir = join(root, 'data');
-    await mkdir(dataDir, { mode: 0o700 });
+    const dataDir = laid?.dataDir ?? join(root, 'data');
+    if (!laid) await mkdir(dataDir, { mode: 0o700 });
     recovered = await recover(ctx, target, dataDir, tools, true);
     const password = randomBytes(18).toString('base64url');
     await recovered.sql(`ALTER ROLE ${quoteIdent(recovered.user)} PASSWORD '${password}'`);
@@ -240,20 +307,24 @@ async function holdOpen(ctx: RestoreContext<PostgresConfig>, server: RecoveredSe
 }
 
 async function recoverIntoDir(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarget, dir: string, clean: boolean, tools: Tools): Promise<RestoreOutcome> {
-  const existed = await lstat(dir).then(
-    () => true,
-    () => false,
-  );
-  if (existed && (await readdir(dir)).includes('postmaster.pid')) {
+  // Laid out while it was proven into this folder, empty or new then (pointSink): nothing else is in it.
+  const laid = (ctx.sink as PointSink | undefined)?.dataDir === dir ? (ctx.sink as PointSink) : undefined;
+  const existed =
+    laid?.existed ??
+    (await lstat(dir).then(
+      () => true,
+      () => false,
+    ));
+  if (!laid && existed && (await readdir(dir)).includes('postmaster.pid')) {
     throw new LifeboatError(`${dir} holds postmaster.pid: a server may be running on it; stop it (hooks.beforeRestore) and try again; nothing was changed`);
   }
-  let laidOut = false;
+  let laidOut = laid !== undefined;
   try {
-    if (existed && clean) {
+    if (!laid && existed && clean) {
       ctx.step(`emptying ${dir} (--clean)`);
       for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
     }
-    if (!existed) await mkdir(dir, { mode: 0o700 });
+    if (!existed && !laid) await mkdir(dir, { mode: 0o700 });
     laidOut = true;
     const recovered = await recover(ctx, target, dir, tools, false);
     ctx.step('stopping the recovered server cleanly (shutdown checkpoint)');
@@ -316,14 +387,16 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
   await chmod(dataDir, 0o700);
 
   const env = Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
-  ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
   const scratch = await mkdtemp(join(tmpdir(), 'lifeboat-manifest-'));
   try {
-    // The proven copy's file itself (a hard link to the spool where it can be): tar reads it without a pass through node.
-    const base = join(scratch, 'base.tar');
-    await ctx.download(BASE_BACKUP_ARTIFACT, base);
-    await runCommand('tar', ['-xf', base, '-C', dataDir, '--no-same-owner'], { env: ctx.env, signal: ctx.signal });
-    await rm(base, { force: true });
+    // Laid out as it was proven (pointSink), or now from the proven copy in the spool.
+    let layout = (ctx.sink as PointSink | undefined)?.dataDir === dataDir ? (ctx.sink as PointSink).layout() : undefined;
+    if (!layout) {
+      ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
+      layout = new BaseLayout(dataDir);
+      await pipeline(await ctx.open(BASE_BACKUP_ARTIFACT), layout, { signal: ctx.signal });
+    }
+    await layout.finish();
     if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
     // The prefetcher starts fetching the first segments now, while pg_verifybackup reads the files (it ignores pg_wal,
     // where the prefetch folder is): recovery's first ask then finds its segment ready. Whatever fails from here on,
@@ -333,6 +406,8 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     await ctx.download(BACKUP_MANIFEST_ARTIFACT, manifest);
     await runCommand(join(binDir, 'pg_verifybackup'), ['-n', '-q', '-m', manifest, dataDir], { env: ctx.env });
     ctx.step('pg_verifybackup: every file of the base backup matches its backup_manifest');
+    // Its big files went to disk while the rest was laid out and checked (PostgreSQL's own fsync pass then finds them clean).
+    await layout.flushed();
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

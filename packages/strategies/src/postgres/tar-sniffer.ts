@@ -1,6 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-
-const BLOCK = 512;
+import { TarBlocks } from './tar-blocks.js';
 
 /**
  * Passes a tar stream through unchanged while keeping the contents of a few
@@ -9,54 +8,28 @@ const BLOCK = 512;
  */
 export class TarSniffer extends Transform {
   readonly found = new Map<string, Buffer>();
-  #header = Buffer.alloc(0);
-  #remaining = 0;
-  #padding = 0;
   #capturing: { name: string; parts: Buffer[] } | undefined;
   #longName: string | undefined;
   #nextIsLongName = false;
   #longParts: Buffer[] = [];
+  readonly #blocks = new TarBlocks({ header: (block) => this.#readHeader(block), data: (part) => this.#data(part), end: () => this.#endMember() });
 
   constructor(private readonly wanted: Set<string>) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.#scan(chunk);
+    this.#blocks.push(chunk);
     cb(null, chunk);
   }
 
-  #scan(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.#remaining > 0) {
-        const take = Math.min(this.#remaining, chunk.length - at);
-        const part = chunk.subarray(at, at + take);
-        if (this.#capturing) this.#capturing.parts.push(Buffer.from(part));
-        if (this.#nextIsLongName) this.#longParts.push(Buffer.from(part));
-        this.#remaining -= take;
-        at += take;
-        if (this.#remaining === 0) this.#endMember();
-        continue;
-      }
-      if (this.#padding > 0) {
-        const skip = Math.min(this.#padding, chunk.length - at);
-        this.#padding -= skip;
-        at += skip;
-        continue;
-      }
-      const take = Math.min(BLOCK - this.#header.length, chunk.length - at);
-      this.#header = Buffer.concat([this.#header, chunk.subarray(at, at + take)]);
-      at += take;
-      if (this.#header.length === BLOCK) {
-        this.#readHeader(this.#header);
-        this.#header = Buffer.alloc(0);
-      }
-    }
+  #data(part: Buffer): void {
+    if (this.#capturing) this.#capturing.parts.push(Buffer.from(part));
+    if (this.#nextIsLongName) this.#longParts.push(Buffer.from(part));
   }
 
-  #readHeader(block: Buffer): void {
-    if (block.every((b) => b === 0)) return;
+  #readHeader(block: Buffer): number {
+    if (block.every((b) => b === 0)) return 0;
     const text = (from: number, to: number) => {
       const raw = block.subarray(from, to);
       const end = raw.indexOf(0);
@@ -71,9 +44,7 @@ export class TarSniffer extends Transform {
     this.#nextIsLongName = type === 'L';
     this.#longParts = [];
     this.#capturing = !this.#nextIsLongName && (type === '0' || type === '\0') && this.wanted.has(name) ? { name, parts: [] } : undefined;
-    this.#remaining = size;
-    this.#padding = (BLOCK - (size % BLOCK)) % BLOCK;
-    if (size === 0) this.#endMember();
+    return size;
   }
 
   #endMember(): void {
