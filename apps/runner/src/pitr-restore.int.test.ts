@@ -88,6 +88,7 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/restore to time .*: base backup \S+ \(ended .*\), then WAL 0000000100000000000000\w+ … \w+ \(\d+ file\(s\), all in the archive/);
     expect(result.stdout).toContain('pg_verifybackup: every file of the base backup matches its backup_manifest');
+    expect(result.stdout).toMatch(/laying out base backup \S+ in \S+ as it is read and verified \(the folder was empty/);
     expect(result.stdout).toMatch(/recovery finished: recovery stopping before commit of transaction \d+/);
     expect(result.stdout).toMatch(/rows in items \(at the point; not compared\): 200/);
     expect(result.stdout).toMatch(/rows in dropme \(at the point; not compared\): 7/);
@@ -218,6 +219,25 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     expect(await exists(target)).toBe(false);
   }, 60_000);
 
+  test('--clean --yes into a folder that holds something: the copy is proven into the spool first, only then is the folder emptied and the base backup laid out from the spool', async () => {
+    const target = join(dir, 'occupied');
+    await mkdir(target, { mode: 0o700 });
+    await writeFile(join(target, 'old-file'), 'from before');
+    const owner = serverOwner();
+    if (owner) await chown(target, owner.uid, owner.gid);
+    await clearHooks();
+    const result = await run(['restore', 'database', '--to-latest', '--to-dir', target, '--clean', '--yes']);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('as it is read and verified');
+    const order = ['verified backup', 'beforeRestore', `emptying ${target} (--clean)`, `laying out base backup`, 'pg_verifybackup: every file'].map((text) => result.stdout.indexOf(text));
+    expect(order.every((at) => at >= 0), result.stdout).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const names = await readdir(target);
+    expect(names).not.toContain('old-file');
+    expect(names).toContain('PG_VERSION');
+    await rm(target, { recursive: true, force: true });
+  }, 180_000);
+
   test('the restored folder starts as a server on timeline 2; what it writes is archived with its .history, and --to-latest --to ephemeral follows timeline 2', async () => {
     // As the afterRestore hook would: start it, archiving to the same component.
     const restored = await startPostgresOnDataDir({
@@ -268,6 +288,8 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     const result = await run(['restore', 'database', '--to-time', t1, '--to', 'ephemeral']);
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/rows in items \(at the point; not compared\): 100/);
+    // The throwaway data directory is laid out as the base backup is proven, as an empty --to-dir is.
+    expect(result.stdout).toMatch(/laying out base backup \S+ in \S+ as it is read and verified/);
   }, 180_000);
 
   test('a drill of a pitr component recovers the latest base backup through the whole WAL archive into a throwaway server and records the RTO', async () => {
@@ -277,6 +299,8 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     expect(result.stdout).toContain('a throwaway PostgreSQL, recovered from the base backup to the end of the WAL archive');
     expect(result.stdout).toMatch(/rows in items \(at the point; not compared\): 250/);
     expect(result.stdout).toMatch(/RTO.*restored in/);
+    // The RTO a drill measures is the one-pass restore's.
+    expect(result.stdout).toMatch(/laying out base backup \S+ in \S+ as it is read and verified/);
     expect(await exists(marker('before'))).toBe(false);
   }, 180_000);
 });

@@ -91,9 +91,16 @@ async function drillComponent(ctx: EngineContext, component: string, backupId: s
     // The clock runs from the first byte read to a passing health check: what an outage would wait for.
     const clock = Date.now();
     const drillCtx: EngineContext = { ...ctx, env: { ...ctx.env, ...scratch.env } };
-    // As a restore does: a copy is read whole and checked first, falling back from a damaged one.
-    proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, scratch.request));
-    const outcome = await strategy.restore(restoreContext(drillCtx, chosen, scratch.request, proven));
+    // As a restore does: a copy is read whole and checked first, falling back from a damaged one; a throwaway
+    // target the strategy can lay out as it is read (a PITR drill's data directory) takes it in the same pass.
+    const sink = await strategy.sink?.(restoreContext(drillCtx, chosen, scratch.request));
+    try {
+      proven = await proveFor(ctx, chosen, strategy.restoreArtifacts?.(chosen.manifest, scratch.request), sink);
+    } catch (err) {
+      await sink?.reset();
+      throw err;
+    }
+    const outcome = await strategy.restore({ ...restoreContext(drillCtx, chosen, scratch.request, proven), ...(sink ? { sink } : {}) });
     result.checks = outcome.checks;
     ctx.onEvent({ type: 'restored', component, backupId: chosen.id, target: outcome.target, checks: outcome.checks });
     const failed = outcome.checks.filter((c) => !c.ok);

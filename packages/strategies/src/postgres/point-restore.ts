@@ -113,8 +113,7 @@ export async function preflightPoint(ctx: RestoreContext<PostgresConfig>, point:
   if (!ctx.selfCommand) throw new LifeboatError('this Lifeboat cannot say how to run itself, which restore_command needs (wal get); run it as the lifeboat command');
   const binDir = findPostgresBinDir(ctx.config.binDir, ctx.env.PATH);
   if (!binDir) throw new UsageError('no PostgreSQL server binaries (postgres, pg_verifybackup) found on PATH or in /usr/lib/postgresql/*/bin; set binDir in the plan');
-  const { stdout } = await runCommand(join(binDir, 'postgres'), ['--version'], { env: ctx.env });
-  const major = Number(/\(PostgreSQL\)\s+(\d+)/.exec(stdout)?.[1]);
+  const major = await serverMajor(binDir, ctx.env);
   const wanted = Math.floor(facts.serverVersionNum / 10000);
   if (major !== wanted) {
     throw new UsageError(`base backup ${ctx.manifest.id} is of PostgreSQL ${facts.serverVersion}, and the postgres in ${binDir} is version ${major}; a data directory starts only with the same major version (set binDir to the version ${wanted} binaries)`);
@@ -146,6 +145,18 @@ export async function preflightPoint(ctx: RestoreContext<PostgresConfig>, point:
     throw new UsageError(`the data directory would belong to uid ${owner.uid}, and only root can run PostgreSQL as another user; run as uid ${owner.uid} or pass --owner ${me}:${process.getgid?.() ?? me}`);
   }
   return { binDir, owner };
+}
+
+/** The major version of `binDir`'s postgres, asked once per process (the preflight runs before the hooks, again for the sink, and in the restore). */
+const majors = new Map<string, Promise<number>>();
+function serverMajor(binDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+  let major = majors.get(binDir);
+  if (!major) {
+    major = runCommand(join(binDir, 'postgres'), ['--version'], { env }).then(({ stdout }) => Number(/\(PostgreSQL\)\s+(\d+)/.exec(stdout)?.[1]));
+    major.catch(() => majors.delete(binDir));
+    majors.set(binDir, major);
+  }
+  return major;
 }
 
 async function postgresUid(): Promise<string> {
