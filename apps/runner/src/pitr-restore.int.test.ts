@@ -219,6 +219,26 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     expect(await exists(target)).toBe(false);
   }, 60_000);
 
+  // Mounting a 2 MB tmpfs needs root; CI runs as root.
+  test.runIf(process.getuid?.() === 0)('a full disk while the base backup is laid out as it is read: a sentence naming the folder and ENOSPC, the folder it made removed, no hook ran', async () => {
+    const disk = join(dir, 'tiny-disk');
+    await mkdir(disk);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk]);
+    try {
+      const owner = serverOwner();
+      if (owner) await chown(disk, owner.uid, owner.gid);
+      const target = join(disk, 'data');
+      await clearHooks();
+      const result = await run(['restore', 'database', '--to-latest', '--to-dir', target]);
+      expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+      expect(result.stdout + result.stderr).toMatch(new RegExp(`cannot lay out the base backup in ${target} \\(at [^)]+\\): .*ENOSPC`));
+      expect(await readdir(disk)).toEqual([]);
+      expect(await exists(marker('before'))).toBe(false);
+    } finally {
+      execFileSync('umount', [disk]);
+    }
+  }, 180_000);
+
   test('--clean --yes into a folder that holds something: the copy is proven into the spool first, only then is the folder emptied and the base backup laid out from the spool', async () => {
     const target = join(dir, 'occupied');
     await mkdir(target, { mode: 0o700 });

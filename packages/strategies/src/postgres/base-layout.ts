@@ -1,7 +1,7 @@
 import { chmodSync, close, closeSync, constants, fchmodSync, fdatasync, lstatSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { LifeboatError } from '@lifeboat/core';
+import { LifeboatError, describeError } from '@lifeboat/core';
 import { TarBlocks } from './tar-blocks.js';
 
 const BLOCK = 512;
@@ -69,7 +69,8 @@ export class BaseLayout extends Writable {
       try {
         this.#take(chunk);
       } catch (err) {
-        cb(err as Error);
+        // A refusal of the tar says what it refuses; a file system error (a full disk) also where.
+        cb(err instanceof LifeboatError ? err : new LifeboatError(`cannot lay out the base backup in ${this.#dir}${this.#file ? ` (at ${this.#file.name})` : ''}: ${describeError(err)}`, undefined, { cause: err }));
         return;
       }
       cb();
