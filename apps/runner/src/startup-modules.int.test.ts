@@ -44,7 +44,7 @@ beforeAll(async () => {
     plan(
       'startup',
       '',
-      `  database: { type: postgres, url: env:DATABASE_URL, schedule: "0 2 * * *", rpo: 24h, rto: 4h, destinations: [local] }
+      `  database: { type: postgres, url: env:DATABASE_URL, schedule: "0 2 * * *", rpo: 24h, rto: 4h, destinations: [local], pitr: { baseBackups: "0 2 * * 0", walRpo: 5m } }
   cache: { type: redis, url: env:REDIS_URL, schedule: "0 3 * * *", rpo: 24h, rto: 1h, destinations: [local] }
   config: { type: files, paths: [${JSON.stringify(dir)}], schedule: "0 4 * * *", rpo: 24h, rto: 1h, destinations: [local] }
 `,
@@ -106,6 +106,22 @@ describe('start-up loads only what the command uses (built CLI, module hook)', (
     expect(run.status, run.stderr).toBe(1);
     expect(run.stderr + run.modules.join('\n')).toMatch(/strategies\/(dist|src)\/redis\/replica-sync\./);
     expect(heavyIn(run.modules)).toEqual([]);
+  });
+
+  it("wal get (restore_command's full path, for a segment not prefetched) and wal prefetch load none of them: the PostgreSQL driver is for wal setup --check alone", async () => {
+    const plan = join(dir, 'lifeboat.yaml');
+    const data = join(dir, 'data');
+    await mkdir(join(data, 'pg_wal'), { recursive: true });
+    // An empty archive: get answers "not archived" (exit 1), the prefetcher stops at once (no prefetch folder).
+    const get = await modulesOf(['--plan', plan, 'wal', 'get', 'database', '000000010000000000000001', join(data, 'pg_wal', 'RECOVERYXLOG')]);
+    expect(get.status, get.stderr).toBe(1);
+    expect(get.stderr).toContain('not in the archive of database');
+    const prefetch = await modulesOf(['--plan', plan, 'wal', 'prefetch', 'database', '--data-dir', data, '--timeline', '00000001']);
+    expect(prefetch.status, prefetch.stderr).toBe(0);
+    for (const run of [get, prefetch]) {
+      expect(run.modules.some((url) => /\/strategies\/(dist|src)\/postgres\/wal\/get\./.test(url))).toBe(true);
+      expect(heavyIn(run.modules)).toEqual([]);
+    }
   });
 
   it("an encrypted backup does not load node's fetch (undici): the age header is read as a stream, not through new Response()", async () => {
