@@ -12,6 +12,7 @@
 // Install: tar -xzf lifeboat-<version>-<commit>.tar.gz -C /usr/local
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +46,43 @@ const withoutDevtools = {
   setup(b) {
     b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };', loader: 'js' }));
+  },
+};
+
+// Code of dependencies that the release never runs, left out so that start-up does not load it: each entry keeps
+// `keep` of a file in place of the rest, or puts `to` in place of `from`. The text is checked, so an upgrade that
+// changes it (or moves the file) fails the build rather than quietly keeping the code or breaking the package.
+const leftOut = [
+  {
+    // pg asks at load whether it runs in a Cloudflare Worker: without `navigator` (node 20) by making a
+    // `new Response()`, whose first use loads node's fetch (undici), ~35 ms of every command that loads pg. Under
+    // node the answer is always no (its Response drops the `cf` init field; node 21+ has a navigator whose
+    // userAgent is "Node.js/…"), and the release runs under node only: it takes pg's node branch without asking.
+    file: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/,
+    from: 'if (isCloudflareRuntime()) {',
+    to: 'if (false) {',
+  },
+  {
+    // zod's namespace re-exports every locale as `z.locales` (~340 KB of the chunk every command loads); Lifeboat
+    // never calls z.config(z.locales.…()), and English, the default, is imported by zod's schemas themselves.
+    file: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/,
+    keep: 'export { default as en } from "./en.js";',
+  },
+];
+const leftOutOf = new Set();
+const withoutUnusedCode = {
+  name: 'without-unused-code',
+  setup(b) {
+    for (const entry of leftOut) {
+      const { file, from, to, keep } = entry;
+      b.onLoad({ filter: file }, async (args) => {
+        leftOutOf.add(entry);
+        const text = await readFile(args.path, 'utf8');
+        const needed = keep ?? from;
+        if (!text.includes(needed)) throw new Error(`${args.path} no longer holds ${JSON.stringify(needed)}: see what scripts/package.mjs leaves out of it`);
+        return { contents: keep ?? text.replace(from, to), loader: 'js' };
+      });
+    }
   },
 };
 
@@ -96,12 +134,15 @@ await build({
   define: { LIFEBOAT_VERSION: JSON.stringify(version), LIFEBOAT_BUILD: JSON.stringify(buildText) },
   // pg's optional native binding, required lazily and only when asked for.
   external: ['pg-native'],
-  plugins: [withoutDevtools, namedCommonJsExports],
+  plugins: [withoutDevtools, withoutUnusedCode, namedCommonJsExports],
   // CommonJS dependencies call require() for Node's own modules; an ES module has none.
   banner: { js: "import { createRequire as __lifeboatRequire } from 'node:module'; const require = __lifeboatRequire(import.meta.url);" },
   legalComments: 'linked',
   logLevel: 'warning',
 });
+
+const missed = leftOut.filter((entry) => !leftOutOf.has(entry));
+if (missed.length > 0) throw new Error(`scripts/package.mjs: no file of the bundle matched ${missed.map((e) => e.file).join(', ')}: see what it leaves out`);
 
 writeFileSync(
   path.join(stage, 'bin/lifeboat'),

@@ -361,7 +361,7 @@ export async function main(argv: string[], environment: Environment, rawIo: Io, 
       'after',
       '\nExamples:\n  $ lifeboat --plan /etc/lifeboat/lifeboat.yaml wal setup database >> /etc/postgresql/15/main/conf.d/lifeboat.conf\n  $ lifeboat wal setup database --check        after the restart: is the server archiving with this plan?',
     )
-    .action(lazy(() => import('./commands/wal.js'), 'walSetupCommand'));
+    .action(lazy(() => import('./commands/wal-setup.js'), 'walSetupCommand'));
 
   // Runs on its own (issue 15): the plan's schedules as systemd units.
   const systemd = program.command('systemd').description("the plan's schedules as systemd timers: backups, verify, drill, status, prune, and an alert when one fails");

@@ -73,6 +73,16 @@ describe('the packaged release (pnpm package), outside the source tree', () => {
     }
   });
 
+  it("leaves out what never runs under node: zod's locales but English, pg's probe for a Cloudflare Worker", async () => {
+    const lib = path.join(dir, 'usr-local/lib/lifeboat/chunks');
+    const text = (await Promise.all((await readdir(lib)).filter((n) => n.endsWith('.mjs')).map((f) => readFile(path.join(lib, f), 'utf8')))).join('\n');
+    // What stays proves the check can see it.
+    expect(text).toMatch(/node_modules\/zod\/v4\/locales\/en\.js/);
+    expect(text).not.toMatch(/node_modules\/zod\/v4\/locales\/(de|fr|ja)\.js/);
+    expect(text).toMatch(/node_modules\/pg\/lib\/stream\.js/);
+    expect(text).not.toContain('isCloudflareRuntime');
+  });
+
   it('lifeboat --version says the version and the git commit it was built from', () => {
     const version = run(['--version'], dir);
     expect(version.status).toBe(0);
@@ -152,9 +162,15 @@ components:
       expect(list.status, list.stderr).toBe(0);
       expect((JSON.parse(list.stdout) as Array<{ component: string }>).map((e) => e.component).sort()).toEqual(['cache', 'database']);
 
-      const pgRestore = run(['restore', 'database', '--to', 'env:RESTORE_URL'], server, env);
+      // With node's own modules listed at exit: pg's driver runs, and node's fetch (undici) is not loaded for it
+      // (scripts/package.mjs leaves out pg's Cloudflare probe, whose `new Response()` would load it).
+      const builtins = path.join(dir, 'builtins.mjs');
+      await writeFile(builtins, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BUILTINS_OUT, process.moduleLoadList.join('\\n')));\n");
+      const builtinsOut = path.join(dir, 'restore-builtins.txt');
+      const pgRestore = run(['restore', 'database', '--to', 'env:RESTORE_URL'], server, { ...env, NODE_OPTIONS: `--import ${pathToFileURL(builtins).href}`, BUILTINS_OUT: builtinsOut });
       expect(pgRestore.status, pgRestore.stdout + pgRestore.stderr).toBe(0);
       expect(await databaseFingerprint(urlOf(restored.name))).toEqual(await databaseFingerprint(urlOf(source.name)));
+      expect((await readFile(builtinsOut, 'utf8')).split('\n').filter((m) => /undici/.test(m))).toEqual([]);
 
       const redisRestore = run(['restore', 'cache', '--to', target.url], server, env);
       expect(redisRestore.status, redisRestore.stdout + redisRestore.stderr).toBe(0);

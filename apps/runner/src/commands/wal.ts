@@ -10,18 +10,14 @@ import {
   segmentBytesOf,
   walGet,
   walPush,
-  walSetup,
-  walSetupCheck,
   walSpool,
   walSpoolBacklog,
   walPrefetchCount,
   walVerify,
-  type WalSetup,
-  type WalSetupCheck,
   type WalSpool,
   type WalSpoolBacklog,
   type WalVerifyReport,
-} from '@lifeboat/strategies';
+} from '@lifeboat/strategies/wal';
 import type { CommandContext } from '../main.js';
 import { moveWindow } from '../wal-get-lean.js';
 import { rememberSpool, spoolAndStart } from '../wal-push-lean.js';
@@ -35,7 +31,7 @@ import { rememberSpool, spoolAndStart } from '../wal-push-lean.js';
 export const WAL_GET_FAILED = 126;
 
 /** WAL commands print one line of their own; the engine's warnings go to stderr (PostgreSQL's log). */
-async function walEngine(ctx: CommandContext): Promise<EngineContext> {
+export async function walEngine(ctx: CommandContext): Promise<EngineContext> {
   const plan = await ctx.loadPlan();
   return { ...ctx.engine(plan), onEvent: () => undefined };
 }
@@ -162,42 +158,5 @@ function describeReport(report: WalVerifyReport): string {
     }
     for (const problem of d.problems) lines.push(`  problem: ${problem}`);
   }
-  return lines.join('\n') + '\n';
-}
-
-/**
- * `wal setup <component> [--check] [--json]`: the postgresql.conf lines that
- * archive the component with this plan; with --check, the live server's
- * settings against them (exit 3 naming each wrong one).
- */
-export async function walSetupCommand(ctx: CommandContext, component: string, opts: { check?: boolean; json?: boolean }): Promise<number> {
-  const engine = await walEngine(ctx);
-  const setup = walSetup(engine, component);
-  const check = opts.check ? await walSetupCheck(engine, component) : undefined;
-  if (opts.json) ctx.io.stdout.write(JSON.stringify({ ...setup, ...(check ? { check } : {}) }, null, 2) + '\n');
-  else ctx.io.stdout.write(describeSetup(setup) + (check ? describeCheck(check) : ''));
-  if (check && !check.ok) {
-    const wrong = check.checks.filter((c) => !c.ok);
-    ctx.io.stderr.write(`lifeboat: ${wrong.length} setting(s) of ${component}'s server ${check.server} are not as the plan needs: ${wrong.map((c) => c.problem).join('; ')}\n`);
-    return ExitCode.unhealthy;
-  }
-  return ExitCode.ok;
-}
-
-function describeSetup(setup: WalSetup): string {
-  const width = Math.max(...setup.settings.map((s) => `${s.name} = ${s.value}`.length));
-  return [
-    `# postgresql.conf of the server of components.${setup.component} (plan ${setup.plan}); archive_mode and wal_level need a restart, the rest a reload`,
-    ...setup.settings.map((s) => `${`${s.name} = ${s.value}`.padEnd(width)}   # ${s.why}`),
-    '# for a restore by hand (lifeboat restore --to-time writes it itself):',
-    `# restore_command = ${setup.restoreCommand}`,
-    '',
-  ].join('\n');
-}
-
-function describeCheck(check: WalSetupCheck): string {
-  const lines = [`\n${check.server}:`];
-  for (const c of check.checks) lines.push(c.ok ? `  ok     ${c.name} = ${c.actual}` : `  WRONG  ${c.problem}`);
-  lines.push(check.ok ? '  the server archives with this plan' : '');
   return lines.join('\n') + '\n';
 }
