@@ -570,7 +570,7 @@ function restoreInterpretation(r, { ratio, medianRun, handMed }) {
   lines.push(
     `- **Further gains** would come from the CLI's start-up, from a WAL compression cheaper to undo than gzip (gunzip is most of the prefetcher's CPU per segment), ` +
       `and from fewer CPU-seconds beside the replay on ${r.machine.nproc} CPUs. ` +
-      `Done already: the base backup laid out as it is proven into an empty folder (one read instead of spool then tar), its big files and the segments fetched before recovery asks flushed to disk early (PostgreSQL's fsync of the data directory at start then finds them clean), ` +
+      `Done already: the base backup laid out as it is proven into an empty folder (one read instead of spool then tar), its big files flushed to disk in the background as they are written (PostgreSQL's fsync of the data directory at start then finds them clean), ` +
       `node's OpenSSL ChaCha20-Poly1305 for age (about a quarter of typage's CPU), the prefetcher fetching each segment once, in recovery's order, starting while \`pg_verifybackup\` runs, and a segment checked once per boot.`,
   );
   lines.push(`- **Caveats:** one machine with ${r.machine.nproc} CPUs shared with other work (load averages above); ${RUNS} run(s) each.`);
