@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -405,7 +406,14 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     if (!layout) {
       ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
       layout = new BaseLayout(dataDir);
-      await pipeline(await ctx.open(BASE_BACKUP_ARTIFACT), layout, { signal: ctx.signal });
+      // The proven copy: a spool file, or a local store's file held open since it was hashed (then checked unchanged after).
+      const base = await ctx.localFile(BASE_BACKUP_ARTIFACT);
+      try {
+        await pipeline(createReadStream(base.path, { highWaterMark: 1024 * 1024 }), layout, { signal: ctx.signal });
+        await base.unchanged();
+      } finally {
+        await base.release();
+      }
     }
     await layout.finish();
     if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
