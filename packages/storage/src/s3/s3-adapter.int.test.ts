@@ -42,7 +42,10 @@ const onS3rver = (options: Partial<S3StorageOptions> = {}) =>
   });
 
 // s3rver ignores If-None-Match / If-Match on PUT; the conditions themselves are tested mocked (s3-adapter.test.ts).
-storageContract('s3 (s3rver)', async () => ({ adapter: onS3rver() }), { largeBytes: LARGE_BYTES, conditionalWrites: false });
+// The SDK's parts in flight, the part being filled and its cut copy, and the download's buffers: 152–165 MiB for 1 GiB
+// on a quiet box, 235 MiB once in CI with every package's tests running at once (a forced collection before each sample
+// changed nothing: the memory is held, not garbage); under a third of the object still catches a transfer that holds it.
+storageContract('s3 (s3rver)', async () => ({ adapter: onS3rver() }), { largeBytes: LARGE_BYTES, conditionalWrites: false, rssGrowthLimit: 320 * MiB });
 
 // With LIFEBOAT_TEST_S3_ENDPOINT and LIFEBOAT_TEST_S3_BUCKET set (MinIO, AWS…),
 // the same contract also runs against that store; without them it is not registered.
