@@ -69,7 +69,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
   const identities = identitiesFor(ctx);
   const spoolDir = opts.spoolDir ?? tmpdir();
   const needed = (manifest: Manifest) => manifest.artifacts.filter((a) => !opts.artifacts || opts.artifacts.includes(a.name.replace(/\.age$/, '')));
-  const sunk = (artifact: StoredArtifact) => opts.sink?.artifacts.includes(artifact.name.replace(/\.age$/, '')) ?? false;
+  const sunk = (artifact: Pick<StoredArtifact, 'name'>) => opts.sink?.artifacts.includes(artifact.name.replace(/\.age$/, '')) ?? false;
   const spooled = (copy: CatalogEntry['copies'][number]) => {
     const repository = ctx.registry.repository(ctx.plan, copy.destination);
     return needed(copy.manifest).filter((a) => !pinnable(repository, a) && !sunk(a));
@@ -171,7 +171,7 @@ export async function proveCopy(ctx: EngineContext, chosen: CatalogEntry, opts: 
         manifest: copy.manifest,
         path(name) {
           const found = paths.get(name.replace(/\.age$/, ''));
-          if (!found && opts.sink?.artifacts.includes(name.replace(/\.age$/, ''))) throw new LifeboatError(`${name} of backup ${chosen.id} went to the restore's sink as it was proven; it has no spool file`);
+          if (!found && sunk({ name })) throw new LifeboatError(`${name} of backup ${chosen.id} went to the restore's sink as it was proven; it has no spool file`);
           if (!found) throw new LifeboatError(`backup ${chosen.id} has no artifact ${name}`);
           return found;
         },

@@ -41,10 +41,6 @@ export const HELD_BACK = 'PG_VERSION';
  * and then finds little left to write (0.3 s for 322 MiB here otherwise).
  */
 export class BaseLayout extends Writable {
-  /** Members laid out (directories, files, links). */
-  members = 0;
-  /** Content bytes written. */
-  bytes = 0;
   readonly #dir: string;
   readonly #blocks = new TarBlocks({ header: (block) => this.#member(block), data: (part) => this.#data(part), end: () => this.#closeFile() });
   #file: { fd: number | undefined; name: string; mode: number; size: number; parts?: Buffer[] } | undefined;
@@ -67,7 +63,7 @@ export class BaseLayout extends Writable {
     // next piece (in libuv's thread pool) only once that returns; so the two overlap instead of taking turns.
     setImmediate(() => {
       try {
-        this.#take(chunk);
+        this.#blocks.push(chunk);
       } catch (err) {
         // A refusal of the tar says what it refuses; a file system error (a full disk) also where.
         cb(err instanceof LifeboatError ? err : new LifeboatError(`cannot lay out the base backup in ${this.#dir}${this.#file ? ` (at ${this.#file.name})` : ''}: ${describeError(err)}`, undefined, { cause: err }));
@@ -105,15 +101,10 @@ export class BaseLayout extends Writable {
     if ((this.#held.mode & 0o077) !== 0) chmodSync(path, this.#held.mode);
   }
 
-  #take(chunk: Buffer): void {
-    this.#blocks.push(chunk);
-  }
-
   #data(part: Buffer): void {
     const file = this.#file!;
     if (file.parts) file.parts.push(Buffer.from(part));
     else writeWhole(file.fd!, part);
-    this.bytes += part.length;
   }
 
   #member(block: Buffer): number {
@@ -129,7 +120,6 @@ export class BaseLayout extends Writable {
     if (this.#seen.has(name)) throw new LifeboatError(`the base backup's tar holds ${name} twice`);
     this.#seen.add(name);
     const path = join(this.#dir, name);
-    this.members++;
     switch (header.type) {
       case 'directory': {
         if (header.size !== 0) throw new LifeboatError(`the base backup's tar gives directory ${name} a size`);

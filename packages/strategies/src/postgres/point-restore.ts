@@ -129,7 +129,7 @@ export async function preflightPoint(ctx: RestoreContext<PostgresConfig>, point:
   if (!found) {
     const parent = await stat(dirname(dir)).catch(() => undefined);
     if (!parent?.isDirectory()) throw new UsageError(`--to-dir ${dir}: its parent folder ${dirname(dir)} does not exist`);
-  } else if ((ctx.sink as PointSink | undefined)?.dataDir !== dir) {
+  } else if (!laidOutIn(ctx, dir)) {
     // (What is there now was laid out by this restore's sink, into the folder it found empty.)
     const held = await readdir(dir);
     if (held.length > 0 && !point.into.clean) {
@@ -174,6 +174,13 @@ interface PointSink extends ContentSink {
   existed: boolean;
   /** The finished layout of the last reading; undefined until the base backup has been read whole. */
   layout(): BaseLayout | undefined;
+}
+
+/** This restore's sink when it laid the base backup out in `dir` (without one: in a throwaway folder, `--to ephemeral`). */
+function laidOutIn(ctx: RestoreContext<PostgresConfig>, dir?: string): PointSink | undefined {
+  const sink = ctx.sink as PointSink | undefined;
+  if (!sink) return undefined;
+  return (dir === undefined ? sink.root !== undefined : sink.dataDir === dir) ? sink : undefined;
 }
 
 /**
@@ -273,7 +280,7 @@ export interface RecoveredServer {
 export async function startRecoveredPostgres(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarget, tools?: Tools): Promise<RecoveredServer> {
   tools ??= await preflightPoint(ctx, { target, into: { kind: 'ephemeral', keep: false } });
   // Laid out while it was proven (pointSink), or now.
-  const laid = (ctx.sink as PointSink | undefined)?.root !== undefined ? (ctx.sink as PointSink) : undefined;
+  const laid = laidOutIn(ctx);
   const root = laid?.root ?? (await mkdtemp(join(tmpdir(), 'lifeboat-pitr-')));
   let recovered: Recovered | undefined;
   try {
@@ -320,7 +327,7 @@ async function holdOpen(ctx: RestoreContext<PostgresConfig>, server: RecoveredSe
 
 async function recoverIntoDir(ctx: RestoreContext<PostgresConfig>, target: RecoveryTarget, dir: string, clean: boolean, tools: Tools): Promise<RestoreOutcome> {
   // Laid out while it was proven into this folder, empty or new then (pointSink): nothing else is in it.
-  const laid = (ctx.sink as PointSink | undefined)?.dataDir === dir ? (ctx.sink as PointSink) : undefined;
+  const laid = laidOutIn(ctx, dir);
   const existed =
     laid?.existed ??
     (await lstat(dir).then(
@@ -402,7 +409,7 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
   const scratch = await mkdtemp(join(tmpdir(), 'lifeboat-manifest-'));
   try {
     // Laid out as it was proven (pointSink), or now from the proven copy in the spool.
-    let layout = (ctx.sink as PointSink | undefined)?.dataDir === dataDir ? (ctx.sink as PointSink).layout() : undefined;
+    let layout = laidOutIn(ctx, dataDir)?.layout();
     if (!layout) {
       ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
       layout = new BaseLayout(dataDir);
