@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -29,11 +29,15 @@ describe('age encryption in the pipeline', () => {
 
     // Either recipient's identity opens it with the stock tool: `age -d -i key | gunzip`.
     const dir = mkdtempSync(join(tmpdir(), 'age-'));
-    for (const [i, who] of [ops, breakGlass].entries()) {
-      writeFileSync(join(dir, `key${i}.txt`), `# created by a test\n${who.identity}\n`, { mode: 0o600 });
-      writeFileSync(join(dir, 'k.gz.age'), stored);
-      const plain = execFileSync('/bin/sh', ['-c', `age -d -i ${join(dir, `key${i}.txt`)} ${join(dir, 'k.gz.age')} | gunzip`], { maxBuffer: 64 * 1024 * 1024 });
-      expect(plain.equals(input)).toBe(true);
+    try {
+      for (const [i, who] of [ops, breakGlass].entries()) {
+        writeFileSync(join(dir, `key${i}.txt`), `# created by a test\n${who.identity}\n`, { mode: 0o600 });
+        writeFileSync(join(dir, 'k.gz.age'), stored);
+        const plain = execFileSync('/bin/sh', ['-c', `age -d -i ${join(dir, `key${i}.txt`)} ${join(dir, 'k.gz.age')} | gunzip`], { maxBuffer: 64 * 1024 * 1024 });
+        expect(plain.equals(input)).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
 
     const artifact = { name: 'k.gz.age', bytes: result.bytes, sha256: result.sha256, compression: 'gzip' as const, encryption: 'age' as const, format: 'test' };
