@@ -27,7 +27,10 @@ describe('restore to a point --to ephemeral --keep (real PostgreSQL 15)', () => 
     plan = join(dir, 'lifeboat.yaml');
     const archive = join(dir, 'archive');
     // restore_command runs as the server's OS user: it reads the plan.
-    await writeFile(plan, postgresPlan({ destinations: { archive }, tables: ['items'], extra: PITR }), { mode: 0o644 });
+    // The recovery run's shared_buffers from the plan (pitr.recovery): the kept server is that run, so it shows.
+    const extra = PITR.replace('walRpo: 5m }', 'walRpo: 5m, recovery: { sharedBuffers: 160MiB } }');
+    expect(extra).not.toBe(PITR);
+    await writeFile(plan, postgresPlan({ destinations: { archive }, tables: ['items'], extra }), { mode: 0o644 });
     server = await startArchivingPostgres(plan);
     await firstArchived(server, archive);
     env = { TEST_DATABASE_URL: `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${server.port}/postgres` };
@@ -72,6 +75,7 @@ describe('restore to a point --to ephemeral --keep (real PostgreSQL 15)', () => 
       180_000,
     );
     expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+    expect(output).toContain('(restore_command: lifeboat wal get; shared_buffers 160.0 MiB)');
     expect((await stat(file!)).mode & 0o777).toBe(0o600);
     const vars = Object.fromEntries(
       (await readFile(file!, 'utf8'))
@@ -96,6 +100,7 @@ describe('restore to a point --to ephemeral --keep (real PostgreSQL 15)', () => 
       expect(batches).toEqual([{ batch: 'A', n: 120 }]);
       expect((await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0]!.r).toBe(false);
       dataDir = (await client.query<{ d: string }>("SELECT current_setting('data_directory') AS d")).rows[0]!.d;
+      expect((await client.query<{ s: string }>("SELECT current_setting('shared_buffers') AS s")).rows[0]!.s).toBe('160MB');
     } finally {
       await client.end();
     }

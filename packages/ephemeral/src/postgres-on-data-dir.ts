@@ -8,7 +8,7 @@
 import { access, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LifeboatError } from '@lifeboat/core';
+import { LifeboatError, runCommand } from '@lifeboat/core';
 import { freePort } from './free-port.js';
 import { ServerProcess } from './server-process.js';
 
@@ -54,10 +54,7 @@ export async function startPostgresOnDataDir(opts: PostgresOnDataDirOptions): Pr
     await writeFile(hba, `local all all trust\n${opts.tcp ? 'host all all 127.0.0.1/32 scram-sha-256\n' : ''}`, { mode: 0o600 });
     if (opts.owner) await chown(hba, opts.owner.uid, opts.owner.gid);
     // A data directory without postgresql.conf (Debian keeps it in /etc) still starts: an empty one here.
-    const ownConf = await access(join(opts.dataDir, 'postgresql.conf')).then(
-      () => undefined,
-      () => join(run, 'postgresql.conf'),
-    );
+    const ownConf = (await hasConfigFile(opts.dataDir)) ? undefined : join(run, 'postgresql.conf');
     if (ownConf) {
       await writeFile(ownConf, '', { mode: 0o600 });
       if (opts.owner) await chown(ownConf, opts.owner.uid, opts.owner.gid);
@@ -103,4 +100,26 @@ export async function startPostgresOnDataDir(opts: PostgresOnDataDirOptions): Pr
     await rm(run, { recursive: true, force: true });
     throw err instanceof LifeboatError ? err : new LifeboatError(`could not start PostgreSQL on ${opts.dataDir}: ${(err as Error).message}`, undefined, { cause: err });
   }
+}
+
+const hasConfigFile = (dataDir: string) =>
+  access(join(dataDir, 'postgresql.conf')).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * The value a server started on `dataDir` (by startPostgresOnDataDir) would
+ * have for `name`, as PostgreSQL itself reads the folder's postgresql.conf and
+ * postgresql.auto.conf (`postgres -C`), in the setting's base unit:
+ * shared_buffers in blocks of `block_size` bytes.
+ */
+export async function dataDirSetting(opts: Pick<PostgresOnDataDirOptions, 'binDir' | 'dataDir' | 'owner' | 'env'>, name: string): Promise<string> {
+  const conf = (await hasConfigFile(opts.dataDir)) ? [] : ['-c', 'config_file=/dev/null'];
+  const { stdout } = await runCommand(join(opts.binDir, 'postgres'), ['-D', opts.dataDir, ...conf, '-C', name], {
+    env: opts.env,
+    ...(opts.owner ? { owner: opts.owner } : {}),
+    label: `postgres -C ${name}`,
+  });
+  return stdout.trim();
 }

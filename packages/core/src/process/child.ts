@@ -11,6 +11,8 @@ export interface ChildOptions {
   label?: string;
   /** Told each complete line the child writes to stderr (pg_restore --verbose says which item finished). */
   onStderrLine?: (line: string) => void;
+  /** Run as this OS user (root only): `postgres` refuses to run as root. */
+  owner?: { uid: number; gid: number };
 }
 
 /** The last lines a child wrote to stderr, for error sentences. */
@@ -44,6 +46,7 @@ function start(command: string, args: string[], opts: ChildOptions, stdin: 'pipe
     env: opts.env as NodeJS.ProcessEnv,
     cwd: opts.cwd,
     stdio: [stdin, 'pipe', 'pipe'],
+    ...(opts.owner ?? {}),
   });
   const tail = new StderrTail();
   child.stderr!.on('data', (c: Buffer | string) => tail.push(c));

@@ -57,6 +57,26 @@ describe('postgres pitr plan field', () => {
   });
 });
 
+describe('postgres pitr.recovery (the PostgreSQL that replays WAL)', () => {
+  const recoveryPlan = (value: string) => plan(`    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, recovery: ${value} }\n`);
+
+  it('reads sharedBuffers as auto (the default) or a size in bytes', () => {
+    const defaults = parsePlan(plan('    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m }\n'), 'lifeboat.yaml', registry);
+    expect(defaults.components['database']).toMatchObject({ pitr: { recovery: { sharedBuffers: 'auto' } } });
+    expect(parsePlan(recoveryPlan('{ sharedBuffers: 2GiB }'), 'lifeboat.yaml', registry).components['database']).toMatchObject({ pitr: { recovery: { sharedBuffers: 2 * 1024 ** 3 } } });
+    expect(parsePlan(recoveryPlan('{ sharedBuffers: auto }'), 'lifeboat.yaml', registry).components['database']).toMatchObject({ pitr: { recovery: { sharedBuffers: 'auto' } } });
+  });
+
+  it('refuses a size PostgreSQL would not take, a word, an unknown key and a non-mapping, naming the field', () => {
+    const expected = 'expected auto, or a size from 128KiB to 1TiB such as 1GiB (units B, KiB, MiB, GiB, TiB)';
+    expect(problems(recoveryPlan('{ sharedBuffers: 64KiB }'))[0]).toContain(`components.database.pitr.recovery.sharedBuffers: got "64KiB"; ${expected}`);
+    expect(problems(recoveryPlan('{ sharedBuffers: 1GB }'))[0]).toContain(`components.database.pitr.recovery.sharedBuffers: got "1GB"; ${expected}`);
+    expect(problems(recoveryPlan('{ sharedBuffers: lots }'))[0]).toContain(`components.database.pitr.recovery.sharedBuffers: got "lots"; ${expected}`);
+    expect(problems(recoveryPlan('{ shared_buffers: 1GiB }'))[0]).toContain('components.database.pitr.recovery');
+    expect(problems(recoveryPlan('yes'))[0]).toContain('components.database.pitr.recovery: got "yes"; expected a mapping such as { sharedBuffers: auto } or { sharedBuffers: 2GiB }');
+  });
+});
+
 describe('postgres pitr.async (spool and background pusher)', () => {
   const asyncPlan = (value: string) => plan(`    pitr: { baseBackups: "0 2 * * 0", walRpo: 5m, async: ${value} }\n`);
 

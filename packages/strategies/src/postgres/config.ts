@@ -56,6 +56,25 @@ const restoreSettings = z.strictObject(
   { error: 'a mapping such as { maintenanceWorkMem: 256MiB }' },
 );
 
+const SHARED_BUFFERS = 'auto, or a size from 128KiB to 1TiB such as 1GiB (units B, KiB, MiB, GiB, TiB)';
+
+/** The PostgreSQL a restore to a point runs to replay WAL (not the server the hooks start afterwards). */
+const recoverySettings = z.strictObject(
+  {
+    /** Its shared_buffers: `auto` raises the folder's own setting to a quarter of this host's memory, at most 1 GiB (recovery-memory.ts). */
+    sharedBuffers: z
+      .union([z.literal('auto'), z.string()], { error: SHARED_BUFFERS })
+      .refine((text) => {
+        if (text === 'auto') return true;
+        const bytes = parseSize(text) ?? 0;
+        return bytes >= 128 * 1024 && bytes <= 1024 ** 4;
+      }, { error: SHARED_BUFFERS })
+      .transform((text) => (text === 'auto' ? ('auto' as const) : parseSize(text)!))
+      .default('auto'),
+  },
+  { error: 'a mapping such as { sharedBuffers: auto } or { sharedBuffers: 2GiB }' },
+);
+
 /** The postgres component's own plan fields (merged with the common ones by the plan loader). */
 export const postgresConfig = z.object({
   /** `env:NAME`, `file:/path`, or a literal URL without a password. */
@@ -96,6 +115,8 @@ export const postgresConfig = z.object({
         async: walAsync.optional(),
         /** restore_command (`wal get`) fetches this many segments ahead, verified, in the background; 0: one at a time. */
         prefetch: z.number({ error: 'a whole number of WAL segments from 0 (off) to 64, such as 8' }).int().min(0).max(64).default(8),
+        /** The PostgreSQL that replays WAL during a restore to a point. */
+        recovery: recoverySettings.default({ sharedBuffers: 'auto' }),
       },
       { error: 'a mapping such as { baseBackups: "0 2 * * 0", walRpo: 5m }' },
     )

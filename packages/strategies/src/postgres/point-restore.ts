@@ -5,6 +5,7 @@ import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, write
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
+  formatBytes,
   LifeboatError,
   UsageError,
   describeError,
@@ -27,6 +28,7 @@ import { pgTarget, quoteIdent } from './connection.js';
 import { exactCounts, existingTables } from './facts.js';
 import { streamInto } from './stream-into.js';
 import { BaseLayout, HELD_BACK } from './base-layout.js';
+import { configuredSharedBuffers, hostMemory, recoverySharedBuffers } from './recovery-memory.js';
 import { pipeline } from 'node:stream/promises';
 import { pointRequestOf, type PointRequest } from './point-request.js';
 import { planRecovery, type ArchiveView } from './recovery-plan.js';
@@ -406,6 +408,8 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
   await chmod(dataDir, 0o700);
 
   const env = Object.fromEntries(Object.entries(ctx.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const wantedSharedBuffers = ctx.config.pitr?.recovery.sharedBuffers ?? 'auto';
+  let sharedBuffers: number | undefined;
   const scratch = await mkdtemp(join(tmpdir(), 'lifeboat-manifest-'));
   try {
     // Laid out as it was proven (pointSink), or now from the proven copy in the spool.
@@ -428,10 +432,14 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     // where the prefetch folder is): recovery's first ask then finds its segment ready. Whatever fails from here on,
     // recover() stops the prefetcher before the caller clears the folder.
     await prefetchFromStart(ctx, dataDir, owner, env);
+    // The folder's own shared_buffers is asked of PostgreSQL while pg_verifybackup reads the files.
+    const configured = wantedSharedBuffers === 'auto' ? configuredSharedBuffers({ binDir, dataDir, env, ...(owner ? { owner } : {}) }) : Promise.resolve(0);
+    configured.catch(() => undefined);
     const manifest = join(scratch, 'backup_manifest');
     await ctx.download(BACKUP_MANIFEST_ARTIFACT, manifest);
     await runCommand(join(binDir, 'pg_verifybackup'), ['-n', '-q', '-m', manifest, dataDir], { env: ctx.env });
     ctx.step('pg_verifybackup: every file of the base backup matches its backup_manifest');
+    sharedBuffers = recoverySharedBuffers(wantedSharedBuffers, await configured, hostMemory());
     // Its big files went to disk while the rest was laid out and checked (PostgreSQL's own fsync pass then finds them clean).
     await layout.flushed();
   } finally {
@@ -465,7 +473,8 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
   // The server says when it has left recovery: the poll below wakes at once instead of at its next turn.
   let wake: () => void = () => {};
   let ready = false;
-  ctx.step(`starting PostgreSQL ${facts.serverVersion.split(' ')[0]} on ${dataDir} to replay WAL to ${describeTarget(target)} (restore_command: lifeboat wal get)`);
+  const memory = sharedBuffers === undefined ? '' : `; shared_buffers ${formatBytes(sharedBuffers)}${wantedSharedBuffers === 'auto' ? ' (pitr.recovery.sharedBuffers: auto)' : ''}`;
+  ctx.step(`starting PostgreSQL ${facts.serverVersion.split(' ')[0]} on ${dataDir} to replay WAL to ${describeTarget(target)} (restore_command: lifeboat wal get${memory})`);
   const server = await startPostgresOnDataDir({
     binDir,
     dataDir,
@@ -476,6 +485,7 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
       // This run only: nothing archived from here (the server the hooks start archives as configured), readable while it recovers.
       archive_mode: 'off',
       hot_standby: 'on',
+      ...(sharedBuffers === undefined ? {} : { shared_buffers: `${Math.floor(sharedBuffers / 1024)}kB` }),
       log_statement: 'none',
       log_min_duration_statement: '-1',
     },
