@@ -84,8 +84,17 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
 
   test('--to-time T2 --to-dir: rows A and B and the dropped table are back, later writes are not; the folder is ready for the server (hooks ran)', async () => {
     await clearHooks();
-    const result = await run(['restore', 'database', '--to-time', t2, '--to-dir', restoredDir()]);
+    // `sync` on PATH records how it was called: the folder's file system is synced while pg_verifybackup reads it.
+    const fakeBin = join(dir, 'fake-sync-bin');
+    await mkdir(fakeBin, { recursive: true });
+    const syncLog = join(dir, 'sync-calls');
+    await writeFile(join(fakeBin, 'sync'), `#!/bin/sh\necho "$*" >> ${syncLog}\nexec ${execFileSync('sh', ['-c', 'command -v sync']).toString().trim()} "$@"\n`, { mode: 0o755 });
+    const result = await lifeboat(['--plan', plan, '--log-format', 'human', 'restore', 'database', '--to-time', t2, '--to-dir', restoredDir()], {
+      lockDir,
+      env: { ...env, PATH: `${fakeBin}:${process.env.PATH}` },
+    });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect((await readFile(syncLog, 'utf8')).trim().split('\n')).toEqual([`-f ${restoredDir()}`]);
     expect(result.stdout).toMatch(/restore to time .*: base backup \S+ \(ended .*\), then WAL 0000000100000000000000\w+ … \w+ \(\d+ file\(s\), all in the archive/);
     expect(result.stdout).toContain('pg_verifybackup: every file of the base backup matches its backup_manifest');
     expect(result.stdout).toMatch(/laying out base backup \S+ in \S+ as it is read and verified \(the folder was empty/);
@@ -306,9 +315,17 @@ describe('restore to a point in time (PITR) with a real PostgreSQL 15', () => {
     expect(await exists(marker('after'))).toBe(false);
   }, 240_000);
 
-  test('--to-time T1 --to ephemeral: only rows A', async () => {
-    const result = await run(['restore', 'database', '--to-time', t1, '--to', 'ephemeral']);
+  test('--to-time T1 --to ephemeral: only rows A (and a `sync` that fails costs only its head start: PostgreSQL fsyncs the folder itself)', async () => {
+    const fakeBin = join(dir, 'failing-sync-bin');
+    await mkdir(fakeBin, { recursive: true });
+    const syncLog = join(dir, 'failing-sync-calls');
+    await writeFile(join(fakeBin, 'sync'), `#!/bin/sh\necho "$*" >> ${syncLog}\nexit 1\n`, { mode: 0o755 });
+    const result = await lifeboat(['--plan', plan, '--log-format', 'human', 'restore', 'database', '--to-time', t1, '--to', 'ephemeral'], {
+      lockDir,
+      env: { ...env, PATH: `${fakeBin}:${process.env.PATH}` },
+    });
     expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(await readFile(syncLog, 'utf8')).toMatch(/^-f \S+\/data\n$/);
     expect(result.stdout).toMatch(/rows in items \(at the point; not compared\): 100/);
     // The throwaway data directory is laid out as the base backup is proven, as an empty --to-dir is.
     expect(result.stdout).toMatch(/laying out base backup \S+ in \S+ as it is read and verified/);

@@ -432,6 +432,13 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     // where the prefetch folder is): recovery's first ask then finds its segment ready. Whatever fails from here on,
     // recover() stops the prefetcher before the caller clears the folder.
     await prefetchFromStart(ctx, dataDir, owner, env);
+    // The small files to disk too, while pg_verifybackup reads them: one syncfs (`sync -f`) of the folder's file system.
+    // PostgreSQL fsyncs every file of the folder before it recovers; clean, that pass took 0.07 s instead of 0.2–0.4 s.
+    // That pass stays the guarantee: a sync that fails or is missing only loses the head start.
+    const synced = runCommand('sync', ['-f', dataDir], { env: ctx.env, signal: ctx.signal }).then(
+      () => undefined,
+      () => undefined,
+    );
     // The folder's own shared_buffers is asked of PostgreSQL while pg_verifybackup reads the files.
     const configured = wantedSharedBuffers === 'auto' ? configuredSharedBuffers({ binDir, dataDir, env, ...(owner ? { owner } : {}) }) : Promise.resolve(0);
     configured.catch(() => undefined);
@@ -441,7 +448,7 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     ctx.step('pg_verifybackup: every file of the base backup matches its backup_manifest');
     sharedBuffers = recoverySharedBuffers(wantedSharedBuffers, await configured, hostMemory());
     // Its big files went to disk while the rest was laid out and checked (PostgreSQL's own fsync pass then finds them clean).
-    await layout.flushed();
+    await Promise.all([layout.flushed(), synced]);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
