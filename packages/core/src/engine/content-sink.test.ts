@@ -50,7 +50,8 @@ function setup(opts: { sinkFails?: boolean; hook?: string } = {}) {
       const index = log.received.push(Buffer.alloc(0)) - 1;
       return new Writable({
         write(chunk: Buffer, _enc, cb) {
-          if (opts.sinkFails && parts.length > 3) return cb(new Error('ENOSPC: no space left on device, write'));
+          // The disk fills once half the content is written (after the first piece, however the content is cut).
+          if (opts.sinkFails && parts.reduce((n, p) => n + p.length, 0) >= BYTES / 2) return cb(new Error('ENOSPC: no space left on device, write'));
           parts.push(chunk);
           cb();
         },

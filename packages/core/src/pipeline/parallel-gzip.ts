@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
+import { crc32, createDeflateRaw, type DeflateRaw } from 'node:zlib';
+import { memberHeader, memberTrailer } from './gzip-member.js';
 
 /** Input bytes per gzip member: large enough that restarting the dictionary costs next to nothing. */
 export const GZIP_BLOCK_BYTES = 1024 * 1024;
@@ -9,9 +10,11 @@ export const GZIP_BLOCK_BYTES = 1024 * 1024;
 const OUTPUT_CHUNK = 256 * 1024;
 
 interface Member {
-  gzip: Gzip;
+  deflate: DeflateRaw;
   bytesIn: number;
-  /** The compressed member, in pieces; rejects if zlib fails. */
+  /** CRC-32 of the input so far (the member's trailer). */
+  crc: number;
+  /** The whole member (header, deflate data, trailer), in pieces; rejects if zlib fails. */
   done: Promise<Buffer[]>;
 }
 
@@ -20,7 +23,10 @@ interface Member {
  * GZIP_BLOCK_BYTES, each compressed on libuv's threadpool as a complete gzip
  * member, a few at once, and the members are written in input order.
  * Concatenated members are one valid gzip file (RFC 1952 §2.2) that `gunzip`,
- * `zcat`, `pigz -d` and node's `createGunzip` read as a single stream. A single
+ * `zcat`, `pigz -d` and node's `createGunzip` read as a single stream. Each
+ * member's header carries its own length in an extra field (gzip-member.ts),
+ * which those tools skip and `ParallelGunzip` uses to inflate members on
+ * several cores too. A single
  * `createGzip` compresses one chunk at a time and waits for the rest of the
  * pipeline between chunks, which made it the slowest stage of a Redis backup
  * (docs/benchmarks-redis.md).
@@ -49,10 +55,11 @@ export class ParallelGzip extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#sawInput = true;
     const member = (this.#filling ??= this.#open());
-    member.gzip.write(chunk);
+    member.deflate.write(chunk);
+    member.crc = crc32(chunk, member.crc);
     member.bytesIn += chunk.length;
     if (member.bytesIn < this.#blockBytes) return callback();
-    member.gzip.end();
+    member.deflate.end();
     this.#filling = undefined;
     // Back-pressure: take no more input while every slot is busy.
     if (this.#members.length < this.#parallel) return callback();
@@ -62,7 +69,7 @@ export class ParallelGzip extends Transform {
   override _flush(callback: TransformCallback): void {
     // An empty input still becomes a gzip file (one empty member), as createGzip makes.
     if (!this.#sawInput) this.#filling = this.#open();
-    this.#filling?.gzip.end();
+    this.#filling?.deflate.end();
     this.#filling = undefined;
     const emitAll = async () => {
       while (this.#members.length > 0) await this.#emitOldest();
@@ -71,17 +78,21 @@ export class ParallelGzip extends Transform {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    for (const { gzip } of this.#members) gzip.destroy();
+    for (const { deflate } of this.#members) deflate.destroy();
     callback(err);
   }
 
   #open(): Member {
-    const gzip = createGzip({ level: this.#level, chunkSize: OUTPUT_CHUNK });
+    const deflate = createDeflateRaw({ level: this.#level, chunkSize: OUTPUT_CHUNK });
     const parts: Buffer[] = [];
-    gzip.on('data', (part: Buffer) => parts.push(part));
-    const done = finished(gzip).then(() => parts);
-    done.catch(() => {}); // awaited in order by #emitOldest; an early failure must not go unhandled meanwhile
-    const member = { gzip, bytesIn: 0, done };
+    let deflated = 0;
+    deflate.on('data', (part: Buffer) => {
+      parts.push(part);
+      deflated += part.length;
+    });
+    const member: Member = { deflate, bytesIn: 0, crc: 0, done: Promise.resolve([]) };
+    member.done = finished(deflate).then(() => [memberHeader(this.#level, deflated), ...parts, memberTrailer(member.crc, member.bytesIn)]);
+    member.done.catch(() => {}); // awaited in order by #emitOldest; an early failure must not go unhandled meanwhile
     this.#members.push(member);
     return member;
   }
