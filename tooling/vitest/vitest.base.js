@@ -2,6 +2,7 @@
 // (`*.int.test.ts`, real servers, longer timeouts) run as two projects.
 // Workspace packages resolve to their TypeScript source through the
 // `@lifeboat/source` export condition, so tests never need a prior build.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // No 'module': vitest hands these to the worker as `node --conditions`, and
@@ -19,6 +20,7 @@ export function lifeboatVitest(options = {}) {
     ...shared,
     test: {
       passWithNoTests: false,
+      globalSetup: [fileURLToPath(new URL('./tmp-setup.js', import.meta.url))],
       projects: [
         {
           ...shared,
