@@ -8,7 +8,8 @@ import { join } from 'node:path';
 export default function setup() {
   // Once per run: both projects (unit, int) share it; the first one's teardown comes after both have run.
   if (process.env.LIFEBOAT_TEST_TMPDIR) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'lifeboat-tests-'));
+  // Short: paths under it appear in screens 80 columns wide and in unix socket names (at most 107 bytes).
+  const dir = mkdtempSync(join(tmpdir(), 'lbt-'));
   chmodSync(dir, 0o1777);
   process.env.TMPDIR = dir;
   process.env.LIFEBOAT_TEST_TMPDIR = dir;
