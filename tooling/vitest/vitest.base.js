@@ -2,6 +2,7 @@
 // (`*.int.test.ts`, real servers, longer timeouts) run as two projects.
 // Workspace packages resolve to their TypeScript source through the
 // `@lifeboat/source` export condition, so tests never need a prior build.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // No 'module': vitest hands these to the worker as `node --conditions`, and
@@ -19,6 +20,8 @@ export function lifeboatVitest(options = {}) {
     ...shared,
     test: {
       passWithNoTests: false,
+      // Each run's temporary files in a folder of its own, checked empty at the end.
+      globalSetup: [fileURLToPath(new URL('./tmp-guard.js', import.meta.url))],
       projects: [
         {
           ...shared,
