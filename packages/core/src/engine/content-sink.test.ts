@@ -5,11 +5,10 @@
  * when the restore does not start; a sink that fails stops the restore (every
  * copy would meet a full disk) instead of trying the next copy.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
@@ -88,7 +87,7 @@ function setup(opts: { sinkFails?: boolean; hook?: string } = {}) {
     },
   };
   const registry = new Registry({ strategies: [strategy as Strategy<never>], storage: [memType as StorageType<never>] });
-  const planDir = mkdtempSync(join(tmpdir(), 'content-sink-'));
+  const planDir = scratchDir('content-sink-');
   const hooks = opts.hook ? `    hooks:\n      beforeRestore: ["${opts.hook}"]\n` : '';
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: mem, path: a }\n  b: { type: mem, path: b }\n' +
@@ -97,7 +96,7 @@ function setup(opts: { sinkFails?: boolean; hook?: string } = {}) {
     registry,
   );
   const events: RunEvent[] = [];
-  const ctx = { plan, registry, env: { PATH: process.env.PATH }, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', spoolDir: mkdtempSync(join(tmpdir(), 'content-sink-spool-')), onEvent: (e: RunEvent) => events.push(e) };
+  const ctx = { plan, registry, env: { PATH: process.env.PATH }, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', spoolDir: scratchDir('content-sink-spool-'), onEvent: (e: RunEvent) => events.push(e) };
   return { ctx, stores, log, events };
 }
 
