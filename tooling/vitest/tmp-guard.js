@@ -5,7 +5,7 @@
 // test or Lifeboat itself not cleaning up: listed, the run fails, and the
 // folder goes.
 import { readdirSync, rmSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,20 +41,18 @@ export default async function setup() {
   // Like /tmp: the throwaway servers run as `postgres`, and their
   // archive_command (the built CLI) writes its temporary files here as that user.
   await chmod(dir, 0o1777);
-  const before = process.env.TMPDIR;
   process.env.TMPDIR = dir;
-
-  return async () => {
-    if (before === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = before;
-    const left = (await readdir(dir)).sort();
-    await rm(dir, { recursive: true, force: true });
+  // Checked as vitest exits, not in a globalSetup teardown: that runs before
+  // the workers stop, while worker-scoped servers still have their folders here.
+  process.once('exit', () => {
+    const left = readdirSync(dir).sort();
+    rmSync(dir, { recursive: true, force: true });
     if (left.length === 0) return;
-    console.error(
+    process.stderr.write(
       `\nThis run left ${left.length} ${left.length === 1 ? 'entry' : 'entries'} in its TMPDIR (${dir}), now removed; ` +
         `every test must remove what it makes, and Lifeboat must not leave temporary files behind:\n` +
-        left.map((name) => `  ${name}`).join('\n'),
+        left.map((name) => `  ${name}\n`).join(''),
     );
     process.exitCode = 1;
-  };
+  });
 }
