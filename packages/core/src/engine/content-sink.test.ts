@@ -5,6 +5,7 @@
  * when the restore does not start; a sink that fails stops the restore (every
  * copy would meet a full disk) instead of trying the next copy.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -120,6 +121,7 @@ describe('a strategy sink takes content as the copy is proven', () => {
     expect(log.calls).toEqual(['open dump']);
     expect(log.received[0]!.length).toBe(BYTES);
     expect(log.spoolError).toMatch(/dump of backup .* went to the restore's sink as it was proven; it has no spool file/);
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 
   it('a damaged copy: what the sink took is reset before the next copy is read into a fresh writable', async () => {
@@ -142,6 +144,8 @@ describe('a strategy sink takes content as the copy is proven', () => {
     expect(log.restored).toBe(false);
     expect(log.calls.filter((c) => c === 'reset').length).toBeGreaterThanOrEqual(2);
     expect(log.calls.at(-1)).toBe('reset');
+    // Each copy's spool folder went with it.
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 
   it('a sink that fails (a full disk) stops the restore at once with its error: the next copy would meet it too', async () => {
@@ -150,6 +154,7 @@ describe('a strategy sink takes content as the copy is proven', () => {
     await expect(restore(ctx)).rejects.toThrow(/ENOSPC: no space left on device/);
     expect(log.calls).toEqual(['open dump', 'reset', 'reset']);
     expect(log.restored).toBe(false);
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 
   it('a beforeRestore hook that fails after the proof: what the sink wrote is reset, the restore never starts', async () => {
@@ -158,5 +163,7 @@ describe('a strategy sink takes content as the copy is proven', () => {
     await expect(restore(ctx)).rejects.toThrow(/beforeRestore/);
     expect(log.calls).toEqual(['open dump', 'reset']);
     expect(log.restored).toBe(false);
+    // The proven copy's spool folder too (lifeboat-restore-*), though the proof had passed.
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 });
