@@ -20,7 +20,8 @@ export function lifeboatVitest(options = {}) {
     ...shared,
     test: {
       passWithNoTests: false,
-      globalSetup: [fileURLToPath(new URL('./tmp-setup.js', import.meta.url))],
+      // Each run's temporary files in a folder of its own, checked empty at the end.
+      globalSetup: [fileURLToPath(new URL('./tmp-guard.js', import.meta.url))],
       projects: [
         {
           ...shared,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from '@lifeboat/testkit';
 import { CANCELLING_SIGNALS } from './process/signals.js';
-import { backupFiles, eachWorkspace, files, lifeboat, postgresPlan, type Workspace } from './test/harness.js';
+import { backupFiles, eachWorkspace, files, filesPlan, lifeboat, postgresPlan, type Workspace } from './test/harness.js';
 import { fakeBinDir, seed } from './test/pg-tools.js';
 
 /**
@@ -27,6 +27,29 @@ async function release(fifo: string): Promise<void> {
   await handle?.close();
 }
 
+/**
+ * The built CLI as its own process, for a signal to reach it; `signalled`
+ * sends one and resolves how it ended and what it printed. `stop()` kills
+ * one still running (a failed test).
+ */
+function spawned(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
+  return {
+    async signalled(signal: NodeJS.Signals) {
+      child.kill(signal);
+      return { ...(await exited), stdout, stderr };
+    },
+    stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
 describe('a signal during a backup cleans up like SIGTERM', () => {
   const ws = eachWorkspace();
 
@@ -43,12 +66,7 @@ describe('a signal during a backup cleans up like SIGTERM', () => {
       const hostLocks = join(ws.dir, 'host-locks');
       await ws.writePlan(postgresPlan({ destinations: { a: dest }, binDir }));
       const env = { ...process.env, TEST_DATABASE_URL: url, LIFEBOAT_LOCK_DIR: hostLocks };
-      const child = spawn(process.execPath, [BIN, '--plan', ws.plan, 'backup', 'database'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
+      const run = spawned(['--plan', ws.plan, 'backup', 'database'], env);
       try {
         // Mid-run: the dump's upload (not the lock's or the marker's write) has a temp file with bytes in it,
         // and the host and repository locks are taken.
@@ -61,8 +79,7 @@ describe('a signal during a backup cleans up like SIGTERM', () => {
         expect(await files(hostLocks)).not.toEqual([]);
         expect(await backupFiles(dest)).toContain('locks/database.json');
 
-        child.kill(signal);
-        const { code, signal: killedBy } = await exited;
+        const { code, signal: killedBy, stdout, stderr } = await run.signalled(signal);
         expect(killedBy).toBeNull();
         expect(code).toBe(1);
         expect(stderr).toContain(`lifeboat: ${signal} received; cancelling and cleaning up`);
@@ -71,13 +88,56 @@ describe('a signal during a backup cleans up like SIGTERM', () => {
         expect(await backupFiles(dest)).toEqual([]);
         expect(await files(hostLocks)).toEqual([]);
       } finally {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        run.stop();
         await release(fifo);
       }
 
       await ws.writePlan(postgresPlan({ destinations: { a: dest } }));
       const next = await lifeboat(['--plan', ws.plan, 'backup', 'database'], { env: { TEST_DATABASE_URL: url }, lockDir: hostLocks });
       expect(next.exitCode).toBe(0);
+    },
+  );
+});
+
+describe('a signal during a restore cleans up like SIGTERM', () => {
+  const ws = eachWorkspace();
+
+  test.for(Object.keys(CANCELLING_SIGNALS) as Array<keyof typeof CANCELLING_SIGNALS>)(
+    'fault 11.8: %s while the beforeRestore hook runs: exit 1, the proven copy\'s spool and every temp file removed, the target untouched, no lock',
+    async (signal) => {
+      await mkdir(join(ws.dir, 'etc'));
+      await writeFile(join(ws.dir, 'etc', 'app.conf'), 'x = 1\n');
+      // The hook says it has started, then waits on a FIFO: the copy is proven and spooled, nothing is restored yet.
+      const fifo = join(ws.dir, 'hold');
+      const started = join(ws.dir, 'hook-started');
+      execFileSync('mkfifo', [fifo]);
+      const hook = `touch ${started}; exec cat ${fifo}`;
+      await ws.writePlan(filesPlan({ destinations: { a: join(ws.dir, 'a') }, paths: [join(ws.dir, 'etc')], extra: `    hooks:\n      beforeRestore: [${JSON.stringify(hook)}]\n` }));
+      expect((await lifeboat(['--plan', ws.plan, 'backup'], { lockDir: ws.lockDir })).exitCode).toBe(0);
+      // The run's own temp folder, so what it leaves there is seen (the spool is made in TMPDIR without --spool-dir).
+      const tmp = join(ws.dir, 'tmp');
+      await mkdir(tmp);
+      const target = join(ws.dir, 'restored');
+      const env = { ...process.env, TMPDIR: tmp, LIFEBOAT_LOCK_DIR: ws.lockDir };
+      const run = spawned(['--plan', ws.plan, 'restore', 'config', '--to', target], env);
+      try {
+        await expect.poll(() => stat(started).then(() => true, () => false), { timeout: 60_000, interval: 50 }).toBe(true);
+        // What the signal must clean up is there: the proven copy's spool folder.
+        expect((await readdir(tmp)).some((name) => name.startsWith('lifeboat-restore-'))).toBe(true);
+
+        const { code, signal: killedBy, stdout, stderr } = await run.signalled(signal);
+        expect(killedBy).toBeNull();
+        expect(code).toBe(1);
+        expect(stderr).toContain(`lifeboat: ${signal} received; cancelling and cleaning up`);
+        expect(stdout).toContain('restore of config was cancelled');
+        expect(await files(tmp)).toEqual([]);
+        expect(await readdir(tmp)).toEqual([]);
+        expect(await files(target)).toEqual([]);
+        expect(await files(ws.lockDir)).toEqual([]);
+      } finally {
+        run.stop();
+        await release(fifo);
+      }
     },
   );
 });

@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { lifeboat } from './test/harness.js';
 import { VERSION_TEXT } from './version.js';
 
@@ -32,14 +33,14 @@ describe('lifeboat command line', () => {
   });
 
   it('a missing plan is one sentence naming where it looked, exit 2', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-main-'));
+    const dir = scratchDir('lifeboat-main-');
     const run = await lifeboat(['list'], { lockDir, cwd: dir });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/^lifeboat: plan file .*lifeboat\.yaml not found; pass --plan FILE or set LIFEBOAT_PLAN\n$/);
   });
 
   it('LIFEBOAT_PLAN is used when --plan is not given, and backup of an unknown component is exit 2', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'lifeboat-main-'));
+    const dir = scratchDir('lifeboat-main-');
     const plan = join(dir, 'custom.yaml');
     await writeFile(
       plan,

@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { flagOf, restoreSurfaceOf } from '@lifeboat/core';
 import { strategies } from '@lifeboat/strategies';
 import { restoreFlags } from './commands/restore-help.js';
@@ -11,7 +12,7 @@ const lockDir = join(tmpdir(), 'lifeboat-restore-flags-test-locks');
 
 /** A plan with a postgres and a files component whose destination holds nothing (it is never read). */
 async function plan(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-restore-flags-'));
+  const dir = scratchDir('lifeboat-restore-flags-');
   const file = join(dir, 'lifeboat.yaml');
   await writeFile(
     file,

@@ -153,7 +153,8 @@ export async function startEphemeralPostgres(opts: EphemeralPostgresOptions = {}
   // create the data folder and socket in it (the temp root itself is world-traversable).
   const root = await mkdtemp(join(tmpdir(), 'lifeboat-pg-'));
   const dataDir = join(root, 'data');
-  const spawnOpts: SpawnOptions = { cwd: root, env: { PATH: path }, ...owner };
+  // TMPDIR too: what the server runs (archive_command) keeps its temporary files where its caller does.
+  const spawnOpts: SpawnOptions = { cwd: root, env: { PATH: path, TMPDIR: tmpdir() }, ...owner };
   let server: ServerProcess | undefined;
   try {
     if (owner !== undefined) await chown(root, owner.uid, owner.gid);

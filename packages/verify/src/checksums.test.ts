@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { Registry, parsePlan, readCatalog, runBackup, type Strategy } from '@lifeboat/core';
 import { fsStorageType } from '@lifeboat/storage';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ const textStrategy: Strategy<{ text: string }> = {
 
 describe('verifyChecksums', () => {
   it('passes intact copies and names the damaged one', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'verify-'));
+    const dir = scratchDir('verify-');
     const registry = new Registry({ strategies: [textStrategy as Strategy<never>], storage: [fsStorageType as never] });
     const plan = parsePlan(
       `version: 1\nname: v\ndestinations:\n  a: { type: fs, path: a }\n  b: { type: fs, path: b }\ncomponents:\n  notes:\n    type: text\n    text: hello hello hello\n    schedule: on-change\n    rpo: 1h\n    rto: 1h\n    destinations: [a, b]\n`,
@@ -48,7 +48,7 @@ describe('verifyChecksums', () => {
 
 describe('runVerify', () => {
   it('a backup pruned after the catalog was read is skipped, not reported as damaged', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'verify-'));
+    const dir = scratchDir('verify-');
     const registry = new Registry({ strategies: [textStrategy as Strategy<never>], storage: [fsStorageType as never] });
     const plan = parsePlan(
       `version: 1\nname: v\ndestinations:\n  a: { type: fs, path: a }\ncomponents:\n  notes:\n    type: text\n    text: hello\n    schedule: "0 2 * * *"\n    rpo: 1d\n    rto: 1h\n    destinations: [a]\n`,

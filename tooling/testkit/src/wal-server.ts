@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chown, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEphemeralPostgres, type EphemeralPostgres } from '@lifeboat/ephemeral';
@@ -18,8 +18,8 @@ export function serverOwner(): { uid: number; gid: number } | undefined {
 }
 
 /** A folder the server's OS user may write in (its archive_command writes the archive there). */
-export async function sharedDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lifeboat-wal-'));
+export async function sharedDir(prefix = 'lifeboat-wal-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   const owner = serverOwner();
   if (owner) await chown(dir, owner.uid, owner.gid);
   return dir;
@@ -27,13 +27,21 @@ export async function sharedDir(): Promise<string> {
 
 /** A PostgreSQL 15 archiving every WAL file with `cli` (the built runner's bin.js) `wal push` into the plan's destinations. */
 export async function startArchivingPostgres(opts: { cli: string; planFile: string; component?: string }): Promise<EphemeralPostgres> {
-  return startEphemeralPostgres({
-    path: process.env.PATH,
-    settings: {
-      archive_mode: 'on',
-      archive_command: `${process.execPath} ${opts.cli} --plan ${opts.planFile} wal push ${opts.component ?? 'database'} %p`,
-    },
-  });
+  // wal push's host locks in a folder of the server's own, removed with it (not lifeboat-locks-<uid> in TMPDIR, kept for good).
+  const locks = await sharedDir('lifeboat-archiver-locks-');
+  try {
+    const server = await startEphemeralPostgres({
+      path: process.env.PATH,
+      settings: {
+        archive_mode: 'on',
+        archive_command: `LIFEBOAT_LOCK_DIR=${locks} ${process.execPath} ${opts.cli} --plan ${opts.planFile} wal push ${opts.component ?? 'database'} %p`,
+      },
+    });
+    return { ...server, stop: () => server.stop().then(() => rm(locks, { recursive: true, force: true })) };
+  } catch (err) {
+    await rm(locks, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 export async function query<T extends pg.QueryResultRow>(server: EphemeralPostgres, sql: string): Promise<T[]> {

@@ -38,7 +38,8 @@ export async function lifeboat(
   const exitCode = await main(
     args,
     environmentOf(
-      { PATH: process.env.PATH, HOME: process.env.HOME, LANG: 'C.UTF-8', NO_COLOR: '1', LIFEBOAT_LOCK_DIR: opts.lockDir, ...opts.env },
+      // TMPDIR: what the run starts (hooks, restore_command) keeps its temporary files in the test run's own folder.
+      { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: 'C.UTF-8', NO_COLOR: '1', LIFEBOAT_LOCK_DIR: opts.lockDir, ...opts.env },
       // A server a restore starts calls the built CLI back (restore_command), as an installed lifeboat would be.
       { cwd: opts.cwd ?? process.cwd(), uid: 0, stdoutIsTTY: false, selfCommand: [process.execPath, BUILT_CLI], ...(opts.journal ? { journal: opts.journal } : {}) },
       opts.system,

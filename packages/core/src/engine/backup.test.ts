@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RunEvent } from '../events.js';
 import { readJournal } from '../journal/journal.js';
@@ -55,7 +54,7 @@ function setup() {
   const registry = new Registry({ strategies: [strategy as Strategy<never>], storage: [memoryType as StorageType<never>] });
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: memory, path: a }\n  b: { type: memory, path: b }\ncomponents:\n  notes:\n    type: text\n    label: x\n    schedule: on-change\n    rpo: 0\n    rto: 1h\n    destinations: [a, b]\n',
-    join(mkdtempSync(join(tmpdir(), 'engine-')), 'lifeboat.yaml'),
+    join(scratchDir('engine-'), 'lifeboat.yaml'),
     registry,
   );
   const events: RunEvent[] = [];

@@ -5,11 +5,11 @@
  * when the restore does not start; a sink that fails stops the restore (every
  * copy would meet a full disk) instead of trying the next copy.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
@@ -89,7 +89,7 @@ function setup(opts: { sinkFails?: boolean; hook?: string } = {}) {
     },
   };
   const registry = new Registry({ strategies: [strategy as Strategy<never>], storage: [memType as StorageType<never>] });
-  const planDir = mkdtempSync(join(tmpdir(), 'content-sink-'));
+  const planDir = scratchDir('content-sink-');
   const hooks = opts.hook ? `    hooks:\n      beforeRestore: ["${opts.hook}"]\n` : '';
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: mem, path: a }\n  b: { type: mem, path: b }\n' +
@@ -98,7 +98,7 @@ function setup(opts: { sinkFails?: boolean; hook?: string } = {}) {
     registry,
   );
   const events: RunEvent[] = [];
-  const ctx = { plan, registry, env: { PATH: process.env.PATH }, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', spoolDir: mkdtempSync(join(tmpdir(), 'content-sink-spool-')), onEvent: (e: RunEvent) => events.push(e) };
+  const ctx = { plan, registry, env: { PATH: process.env.PATH }, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', spoolDir: scratchDir('content-sink-spool-'), onEvent: (e: RunEvent) => events.push(e) };
   return { ctx, stores, log, events };
 }
 
@@ -122,6 +122,7 @@ describe('a strategy sink takes content as the copy is proven', () => {
     expect(log.calls).toEqual(['open dump']);
     expect(log.received[0]!.length).toBe(BYTES);
     expect(log.spoolError).toMatch(/dump of backup .* went to the restore's sink as it was proven; it has no spool file/);
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 
   it('a damaged copy: what the sink took is reset before the next copy is read into a fresh writable', async () => {
@@ -144,6 +145,8 @@ describe('a strategy sink takes content as the copy is proven', () => {
     expect(log.restored).toBe(false);
     expect(log.calls.filter((c) => c === 'reset').length).toBeGreaterThanOrEqual(2);
     expect(log.calls.at(-1)).toBe('reset');
+    // Each copy's spool folder went with it.
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 
   it('a sink that fails (a full disk) stops the restore at once with its error: the next copy would meet it too', async () => {
@@ -152,6 +155,7 @@ describe('a strategy sink takes content as the copy is proven', () => {
     await expect(restore(ctx)).rejects.toThrow(/ENOSPC: no space left on device/);
     expect(log.calls).toEqual(['open dump', 'reset', 'reset']);
     expect(log.restored).toBe(false);
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 
   it('a beforeRestore hook that fails after the proof: what the sink wrote is reset, the restore never starts', async () => {
@@ -160,5 +164,7 @@ describe('a strategy sink takes content as the copy is proven', () => {
     await expect(restore(ctx)).rejects.toThrow(/beforeRestore/);
     expect(log.calls).toEqual(['open dump', 'reset']);
     expect(log.restored).toBe(false);
+    // The proven copy's spool folder too (lifeboat-restore-*), though the proof had passed.
+    expect(await readdir(ctx.spoolDir)).toEqual([]);
   });
 });

@@ -3,10 +3,9 @@
  * fails or hangs mid-write drops out — warned about, emptied, unlocked — and
  * the backup commits to the others; with none left the run fails. Never a hang.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
@@ -50,7 +49,7 @@ function setup(destinations: Record<string, { fault: Fault; extra?: string }>, r
   const plan = parsePlan(
     `version: 1\nname: t\ndestinations:\n${names.map((n) => `  ${n}: { type: memory, path: ${n}, fault: ${destinations[n]!.fault}${destinations[n]!.extra ?? ''} }\n`).join('')}` +
       `components:\n  db:\n    type: dump\n    label: x\n    schedule: "0 2 * * *"\n    rpo: 24h\n    rto: 1h\n    destinations: [${names.join(', ')}]\n    require: ${require}\n`,
-    join(mkdtempSync(join(tmpdir(), 'engine-fault-')), 'lifeboat.yaml'),
+    join(scratchDir('engine-fault-'), 'lifeboat.yaml'),
     registry,
   );
   const events: RunEvent[] = [];

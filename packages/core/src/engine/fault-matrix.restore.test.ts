@@ -3,11 +3,10 @@
  * and a copy whose read stops delivering is an unusable copy, not a wait
  * forever (items 1 and 3, "every wait has a deadline").
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
@@ -66,7 +65,7 @@ function setup() {
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: memory, path: a, stallTimeout: 1s }\n  b: { type: memory, path: b }\n' +
       'components:\n  db:\n    type: dump\n    label: x\n    schedule: "0 2 * * *"\n    rpo: 24h\n    rto: 1h\n    destinations: [a, b]\n    hooks:\n      beforeRestore: ["touch hook-ran"]\n',
-    join(mkdtempSync(join(tmpdir(), 'engine-restore-')), 'lifeboat.yaml'),
+    join(scratchDir('engine-restore-'), 'lifeboat.yaml'),
     registry,
   );
   const events: RunEvent[] = [];

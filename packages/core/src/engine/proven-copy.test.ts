@@ -4,11 +4,11 @@
  * descriptor and reads that same descriptor, instead of copying it to a spool
  * first — and still refuses bytes that were not the ones hashed.
  */
-import { createReadStream, mkdtempSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
@@ -21,7 +21,7 @@ import { runRestore } from './restore.js';
 
 /** A memory store whose objects can also be opened as files on this disk, like the fs adapter's. */
 class LocalFiles extends MemoryStorage {
-  readonly dir = mkdtempSync(join(tmpdir(), 'proven-copy-store-'));
+  readonly dir = scratchDir('proven-copy-store-');
   readonly files = new Map<string, string>();
   async openFile(key: string) {
     let file = this.files.get(key);
@@ -76,14 +76,14 @@ function setup(compress: boolean, duringRestore: (ctx: RestoreContext<unknown>, 
     },
   };
   const registry = new Registry({ strategies: [strategy as Strategy<never>], storage: [localType as StorageType<never>] });
-  const planDir = mkdtempSync(join(tmpdir(), 'proven-copy-'));
+  const planDir = scratchDir('proven-copy-');
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: local, path: a }\n' +
       'components:\n  db:\n    type: dump\n    label: x\n    schedule: "0 2 * * *"\n    rpo: 24h\n    rto: 1h\n    destinations: [a]\n',
     join(planDir, 'lifeboat.yaml'),
     registry,
   );
-  const spoolDir = mkdtempSync(join(tmpdir(), 'proven-copy-spool-'));
+  const spoolDir = scratchDir('proven-copy-spool-');
   const events: RunEvent[] = [];
   const ctx = { plan, registry, env: { PATH: process.env.PATH }, lockDir: join(plan.dir, 'locks'), toolVersion: 'test', spoolDir, onEvent: (e: RunEvent) => events.push(e) };
   return { ctx, stores, seen, spoolDir };

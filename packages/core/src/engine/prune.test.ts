@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import { PlanError } from '../errors.js';
 import type { RunEvent } from '../events.js';
@@ -92,7 +92,7 @@ function setup(extra: { retention?: string; top?: string; prune?: 'auto' | 'manu
     },
   };
   const registry = new Registry({ strategies: [noteSource as Strategy<never>], storage: [memoryType as StorageType<never>] });
-  const dir = mkdtempSync(join(tmpdir(), 'prune-'));
+  const dir = scratchDir('prune-');
   const plan = parsePlan(
     `version: 1
 name: t

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { z } from 'zod';
 import type { RestoreCheck, RunEvent } from '../events.js';
 import { parsePlan } from '../plan/load.js';
@@ -43,7 +43,7 @@ function setup(live: (started: string, restored: RestoredTarget) => RestoreCheck
   const registry = new Registry({ strategies: [strategy as Strategy<never>], storage: [memory as StorageType<never>] });
   const plan = parsePlan(
     'version: 1\nname: t\ndestinations:\n  a: { type: memory, path: a }\ncomponents:\n  notes:\n    type: text\n    label: x\n    schedule: "0 3 * * *"\n    rpo: 24h\n    rto: 1h\n    destinations: [a]\n    hooks:\n      afterRestore: ["echo up > started"]\n',
-    join(mkdtempSync(join(tmpdir(), 'engine-')), 'lifeboat.yaml'),
+    join(scratchDir('engine-'), 'lifeboat.yaml'),
     registry,
   );
   const events: RunEvent[] = [];

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { CopyUnusableError } from '../errors.js';
 import { decryptStream, encryptStream, generateAgeIdentity } from './age.js';
 
@@ -28,7 +28,7 @@ const seal = async (plain: Buffer, recipients: string[], piece = 1 << 20) => col
 const open = async (sealed: Buffer, identities: string[], piece = 1 << 20) => collect(pieces(sealed, piece).pipe(decryptStream(identities, 'the test file')));
 
 describe('age payload through node’s ChaCha20-Poly1305', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'age-stream-'));
+  const dir = scratchDir('age-stream-');
 
   it('what Lifeboat writes, stock age -d and typage read, at every chunk boundary', async () => {
     const me = await generateAgeIdentity();

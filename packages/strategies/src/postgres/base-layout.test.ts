@@ -5,15 +5,15 @@
  * proof has passed, and refuse anything that could write outside the folder.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, lstatSync, readlinkSync, writeFileSync, chmodSync, symlinkSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, lstatSync, readlinkSync, writeFileSync, chmodSync, symlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { scratchDir } from '@lifeboat/vitest-config/scratch-dir';
 import { BaseLayout, HELD_BACK } from './base-layout.js';
 
-const fresh = (label: string) => mkdtempSync(join(tmpdir(), `base-layout-${label}-`));
+const fresh = (label: string) => scratchDir(`base-layout-${label}-`);
 
 /** A tree like a data directory's: nested folders, files of several sizes and modes, an empty one, a link. */
 function sourceTree(): string {

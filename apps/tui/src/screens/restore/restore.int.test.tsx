@@ -20,9 +20,9 @@ afterEach(async () => {
 });
 
 /** The dashboard, `r`, then enter on the newest backup: the wizard where the target is picked. */
-async function targetStep(services: TuiServices): Promise<RenderedApp> {
+async function targetStep(services: TuiServices, screen?: { rows: number }): Promise<RenderedApp> {
   // Kept in `app` at once, so that afterEach unmounts it even when a wait here fails.
-  const shown = (app = renderApp(services));
+  const shown = (app = renderApp(services, screen));
   await shown.see('mirror ✓ answers');
   shown.press('r');
   await shown.see(/1\/4 pick a backup\n› \d{8}T/);
@@ -268,7 +268,8 @@ describe('restore wizard, files and redis', () => {
     await live.command('FLUSHALL');
     await live.command('SET', 'written-after-the-backup', 'x');
 
-    app = await targetStep(cache.services);
+    // Room for the steps however long the folder's path is (it is in the test run's TMPDIR) and the confirmation below them.
+    app = await targetStep(cache.services, { rows: 30 });
     app.press(KEY.down, KEY.enter);
     await app.see('data folder:  \n');
     app.press(live.dir, KEY.enter);
@@ -278,7 +279,9 @@ describe('restore wizard, files and redis', () => {
     for (let i = 0; i < 3; i++) app.press(KEY.backspace);
     // Empty: the file keeps the owner of the one it replaces.
     app.press(KEY.enter);
-    await app.see(`PRODUCTION restore: dump.rdb into ${live.dir}`);
+    // The title line is cut to the screen's width; the folder is whole in step 2.
+    await app.see('PRODUCTION restore: dump.rdb into ');
+    await app.seeWrapped(`to ${join(live.dir, 'dump.rdb')} atomically`);
     await app.seeWrapped(`1. run beforeRestore: ${live.stop}`);
     await app.seeWrapped('replacing the dump.rdb there if there is one — PRODUCTION, the data of the live cache');
     await app.seeWrapped('3. dump.rdb keeps the owner of the file it replaces');
