@@ -9,11 +9,14 @@ import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const PREFIX = 'lifeboat-vitest-';
+// Short: paths under it appear whole in 80-column screens and in unix socket names (at most 107 bytes).
+const PREFIX = 'lbt-';
+// Set once per vitest process: the root globalSetup runs again for each project (unit, int).
+const ONCE = Symbol.for('lifeboat.tmpGuard');
 
 /** The pid a run's folder is named for, or undefined for a name not ours. */
 function ownerPid(name) {
-  const match = /^lifeboat-vitest-(\d+)-/.exec(name);
+  const match = /^lbt-(\d+)-/.exec(name);
   return match ? Number(match[1]) : undefined;
 }
 
@@ -35,6 +38,8 @@ function removeStaleRuns(parent) {
 }
 
 export default async function setup() {
+  if (globalThis[ONCE]) return;
+  globalThis[ONCE] = true;
   const parent = tmpdir();
   removeStaleRuns(parent);
   const dir = await mkdtemp(join(parent, `${PREFIX}${process.pid}-`));

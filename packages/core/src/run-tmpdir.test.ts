@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 // and what they spawn write there, not in the machine's /tmp.
 describe("the test run's own TMPDIR", () => {
   it('is what os.tmpdir() answers in a worker, a fresh folder of this run', () => {
-    const match = /^lifeboat-vitest-(\d+)-/.exec(basename(tmpdir()));
+    const match = /^lbt-(\d+)-/.exec(basename(tmpdir()));
     expect(match, `os.tmpdir() is ${tmpdir()}`).not.toBeNull();
     expect([process.pid, process.ppid]).toContain(Number(match![1]));
   });
