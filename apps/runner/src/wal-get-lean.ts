@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { basename, resolve } from 'node:path';
 import { describeError } from '@lifeboat/core/lean';
-import { parseWalFileName, prefetchFolderFor, recordPosition, runningPrefetcher, takePrefetched, type PrefetchFolder } from '@lifeboat/strategies/wal-spool';
+import { parseWalFileName, prefetchFolderFor, prefetcherEnv, recordPosition, runningPrefetcher, takePrefetched, type PrefetchFolder } from '@lifeboat/strategies/wal-spool';
 import type { Environment } from './environment.js';
 import { leanWalArgs } from './lean-args.js';
 import { planPath } from './wal-push-lean.js';
@@ -72,7 +72,7 @@ export async function moveWindow(opts: { folder: PrefetchFolder; file: string; s
     const [command, ...prefix] = self;
     const child = spawn(command!, [...prefix, '--plan', opts.planFile, 'wal', 'prefetch', folder.component, '--data-dir', folder.dataDir, '--timeline', folder.timelineHex], {
       cwd: folder.dataDir,
-      env: { ...environment.env },
+      env: prefetcherEnv(environment.env),
       // Its own session: PostgreSQL's shutdown does not wait for it, and it stops by itself when the server has gone.
       detached: true,
       stdio: 'ignore',

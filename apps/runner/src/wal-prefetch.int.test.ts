@@ -4,7 +4,7 @@ import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { EphemeralPostgres } from '@lifeboat/ephemeral';
-import { absentName, prefetchRestoreCommand } from '@lifeboat/strategies/wal-spool';
+import { absentName, prefetchRestoreCommand, prefetcherEnv } from '@lifeboat/strategies/wal-spool';
 import { lifeboat, postgresPlan, serverReadableKey } from './test/harness.js';
 import { BUILT_CLI, archivedEntry, archiverDone, closeSegment, exists, query, sharedDir, startArchivingPostgres, until, firstArchived } from './test/wal-server.js';
 
@@ -102,6 +102,11 @@ describe('wal get prefetch: the next segments fetched ahead, verified, handed ov
     expect(window.map((n) => n.split('/')[1]!.slice(0, 24))).toEqual([s2, s3, s4, s5]);
     for (const n of window) expect(n.split('/')[1]!.slice(25)).toBe(await entrySha(n.split('/')[1]!.slice(0, 24)));
     expect((await stat(prefetchRoot(data))).mode & 0o777).toBe(0o700);
+    // The prefetcher wal get started runs with its thread pool sized to leave a core to recovery.
+    const key = (await readdir(prefetchRoot(data)))[0]!;
+    const pid = (JSON.parse(await readFile(join(prefetchRoot(data), key, 'prefetcher.lock'), 'utf8')) as { pid: number }).pid;
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    expect(environ).toContain(`UV_THREADPOOL_SIZE=${prefetcherEnv({}).UV_THREADPOOL_SIZE}`);
 
     // One flipped byte in s4's prefetched copy.
     const damaged = join(prefetchRoot(data), window[2]!);

@@ -6,4 +6,4 @@
  */
 export { spoolWalFile, runningPusher, spoolBacklog, PUSHER_LOG, type WalSpool, type WalSpoolBacklog } from './postgres/wal/spool.js';
 export { parseWalFileName, segmentFile } from './postgres/wal/wal-file.js';
-export { prefetchFolderFor, takePrefetched, recordPosition, runningPrefetcher, segmentBytesOf, prefetchRestoreCommand, absentName, type PrefetchFolder } from './postgres/wal/prefetch-folder.js';
+export { prefetchFolderFor, prefetcherEnv, takePrefetched, recordPosition, runningPrefetcher, segmentBytesOf, prefetchRestoreCommand, absentName, type PrefetchFolder } from './postgres/wal/prefetch-folder.js';

@@ -35,7 +35,7 @@ import { planRecovery, type ArchiveView } from './recovery-plan.js';
 import { describeTarget, recoverySettings, type RecoveryTarget } from './recovery-target.js';
 import { listRecoveryArchive } from './wal/verify.js';
 import { walComponent } from './wal/wal-component.js';
-import { endPrefetch, prefetchFolderOf, prefetchRestoreCommand, previousSegment, recordPosition } from './wal/prefetch-folder.js';
+import { endPrefetch, prefetchFolderOf, prefetcherEnv, prefetchRestoreCommand, previousSegment, recordPosition } from './wal/prefetch-folder.js';
 import type { WalEntry } from './wal/archive-layout.js';
 
 /** Left in a data directory whose restore failed after it was laid out: PostgreSQL must not be started on what is there. */
@@ -692,7 +692,7 @@ async function prefetchFromStart(ctx: RestoreContext<PostgresConfig>, dataDir: s
     const [command, ...prefix] = ctx.selfCommand;
     const child = spawn(command!, [...prefix, '--plan', ctx.planFile, 'wal', 'prefetch', ctx.component, '--data-dir', dataDir, '--timeline', timelineHex], {
       cwd: dataDir,
-      env,
+      env: prefetcherEnv(env),
       ...(owner && process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {}),
       // Its own session, as when `wal get` starts it; it stops with the server (endPrefetch, or on its own).
       detached: true,

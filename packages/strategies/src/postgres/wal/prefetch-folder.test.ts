@@ -4,7 +4,7 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, wri
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ABSENT_FRESH_SECONDS, BOOT_MARKER, absentName, claimForThisBoot, currentBootId, dropPassed, nextSegments, prefetchFolderFor, prefetchRestoreCommand, prefetchedName, previousSegment, rereadName, readPosition, recordPosition, takePrefetched, windowToFetch, type PrefetchFolder } from './prefetch-folder.js';
+import { ABSENT_FRESH_SECONDS, BOOT_MARKER, absentName, claimForThisBoot, currentBootId, dropPassed, nextSegments, prefetchFolderFor, prefetcherEnv, prefetcherThreads, prefetchRestoreCommand, prefetchedName, previousSegment, rereadName, readPosition, recordPosition, takePrefetched, windowToFetch, type PrefetchFolder } from './prefetch-folder.js';
 import { parseWalFileName } from './wal-file.js';
 
 const MiB = 1024 * 1024;
@@ -24,6 +24,17 @@ describe('nextSegments: the window after a segment, as PostgreSQL names segments
     expect(nextSegments('00000002.history', 16 * MiB, 4)).toEqual([]);
     expect(nextSegments('000000010000000000000001', 3 * MiB, 4)).toEqual([]);
     expect(nextSegments('000000010000000000000001', 16 * MiB, 0)).toEqual([]);
+  });
+});
+
+describe("the prefetcher's thread pool: one core left to the replaying startup process", () => {
+  test("one fewer than the cores, at least 1, at most libuv's default 4", () => {
+    expect([1, 2, 3, 4, 5, 8, 64].map((cores) => prefetcherThreads(cores))).toEqual([1, 1, 2, 3, 4, 4, 4]);
+  });
+
+  test("its environment is the caller's with UV_THREADPOOL_SIZE set (over one inherited), unset entries dropped", () => {
+    expect(prefetcherEnv({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '16', HOME: undefined }, 2)).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '1' });
+    expect(prefetcherEnv({ PATH: '/usr/bin' }, 8)).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '4' });
   });
 });
 
