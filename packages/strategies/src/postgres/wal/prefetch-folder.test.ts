@@ -32,9 +32,12 @@ describe("the prefetcher's thread pool: one core left to the replaying startup p
     expect([1, 2, 3, 4, 5, 8, 64].map((cores) => prefetcherThreads(cores))).toEqual([1, 1, 2, 3, 4, 4, 4]);
   });
 
-  test("its environment is the caller's with UV_THREADPOOL_SIZE set (over one inherited), unset entries dropped", () => {
-    expect(prefetcherEnv({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '16', HOME: undefined }, 2)).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '1' });
-    expect(prefetcherEnv({ PATH: '/usr/bin' }, 8)).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '4' });
+  test("its environment is the caller's with UV_THREADPOOL_SIZE set (over one inherited) and glibc's allocator tuned, unset entries dropped", () => {
+    const malloc = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+    expect(prefetcherEnv({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '16', HOME: undefined }, 2)).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '1', GLIBC_TUNABLES: malloc });
+    expect(prefetcherEnv({ PATH: '/usr/bin' }, 8)).toEqual({ PATH: '/usr/bin', UV_THREADPOOL_SIZE: '4', GLIBC_TUNABLES: malloc });
+    // An operator's own tunables are kept, ours after them.
+    expect(prefetcherEnv({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, 2).GLIBC_TUNABLES).toBe(`glibc.malloc.arena_max=2:${malloc}`);
   });
 });
 
