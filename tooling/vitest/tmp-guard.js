@@ -13,6 +13,8 @@ import { join } from 'node:path';
 const PREFIX = 'lbt-';
 // Set once per vitest process: the root globalSetup runs again for each project (unit, int).
 const ONCE = Symbol.for('lifeboat.tmpGuard');
+/** How long what is left may take to go away by itself at the end. */
+const GRACE_MS = 10_000;
 
 /** The pid a run's folder is named for, or undefined for a name not ours. */
 function ownerPid(name) {
@@ -50,7 +52,14 @@ export default async function setup() {
   // Checked as vitest exits, not in a globalSetup teardown: that runs before
   // the workers stop, while worker-scoped servers still have their folders here.
   process.once('exit', () => {
-    const left = readdirSync(dir).sort();
+    let left = readdirSync(dir).sort();
+    // A detached helper a test started (a WAL prefetcher or pusher) may still be removing its own folder:
+    // it gets a few seconds (a synchronous wait: nothing asynchronous runs on 'exit').
+    const until = Date.now() + GRACE_MS;
+    while (left.length > 0 && Date.now() < until) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      left = readdirSync(dir).sort();
+    }
     rmSync(dir, { recursive: true, force: true });
     if (left.length === 0) return;
     process.stderr.write(
