@@ -144,11 +144,19 @@ await build({
 const missed = leftOut.filter((entry) => !leftOutOf.has(entry));
 if (missed.length > 0) throw new Error(`scripts/package.mjs: no file of the bundle matched ${missed.map((e) => e.file).join(', ')}: see what it leaves out`);
 
+// The same setting as the WAL prefetcher's (packages/strategies/src/postgres/wal/prefetch-folder.ts, PREFETCHER_MALLOC).
+const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
 writeFileSync(
   path.join(stage, 'bin/lifeboat'),
   `#!/bin/sh
 # Lifeboat ${version} (build ${buildText}): runs the bundle installed beside this folder.
 here=$(dirname "$(readlink -f "$0")")
+# glibc's allocator for Lifeboat's own process: blocks under 32 MiB reused from the heap instead of fresh pages
+# for each (docs/decisions.md). What Lifeboat starts gets the caller's GLIBC_TUNABLES back.
+if [ -z "\${LIFEBOAT_CALLER_GLIBC_TUNABLES+set}" ]; then
+  export LIFEBOAT_CALLER_GLIBC_TUNABLES="\${GLIBC_TUNABLES-}"
+  export GLIBC_TUNABLES="\${GLIBC_TUNABLES:+\$GLIBC_TUNABLES:}${MALLOC_TUNABLES}"
+fi
 exec node "$here/../lib/lifeboat/lifeboat.mjs" "$@"
 `,
 );

@@ -10,6 +10,15 @@ import { cancelOnSignals } from './process/signals.js';
 // variable to "false" to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// The release's launcher (bin/lifeboat) tunes glibc's allocator for this process alone: what Lifeboat starts
+// (PostgreSQL, pg_restore, hooks) gets the caller's GLIBC_TUNABLES back, or none.
+const callerTunables = process.env.LIFEBOAT_CALLER_GLIBC_TUNABLES;
+if (callerTunables !== undefined) {
+  delete process.env.LIFEBOAT_CALLER_GLIBC_TUNABLES;
+  if (callerTunables) process.env.GLIBC_TUNABLES = callerTunables;
+  else delete process.env.GLIBC_TUNABLES;
+}
+
 const output = guardOutput({ stdout: process.stdout, stderr: process.stderr });
 const controller = new AbortController();
 const stopHandling = cancelOnSignals(controller, process.stderr);

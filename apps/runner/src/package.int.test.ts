@@ -25,6 +25,19 @@ describe('the packaged release (pnpm package), outside the source tree', () => {
   const run = (args: string[], cwd: string, env: Record<string, string> = {}) =>
     spawnSync(launcher, args, { cwd, encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8', LIFEBOAT_LOCK_DIR: path.join(dir, 'locks'), ...env } });
 
+  /** A server folder with ./etc/app.conf and a plan that backs it up as `config` (files) to ./backups; `top` and `component` add YAML. */
+  const filesServer = async (name: string, add: { top?: string; component?: string } = {}) => {
+    const server = path.join(dir, name);
+    await mkdir(path.join(server, 'etc'), { recursive: true });
+    await writeFile(path.join(server, 'etc/app.conf'), 'secret = 1\n');
+    const component = ['type: files', 'paths: [./etc]', 'schedule: on-change', 'rpo: 0', 'rto: 1h', 'destinations: [local]'].map((l) => `    ${l}\n`).join('');
+    await writeFile(
+      path.join(server, 'lifeboat.yaml'),
+      `version: 1\nname: t\ndestinations: { local: { type: fs, path: ./backups } }\n${add.top ?? ''}components:\n  config:\n${component}${add.component ?? ''}`,
+    );
+    return server;
+  };
+
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-release-'));
     const tarball = execFileSync(process.execPath, [path.join(APP, 'scripts/package.mjs'), '--out', path.join(dir, 'out')], { encoding: 'utf8' }).trim();
@@ -102,26 +115,32 @@ describe('the packaged release (pnpm package), outside the source tree', () => {
 
   it('an encrypted files backup and restore work from the bundle (age, tar, fs inside it)', async () => {
     const server = path.join(dir, 'files');
-    await mkdir(path.join(server, 'etc'), { recursive: true });
-    await writeFile(path.join(server, 'etc/app.conf'), 'secret = 1\n');
+    await mkdir(server, { recursive: true });
     const keys = run(['keys', 'generate', '--out', path.join(server, 'age.key')], server);
     expect(keys.status).toBe(0);
     const recipient = /age1[0-9a-z]{58}/.exec(keys.stdout)![0];
-    await writeFile(
-      path.join(server, 'lifeboat.yaml'),
-      `version: 1
-name: t
-destinations: { local: { type: fs, path: ./backups } }
-encryption: { recipients: [${recipient}], identity: file:age.key }
-components:
-  config: { type: files, paths: [./etc], schedule: on-change, rpo: 0, rto: 1h, destinations: [local] }
-`,
-    );
+    await filesServer('files', { top: `encryption: { recipients: [${recipient}], identity: file:age.key }\n` });
     const backup = run(['backup'], server);
     expect(backup.status, backup.stdout + backup.stderr).toBe(0);
     const restore = run(['restore', 'config', '--to-dir', path.join(server, 'restored')], server);
     expect(restore.status, restore.stdout + restore.stderr).toBe(0);
     expect(execFileSync('cat', [path.join(server, 'restored', path.join(server, 'etc/app.conf').slice(1))], { encoding: 'utf8' })).toBe('secret = 1\n');
+  });
+
+  it("the launcher tunes glibc's allocator for Lifeboat's own process only: a hook it runs gets the caller's GLIBC_TUNABLES, or none", async () => {
+    const server = await filesServer('tunables', {
+      component: `    hooks:\n      beforeBackup: ["env > hook-env.txt; tr '\\\\0' '\\\\n' < /proc/$PPID/environ > lifeboat-env.txt"]\n`,
+    });
+    const tunables = async (file: string) => (await readFile(path.join(server, file), 'utf8')).split('\n').filter((l) => /^(GLIBC_TUNABLES|LIFEBOAT_CALLER_GLIBC_TUNABLES)=/.test(l));
+    const plain = run(['backup'], server);
+    expect(plain.status, plain.stdout + plain.stderr).toBe(0);
+    // glibc cuts its own copy of the variable after the first tunable once it has read it.
+    expect(await tunables('lifeboat-env.txt')).toContain('GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432');
+    expect(await tunables('hook-env.txt')).toEqual([]);
+
+    const caller = run(['backup'], server, { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' });
+    expect(caller.status, caller.stdout + caller.stderr).toBe(0);
+    expect(await tunables('hook-env.txt')).toEqual(['GLIBC_TUNABLES=glibc.malloc.arena_max=2']);
   });
 
   it('a live PostgreSQL and a live Redis are backed up and restored equal from the bundle (pg_dump, pg_restore, the RDB over replication)', async () => {

@@ -108,7 +108,7 @@ describe('wal get prefetch: the next segments fetched ahead, verified, handed ov
     const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
     expect(environ).toContain(`UV_THREADPOOL_SIZE=${prefetcherEnv({}).UV_THREADPOOL_SIZE}`);
     // glibc cuts its tunables in place once read, so the process's own copy shows the first of them only.
-    expect(environ.find((e) => e.startsWith('GLIBC_TUNABLES='))).toBe(`GLIBC_TUNABLES=${prefetcherEnv({}).GLIBC_TUNABLES.split(':')[0]}`);
+    expect(environ.find((e) => e.startsWith('GLIBC_TUNABLES='))).toBe(`GLIBC_TUNABLES=${prefetcherEnv({}).GLIBC_TUNABLES!.split(':')[0]}`);
 
     // One flipped byte in s4's prefetched copy.
     const damaged = join(prefetchRoot(data), window[2]!);
