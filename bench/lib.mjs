@@ -77,11 +77,14 @@ export async function snapshotRunner(root, work, version) {
   for (let attempt = 1; ; attempt++) {
     await rm(snap, { recursive: true, force: true });
     let bin;
+    let launcher;
     if (kind === 'release') {
       const r = spawnSync(process.execPath, [join(root, 'apps/runner/scripts/package.mjs'), '--out', snap], { encoding: 'utf8' });
       const stage = readdirSync(snap, { withFileTypes: true }).find((e) => e.isDirectory() && e.name.startsWith('lifeboat-'));
       if (r.status !== 0 || stage === undefined) throw new Error(`pnpm package failed: ${(r.stderr || r.stdout || '').trim().split('\n').at(-1)}`);
       bin = join(snap, stage.name, 'lib/lifeboat/lifeboat.mjs');
+      // What an installed Lifeboat runs: the sh launcher (it tunes glibc's allocator, then execs node on the bundle).
+      launcher = join(snap, stage.name, 'bin/lifeboat');
     } else {
       const dirs = ['apps/runner', ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}`)];
       for (const dir of dirs) {
@@ -95,7 +98,7 @@ export async function snapshotRunner(root, work, version) {
       bin = join(snap, 'apps/runner/dist/bin.js');
     }
     try {
-      return { bin, kind, version: await version(bin) };
+      return { bin, ...(launcher ? { launcher } : {}), kind, version: await version(bin) };
     } catch (err) {
       if (attempt === 3) throw new Error(`the ${kind} of the runner does not start (is a build running?): ${err.message}`);
       log(`the ${kind} of the runner does not start (a rebuild in progress?); making it again in 10 s`);

@@ -67,6 +67,9 @@ function run(cmd, args, { env = process.env, cwd, timed = false } = {}) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Before the restores: how long to wait at most for the load to settle; before each run: a pause after `sync`. */
+const SETTLE_MS = 120_000;
+const PAUSE_MS = 3_000;
 
 /** Polls `check` every `everyMs` until it returns a value; gives up after `deadlineMs`. */
 async function until(what, check, deadlineMs, everyMs = 200) {
@@ -329,7 +332,9 @@ async function measureRestore({ server, work, runner, psql, owner, sharedDir, ke
     lifeboat: async () => {
       await fresh();
       const started = process.hrtime.bigint();
-      const r = await run(process.execPath, [runner.bin, '--plan', plan, '--log-format', 'json', 'restore', 'database', '--to-latest', '--to-dir', target], { env: lifeboatEnv, timed: true });
+      // As installed: through the release's launcher (bin/lifeboat) where there is one.
+      const args = ['--plan', plan, '--log-format', 'json', 'restore', 'database', '--to-latest', '--to-dir', target];
+      const r = await (runner.launcher ? run(runner.launcher, args, { env: lifeboatEnv, timed: true }) : run(process.execPath, [runner.bin, ...args], { env: lifeboatEnv, timed: true }));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const finished = /(\d+) WAL segment\(s\) fetched, (\d+) of them prefetched/.exec(r.stdout);
       // PostgreSQL's own measure of replay ("redo done … in N s" in the restore's step).
@@ -381,9 +386,18 @@ async function measureRestore({ server, work, runner, psql, owner, sharedDir, ke
   // What lifeboat's recovery run chose (its first run comes before the first tuned one).
   let recoveryMemory;
   const runs = { lifeboat: [], byHand: [], byHandTuned: [] };
+  // pgbench, both archivers and the kernel's write-back of their files have just run: the restores start once the
+  // dirty pages are on disk and the 1-minute load is below 1 (at most SETTLE_MS), so every way starts alike.
+  await run('sync', []);
+  const settleBy = Date.now() + SETTLE_MS;
+  while (Number(loadavg().split(' ')[0]) > 1 && Date.now() < settleBy) await sleep(2_000);
+  log(`restores start at load ${loadavg()}`);
   const loadBefore = loadavg();
   for (let i = 0; i < RUNS; i++) {
     for (const way of i % 2 === 0 ? ['lifeboat', 'byHand', 'byHandTuned'] : ['byHandTuned', 'byHand', 'lifeboat']) {
+      // What the previous run wrote reaches the disk before this one starts, not during it.
+      await run('sync', []);
+      await sleep(PAUSE_MS);
       log(`restore run ${i + 1}/${RUNS}, ${way}`);
       const r = await ways[way]();
       if (way === 'lifeboat') recoveryMemory ??= r.sharedBuffers;
@@ -393,7 +407,7 @@ async function measureRestore({ server, work, runner, psql, owner, sharedDir, ke
     }
   }
   await rm(target, { recursive: true, force: true });
-  return { runs, recoveryMemory, segments, walBytes, tps, baseBytes, loadBefore, loadAfter: loadavg() };
+  return { runs, launcher: Boolean(runner.launcher), recoveryMemory, segments, walBytes, tps, baseBytes, loadBefore, loadAfter: loadavg() };
 }
 
 function benchUrl(server) {
@@ -509,11 +523,11 @@ function restoreSection(r) {
 
 - Date: ${new Date().toISOString()}; ${RUNS} run(s) each way, alternating${RUNS < 3 || SECONDS < 60 || SCALE < 20 ? ` — **a reduced run** (scale ${SCALE}, ${SECONDS} s of load, ${RUNS} run(s); the full one is scale 20, 60 s, 3 runs)` : ''}
 - Machine: ${m.nproc} CPUs (${m.cpu}); Node ${m.node}; PostgreSQL ${m.postgres}; Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}
-- Load average (1/5/15 min) before the restores ${x.loadBefore}, after ${x.loadAfter}; after each run: lifeboat ${lb.map((v) => v.load.split(' ')[0]).join(', ')}; by hand ${hand.map((v) => v.load.split(' ')[0]).join(', ')} (1 min)
+- Load average (1/5/15 min) before the restores (they start after a \`sync\`, once the 1-minute load is below 1 or after ${SETTLE_MS / 1000} s; each run after a \`sync\` and a ${PAUSE_MS / 1000} s pause) ${x.loadBefore}, after ${x.loadAfter}; after each run: lifeboat ${lb.map((v) => v.load.split(' ')[0]).join(', ')}; by hand ${hand.map((v) => v.load.split(' ')[0]).join(', ')} (1 min)
 - Data: \`pgbench -i -s ${SCALE}\`, then one \`lifeboat backup database\` (base backup, gzip + age) and one \`pg_basebackup -Ft -X none\` (${(x.baseBytes / 1024 / 1024).toFixed(0)} MiB tar), then
   \`pgbench -c ${CLIENTS} -T ${SECONDS}\` (${x.tps.toFixed(0)} tps) with every segment archived twice: \`cp\` into a plain folder and \`lifeboat wal push\` (gzip + age) —
   ${segments} segments (${(x.walBytes / SEGMENT).toFixed(1)} × 16 MiB written under load)
-- Lifeboat: \`lifeboat restore database --to-latest --to-dir D\` — decrypts and lays out the base backup, \`pg_verifybackup\`, starts PostgreSQL with
+- Lifeboat: \`lifeboat restore database --to-latest --to-dir D\`${x.launcher ? ' (run as installed: the release\'s launcher \`bin/lifeboat\`, which tunes glibc\'s allocator for it)' : ''} — decrypts and lays out the base backup, \`pg_verifybackup\`, starts PostgreSQL with
   \`restore_command = lifeboat wal get …\` (\`pitr.prefetch\` default 8: each segment verified, the next ones fetched ahead), waits for promotion, counts
   \`verify.tables\`, stops the server cleanly
 - By hand: \`tar -xf base.tar\`, \`recovery.signal\`, \`restore_command = 'cp ARCHIVE/%f %p'\`, start PostgreSQL (the same settings: \`archive_mode=off\`, \`hot_standby=on\`),
