@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 // Short: paths under it appear whole in 80-column screens and in unix socket names (at most 107 bytes).
 const PREFIX = 'lbt-';
-// Set once per vitest process: the root globalSetup runs again for each project (unit, int).
+// Once per vitest process, should the setup be called again (vitest 4 calls the root globalSetup once, not per project).
 const ONCE = Symbol.for('lifeboat.tmpGuard');
 /** How long what is left may take to go away by itself at the end. */
 const GRACE_MS = 10_000;
