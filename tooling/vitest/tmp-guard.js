@@ -11,8 +11,6 @@ import { join } from 'node:path';
 
 // Short: paths under it appear whole in 80-column screens and in unix socket names (at most 107 bytes).
 const PREFIX = 'lbt-';
-// Once per vitest process, should the setup be called again (vitest 4 calls the root globalSetup once, not per project).
-const ONCE = Symbol.for('lifeboat.tmpGuard');
 /** How long what is left may take to go away by itself at the end. */
 const GRACE_MS = 10_000;
 
@@ -40,8 +38,6 @@ function removeStaleRuns(parent) {
 }
 
 export default async function setup() {
-  if (globalThis[ONCE]) return;
-  globalThis[ONCE] = true;
   const parent = tmpdir();
   removeStaleRuns(parent);
   const dir = await mkdtemp(join(parent, `${PREFIX}${process.pid}-`));

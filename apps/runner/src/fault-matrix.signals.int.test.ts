@@ -28,9 +28,9 @@ async function release(fifo: string): Promise<void> {
 }
 
 /**
- * The built CLI as its own process, for a signal to reach it; `signalled`
- * sends one and resolves how it ended and what it printed. `stop()` kills
- * one still running (a failed test).
+ * The built CLI as its own process, for a signal to reach it; `cancelledBy`
+ * sends one and checks the run cancelled itself. `stop()` kills one still
+ * running (a failed test).
  */
 function spawned(args: string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -40,9 +40,14 @@ function spawned(args: string[], env: NodeJS.ProcessEnv) {
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, sig) => resolve({ code, signal: sig })));
   return {
-    async signalled(signal: NodeJS.Signals) {
+    /** Sends `signal`; the run must end by itself, exit 1, saying it was cancelled (`what`: "backup of database"). */
+    async cancelledBy(signal: NodeJS.Signals, what: string) {
       child.kill(signal);
-      return { ...(await exited), stdout, stderr };
+      const { code, signal: killedBy } = await exited;
+      expect(killedBy).toBeNull();
+      expect(code).toBe(1);
+      expect(stderr).toContain(`lifeboat: ${signal} received; cancelling and cleaning up`);
+      expect(stdout).toContain(`${what} was cancelled`);
     },
     stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -79,11 +84,7 @@ describe('a signal during a backup cleans up like SIGTERM', () => {
         expect(await files(hostLocks)).not.toEqual([]);
         expect(await backupFiles(dest)).toContain('locks/database.json');
 
-        const { code, signal: killedBy, stdout, stderr } = await run.signalled(signal);
-        expect(killedBy).toBeNull();
-        expect(code).toBe(1);
-        expect(stderr).toContain(`lifeboat: ${signal} received; cancelling and cleaning up`);
-        expect(stdout).toContain('backup of database was cancelled');
+        await run.cancelledBy(signal, 'backup of database');
         expect(await tempFiles(dest)).toEqual([]);
         expect(await backupFiles(dest)).toEqual([]);
         expect(await files(hostLocks)).toEqual([]);
@@ -125,11 +126,7 @@ describe('a signal during a restore cleans up like SIGTERM', () => {
         // What the signal must clean up is there: the proven copy's spool folder.
         expect((await readdir(tmp)).some((name) => name.startsWith('lifeboat-restore-'))).toBe(true);
 
-        const { code, signal: killedBy, stdout, stderr } = await run.signalled(signal);
-        expect(killedBy).toBeNull();
-        expect(code).toBe(1);
-        expect(stderr).toContain(`lifeboat: ${signal} received; cancelling and cleaning up`);
-        expect(stdout).toContain('restore of config was cancelled');
+        await run.cancelledBy(signal, 'restore of config');
         expect(await files(tmp)).toEqual([]);
         expect(await readdir(tmp)).toEqual([]);
         expect(await files(target)).toEqual([]);
