@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -101,6 +101,27 @@ describe('the packaged release (pnpm package), outside the source tree', () => {
     expect(version.status).toBe(0);
     const commit = execFileSync('git', ['-C', REPO, 'rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' }).trim();
     expect(version.stdout).toMatch(new RegExp(`^\\d+\\.\\d+\\.\\d+ \\(build ${commit}(-dirty)?, \\d{4}-\\d{2}-\\d{2}\\)\\n$`));
+  });
+
+  it('the launcher finds its bundle however it is called: by its path, through a link elsewhere (absolute or relative), from its own folder, found on PATH', async () => {
+    const links = path.join(dir, 'links');
+    await mkdir(path.join(links, 'sbin'), { recursive: true });
+    await symlink(launcher, path.join(links, 'lifeboat'));
+    await symlink(path.relative(path.join(links, 'sbin'), launcher), path.join(links, 'sbin/lifeboat'));
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
+    const calls: Array<[string, string[], string, Record<string, string>]> = [
+      [launcher, ['--version'], dir, env],
+      [path.join(links, 'lifeboat'), ['--version'], dir, env],
+      [path.join(links, 'sbin/lifeboat'), ['--version'], dir, env],
+      ['./lifeboat', ['--version'], path.dirname(launcher), env],
+      ['sh', ['lifeboat', '--version'], path.dirname(launcher), env],
+      ['lifeboat', ['--version'], dir, { ...env, PATH: `${links}:${env.PATH}` }],
+    ];
+    for (const [command, args, cwd, callEnv] of calls) {
+      const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: callEnv });
+      expect({ command, status: r.status, stderr: r.stderr }).toEqual({ command, status: 0, stderr: '' });
+      expect(r.stdout).toMatch(/^\d+\.\d+\.\d+ \(build /);
+    }
   });
 
   it('lifeboat plan check reads examples/civicq.yaml as ./lifeboat.yaml of a server folder', async () => {
