@@ -576,7 +576,7 @@ function restoreInterpretation(r, { ratio, medianRun, handMed }) {
     `- **Ratio ${ratio.toFixed(2)}×** (goal ≤ ${RESTORE_GOAL}×: ${ratio <= RESTORE_GOAL ? 'met' : 'not met'}). The median lifeboat run: ` +
       (inOnePass
         ? `proving the backup and laying it out into the empty folder in the same read (read whole, sha256, decrypt, gunzip, write the files; \`PG_VERSION\` held back) ${secs(proof)} s, ` +
-          `then \`PG_VERSION\`, chown, the prefetcher's start and \`pg_verifybackup\` ${secs(layout)} s, `
+          `then \`PG_VERSION\`, the prefetcher's start and \`pg_verifybackup\` ${secs(layout)} s, `
         : `proving the backup before anything changes (read whole, sha256, decrypt) ${secs(proof)} s, laying it out (gunzip, tar, chown) and \`pg_verifybackup\` ${secs(layout)} s, `) +
       `replay until promotion ${secs(replay)} s, node start-up and plan loading ${secs(medianRun.timeline.outside)} s` +
       `${medianRun.cpuSeconds !== undefined ? `; ${secs(medianRun.cpuSeconds)} s of CPU for the restore, PostgreSQL and the \`wal get\` calls (not the detached prefetcher)` : ''}. ` +

@@ -58,6 +58,9 @@ export async function choosePointBackup(ctx: EngineContext, choice: BackupChoice
   const point = pointRequestOf(choice.component, ctx.plan.file, config, choice.request);
   // Nothing to choose from: the engine says so.
   if (!point || choice.catalog.length === 0) return undefined;
+  // The server binaries' version, asked while the archive is listed: the preflight after the choice finds the answer waiting.
+  const binDir = findPostgresBinDir(config.binDir, ctx.env.PATH);
+  if (binDir) serverMajor(binDir, ctx.env).catch(() => undefined);
   return chooseBaseBackup(ctx, choice, point.target);
 }
 
@@ -228,7 +231,7 @@ export async function pointSink(ctx: RestoreContext<PostgresConfig>): Promise<Po
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       if (owner) await chown(dataDir, owner.uid, owner.gid);
       ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir} as it is read and verified (the folder was empty; no PostgreSQL can start on it until the proof has passed: ${HELD_BACK} is written last)`);
-      layout = new BaseLayout(dataDir);
+      layout = new BaseLayout(dataDir, owner ? { owner } : {});
       return layout;
     },
     reset,
@@ -411,12 +414,16 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
   const wantedSharedBuffers = ctx.config.pitr?.recovery.sharedBuffers ?? 'auto';
   let sharedBuffers: number | undefined;
   const scratch = await mkdtemp(join(tmpdir(), 'lifeboat-manifest-'));
+  // The proven backup_manifest, for pg_verifybackup: fetched while the layout is finished and handed over.
+  const manifest = join(scratch, 'backup_manifest');
+  const downloaded = ctx.download(BACKUP_MANIFEST_ARTIFACT, manifest);
+  downloaded.catch(() => undefined); // awaited below, or before the scratch folder goes
   try {
     // Laid out as it was proven (pointSink), or now from the proven copy in the spool.
     let layout = laidOutIn(ctx, dataDir)?.layout();
     if (!layout) {
       ctx.step(`laying out base backup ${ctx.manifest.id} in ${dataDir}`);
-      layout = new BaseLayout(dataDir);
+      layout = new BaseLayout(dataDir, owner ? { owner } : {});
       // The proven copy: a spool file, or a local store's file held open since it was hashed (then checked unchanged after).
       const base = await ctx.localFile(BASE_BACKUP_ARTIFACT);
       try {
@@ -427,7 +434,8 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
       }
     }
     await layout.finish();
-    if (owner) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
+    // A layout given the owner made everything in the folder (it was empty) with it already.
+    if (owner && !layout.owned) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
     // The prefetcher starts fetching the first segments now, while pg_verifybackup reads the files (it ignores pg_wal,
     // where the prefetch folder is): recovery's first ask then finds its segment ready. Whatever fails from here on,
     // recover() stops the prefetcher before the caller clears the folder.
@@ -442,14 +450,14 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
     // The folder's own shared_buffers is asked of PostgreSQL while pg_verifybackup reads the files.
     const configured = wantedSharedBuffers === 'auto' ? configuredSharedBuffers({ binDir, dataDir, env, ...(owner ? { owner } : {}) }) : Promise.resolve(0);
     configured.catch(() => undefined);
-    const manifest = join(scratch, 'backup_manifest');
-    await ctx.download(BACKUP_MANIFEST_ARTIFACT, manifest);
+    await downloaded;
     await runCommand(join(binDir, 'pg_verifybackup'), ['-n', '-q', '-m', manifest, dataDir], { env: ctx.env });
     ctx.step('pg_verifybackup: every file of the base backup matches its backup_manifest');
     sharedBuffers = recoverySharedBuffers(wantedSharedBuffers, await configured, hostMemory());
     // Its big files went to disk while the rest was laid out and checked (PostgreSQL's own fsync pass then finds them clean).
     await Promise.all([layout.flushed(), synced]);
   } finally {
+    await downloaded.catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
 
