@@ -108,6 +108,15 @@ export async function snapshotRunner(root, work, version) {
 }
 
 /**
+ * How the benchmarks run Lifeboat: as installed, through the release's launcher
+ * (`bin/lifeboat`, which tunes glibc's allocator and execs node), or with node
+ * on the tsc build (`BENCH_RUNNER=build`). Returns [command, ...args].
+ */
+export function lifeboatCommand(runner, ...args) {
+  return runner.launcher ? [runner.launcher, args] : [process.execPath, [runner.bin, ...args]];
+}
+
+/**
  * Raises this process's priority when allowed (root), before any child starts:
  * the server, Lifeboat and the baselines inherit it, so background work on the
  * machine disturbs both sides less. Returns the niceness in effect.

@@ -9,7 +9,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralPostgres } from '../packages/ephemeral/dist/index.js';
 import { CIVICQ_TABLES, civicqSql } from './civicq-schema.mjs';
-import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner, preferBench } from './lib.mjs';
+import { log, vmHwmKiB, firstChild, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner, preferBench, lifeboatCommand } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks.md');
@@ -211,7 +211,7 @@ async function measure(server, work, runner) {
   const lockDir = join(work, 'locks');
   await mkdir(lockDir);
   const lifeboat = (set, args, plan = set.plan) =>
-    run(process.execPath, [runner.bin, '--plan', plan, '--log-format', 'json', ...args], {
+    run(...lifeboatCommand(runner, '--plan', plan, '--log-format', 'json', ...args), {
       // The URLs carry the password: environment only, never argv.
       env: { ...process.env, PATH, LIFEBOAT_LOCK_DIR: lockDir, BENCH_DATABASE_URL: `${base}/${set.db}`, BENCH_RESTORE_URL: `${base}/bench_restore` },
       stdout: 'capture',
@@ -238,7 +238,7 @@ async function measure(server, work, runner) {
 
   // The fixed cost of any lifeboat command: node starting and loading the runner's modules.
   const startup = [];
-  for (let i = 0; i < RUNS; i++) startup.push(await run(process.execPath, [runner.bin, '--version'], { stdout: 'capture', measure: true, timeFile: timeFile() }));
+  for (let i = 0; i < RUNS; i++) startup.push(await run(...lifeboatCommand(runner, '--version'), { stdout: 'capture', measure: true, timeFile: timeFile() }));
   log(`runner start-up (lifeboat --version): median ${secs(median(startup.map((x) => x.seconds)))} s`);
 
   // Backup: lifeboat backup vs pg_dump -Fc -f, alternating, on every data set.
@@ -405,7 +405,7 @@ server, and overwrites this file with the newest figures. What it measures: \`be
   (on this shared machine: other engineers' builds and tests) competed for the ${m.nproc} CPUs: expect spread, and read the ratios
   (alternating runs, medians) rather than the seconds.
   The benchmark and its children ran at niceness ${r.niceness}${r.niceness < 0 ? ', ahead of ordinary background work' : ''}
-- Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}, made at the start so that every run uses the same one; its start-up alone
+- Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs), run through its launcher `bin/lifeboat` as installed'}, made at the start so that every run uses the same one; its start-up alone
   (\`lifeboat --version\`) takes ${secs(startup)} s (median of ${RUNS}) and peaks at ${kibToMiB(startupRss)} MiB RSS
 - Data (\`pg_database_size\`):
 ${r.sets.map((s) => `  - ${s.label}: ${mib(s.bytes)} MiB, ${s.relations} tables and indexes, ${s.foreignKeys} foreign keys, loaded in ${secs(s.loadSeconds)} s`).join('\n')}

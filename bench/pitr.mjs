@@ -15,7 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralPostgres, startPostgresOnDataDir } from '../packages/ephemeral/dist/index.js';
-import { loadavg, log, median, preferBench, secs, snapshotRunner, timeline, timelineRows, yes } from './lib.mjs';
+import { loadavg, log, median, preferBench, secs, snapshotRunner, timeline, timelineRows, yes, lifeboatCommand } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks-pitr.md');
@@ -334,7 +334,7 @@ async function measureRestore({ server, work, runner, psql, owner, sharedDir, ke
       const started = process.hrtime.bigint();
       // As installed: through the release's launcher (bin/lifeboat) where there is one.
       const args = ['--plan', plan, '--log-format', 'json', 'restore', 'database', '--to-latest', '--to-dir', target];
-      const r = await (runner.launcher ? run(runner.launcher, args, { env: lifeboatEnv, timed: true }) : run(process.execPath, [runner.bin, ...args], { env: lifeboatEnv, timed: true }));
+      const r = await run(...lifeboatCommand(runner, ...args), { env: lifeboatEnv, timed: true });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const finished = /(\d+) WAL segment\(s\) fetched, (\d+) of them prefetched/.exec(r.stdout);
       // PostgreSQL's own measure of replay ("redo done … in N s" in the restore's step).

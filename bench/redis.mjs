@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startEphemeralRedis } from '../packages/ephemeral/dist/index.js';
-import { log, vmHwmKiB, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner } from './lib.mjs';
+import { log, vmHwmKiB, median, mib, kibToMiB, secs, yes, loadavg, timeline, timelineRows, snapshotRunner, lifeboatCommand } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REPORT = join(ROOT, 'docs/benchmarks-redis.md');
@@ -163,7 +163,7 @@ async function measure(server, work, password, runner) {
   let timeFiles = 0;
   const startup = [];
   for (let i = 0; i < RUNS; i++) {
-    startup.push((await run(process.execPath, [runner.bin, '--version'], { env: lifeboatEnv, measure: true, timeFile: join(work, `run-${++timeFiles}.time`) })).seconds);
+    startup.push((await run(...lifeboatCommand(runner, '--version'), { env: lifeboatEnv, measure: true, timeFile: join(work, `run-${++timeFiles}.time`) })).seconds);
   }
   log(`lifeboat --version: ${secs(median(startup))} s`);
 
@@ -171,7 +171,7 @@ async function measure(server, work, password, runner) {
   const storedBytes = {};
   const backup = async (component) => {
     log(`  lifeboat backup ${component}`);
-    const lb = await run(process.execPath, [runner.bin, '--plan', plan, '--log-format', 'json', 'backup', component], {
+    const lb = await run(...lifeboatCommand(runner, '--plan', plan, '--log-format', 'json', 'backup', component), {
       env: lifeboatEnv,
       stdout: 'capture',
       measure: true,
@@ -231,7 +231,7 @@ Redis and overwrites this file with the newest figures (\`BENCH_REDIS_KEYS\`, \`
 - Node ${m.node}, Redis ${m.redis} (throwaway server: \`repl-diskless-sync-delay 0\`, so neither side waits the 5 s a default server waits for more replicas)
 - **Load average** (1/5/15 min) at the start ${m.loadBefore}, at the end ${m.loadAfter}: anything above ${m.nproc} means other work competed for the ${m.nproc} CPUs
   (on this shared machine: other engineers' builds and tests), which weighs on Lifeboat (several busy threads) more than on redis-cli (one)
-- Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs)'}, made at the start so that every run uses the same one
+- Lifeboat ${m.runner}: ${m.runnerKind === 'build' ? 'the tsc build (`BENCH_RUNNER=build`)' : 'the release (`pnpm package`: the bundle a server installs), run through its launcher `bin/lifeboat` as installed'}, made at the start so that every run uses the same one
 - Lifeboat's start-up alone (\`lifeboat --version\`): ${secs(startup)} s (median of ${r.startup.length})
 - Data: ${r.dbsize.toLocaleString('en')} keys (every ${HASH_EVERY}th a 3-field hash, the rest strings; values 20–98 bytes), loaded with \`redis-cli --pipe\` in ${secs(r.loadSeconds)} s
 - RDB (\`redis-cli --rdb\`): ${mib(r.rdbBytes)} MiB; Lifeboat's stored artifact: ${variants.map((v) => `${stored(v.bytes)} with ${v.label}`).join(', ')}
