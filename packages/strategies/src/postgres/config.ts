@@ -1,7 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { planCron, planDuration } from '@lifeboat/core';
 import { z } from 'zod';
-import { DEFAULT_RESTORE_MAINTENANCE_WORK_MEM } from './restore-session.js';
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|TiB)$/;
 const UNIT = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4 } as const;
@@ -43,7 +42,7 @@ const MAINTENANCE_WORK_MEM = 'a size from 1MiB to 16GiB such as 256MiB (units B,
 /** Settings of a logical restore (pg_restore into the staging database). */
 const restoreSettings = z.strictObject(
   {
-    /** maintenance_work_mem of each pg_restore job's session (index builds); the server's own setting when that is larger. */
+    /** maintenance_work_mem of each pg_restore job's session (index builds); unset: the server's own; never lowers the server's. */
     maintenanceWorkMem: z
       .string({ error: MAINTENANCE_WORK_MEM })
       .refine((text) => {
@@ -51,7 +50,7 @@ const restoreSettings = z.strictObject(
         return bytes >= 1024 ** 2 && bytes <= 16 * 1024 ** 3;
       }, { error: MAINTENANCE_WORK_MEM })
       .transform((text) => parseSize(text)!)
-      .default(DEFAULT_RESTORE_MAINTENANCE_WORK_MEM),
+      .optional(),
   },
   { error: 'a mapping such as { maintenanceWorkMem: 256MiB }' },
 );
@@ -86,7 +85,7 @@ export const postgresConfig = z.object({
   /** Parallel jobs for pg_restore (custom format only). */
   jobs: z.number().int().min(1).max(64).default(1),
   /** How pg_restore's sessions are set up (see restore-session.ts). */
-  restore: restoreSettings.default({ maintenanceWorkMem: DEFAULT_RESTORE_MAINTENANCE_WORK_MEM }),
+  restore: restoreSettings.default({}),
   /** pg_dump --exclude-table patterns. */
   excludeTables: z.array(z.string().min(1)).default([]),
   /** pg_dump --schema patterns; empty = every schema. */

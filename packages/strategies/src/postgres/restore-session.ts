@@ -1,16 +1,14 @@
 import type pg from 'pg';
 import { sessionOptions } from './session-options.js';
 
-/** Default `restore.maintenanceWorkMem`: what each pg_restore job may sort an index in (PostgreSQL's default is 64 MB). */
-export const DEFAULT_RESTORE_MAINTENANCE_WORK_MEM = 256 * 1024 ** 2;
-
 /**
  * Session settings for pg_restore's own connections (PGOPTIONS), which only
  * ever write into a database nobody else sees yet:
  *
- * - `maintenance_work_mem`: index builds sort in memory instead of on disk.
- *   Raised to `maintenanceWorkMem` per job, never lowered below what the
- *   server already gives sessions.
+ * - `maintenance_work_mem`, only when the plan sets `maintenanceWorkMem`:
+ *   raised to it per job, never lowered below what the server already gives
+ *   sessions. Unset by default: on the benchmark machine raising it to 256MB
+ *   made pg_restore slower (docs/decisions.md).
  * - `synchronous_commit=off`, only when `asyncCommit`: the restore goes into a
  *   staging database that is made visible by a rename whose commit is
  *   synchronous. WAL is one sequential stream, so flushing the rename's commit
@@ -23,11 +21,13 @@ export const DEFAULT_RESTORE_MAINTENANCE_WORK_MEM = 256 * 1024 ** 2;
  */
 export async function restoreSession(
   admin: pg.Client,
-  opts: { maintenanceWorkMem: number; asyncCommit: boolean; inherited?: string | undefined },
+  opts: { maintenanceWorkMem?: number | undefined; asyncCommit: boolean; inherited?: string | undefined },
 ): Promise<string> {
   const settings: Record<string, string> = {};
-  const server = await admin.query<{ bytes: string }>("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))::bigint AS bytes");
-  if (opts.maintenanceWorkMem > Number(server.rows[0]!.bytes)) settings.maintenance_work_mem = `${Math.floor(opts.maintenanceWorkMem / 1024)}kB`;
+  if (opts.maintenanceWorkMem !== undefined) {
+    const server = await admin.query<{ bytes: string }>("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))::bigint AS bytes");
+    if (opts.maintenanceWorkMem > Number(server.rows[0]!.bytes)) settings.maintenance_work_mem = `${Math.floor(opts.maintenanceWorkMem / 1024)}kB`;
+  }
   if (opts.asyncCommit) settings.synchronous_commit = 'off';
   return [sessionOptions(settings), opts.inherited ?? ''].filter(Boolean).join(' ');
 }
