@@ -110,7 +110,7 @@ export async function snapshotRunner(root, work, version) {
 /**
  * How the benchmarks run Lifeboat: as installed, through the release's launcher
  * (`bin/lifeboat`, which tunes glibc's allocator and execs node), or with node
- * on the tsc build (`BENCH_RUNNER=build`). Returns [command, ...args].
+ * on the tsc build (`BENCH_RUNNER=build`). Returns [command, args], spread into `run(...)`.
  */
 export function lifeboatCommand(runner, ...args) {
   return runner.launcher ? [runner.launcher, args] : [process.execPath, [runner.bin, ...args]];

@@ -63,11 +63,6 @@ export class BaseLayout extends Writable {
     this.#owner = opts.owner;
   }
 
-  /** Whether everything it makes is given an owner as it is made. */
-  get owned(): boolean {
-    return this.#owner !== undefined;
-  }
-
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     // Not within the write call: gunzip hands a piece over from inside its push, and starts inflating the
     // next piece (in libuv's thread pool) only once that returns; so the two overlap instead of taking turns.

@@ -433,9 +433,8 @@ async function recoverSteps(ctx: RestoreContext<PostgresConfig>, target: Recover
         await base.release();
       }
     }
+    // Everything in the folder (it was empty) was made by the layout, already the owner's.
     await layout.finish();
-    // A layout given the owner made everything in the folder (it was empty) with it already.
-    if (owner && !layout.owned) await runCommand('chown', ['-R', `${owner.uid}:${owner.gid}`, dataDir], { env: ctx.env });
     // The prefetcher starts fetching the first segments now, while pg_verifybackup reads the files (it ignores pg_wal,
     // where the prefetch folder is): recovery's first ask then finds its segment ready. Whatever fails from here on,
     // recover() stops the prefetcher before the caller clears the folder.
