@@ -1,124 +1,121 @@
 import type { RestoreCheck } from '@lifeboat/core';
-import { connect, quoteIdent, quoteQualified, type PgTarget } from './connection.js';
+import type pg from 'pg';
+import { connect, quoteQualified, type PgTarget } from './connection.js';
 import { exactCounts } from './facts.js';
 
-/** `pg_restore --list` line of a table's data: `3334; 0 16390 TABLE DATA public pgbench_accounts postgres`. */
-const TOC_DATA = /^(\d+); \d+ \d+ TABLE DATA (\S+) (.+) \S+$/;
-/** What parallel `pg_restore --verbose` says once a worker has committed an item. */
-const FINISHED_DATA = /finished item (\d+) TABLE DATA /;
-
-/** The `TABLE DATA` items of an archive's table of contents, by dump id: schema and table name. */
-export function tableDataItems(toc: string): Map<number, { schema: string; table: string }> {
-  const items = new Map<number, { schema: string; table: string }>();
-  for (const line of toc.split('\n')) {
-    const m = TOC_DATA.exec(line);
-    if (m) items.set(Number(m[1]), { schema: m[2]!, table: m[3]! });
-  }
-  return items;
-}
-
-/** The dump id of a `finished item … TABLE DATA` line of parallel pg_restore, else undefined. */
-export function finishedDataItem(line: string): number | undefined {
-  const m = FINISHED_DATA.exec(line);
-  return m ? Number(m[1]) : undefined;
-}
+/** How long the load's sessions get to leave the database; past it the statistics are not used. */
+const SESSIONS_GONE_WITHIN_MS = 3000;
 
 /**
- * The exact row counts of the verified tables in a database being restored,
- * taken on up to `parallel` connections at once. A table whose data item
- * parallel pg_restore reports committed (`dataLoaded`) is counted right away,
- * while pg_restore goes on building indexes and constraints: nothing later in
- * a dump adds or removes its rows (triggers are created after the data). A
- * table with inheritance children is left for the end, since its count
- * includes theirs. `counted()` counts what is left once the restore has
- * ended and resolves with every check.
+ * The row counts of the verified tables in a database pg_restore (or psql)
+ * has just loaded, compared with the backup's.
+ *
+ * The database was empty before the load (a staging database, or an existing
+ * one with no relations), so a table's rows are what the load inserted.
+ * PostgreSQL counts every row a session inserts, updates and deletes in each
+ * table (`n_tup_ins`…), and a session publishes its counts as it ends, before
+ * it leaves `pg_stat_activity`. Once the load's sessions have left, a verified
+ * table without inheritance children that had exactly the backup's number of
+ * rows inserted, none updated or deleted, and as many live rows (no TRUNCATE
+ * since), holds that many rows — with
+ * `--exit-on-error` and `ON_ERROR_STOP` any insert that did not commit failed
+ * the load. Those tables are not read again.
+ *
+ * Every other table is counted with count(*): a count that differs (the
+ * statistics are off or were reset), a table with children (its count
+ * includes theirs), one the backup says is empty — and every table while
+ * another session is still connected (its counts may not be published yet). So the
+ * statistics can spare a count(*) but never pass a wrong one: a table whose
+ * rows differ from the backup's is always read.
  */
 export class RestoreCounts {
   readonly #into: PgTarget;
   readonly #expected: Record<string, number>;
   readonly #parallel: number;
-  /** Early counts by verified table: one per data item of that name, undefined when it was another table. */
-  readonly #started = new Map<string, Array<Promise<number | undefined>>>();
-  #running = 0;
-  readonly #queue: Array<() => void> = [];
-  /** Tables counted while pg_restore was still running. */
-  early = 0;
+  readonly #sessionsGoneWithinMs: number;
+  /** Tables whose count the load's insert statistics gave. */
+  fromStatistics = 0;
 
-  constructor(into: PgTarget, expected: Record<string, number>, parallel: number) {
+  /** `parallel`: connections counting at once, for the tables the statistics do not settle. */
+  constructor(into: PgTarget, expected: Record<string, number>, parallel: number, opts: { sessionsGoneWithinMs?: number } = {}) {
     this.#into = into;
     this.#expected = expected;
     this.#parallel = Math.max(1, parallel);
+    this.#sessionsGoneWithinMs = opts.sessionsGoneWithinMs ?? SESSIONS_GONE_WITHIN_MS;
   }
 
-  /** pg_restore has committed the data of `schema.table`: count it now if it is a verified table without children. */
-  dataLoaded(schema: string, table: string): void {
-    for (const name of Object.keys(this.#expected)) {
-      if (name.split('.').at(-1) !== table) continue;
-      // One that fails is counted again at the end.
-      const counting = this.#count(name, `${quoteIdent(schema)}.${quoteIdent(table)}`).catch(() => undefined);
-      this.#started.set(name, [...(this.#started.get(name) ?? []), counting]);
-    }
-  }
-
-  /** Counts the tables not counted yet, waits for all, and compares them with the backup's. */
+  /** Once the load has ended: every verified table's rows, compared with the backup's. */
   async counted(): Promise<RestoreCheck[]> {
     const tables = Object.keys(this.#expected);
-    const actual = await Promise.all(
-      tables.map(async (name) => {
-        const early = (await Promise.all(this.#started.get(name) ?? [])).find((n) => n !== undefined);
-        if (early !== undefined) {
-          this.early++;
-          return early;
-        }
-        return (await this.#count(name))!;
-      }),
-    );
-    return tables.map((name, i) => ({ name: `rows in ${name}`, expected: this.#expected[name]!, actual: actual[i]!, ok: this.#expected[name] === actual[i] }));
-  }
-
-  /** Waits for the counts already started: the database must have no session of ours when it is dropped. */
-  async idle(): Promise<void> {
-    await Promise.all([...this.#started.values()].flat());
-  }
-
-  /**
-   * Counts `name`; with `loaded` (the quoted table pg_restore reported) only
-   * when `name` is that very table and has no inheritance children: else
-   * undefined, and the table is counted at the end.
-   */
-  async #count(name: string, loaded?: string): Promise<number | undefined> {
-    await this.#slot();
+    const actual = new Map<string, number>();
+    const client = await connect(this.#into);
     try {
-      // While pg_restore runs, a count takes one core, not parallel workers that would slow its index builds.
-      const client = await connect(this.#into, loaded ? { max_parallel_workers_per_gather: '0' } : {});
+      // Only ever spares a count: while another session is connected, or when the statistics cannot be read, every table is counted.
+      const inserted = await sessionsGone(client, this.#sessionsGoneWithinMs)
+        .then((gone) => (gone ? insertedOnly(client, tables) : new Map<string, number>()))
+        .catch(() => new Map<string, number>());
+      for (const [name, rows] of inserted) {
+        if (rows > 0 && rows === this.#expected[name]) actual.set(name, rows);
+      }
+      this.fromStatistics = actual.size;
+      const left = tables.filter((name) => !actual.has(name));
+      // The first connection counts too; more only when there is more than one table to count.
+      const more = await Promise.all(Array.from({ length: Math.min(this.#parallel, left.length) - 1 }, () => connect(this.#into)));
       try {
-        if (loaded) {
-          const same = await client.query<{ ok: boolean }>(
-            'SELECT to_regclass($1) = to_regclass($2) AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = to_regclass($2)) AS ok',
-            [loaded, quoteQualified(name)],
-          );
-          if (!same.rows[0]?.ok) return undefined;
-        }
-        return (await exactCounts(client, [name], this.#into.database))[name]!;
+        await Promise.all(
+          [client, ...more].map(async (c) => {
+            for (let name = left.shift(); name !== undefined; name = left.shift()) {
+              actual.set(name, (await exactCounts(c, [name], this.#into.database))[name]!);
+            }
+          }),
+        );
       } finally {
-        await client.end().catch(() => undefined);
+        await Promise.all(more.map((c) => c.end().catch(() => undefined)));
       }
     } finally {
-      this.#release();
+      await client.end().catch(() => undefined);
     }
+    return tables.map((name) => ({ name: `rows in ${name}`, expected: this.#expected[name]!, actual: actual.get(name)!, ok: this.#expected[name] === actual.get(name) }));
   }
+}
 
-  async #slot(): Promise<void> {
-    if (this.#running < this.#parallel) {
-      this.#running++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#queue.push(resolve));
+/**
+ * Whether every other session of this database (but autovacuum's, which
+ * publishes as it goes) left within `withinMs`: a session publishes its
+ * counts before it leaves, and may hold them back up to a second before.
+ */
+async function sessionsGone(client: pg.Client, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const others = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type <> 'autovacuum worker'`,
+    );
+    if (others.rows[0]!.n === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
 
-  #release(): void {
-    const next = this.#queue.shift();
-    if (next) next();
-    else this.#running--;
-  }
+/**
+ * Rows inserted into each table that exists, has no inheritance children,
+ * had no row updated or deleted and was not truncated since (its live rows
+ * are the rows inserted), by the server's cumulative statistics (0 where it
+ * keeps none). Live rows are an estimate once the table has been analyzed:
+ * then they seldom equal the rows inserted, and the table is counted.
+ */
+async function insertedOnly(client: pg.Client, tables: string[]): Promise<Map<string, number>> {
+  // A fresh read of the statistics, not a snapshot this session took earlier.
+  await client.query('SELECT pg_stat_clear_snapshot()');
+  const result = await client.query<{ i: number; inserted: string }>(
+    `SELECT t.i, pg_stat_get_tuples_inserted(c.oid)::text AS inserted
+       FROM unnest($1::text[]) WITH ORDINALITY AS t(name, i)
+       JOIN pg_class c ON c.oid = to_regclass(t.name)
+      WHERE c.relkind = 'r'
+        AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhparent = c.oid)
+        AND pg_stat_get_tuples_updated(c.oid) = 0 AND pg_stat_get_tuples_deleted(c.oid) = 0
+        AND pg_stat_get_live_tuples(c.oid) = pg_stat_get_tuples_inserted(c.oid)`,
+    [tables.map(quoteQualified)],
+  );
+  return new Map(result.rows.map((row) => [tables[Number(row.i) - 1]!, Number(row.inserted)]));
 }

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { LifeboatError, UsageError, describeError, isSecretRef, runCommand, spawnSink, type PreparedRestore, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
+import { LifeboatError, UsageError, describeError, isSecretRef, spawnSink, type PreparedRestore, type RestoreCheck, type RestoreContext, type RestoreOutcome } from '@lifeboat/core';
 import type pg from 'pg';
 import { ARTIFACT } from './artifact.js';
 import type { PostgresConfig } from './config.js';
 import type { PostgresRestoreOptions } from './restore-surface.js';
 import { connect, pgTarget, quoteIdent, withDatabase, type PgTarget } from './connection.js';
 import { userRelationCount } from './facts.js';
-import { RestoreCounts, finishedDataItem, tableDataItems } from './restore-counts.js';
+import { RestoreCounts } from './restore-counts.js';
 import { restoreSession } from './restore-session.js';
 import { toolPath } from './tools.js';
 import { streamInto } from './stream-into.js';
@@ -112,8 +112,8 @@ async function dropStaging(ctx: RestoreContext<PostgresConfig>, admin: pg.Client
 /**
  * pg_restore (--jobs N from the verified local file) or a single-transaction
  * stream into `into`, then the row counts of the verified tables compared
- * with the backup's. With --jobs, a table is counted as soon as pg_restore has
- * committed its data, while it goes on with indexes and constraints.
+ * with the backup's (RestoreCounts: from the load's own insert statistics
+ * where they match, else count(*)).
  */
 async function restoreInto(
   ctx: RestoreContext<PostgresConfig>,
@@ -126,33 +126,16 @@ async function restoreInto(
   const env = { ...ctx.env, ...into.childEnv, ...(pgoptions ? { PGOPTIONS: pgoptions } : {}) };
   const jobs = (request.options as PostgresRestoreOptions).jobs ?? config.jobs;
   const name = ARTIFACT[format];
-  // Counting is read-only: at least two connections even after a single-transaction restore.
-  const counts = new RestoreCounts(into, expected, Math.max(2, jobs));
   const started = Date.now();
   if (format === 'custom' && jobs > 1) {
     // Parallel pg_restore needs a seekable file its workers reopen by name: the verified content, on local disk.
     const local = await ctx.localFile(name);
     try {
-      const file = local.path;
-      const pgRestore = toolPath('pg_restore', config.binDir);
-      // Which dump id is which table's data, to count each one once pg_restore says it is in.
-      const toc = runCommand(pgRestore, ['--list', file], { env, signal: ctx.signal }).then(({ stdout }) => tableDataItems(stdout));
-      toc.catch(() => {}); // only an optimisation: without it every table is counted at the end
       ctx.step(`pg_restore --jobs=${jobs} into ${into.display}`);
-      const restore = spawnSink(pgRestore, ['--exit-on-error', '--no-password', '--verbose', `--jobs=${jobs}`, `--dbname=${into.database}`, file], {
-        env,
-        signal: ctx.signal,
-        onStderrLine: (line) => {
-          const id = finishedDataItem(line);
-          if (id === undefined) return;
-          void toc.then((items) => {
-            const item = items.get(id);
-            if (item) counts.dataLoaded(item.schema, item.table);
-          }, () => undefined);
-        },
-      });
+      const args = ['--exit-on-error', '--no-password', `--jobs=${jobs}`, `--dbname=${into.database}`, local.path];
+      const restore = spawnSink(toolPath('pg_restore', config.binDir), args, { env, signal: ctx.signal });
       restore.stdin.end();
-      await restore.done.finally(() => counts.idle());
+      await restore.done;
       // What pg_restore read is what was verified (the stored file, read in place, was not written to meanwhile).
       await local.unchanged();
     } finally {
@@ -170,9 +153,11 @@ async function restoreInto(
   const tables = Object.keys(expected).length;
   if (tables === 0) return [];
   ctx.step(`comparing row counts of ${tables} table(s) with the backup`);
+  // Counting is read-only: two connections at least, even after a single-transaction restore.
+  const counts = new RestoreCounts(into, expected, Math.max(2, jobs));
   const checks = await counts.counted();
   ctx.step(
-    `row counts: ${counts.early} of ${tables} table(s) counted while pg_restore was still running; ` +
+    `row counts: ${counts.fromStatistics} of ${tables} table(s) from the restore's insert statistics, ${tables - counts.fromStatistics} counted; ` +
       `restore ${seconds(restored - started)}, counts after it ${seconds(Date.now() - restored)}`,
   );
   return checks;
