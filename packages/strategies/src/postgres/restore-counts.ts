@@ -61,8 +61,12 @@ export class RestoreCounts {
       this.fromStatistics = actual.size;
       const left = tables.filter((name) => !actual.has(name));
       // The first connection counts too; more only when there is more than one table to count.
-      const more = await Promise.all(Array.from({ length: Math.min(this.#parallel, left.length) - 1 }, () => connect(this.#into)));
+      const opened = await Promise.allSettled(Array.from({ length: Math.min(this.#parallel, left.length) - 1 }, () => connect(this.#into)));
+      const more = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
       try {
+        // One that could not connect fails the count, after those that did are closed (the database is dropped next).
+        const failed = opened.find((o) => o.status === 'rejected');
+        if (failed) throw failed.reason;
         await Promise.all(
           [client, ...more].map(async (c) => {
             for (let name = left.shift(); name !== undefined; name = left.shift()) {
