@@ -43,12 +43,13 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
     const session = (asyncCommit: boolean) =>
       restoreSession(admin!, { maintenanceWorkMem: config.restore.maintenanceWorkMem, asyncCommit, inherited: ctx.env.PGOPTIONS });
     if (exists && relations === 0) {
-      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}, await session(false)) };
+      // Others may use an existing database: its counts are read, not taken from the statistics.
+      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}, await session(false), false) };
     }
     if (exists) await refuseSessions(admin, target);
     staging ??= await createStaging(ctx, admin, target);
     // The rename that makes it visible commits synchronously (swapInto), flushing every commit of the load before it.
-    const checks = await restoreInto(ctx, staging, format, facts.tables ?? {}, await session(true));
+    const checks = await restoreInto(ctx, staging, format, facts.tables ?? {}, await session(true), true);
     if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
     await swapInto(ctx, admin, staging, target, exists);
     swapped = true;
@@ -121,6 +122,8 @@ async function restoreInto(
   format: 'custom' | 'plain',
   expected: Record<string, number>,
   pgoptions: string,
+  /** `into` is a staging database this restore created: its load's statistics may spare counts. */
+  staged: boolean,
 ): Promise<RestoreCheck[]> {
   const { config, request } = ctx;
   const env = { ...ctx.env, ...into.childEnv, ...(pgoptions ? { PGOPTIONS: pgoptions } : {}) };
@@ -154,7 +157,7 @@ async function restoreInto(
   if (tables === 0) return [];
   ctx.step(`comparing row counts of ${tables} table(s) with the backup`);
   // Counting is read-only: two connections at least, even after a single-transaction restore.
-  const counts = new RestoreCounts(into, expected, Math.max(2, jobs));
+  const counts = new RestoreCounts(into, expected, Math.max(2, jobs), { statistics: staged });
   const checks = await counts.counted();
   ctx.step(
     `row counts: ${counts.fromStatistics} of ${tables} table(s) from the restore's insert statistics, ${tables - counts.fromStatistics} counted; ` +
