@@ -22,6 +22,16 @@ const SCHEMA = `
 /** The backup's counts of SCHEMA: count(*) includes a parent's children. */
 const EXPECTED = { items: 500, 'other.items': 7, parent: 43, 'Ärger.Tabelle mit Leerzeichen': 11, 'public.empty': 0, 'public.parted_1': 20 };
 
+/**
+ * `sql` run on `client`, which stays connected while `work` runs: its first statement publishes its counts at
+ * once, so those of `sql` right after are held back for the second to pass.
+ */
+async function changedWhileConnected<T>(client: pg.Client, sql: string, work: () => Promise<T>): Promise<T> {
+  await client.query('SELECT 1');
+  await client.query(sql);
+  return work();
+}
+
 describe('row counts of a restore (real server)', () => {
   const targetOf = (server: TestPostgres, db: TestDatabase) => {
     const url = new URL(db.url);
@@ -55,18 +65,13 @@ describe('row counts of a restore (real server)', () => {
       if (opts.after) await withDatabaseClient(server, into, (c) => c.query(opts.after!));
       const as = await opts.as?.(into);
       try {
-      const counts = new RestoreCounts(as?.target ?? targetOf(server, into), expected, 2, { sessionsGoneWithinMs: opts.sessionsGoneWithinMs, statistics: opts.statistics });
-      // A session that stays connected while the counts are taken, its last change run right before.
-      const checks = opts.stay
-        ? await withDatabaseClient(server, into, async (c) => {
-            await c.query('SELECT 1'); // its first statement publishes at once; the next waits for the second to pass
-            await c.query(opts.stay!);
-            return counts.counted();
-          })
-        : as
-          ? await as.during(() => counts.counted())
-          : await counts.counted();
-      return { checks, fromStatistics: counts.fromStatistics };
+        const counts = new RestoreCounts(as?.target ?? targetOf(server, into), expected, 2, { sessionsGoneWithinMs: opts.sessionsGoneWithinMs, statistics: opts.statistics });
+        const checks = opts.stay
+          ? await withDatabaseClient(server, into, (c) => changedWhileConnected(c, opts.stay!, () => counts.counted()))
+          : as
+            ? await as.during(() => counts.counted())
+            : await counts.counted();
+        return { checks, fromStatistics: counts.fromStatistics };
       } finally {
         await as?.cleanup();
       }
@@ -136,11 +141,7 @@ describe('row counts of a restore (real server)', () => {
         await appClient.connect();
         return {
           target: pgTarget(url.toString(), 'test'),
-          during: async (work) => {
-            await appClient.query('SELECT 1'); // publishes at once; the delete then waits for the second to pass
-            await appClient.query('DELETE FROM items WHERE id <= 10');
-            return work();
-          },
+          during: (work) => changedWhileConnected(appClient, 'DELETE FROM items WHERE id <= 10', work),
           cleanup: async () => {
             await appClient.end().catch(() => undefined);
             await withDatabaseClient(server, into, (c) => c.query(`DROP OWNED BY ${restorer}, ${app}`));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RestoreCheck } from '@lifeboat/core';
 import type pg from 'pg';
 import { connect, quoteQualified, type PgTarget } from './connection.js';
@@ -109,7 +110,7 @@ async function statisticsPublished(client: pg.Client, withinMs: number): Promise
     );
     if (others.rows[0]!.n === 0) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 

@@ -39,17 +39,17 @@ export async function restorePostgres(ctx: RestoreContext<PostgresConfig>): Prom
     admin = await connect(withDatabase(target, 'postgres'));
     const { exists, relations } = await inspectTarget(admin, target);
     refuseUnconfirmed(request, target, relations);
-    // Into an existing empty database nothing commits synchronously after pg_restore: its own commits stay synchronous.
-    const session = (asyncCommit: boolean) =>
-      restoreSession(admin!, { maintenanceWorkMem: config.restore.maintenanceWorkMem, asyncCommit, inherited: ctx.env.PGOPTIONS });
-    if (exists && relations === 0) {
-      // Others may use an existing database: its counts are read, not taken from the statistics.
-      return { target: target.display, checks: await restoreInto(ctx, target, format, facts.tables ?? {}, await session(false), false) };
-    }
+    // A staging database this restore made (`staged`) loads with asynchronous commits and its counts may come from the
+    // load's statistics. An existing empty database keeps its own commits synchronous, and others may use it: counted.
+    const load = async (into: PgTarget, staged: boolean) => {
+      const pgoptions = await restoreSession(admin!, { maintenanceWorkMem: config.restore.maintenanceWorkMem, asyncCommit: staged, inherited: ctx.env.PGOPTIONS });
+      return restoreInto(ctx, into, format, facts.tables ?? {}, pgoptions, staged);
+    };
+    if (exists && relations === 0) return { target: target.display, checks: await load(target, false) };
     if (exists) await refuseSessions(admin, target);
     staging ??= await createStaging(ctx, admin, target);
     // The rename that makes it visible commits synchronously (swapInto), flushing every commit of the load before it.
-    const checks = await restoreInto(ctx, staging, format, facts.tables ?? {}, await session(true), true);
+    const checks = await load(staging, true);
     if (checks.some((c) => !c.ok)) return { target: target.display, checks, untouched: true };
     await swapInto(ctx, admin, staging, target, exists);
     swapped = true;
